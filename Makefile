@@ -1,0 +1,40 @@
+# Quick start: `make run` (dashboard on the demo data), `make test` (the whole suite).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DB := data/dashboard.duckdb
+DEMO_DIR := data/demo
+
+.PHONY: setup run test lint bench demo clean-demo
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(BIN)/.installed
+
+# The demo database is built through the real importer from ledger files the
+# demo script writes; into a temporary file first, so a failure leaves nothing half-built.
+$(DB): data/make_demo.py | setup
+	rm -rf $(DEMO_DIR) $(DB).tmp
+	$(BIN)/python data/make_demo.py $(DEMO_DIR)
+	$(BIN)/python -m analytics import --db $(DB).tmp $(DEMO_DIR)/*
+	mv $(DB).tmp $(DB)
+
+demo: $(DB)
+
+run: setup demo
+	DASHBOARD_DB=$${DASHBOARD_DB:-$(DB)} $(BIN)/streamlit run dashboard.py
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check analytics pages tests benchmarks dashboard.py data/make_demo.py
+
+bench: setup
+	$(BIN)/python benchmarks/bench_import.py
+
+clean-demo:
+	rm -rf $(DEMO_DIR) $(DB) $(DB).tmp

@@ -1,0 +1,137 @@
+"""The command line, for people and for scheduled jobs: import, summary, imports, undo.
+
+Messages are Chinese; exit status is 0 on success, 1 when a file was
+rejected or a command failed, 2 for a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from analytics import ledger, metrics
+from analytics.config import database_path
+from analytics.db import open_db
+from analytics.errors import DashboardError, FileRejected
+from analytics.ingest.parse import parse_file
+from analytics.periods import Period, parse_period
+
+
+def _period_arg(text: str) -> Period:
+    try:
+        return parse_period(text)
+    except DashboardError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m analytics", description="政治生态分析研判看板：台账导入与统计")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 $DASHBOARD_DB 或 data/dashboard.duckdb）")
+        return p
+
+    imp = with_db(sub.add_parser("import", help="导入台账文件（xlsx/xlsm/xls/csv）"))
+    imp.add_argument("--period", type=_period_arg, help="期间，如 2025Q1（不指定则从文件名或标题识别）")
+    imp.add_argument("--skip-invalid", action="store_true", help="只导入有效行，列出有错误的行")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
+
+    summ = with_db(sub.add_parser("summary", help="某期间的统计数字"))
+    summ.add_argument("--period", type=_period_arg, help="期间，默认最新")
+    summ.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+
+    imps = with_db(sub.add_parser("imports", help="导入记录"))
+    imps.add_argument("--json", action="store_true", help="输出 JSON")
+
+    und = with_db(sub.add_parser("undo", help="撤销一次导入"))
+    und.add_argument("import_id", type=int, metavar="ID")
+    return parser
+
+
+def _print_issues(issues: list, limit: int = 200) -> None:
+    for issue in issues[:limit]:
+        print(f"  - {issue.message()}")
+    if len(issues) > limit:
+        print(f"  … 另有 {len(issues) - limit} 处错误未列出")
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    failed = 0
+    with open_db(args.db) as con:
+        for path in args.files:
+            try:
+                data = path.read_bytes()
+                parsed = parse_file(path.name, data, args.period)
+                result = ledger.store(con, parsed, skip_invalid=args.skip_invalid)
+            except FileNotFoundError:
+                print(f"✗ {path}：文件不存在")
+                failed += 1
+                continue
+            except IsADirectoryError:
+                print(f"✗ {path}：这是一个文件夹，不是文件")
+                failed += 1
+                continue
+            except FileRejected as exc:
+                print(f"✗ {path.name}：未导入")
+                _print_issues(exc.issues)
+                failed += 1
+                continue
+            mark = {"imported": "✓", "duplicate": "=", "rejected": "✗"}[result.outcome]
+            print(f"{mark} {path.name}：{result.message}")
+            if result.issues:
+                _print_issues(result.issues)
+            failed += not result.ok
+    return 1 if failed else 0
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    with open_db(args.db, read_only=True) as con:
+        data = metrics.summary(con, args.period)
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    print(f"{data['period']}（截至 {data['as_of']}）")
+    labels = {"total": "问题总数", "new": "本期新增", "closed": "已销号", "completed": "已完成整改", "open": "未完成",
+              "overdue": "逾期", "recurred": "复发", "closure_rate": "销号率", "completion_rate": "整改完成率",
+              "on_time_rate": "按期整改率"}
+    for k, label in labels.items():
+        v = data[k]
+        print(f"  {label}：{'—' if v is None else (f'{v:.1%}' if k.endswith('rate') else v)}")
+    return 0
+
+
+def cmd_imports(args: argparse.Namespace) -> int:
+    with open_db(args.db, read_only=True) as con:
+        frame = ledger.list_imports(con)
+    if args.json:
+        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        return 0
+    if frame.empty:
+        print("还没有导入记录")
+    for r in frame.itertuples():
+        state = f"已撤销 {r.undone_at:%Y-%m-%d %H:%M}" if r.undone_at is not None and str(r.undone_at) != "NaT" else "有效"
+        print(f"#{r.import_id}  {r.imported_at:%Y-%m-%d %H:%M}  {r.period}  {r.file_name}  "
+              f"{r.kind}  有效行 {r.rows_valid}  新增 {r.problems_new}  更新 {r.problems_updated}  {state}")
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    with open_db(args.db) as con:
+        print(ledger.undo(con, args.import_id))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    args.db = args.db or database_path()
+    try:
+        return {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo}[args.command](args)
+    except FileNotFoundError as exc:
+        print(f"错误：找不到数据库 {exc}，请先导入台账", file=sys.stderr)
+        return 1
+    except DashboardError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 1

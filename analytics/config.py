@@ -1,0 +1,180 @@
+"""Configuration under data/: loaded once, validated, turned into lookup tables.
+
+``ledger.toml`` says how headers and values map to canonical fields;
+``scoring.toml`` holds the dimensions and the scoring model.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from analytics.errors import ConfigError
+from analytics.text import header_key, key
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+DEFAULT_DB = DATA_DIR / "dashboard.duckdb"
+
+STATUSES = ("未启动", "整改中", "已整改", "已销号", "长期整改")
+OPEN_STATUSES = ("未启动", "整改中", "长期整改")
+COMPLETED_STATUSES = ("已整改", "已销号")
+CLOSED_STATUS = "已销号"
+KINDS = ("problems", "tasks", "scores")
+KIND_LABELS = {"problems": "问题整改台账", "tasks": "监督清单", "scores": "评分表"}
+# the section of ledger.toml that lists each kind's header aliases
+_KIND_SECTION = {"problems": "problem", "tasks": "task", "scores": "score"}
+
+FIELD_LABELS = {
+    "problem_code": "问题编号", "seq": "序号", "source": "问题来源", "category": "问题类别",
+    "description": "问题描述", "unit": "责任单位", "owner": "责任人", "leader": "分管领导",
+    "measures": "整改措施", "found_date": "发现时间", "deadline": "整改时限", "progress": "整改进展",
+    "status": "整改状态", "closed_date": "销号时间", "severity": "问题性质", "recurred": "是否复发",
+    "remarks": "备注", "aspect": "监督方面", "measure": "监督措施", "requirement": "工作要求",
+    "frequency": "频次", "dimension": "维度", "score": "得分", "method": "评价方式",
+}
+
+
+def database_path() -> Path:
+    """The database the CLI and the app use: $DASHBOARD_DB, else the bundled one under data/."""
+    return Path(os.environ.get("DASHBOARD_DB") or DEFAULT_DB)
+
+
+def _load_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError as exc:
+        raise ConfigError(f"找不到配置文件 {path}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+
+
+def _pairs(table: object, where: str) -> list[tuple[str, str]]:
+    if not isinstance(table, list) or not all(isinstance(p, list) and len(p) == 2 for p in table):
+        raise ConfigError(f"配置项 {where} 应为 [关键词, 值] 的列表")
+    return [(key(a), str(b)) for a, b in table]
+
+
+@dataclass(frozen=True)
+class LedgerConfig:
+    """Header aliases and value vocabularies, keyed by normalised text."""
+
+    aliases: dict[str, dict[str, str]]  # kind → header key → field
+    required: dict[str, tuple[str, ...]]  # kind → required fields
+    status_values: dict[str, str]
+    status_rules: list[tuple[str, str]]
+    yes_no: dict[str, tuple[str, str]]  # header key → (yes status, no status)
+    source_names: tuple[str, ...]
+    source_keywords: list[tuple[str, str]]
+    severity_names: tuple[str, ...]
+    severity_keywords: list[tuple[str, str]]
+    recurred_yes: frozenset[str]
+    recurred_no: frozenset[str]
+    task_done: frozenset[str]
+    task_not_done: frozenset[str]
+    no_deadline: frozenset[str]
+    total_prefixes: tuple[str, ...]
+    note_prefixes: tuple[str, ...]
+    skip_sheets: frozenset[str]
+
+    @classmethod
+    def from_dict(cls, raw: dict, where: str = "ledger.toml") -> LedgerConfig:
+        try:
+            aliases: dict[str, dict[str, str]] = {}
+            required: dict[str, tuple[str, ...]] = {}
+            for kind, section in _KIND_SECTION.items():
+                table = raw[section]
+                fields = table["fields"]
+                aliases[kind] = {header_key(a): field for field, names in fields.items() for a in names}
+                required[kind] = tuple(table["required"])
+                unknown = set(required[kind]) - set(fields)
+                if unknown:
+                    raise ConfigError(f"{where}：[{section}] 的必填字段 {sorted(unknown)} 没有列名别名")
+            status_values = {}
+            for status, values in raw["status"]["values"].items():
+                if status not in STATUSES:
+                    raise ConfigError(f"{where}：未知的整改状态「{status}」，只能是 {'、'.join(STATUSES)}")
+                status_values.update({key(v): status for v in values})
+            rules = _pairs(raw["status"]["keyword_rules"], "status.keyword_rules")
+            yes_no = {header_key(h): (v[0], v[1]) for h, v in raw["status"]["yes_no"].items()}
+            for status in [s for _, s in rules] + [s for v in yes_no.values() for s in v]:
+                if status not in STATUSES:
+                    raise ConfigError(f"{where}：未知的整改状态「{status}」")
+            return cls(
+                aliases=aliases,
+                required=required,
+                status_values=status_values,
+                status_rules=rules,
+                yes_no=yes_no,
+                source_names=tuple(raw["source"]["names"]),
+                source_keywords=_pairs(raw["source"]["keywords"], "source.keywords"),
+                severity_names=tuple(raw["severity"]["names"]),
+                severity_keywords=_pairs(raw["severity"]["keywords"], "severity.keywords"),
+                recurred_yes=frozenset(key(v) for v in raw["recurred"]["yes"]),
+                recurred_no=frozenset(key(v) for v in raw["recurred"]["no"]),
+                task_done=frozenset(key(v) for v in raw["task_status"]["done"]),
+                task_not_done=frozenset(key(v) for v in raw["task_status"]["not_done"]),
+                no_deadline=frozenset(key(v) for v in raw["dates"]["no_deadline"]),
+                total_prefixes=tuple(raw["rows"]["total_prefixes"]),
+                note_prefixes=tuple(key(v) for v in raw["rows"]["note_prefixes"]),
+                skip_sheets=frozenset(key(v) for v in raw["rows"]["skip_sheets"]),
+            )
+        except KeyError as exc:
+            raise ConfigError(f"{where} 缺少配置项 {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ScoringConfig:
+    """Dimensions and their keyword map (the scoring model proper joins later)."""
+
+    dimensions: tuple[Dimension, ...]
+    unclassified: str
+
+    @classmethod
+    def from_dict(cls, raw: dict, where: str = "scoring.toml") -> ScoringConfig:
+        try:
+            dims = tuple(Dimension(d["name"], tuple(d.get("keywords", ()))) for d in raw["dimensions"])
+            unclassified = raw["classification"]["unclassified"]
+        except (KeyError, TypeError) as exc:
+            raise ConfigError(f"{where}：维度配置不完整（{exc}）") from exc
+        names = [d.name for d in dims]
+        if not names or len(set(names)) != len(names):
+            raise ConfigError(f"{where}：维度名称不能为空或重复")
+        return cls(dims, unclassified)
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.dimensions)
+
+    def classify(self, category: str) -> str:
+        """维度: the dimension named by a category text, by the longest name or keyword it contains."""
+        text = key(category)
+        if not text:
+            return self.unclassified
+        best, best_len = self.unclassified, 0
+        for dim in self.dimensions:
+            for word in (dim.name, *dim.keywords):
+                w = key(word)
+                if w and w in text and len(w) > best_len:
+                    best, best_len = dim.name, len(w)
+        return best
+
+
+@functools.cache
+def ledger_config(path: Path = DATA_DIR / "ledger.toml") -> LedgerConfig:
+    return LedgerConfig.from_dict(_load_toml(path), path.name)
+
+
+@functools.cache
+def scoring_config(path: Path = DATA_DIR / "scoring.toml") -> ScoringConfig:
+    return ScoringConfig.from_dict(_load_toml(path), path.name)

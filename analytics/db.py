@@ -1,0 +1,181 @@
+"""The one home of the DuckDB file: opening it, its schema, and write transactions.
+
+DuckDB lets one process write a file at a time, so every writer opens the
+file, does its work in one transaction and closes it; readers open it
+read-only for as long as a query takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+
+from analytics.errors import DatabaseBusy
+
+SCHEMA_VERSION = 1
+
+# Observations keep what each file said. Columns a file did not have are NULL
+# (inherit the earlier value); cells that were present but blank hold '' or
+# BLANK_DATE, so that a later ledger can clear a value on purpose.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE IF NOT EXISTS imports (
+    import_id INTEGER PRIMARY KEY,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    period_origin VARCHAR,
+    sheets VARCHAR,
+    rows_valid INTEGER NOT NULL,
+    rows_invalid INTEGER NOT NULL,
+    rows_skipped INTEGER NOT NULL,
+    problems_new INTEGER NOT NULL DEFAULT 0,
+    problems_updated INTEGER NOT NULL DEFAULT 0,
+    imported_at TIMESTAMP NOT NULL,
+    imported_by VARCHAR,
+    undone_at TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS observations (
+    import_id INTEGER NOT NULL,
+    problem_id BIGINT NOT NULL,
+    period_no INTEGER NOT NULL,
+    sheet VARCHAR,
+    excel_row INTEGER,
+    fingerprint VARCHAR,
+    problem_code VARCHAR,
+    seq VARCHAR,
+    source VARCHAR,
+    category VARCHAR,
+    description VARCHAR,
+    unit VARCHAR,
+    owner VARCHAR,
+    leader VARCHAR,
+    measures VARCHAR,
+    progress VARCHAR,
+    remarks VARCHAR,
+    status VARCHAR NOT NULL,
+    severity VARCHAR,
+    recurred_mark BOOLEAN,
+    found_date DATE,
+    deadline DATE,
+    no_deadline BOOLEAN,
+    closed_date DATE
+);
+CREATE TABLE IF NOT EXISTS tasks (
+    import_id INTEGER NOT NULL,
+    period_no INTEGER NOT NULL,
+    sheet VARCHAR,
+    excel_row INTEGER,
+    task_key VARCHAR NOT NULL,
+    seq VARCHAR,
+    aspect VARCHAR,
+    measure VARCHAR,
+    requirement VARCHAR,
+    unit VARCHAR,
+    frequency VARCHAR,
+    deadline DATE,
+    status VARCHAR,
+    done BOOLEAN NOT NULL,
+    remarks VARCHAR
+);
+CREATE TABLE IF NOT EXISTS assessments (
+    import_id INTEGER NOT NULL,
+    period_no INTEGER NOT NULL,
+    sheet VARCHAR,
+    excel_row INTEGER,
+    unit VARCHAR NOT NULL,
+    dimension VARCHAR NOT NULL,
+    score DOUBLE NOT NULL,
+    method VARCHAR
+);
+CREATE TABLE IF NOT EXISTS category_map (category VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL);
+"""
+
+BLANK_DATE = "0001-01-01"
+LOCK_WAIT_SECONDS = 10.0
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text or "conflicting" in text or "already open" in text
+
+
+def connect(path: Path | str, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open the database; writers create the schema. Retries while another process holds the file."""
+    path = Path(path)
+    if read_only and not path.exists():
+        raise FileNotFoundError(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            if not _is_lock_error(exc) or time.monotonic() >= deadline:
+                if _is_lock_error(exc):
+                    raise DatabaseBusy("数据库正被另一个程序使用（可能正在导入），请稍后再试") from exc
+                raise
+            time.sleep(0.2)
+    if not read_only:
+        ensure_schema(con)
+    return con
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(SCHEMA)
+    con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('revision', '0'), ('last_import_id', '0'),"
+                " ('last_problem_id', '0')", [str(SCHEMA_VERSION)])
+
+
+@contextlib.contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """One all-or-nothing unit of work: commit on success, roll back on any exception."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def next_ids(con: duckdb.DuckDBPyConnection, counter: str, count: int = 1) -> int:
+    """Reserve ``count`` ids from a counter kept in meta; returns the first. Transactional, unlike a sequence,
+    so a rolled-back import leaves no trace, and ids are never reused after an undo."""
+    row = con.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS BIGINT) + ? AS VARCHAR) WHERE key = ? RETURNING value",
+        [count, counter],
+    ).fetchone()
+    return int(row[0]) - count + 1
+
+
+def bump_revision(con: duckdb.DuckDBPyConnection) -> int:
+    """Count one more change to the data; pages key their caches on it."""
+    return next_ids(con, "revision")
+
+
+def revision(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = 'revision'").fetchone()
+    return int(row[0]) if row else 0
+
+
+@contextlib.contextmanager
+def open_db(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open, use, close: how the CLI and the app share one file without fighting over it."""
+    con = connect(path, read_only=read_only)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
+                .fetchone()[0])

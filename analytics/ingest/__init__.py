@@ -1,0 +1,1 @@
+"""Ledger files → canonical rows: read, find headers, normalise, validate."""

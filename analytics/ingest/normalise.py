@@ -1,0 +1,140 @@
+"""Cell values → canonical values: dates, statuses, sources, severities, flags.
+
+Each function takes one raw cell and returns the canonical value or raises
+``ValueError`` with a Chinese reason; callers cache them per distinct value,
+since a ledger repeats the same few statuses and dates on every row.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+
+from analytics.config import LedgerConfig
+from analytics.periods import Period
+from analytics.text import clean, key
+
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
+           "十一": 11, "十二": 12}
+_SUFFIX = r"(?:前|以前|之前|止)?"
+_FULL = re.compile(rf"^(\d{{4}})[-/.年](\d{{1,2}})[-/.月](\d{{1,2}})日?(?:\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?)?{_SUFFIX}$")
+_COMPACT = re.compile(rf"^(\d{{4}})(\d{{2}})(\d{{2}}){_SUFFIX}$")
+_MONTH = re.compile(rf"^(\d{{4}})[-/.年](\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月?(?:份)?(?:底|末|末前|底前)?{_SUFFIX}$")
+_QUARTER = re.compile(rf"^(\d{{4}})年?第?([一二三四1-4])季度?(?:末|底)?{_SUFFIX}$")
+_QUARTER_Q = re.compile(rf"^(\d{{4}})[-]?[Qq]([1-4])(?:末|底)?{_SUFFIX}$")
+_HALF = re.compile(rf"^(\d{{4}})年?(上|下)半年(?:末|底)?{_SUFFIX}$")
+_YEAR_END = re.compile(rf"^(\d{{4}})年?(?:年)?(?:底|末|年底|年末|全年)?{_SUFFIX}$")
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _month_end(year: int, month: int) -> dt.date:
+    return dt.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _month_number(text: str) -> int:
+    return int(text) if text.isdigit() else _CN_NUM[text]
+
+
+def parse_date(value: object, no_deadline_words: frozenset[str]) -> tuple[dt.date | None, bool]:
+    """A date cell → (date, no_deadline). Blank → (None, False); 长期坚持 → (None, True).
+
+    Accepts real Excel dates, Excel serial numbers, 2024.9.30, 2024/9/30, 2024-09-30,
+    2024年9月30日, 20240930, 2024年9月底 (month end), 2024年三季度末 (quarter end),
+    2024年上半年, 2024年底.
+    """
+    if value is None or value == "":
+        return None, False
+    if isinstance(value, dt.datetime):
+        return value.date(), False
+    if isinstance(value, dt.date):
+        return value, False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = int(value)
+        if 20_000 <= value <= 80_000:  # an Excel serial day number that lost its format
+            return _EXCEL_EPOCH + dt.timedelta(days=number), False
+        text = str(number)
+    else:
+        text = key(value)
+    if text in no_deadline_words:
+        return None, True
+    try:
+        if m := _FULL.match(text) or _COMPACT.match(text):
+            return dt.date(int(m[1]), int(m[2]), int(m[3])), False
+        if m := _MONTH.match(text):
+            return _month_end(int(m[1]), _month_number(m[2])), False
+        if m := _QUARTER.match(text) or _QUARTER_Q.match(text):
+            return Period(int(m[1]), {"一": 1, "二": 2, "三": 3, "四": 4}.get(m[2]) or int(m[2])).end, False
+        if m := _HALF.match(text):
+            return dt.date(int(m[1]), 6 if m[2] == "上" else 12, 30 if m[2] == "上" else 31), False
+        if m := _YEAR_END.match(text):
+            return dt.date(int(m[1]), 12, 31), False
+    except (ValueError, KeyError):
+        pass  # e.g. 2024年2月30日: a date-shaped text that is not a real day
+    raise ValueError("无法识别的日期，请写成 2024-09-30、2024.9.30、2024年9月30日 或 长期坚持")
+
+
+def normalise_status(value: object, header: str, cfg: LedgerConfig) -> str:
+    """整改状态 → one of the five statuses; 是/否 read by the column they are in."""
+    text = key(value)
+    if not text:
+        raise ValueError("整改状态为空")
+    if header in cfg.yes_no and text in ("是", "否", "Y", "N", "y", "n", "√", "×"):
+        yes, no = cfg.yes_no[header]
+        return yes if text in ("是", "Y", "y", "√") else no
+    if text in cfg.status_values:
+        return cfg.status_values[text]
+    for word, status in cfg.status_rules:
+        if word in text:
+            return status
+    raise ValueError("无法识别的整改状态，应为 未启动/整改中/已整改/已销号/长期整改 之一（或在 data/ledger.toml 中补充写法）")
+
+
+def _longest_keyword(text: str, keywords: list[tuple[str, str]]) -> str | None:
+    best, best_len = None, 0
+    for word, name in keywords:
+        if word in text and len(word) > best_len:
+            best, best_len = name, len(word)
+    return best
+
+
+def normalise_source(value: object, cfg: LedgerConfig) -> str:
+    """问题来源 → a canonical source; an unknown source keeps its own text."""
+    text = key(value)
+    if text in cfg.source_names:
+        return text
+    return _longest_keyword(text, cfg.source_keywords) or clean(value)
+
+
+def normalise_severity(value: object, cfg: LedgerConfig) -> str | None:
+    """问题性质 → 一般/较重/严重; blank → None (scored as 一般)."""
+    text = key(value)
+    if not text:
+        return None
+    found = _longest_keyword(text, cfg.severity_keywords)
+    if found is None:
+        raise ValueError(f"无法识别的问题性质，应为 {'/'.join(cfg.severity_names)} 之一")
+    return found
+
+
+_NEGATED = re.compile(r"(未|无|没有|不存在)[^，,。；;]*复发")
+
+
+def is_recurred(value: object, cfg: LedgerConfig) -> bool:
+    """是否复发 / 回头看情况 → True when the ledger marks the problem as recurred."""
+    text = key(value)
+    if not text or text in cfg.recurred_no:
+        return False
+    if text in cfg.recurred_yes:
+        return True
+    return "复发" in text and not _NEGATED.search(text)
+
+
+def is_task_done(value: object, cfg: LedgerConfig) -> bool:
+    """监督清单 完成情况 → done or not; unknown wording raises."""
+    text = key(value)
+    if text in cfg.task_done:
+        return True
+    if text in cfg.task_not_done:
+        return False
+    raise ValueError("无法识别的完成情况，应为 已完成/进行中/未开始 等（或在 data/ledger.toml 中补充写法）")

@@ -1,0 +1,82 @@
+"""Quarters: parse, order, period end, and inference from file names and titles."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from analytics.errors import DashboardError
+
+_CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+
+# 2024年第三季度, 2024年三季度, 2024年第3季度, 2024 年 3 季度, 2024Q3, 2024-Q3, 2024q3
+_PERIOD_PATTERNS = [
+    re.compile(r"(20\d{2})\s*年?\s*(?:度\s*)?第?\s*([一二三四1-4])\s*季度"),
+    re.compile(r"(20\d{2})\s*[-_ ]?\s*[Qq]\s*([1-4])(?!\d)"),
+]
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A calendar quarter. Ordered; ``str()`` gives ``2024Q3``."""
+
+    year: int
+    quarter: int
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.quarter}"
+
+    @property
+    def index(self) -> int:
+        """A running quarter number, so that consecutive quarters differ by one."""
+        return self.year * 4 + self.quarter - 1
+
+    @classmethod
+    def from_index(cls, index: int) -> Period:
+        return cls(index // 4, index % 4 + 1)
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.year, self.quarter * 3 - 2, 1)
+
+    @property
+    def end(self) -> dt.date:
+        """The period end: figures are computed as of this day (2024Q3 → 2024-09-30)."""
+        month = self.quarter * 3
+        return dt.date(self.year, month, calendar.monthrange(self.year, month)[1])
+
+    def previous(self) -> Period:
+        return Period.from_index(self.index - 1)
+
+    def year_ago(self) -> Period:
+        return Period(self.year - 1, self.quarter)
+
+    @property
+    def label(self) -> str:
+        """Chinese label, e.g. 2024年第三季度."""
+        return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
+
+
+def parse_period(text: str) -> Period:
+    """Parse ``2024Q3`` or any Chinese quarter form; raise if it is not one."""
+    found = find_periods(text)
+    if len(found) != 1:
+        raise DashboardError(f"无法识别期间「{text}」，请写成 2024Q3 或 2024年第三季度")
+    return found.pop()
+
+
+def find_periods(text: str) -> set[Period]:
+    """Every quarter named in a piece of text (a file name, a title, a sheet name)."""
+    found: set[Period] = set()
+    text = unicodedata.normalize("NFKC", text or "")
+    for pattern in _PERIOD_PATTERNS:
+        for match in pattern.finditer(text):
+            found.add(Period(int(match.group(1)), _CN_DIGITS[match.group(2)]))
+    return found
+
+
+def quarter_of(day: dt.date) -> Period:
+    return Period(day.year, (day.month - 1) // 3 + 1)

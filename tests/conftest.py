@@ -1,0 +1,81 @@
+"""Shared fixtures: the sample ledgers, a fresh database, and small workbook builders."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import duckdb
+import pytest
+from openpyxl import Workbook
+
+from analytics import ledger
+from analytics.db import connect
+from analytics.ingest.parse import parse_file
+from analytics.periods import Period, parse_period
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT.parent / "shared" / "samples"
+
+
+@pytest.fixture
+def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    c = connect(tmp_path / "test.duckdb")
+    yield c
+    c.close()
+
+
+def load(con: duckdb.DuckDBPyConnection, path: Path, period: str | None = None, skip_invalid: bool = False,
+         name: str | None = None) -> ledger.ImportResult:
+    """Parse and store one file the way the CLI does."""
+    parsed = parse_file(name or path.name, path.read_bytes(), parse_period(period) if period else None)
+    return ledger.store(con, parsed, skip_invalid=skip_invalid)
+
+
+def sample(name: str) -> Path:
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.fail(f"sample ledger missing: {path} (tests expect ../shared beside the repository)")
+    return path
+
+
+def database_digest(con: duckdb.DuckDBPyConnection) -> str:
+    """A digest of every row of every table: equal digests mean nothing was written."""
+    h = hashlib.sha256()
+    tables = [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main' ORDER BY 1").fetchall()]
+    for table in tables:
+        rows = con.execute(f'SELECT * FROM "{table}"').fetchall()
+        h.update(table.encode())
+        for row in sorted(map(repr, rows)):
+            h.update(row.encode())
+    h.update(repr(con.execute("SELECT * FROM duckdb_sequences() ORDER BY sequence_name").fetchall()).encode())
+    return h.hexdigest()
+
+
+def write_xlsx(path: Path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> Path:
+    """A workbook from plain rows (None for an empty cell), with optional merged ranges per sheet."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+        for rng in (merges or {}).get(title, []):
+            ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
+
+HEADER = ["序号", "问题编号", "问题来源", "问题类别", "问题描述", "责任单位", "责任人", "发现时间", "整改时限",
+          "整改状态", "销号时间", "问题性质"]
+
+
+def problem_row(seq: int, code: str | None, status: str = "整改中", *, source: str = "巡察", category: str = "作风建设",
+                description: str | None = None, unit: str = "冶炼厂", found: str = "2024-01-10",
+                deadline: object = "2024-06-30", closed: object = None, severity: str = "一般") -> list:
+    return [seq, code, source, category, description or f"问题描述{code or seq}", unit, "张三", found, deadline,
+            status, closed, severity]
+
+
+__all__ = ["HEADER", "SAMPLES", "Period", "database_digest", "load", "problem_row", "sample", "write_xlsx"]

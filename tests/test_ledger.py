@@ -1,0 +1,111 @@
+"""Quarter-by-quarter history: identity, new / carried over / closed / reopened, same-period updates, undo."""
+
+from __future__ import annotations
+
+from analytics import ledger, metrics
+from tests.conftest import HEADER, load, problem_row, sample, write_xlsx
+
+
+def quarter(tmp_path, period: str, *rows, name: str | None = None, header=HEADER):
+    return write_xlsx(tmp_path / (name or f"{period}台账.xlsx"), {"台账": [header, *rows]})
+
+
+def flags(con, code: str) -> list[tuple]:
+    return con.execute("""
+        SELECT period, status, is_new, carried_over, closed_now, reopened, recurred, listed
+        FROM problem_state WHERE problem_code = ? ORDER BY period_no""", [code]).fetchall()
+
+
+def test_new_carried_closed_reopened_and_recurred(con, tmp_path):
+    load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1"), problem_row(2, "A-2")))
+    load(con, quarter(tmp_path, "2024Q2", problem_row(1, "A-1", "已销号", closed="2024-05-01"), problem_row(2, "A-2")))
+    load(con, quarter(tmp_path, "2024Q3", problem_row(1, "A-1", "整改中"), problem_row(2, "A-2", "已销号")))
+    assert flags(con, "A-1") == [
+        ("2024Q1", "整改中", True, False, False, False, False, True),
+        ("2024Q2", "已销号", False, True, True, False, False, True),
+        ("2024Q3", "整改中", False, False, False, True, True, True),  # closed earlier, open again: recurred
+    ]
+    q3 = metrics.summary(con, "2024Q3")
+    assert (q3["reopened"], q3["recurred"], q3["closed_this_period"], q3["carried_over"]) == (1, 1, 1, 1)
+
+
+def test_ledger_marked_recurrence_counts_and_stays(con, tmp_path):
+    header = [*HEADER, "是否复发"]
+    load(con, quarter(tmp_path, "2024Q1", [*problem_row(1, "A-1"), "是"], header=header))
+    load(con, quarter(tmp_path, "2024Q2", problem_row(1, "A-1")))  # no 是否复发 column: the mark is kept
+    assert [f[6] for f in flags(con, "A-1")] == [True, True]
+
+
+def test_quarter_without_a_ledger_carries_the_last_status(con, tmp_path):
+    load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1", deadline="2024-05-31")))
+    load(con, quarter(tmp_path, "2024Q3", problem_row(2, "A-2")))
+    history = flags(con, "A-1")
+    assert [h[0] for h in history] == ["2024Q1", "2024Q2", "2024Q3"]
+    assert history[1][1] == "整改中" and history[1][7] is False  # carried, not listed in Q2
+    assert metrics.summary(con, "2024Q2")["overdue"] == 1
+
+
+def test_problem_without_code_is_recognised_by_unit_source_and_text(con, tmp_path):
+    header = ["问题来源", "问题描述", "责任单位", "整改状态"]
+    load(con, quarter(tmp_path, "2024Q1", ["巡察", "党建 工作台账不全。", "销售部", "整改中"], header=header))
+    load(con, quarter(tmp_path, "2024Q2", ["巡视巡察", "党建工作台账不全", "销售部", "已销号"], header=header))
+    load(con, quarter(tmp_path, "2024Q3", ["巡察", "党建工作台账不全", "财务部", "整改中"], header=header))
+    assert con.execute("SELECT count(DISTINCT problem_id) FROM problem_state").fetchone()[0] == 2
+    assert metrics.summary(con, "2024Q2")["closed"] == 1
+
+
+def test_code_added_later_attaches_to_the_uncoded_problem(con, tmp_path):
+    header = ["问题来源", "问题描述", "责任单位", "整改状态"]
+    load(con, quarter(tmp_path, "2024Q1", ["审计", "合同管理不规范", "法务合规部", "整改中"], header=header))
+    load(con, quarter(tmp_path, "2024Q2", problem_row(1, "SJ-9", source="审计", description="合同管理不规范",
+                                                       unit="法务合规部")))
+    assert con.execute("SELECT count(DISTINCT problem_id) FROM problem_state").fetchone()[0] == 1
+
+
+def test_a_later_ledger_of_the_same_period_updates_what_it_lists(con, tmp_path):
+    load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1"), problem_row(2, "A-2"), name="2024Q1-a.xlsx"))
+    result = load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1", "已销号"), name="2024Q1-b.xlsx"))
+    assert (result.problems_new, result.problems_updated) == (0, 1)
+    s = metrics.summary(con, "2024Q1")
+    assert (s["total"], s["closed"]) == (2, 1)
+
+
+def test_blank_cell_clears_but_missing_column_inherits(con, tmp_path):
+    load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1", "已销号", closed="2024-03-01")))
+    load(con, quarter(tmp_path, "2024Q2", problem_row(1, "A-1", "整改中", closed=None)))
+    assert con.execute("SELECT closed_date FROM problem_state WHERE period = '2024Q2'").fetchone()[0] is None
+    short = ["问题编号", "问题来源", "问题描述", "责任单位", "整改状态"]
+    load(con, quarter(tmp_path, "2024Q3", ["A-1", "巡察", "问题描述A-1", "冶炼厂", "整改中"], header=short))
+    row = con.execute("SELECT category, owner, severity FROM problem_state WHERE period = '2024Q3'").fetchone()
+    assert row == ("作风建设", "张三", "一般")
+
+
+def test_undo_restores_what_the_import_had_changed(con):
+    load(con, sample("2024年第一季度问题整改台账.xlsx"))
+    state_before = con.execute("SELECT * FROM problem_state ORDER BY ALL").fetchall()
+    summary_before = metrics.summary(con)
+    second = load(con, sample("2024年第二季度问题整改台账.xlsx"))
+    assert metrics.summary(con)["period"] == "2024Q2"
+    message = ledger.undo(con, second.import_id)
+    assert "已撤销" in message
+    assert con.execute("SELECT * FROM problem_state ORDER BY ALL").fetchall() == state_before
+    assert metrics.summary(con) == summary_before
+    imports = ledger.list_imports(con)
+    assert imports.loc[imports.import_id == second.import_id, "undone_at"].notna().all()
+    again = load(con, sample("2024年第二季度问题整改台账.xlsx"))  # an undone file can come back
+    assert again.outcome == "imported" and again.import_id > second.import_id
+
+
+def test_undo_of_an_earlier_import_keeps_later_ones(con, tmp_path):
+    first = load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1"), problem_row(2, "A-2")))
+    load(con, quarter(tmp_path, "2024Q2", problem_row(1, "A-1", "已销号")))
+    ledger.undo(con, first.import_id)
+    assert con.execute("SELECT DISTINCT problem_code FROM problem_state").fetchall() == [("A-1",)]
+    assert metrics.summary(con)["closed"] == 1
+
+
+def test_undoing_everything_leaves_an_empty_but_working_database(con):
+    result = load(con, sample("2024年第一季度问题整改台账.xlsx"))
+    ledger.undo(con, result.import_id)
+    assert metrics.available_periods(con) == []
+    assert metrics.summary(con, "2024Q1")["total"] == 0
