@@ -16,7 +16,7 @@ from analytics.config import database_path
 from analytics.db import open_db
 from analytics.errors import DashboardError, FileRejected
 from analytics.ingest.parse import parse_file
-from analytics.periods import Period, parse_period
+from analytics.periods import Period, find_periods, parse_period
 
 
 def _period_arg(text: str) -> Period:
@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 $DASHBOARD_DB 或 data/dashboard.duckdb）")
         return p
 
-    imp = with_db(sub.add_parser("import", help="导入台账文件（xlsx/xlsm/xls/csv）"))
+    imp = with_db(sub.add_parser("import", help="导入台账文件（xlsx/xlsm/xls/csv），多个文件按文件名中的季度先后导入"))
     imp.add_argument("--period", type=_period_arg, help="期间，如 2025Q1（不指定则从文件名或标题识别）")
     imp.add_argument("--skip-invalid", action="store_true", help="只导入有效行，列出有错误的行")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -58,10 +58,19 @@ def _print_issues(issues: list, limit: int = 200) -> None:
         print(f"  … 另有 {len(issues) - limit} 处错误未列出")
 
 
+def in_quarter_order(paths: list[Path]) -> list[Path]:
+    """Files in the order of the quarter their names carry (a glob sorts 第三季度 before 第二季度); others last."""
+    def order(path: Path) -> tuple:
+        found = find_periods(path.stem)
+        return (0, min(found).index) if len(found) == 1 else (1, 0)
+
+    return sorted(paths, key=order)
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     failed = 0
     with open_db(args.db) as con:
-        for path in args.files:
+        for path in in_quarter_order(args.files):
             try:
                 data = path.read_bytes()
                 parsed = parse_file(path.name, data, args.period)

@@ -1,0 +1,399 @@
+"""Import benchmark: how fast and how lean is importing a 100,000-row problem ledger?
+
+Run: python benchmarks/bench_import.py [--rows 100000] [--repeat 3] [--check]
+
+On a synthetic problem ledger (问题整改台账, .xlsx) written once and cached under
+benchmarks/out/, it measures, each as the best of --repeat runs:
+
+1. the import: ``parse_file`` + ``store`` into a fresh DuckDB file (reading the
+   file, opening the database and closing it included);
+2. the raw calamine parse of the same file, the floor no importer can beat:
+   ``CalamineWorkbook.from_path(p).get_sheet_by_name(name).to_python()``;
+3. ``pandas.read_excel(p, engine="openpyxl")``, what a typical app does;
+
+and the peak memory of the import: the peak RSS of a fresh child process that
+only does the import, next to that of a child that only imports the modules
+(the baseline; nothing is subtracted from the import's figure).
+
+Goals (each printed as PASS/FAIL):
+- import / raw calamine parse ≤ 1.5
+- pandas-openpyxl / import ≥ 5
+- peak RSS of the import < 500 MB
+
+It is a report, not a test: it exits 0 whatever the figures, unless --check is
+given, when a FAIL exits 1.
+
+The ledger looks like a real one: a merged title row and a 填报单位 line above
+the header, 200 units, sources written in their raw forms (巡察, 内部审计, 信访 …),
+real Excel dates for 发现时间 and text dates in several forms for 整改时限,
+销号时间 for closed problems, and a 合计 row and notes below the table. Every
+problem row is valid, which the benchmark checks on every import. The file is
+written with xlsxwriter in constant_memory mode, which stores strings inline
+rather than in a shared-string table (Excel's own habit); calamine reads both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))  # run as a script from anywhere: make `analytics` importable
+
+from analytics.db import connect  # noqa: E402
+from analytics.ingest.parse import ParsedFile, parse_file  # noqa: E402
+from analytics.ledger import ImportResult, store  # noqa: E402
+from analytics.periods import Period  # noqa: E402
+
+OUT_DIR = ROOT / "benchmarks" / "out"
+PERIOD = Period(2025, 1)
+SHEET = "问题整改台账"
+COMPANY = "滇峰资源综合利用有限公司"
+SEED = 20250401
+GENERATOR_VERSION = 1  # bump when the generator changes, so cached files are rewritten
+
+GOAL_IMPORT_VS_RAW = 1.5
+GOAL_PANDAS_VS_IMPORT = 5.0
+GOAL_PEAK_MB = 500.0
+
+HEADERS = ("序号", "问题编号", "问题来源", "问题类别", "问题描述", "责任单位", "责任人", "发现时间", "整改时限",
+           "整改状态", "销号时间", "问题性质", "备注")
+
+# 8 sources: code prefix and the forms ledgers write them in
+SOURCES = (
+    ("XC", ("巡察", "巡视巡察", "巡察反馈", "巡视")),
+    ("SJ", ("审计", "内部审计", "经济责任审计")),
+    ("RC", ("日常监督",)),
+    ("ZX", ("专项监督", "专项检查")),
+    ("XF", ("信访举报", "信访", "举报")),
+    ("HS", ("沟通会商",)),
+    ("ZC", ("自查自纠", "自查")),
+    ("QT", ("其他",)),
+)
+SOURCE_WEIGHTS = (22, 14, 20, 14, 8, 4, 15, 3)
+
+# 问题类别 → description templates; {unit} and {ref} are filled per row ({ref} makes each description unique)
+CATEGORIES = (
+    ("作风建设", ("{unit}存在“文山会海”现象，{ref}相关会议未压缩时长、未精简文件",
+              "{unit}调查研究走过场，{ref}调研报告照搬上报材料，未提出解决实际问题的措施")),
+    ("中央八项规定", ("{unit}公务接待超标准列支，{ref}接待费用未附公函和接待清单",
+                "{unit}公车使用管理不规范，{ref}存在节假日无派车单出车的情况")),
+    ("选人用人", ("{unit}干部选拔任用程序不规范，{ref}民主推荐环节缺少会议记录",
+              "{unit}干部人事档案审核不严，{ref}出生日期、参加工作时间认定依据不足")),
+    ("三重一大", ("{unit}“三重一大”事项未经集体决策，{ref}由主要负责人个人审批",
+              "{unit}重大资金使用事后补办决策程序，{ref}会议纪要内容与实际支出不符")),
+    ("招标采购", ("{unit}物资采购化整为零规避招标，{ref}同类物资分拆为多笔询价采购",
+              "{unit}供应商入库审核不严，{ref}部分供应商资质证明材料已过期")),
+    ("一岗双责", ("{unit}班子成员落实“一岗双责”不到位，{ref}分管领域廉洁风险排查流于形式",
+              "{unit}党风廉政建设责任书签订后未跟踪考核，{ref}年度考核缺少廉政内容")),
+    ("党内政治生活", ("{unit}组织生活会批评与自我批评辣味不足，{ref}相互批评意见泛泛而谈",
+                "{unit}“三会一课”记录不完整，{ref}党小组会未按规定频次召开")),
+    ("政治纪律", ("{unit}对上级决策部署传达学习不及时，{ref}未结合实际制定贯彻落实措施",
+              "{unit}意识形态阵地管理不严，{ref}内部刊物稿件未履行审核程序")),
+    ("廉洁文化", ("{unit}廉洁文化建设载体单一，{ref}警示教育仅以传达文件代替",
+              "{unit}廉洁风险防控手册多年未更新，{ref}岗位风险点与实际业务脱节")),
+    ("财务管理", ("{unit}费用报销审核把关不严，{ref}报销单据缺少经办人签字",
+              "{unit}往来款项长期挂账未清理，{ref}账龄超过三年仍未核销或催收")),
+    ("安全生产", ("{unit}安全隐患排查整治不彻底，{ref}同类隐患在复查中再次发现",
+              "{unit}外包作业安全管理不到位，{ref}作业人员未按规定进行安全交底")),
+)
+REFERENCES = ("抽查记账凭证记字第{n}号", "合同编号DF-HT-{n}", "经查第{n}号工单", "发文字号滇峰发〔{n}〕",
+              "调阅档案编号DA-{n}", "审计底稿编号SJ-{n}")
+STATUSES = (("未整改", 15), ("整改中", 30), ("已整改", 18), ("已销号", 32), ("长期整改", 5))
+SEVERITIES = (("一般", 70), ("较重", 20), ("严重", 7), (None, 3))
+REMARKS = ("已约谈提醒", "纳入回头看", "已督办", "举一反三开展自查", "待上级审核", "已移交相关部门")
+_QUARTER_CN = "一二三四"
+
+HQ_DEPARTMENTS = ("党委办公室", "综合办公室", "党群工作部", "组织人事部", "纪委办公室", "财务部", "审计部",
+                  "法律合规部", "企业管理部", "战略发展部", "安全环保部", "生产技术部", "设备管理部", "物资采购中心",
+                  "市场营销部", "信息中心", "工会办公室", "团委", "质量管理部", "科技研发中心")
+PLACES = ("昆明", "曲靖", "玉溪", "保山", "昭通", "丽江", "普洱", "临沧", "楚雄", "红河", "文山", "大理", "德宏",
+          "个旧", "开远", "蒙自", "宣威", "安宁", "弥勒", "瑞丽")
+SUBSIDIARIES = ("分公司", "项目部", "选矿厂", "冶炼厂", "物流公司", "检修公司", "销售中心", "物资供应站", "矿业公司")
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧"
+GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀英",
+         "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "红梅", "国平", "春林", "永福")
+
+
+# --- the synthetic ledger -------------------------------------------------------------------------
+
+
+def ledger_path(rows: int) -> Path:
+    size = f"{rows // 1000}k" if rows % 1000 == 0 else str(rows)
+    return OUT_DIR / f"{PERIOD.year}年第{_QUARTER_CN[PERIOD.quarter - 1]}季度问题整改台账_{size}.xlsx"
+
+
+def _stamp(rows: int) -> str:
+    return f"bench_import ledger v{GENERATOR_VERSION}, seed {SEED}, {rows} rows"
+
+
+def _is_current(path: Path, rows: int) -> bool:
+    """A cached file written by this generator version for this row count."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            return _stamp(rows) in z.read("docProps/core.xml").decode()
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+
+
+def _date_text(day: dt.date, rng: random.Random) -> str | dt.date:
+    """A deadline as ledgers write it: a real date or one of the text forms the importer reads."""
+    y, m, d = day.year, day.month, day.day
+    form = rng.choices(range(7), weights=(20, 25, 25, 10, 10, 5, 5))[0]
+    if form == 0:
+        return day
+    if form == 1:
+        return f"{y}.{m}.{d}"
+    if form == 2:
+        return f"{y}年{m}月{d}日"
+    if form == 3:
+        return f"{y}/{m}/{d}"
+    if form == 4:
+        return day.isoformat()
+    if form == 5:
+        return f"{y}年{m}月底"
+    return f"{y}年{_QUARTER_CN[(m - 1) // 3]}季度末"
+
+
+def _problem(i: int, rng: random.Random, units: list[str], people: list[str]) -> list:
+    """Row i of the ledger, one value per header (None for a blank cell)."""
+    end = PERIOD.end
+    prefix, forms = rng.choices(SOURCES, weights=SOURCE_WEIGHTS)[0]
+    category, templates = rng.choice(CATEGORIES)
+    unit = rng.choice(units)
+    found = dt.date(2024, 1, 2) + dt.timedelta(days=rng.randrange((end - dt.date(2024, 1, 2)).days - 5))
+    ref = rng.choice(REFERENCES).format(n=f"{found.year}{i:06d}")
+    description = rng.choice(templates).format(unit=unit, ref=ref + "，")
+    status = rng.choices([s for s, _ in STATUSES], weights=[w for _, w in STATUSES])[0]
+    due = found + dt.timedelta(days=rng.choice((30, 45, 60, 90, 120, 180)))
+    deadline: str | dt.date = "长期坚持" if status == "长期整改" and rng.random() < 0.6 else _date_text(due, rng)
+    closed = None
+    if status == "已销号":
+        closed = min(found + dt.timedelta(days=rng.randint(7, 150)), end)
+        if rng.random() < 0.15:
+            closed = f"{closed.year}.{closed.month}.{closed.day}"
+    severity = rng.choices([s for s, _ in SEVERITIES], weights=[w for _, w in SEVERITIES])[0]
+    remarks = rng.choice(REMARKS) if rng.random() < 0.15 else None
+    code = f"{prefix}-{found.year}-{i:06d}"
+    return [i, code, rng.choice(forms), category, description, unit, rng.choice(people), found, deadline, status,
+            closed, severity, remarks]
+
+
+def write_ledger(path: Path, rows: int) -> None:
+    """Write the synthetic ledger, seeded and deterministic, streaming rows (constant_memory)."""
+    import xlsxwriter  # only the generator needs it
+
+    rng = random.Random(SEED)
+    units = list(HQ_DEPARTMENTS) + [p + s for p in PLACES for s in SUBSIDIARIES]
+    people = [s + g for s in SURNAMES for g in GIVEN]
+    tmp = path.with_name(path.stem + ".partial.xlsx")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+    book.set_properties({"title": SHEET, "author": "纪委办公室", "company": COMPANY, "comments": _stamp(rows),
+                         "created": dt.datetime(2025, 4, 8, 9, 0)})
+    title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
+    header = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True,
+                              "bg_color": "#D9E1F2"})
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet = book.add_worksheet(SHEET)
+    for col, width in enumerate((6, 16, 12, 14, 60, 18, 10, 12, 16, 10, 12, 10, 16)):
+        sheet.set_column(col, col, width)
+    sheet.merge_range(0, 0, 0, len(HEADERS) - 1, f"{COMPANY}{PERIOD.label}问题整改台账", title)
+    sheet.write_string(1, 0, "填报单位：纪委办公室（盖章）")
+    sheet.write_string(1, 9, "填报日期：2025年4月8日")
+    sheet.write_row(2, 0, HEADERS, header)
+    sheet.freeze_panes(3, 0)
+    for i in range(1, rows + 1):
+        r = i + 2
+        for col, value in enumerate(_problem(i, rng, units, people)):
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, col, dt.datetime.combine(value, dt.time()), date)
+            elif isinstance(value, int):
+                sheet.write_number(r, col, value)
+            else:
+                sheet.write_string(r, col, value)
+    r = rows + 3
+    sheet.write_string(r, 0, "合计")
+    sheet.write_string(r, 4, f"共 {rows} 个问题")
+    sheet.write_string(r + 2, 0, "注：整改状态按未整改、整改中、已整改、已销号、长期整改填写；"
+                                 "已销号的问题须填写销号时间。")
+    sheet.write_string(r + 3, 0, "填报人：李明")
+    sheet.write_string(r + 3, 5, "审核人：王芳")
+    book.close()
+    os.replace(tmp, path)
+
+
+def ensure_ledger(rows: int) -> tuple[Path, bool]:
+    """The cached ledger for this row count, written if missing or stale; and whether it was reused."""
+    path = ledger_path(rows)
+    if path.exists() and _is_current(path, rows):
+        return path, True
+    write_ledger(path, rows)
+    return path, False
+
+
+# --- the measured steps ---------------------------------------------------------------------------
+
+
+def import_file(path: Path, db: Path) -> tuple[ParsedFile, ImportResult, float]:
+    """One full import into a new database file; returns the parse, the result and the parse time."""
+    t0 = time.perf_counter()
+    parsed = parse_file(path.name, path.read_bytes())
+    t_parse = time.perf_counter() - t0
+    con = connect(db)
+    try:
+        result = store(con, parsed)
+    finally:
+        con.close()
+    return parsed, result, t_parse
+
+
+def check_import(parsed: ParsedFile, result: ImportResult, rows: int) -> None:
+    """Every synthetic row must import: a benchmark of rejected or partial imports means nothing."""
+    if result.outcome != "imported" or parsed.rows_valid != rows or parsed.period != PERIOD:
+        issues = "\n".join(f"  {i}" for i in parsed.issues[:10])
+        raise SystemExit(f"the synthetic ledger did not import cleanly: outcome={result.outcome!r} "
+                         f"({result.message}), rows_valid={parsed.rows_valid}/{rows}, period={parsed.period}\n{issues}")
+
+
+def time_import(path: Path, rows: int, repeat: int, tmp: Path) -> dict[str, float]:
+    """Best-of-N seconds for the whole import and, separately, for parse_file and for connect + store + close."""
+    best = {"import": math.inf, "parse": math.inf, "store": math.inf}
+    for n in range(repeat):
+        t0 = time.perf_counter()
+        parsed, result, t_parse = import_file(path, tmp / f"import_{n}.duckdb")
+        total = time.perf_counter() - t0
+        check_import(parsed, result, rows)
+        del parsed, result
+        for name, seconds in (("import", total), ("parse", t_parse), ("store", total - t_parse)):
+            best[name] = min(best[name], seconds)
+    return best
+
+
+def best_of(repeat: int, fn: Callable[[], object]) -> float:
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def raw_calamine(path: Path) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(SHEET).to_python()
+
+
+def pandas_openpyxl(path: Path) -> object:
+    import pandas as pd
+
+    return pd.read_excel(path, engine="openpyxl")
+
+
+# --- peak memory ----------------------------------------------------------------------------------
+
+# A process started from a large one inherits its peak RSS on Linux (exec records the old address
+# space's high-water mark), so the measured child is started by a fresh, tiny Python and its peak
+# read there with RUSAGE_CHILDREN, whatever this process has grown to by then.
+_LAUNCHER = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def peak_rss_mb(*child_args: str) -> float:
+    """Peak RSS, in MB, of a fresh process running this script with --child *child_args."""
+    cmd = [sys.executable, "-c", _LAUNCHER, sys.executable, str(Path(__file__).resolve()), "--child", *child_args]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the measured child failed:\n{done.stderr}")
+    maxrss = int(done.stdout.split()[-1])  # KiB on Linux, bytes on macOS
+    return maxrss / 1e6 if sys.platform == "darwin" else maxrss * 1024 / 1e6
+
+
+def run_child(what: str, file: str | None, db: str | None, rows: int) -> None:
+    """In the measured child: nothing more than the modules (baseline), or one import."""
+    if what == "import":
+        assert file and db
+        parsed, result, _ = import_file(Path(file), Path(db))
+        check_import(parsed, result, rows)
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+
+def _line(label: str, value: str) -> str:
+    return f"  {label:<52}{value:>10}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--rows", type=int, default=100_000, help="problem rows in the synthetic ledger (default 100000)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per measured step; the best counts (default 3)")
+    ap.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
+    ap.add_argument("--child", choices=("baseline", "import"), help=argparse.SUPPRESS)
+    ap.add_argument("--file", help=argparse.SUPPRESS)
+    ap.add_argument("--db", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.rows < 1 or args.repeat < 1:
+        ap.error("--rows and --repeat must be at least 1")
+    if args.child:
+        run_child(args.child, args.file, args.db, args.rows)
+        return 0
+
+    t0 = time.perf_counter()
+    path, reused = ensure_ledger(args.rows)
+    made = "reused" if reused else f"written in {time.perf_counter() - t0:.1f} s"
+    print(f"Synthetic ledger: {path.relative_to(ROOT)}")
+    print(f"  {args.rows:,} problem rows, {path.stat().st_size / 1e6:.1f} MB, {made}")
+
+    with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp_name:
+        tmp = Path(tmp_name)
+        rss_base = peak_rss_mb("baseline")
+        rss_import = peak_rss_mb("import", "--file", str(path), "--db", str(tmp / "rss.duckdb"),
+                                 "--rows", str(args.rows))
+        times = time_import(path, args.rows, args.repeat, tmp)
+    t_raw = best_of(args.repeat, lambda: raw_calamine(path))
+    t_pandas = best_of(args.repeat, lambda: pandas_openpyxl(path))
+
+    print(f"\nTime, best of {args.repeat} run(s):")
+    print(_line("import (parse_file + store, fresh DuckDB file)", f"{times['import']:.2f} s"))
+    print(_line("  of which parse_file (read + parse + validate)", f"{times['parse']:.2f} s"))
+    print(_line("  of which connect + store + close", f"{times['store']:.2f} s"))
+    print(_line("raw calamine parse (the floor)", f"{t_raw:.2f} s"))
+    print(_line('pandas.read_excel(engine="openpyxl")', f"{t_pandas:.2f} s"))
+    print("\nPeak RSS of a fresh child process:")
+    print(_line("import (nothing subtracted)", f"{rss_import:.0f} MB"))
+    print(_line("baseline: only imports the modules", f"{rss_base:.0f} MB"))
+
+    vs_raw = times["import"] / t_raw
+    vs_pandas = t_pandas / times["import"]
+    goals = (
+        (f"import / raw parse = {vs_raw:.2f}x", f"goal ≤ {GOAL_IMPORT_VS_RAW}", vs_raw <= GOAL_IMPORT_VS_RAW),
+        (f"pandas-openpyxl / import = {vs_pandas:.1f}x", f"goal ≥ {GOAL_PANDAS_VS_IMPORT:g}",
+         vs_pandas >= GOAL_PANDAS_VS_IMPORT),
+        (f"import peak RSS = {rss_import:.0f} MB", f"goal < {GOAL_PEAK_MB:g} MB", rss_import < GOAL_PEAK_MB),
+    )
+    print("\nGoals:")
+    for text, goal, ok in goals:
+        print(f"  {'PASS' if ok else 'FAIL'}  {text:<40}({goal})")
+    failed = sum(not ok for _, _, ok in goals)
+    print(f"\n{len(goals) - failed} of {len(goals)} goals met.")
+    return 1 if args.check and failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Streamlit pages: read the filters, call analytics, draw. No figures are computed here."""

@@ -1,0 +1,81 @@
+"""The command line as people and scheduled jobs use it: real processes, exit codes, JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT, sample
+
+Q1 = sample("2024年第一季度问题整改台账.xlsx")
+Q2 = sample("2024年第二季度问题整改台账.xlsx")
+CSV = sample("专项监督问题清单_GBK.csv")
+
+
+def cli(*args: str, db=None, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("DASHBOARD_DB", None) if env is None else None
+    command = [sys.executable, "-m", "analytics", args[0], *(["--db", str(db)] if db else []), *args[1:]]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=120)
+
+
+def test_import_summary_imports_undo(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    done = cli("import", str(Q1), str(Q2), db=db)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "✓ 2024年第一季度问题整改台账.xlsx" in done.stdout and "新增问题 3 个，更新 12 个" in done.stdout
+
+    summary = json.loads(cli("summary", "--json", db=db).stdout)
+    expected_keys = {"period", "as_of", "total", "closed", "completed", "open", "overdue", "recurred", "closure_rate",
+                     "completion_rate", "on_time_rate", "by_source", "by_dimension", "by_unit"}
+    assert expected_keys <= summary.keys()
+    assert (summary["period"], summary["as_of"], summary["total"], summary["closed"]) == ("2024Q2", "2024-06-30", 15, 5)
+    assert summary["closure_rate"] == round(5 / 15, 4)
+    assert sum(summary["by_unit"].values()) == 15 and sum(summary["by_dimension"].values()) == 15
+
+    q1 = json.loads(cli("summary", "--period", "2024年第一季度", "--json", db=db).stdout)
+    assert (q1["period"], q1["total"]) == ("2024Q1", 12)
+
+    listing = json.loads(cli("imports", "--json", db=db).stdout)
+    assert [r["file_name"] for r in listing] == [Q2.name, Q1.name]
+
+    undone = cli("undo", str(listing[0]["import_id"]), db=db)
+    assert undone.returncode == 0 and "已撤销" in undone.stdout
+    assert json.loads(cli("summary", "--json", db=db).stdout)["period"] == "2024Q1"
+    again = cli("undo", str(listing[0]["import_id"]), db=db)
+    assert again.returncode == 1 and "撤销过" in again.stderr
+
+
+def test_import_exits_non_zero_when_any_file_is_rejected(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    done = cli("import", str(Q1), str(CSV), str(tmp_path / "missing.xlsx"), db=db)
+    assert done.returncode == 1
+    assert "请指定期间" in done.stdout and "文件不存在" in done.stdout
+    assert json.loads(cli("summary", "--json", db=db).stdout)["total"] == 12  # the good file still landed
+
+
+def test_period_option_overrides_and_skip_invalid(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    assert cli("import", "--period", "2024Q2", str(CSV), db=db).returncode == 0
+    bad = tmp_path / "2024Q3.csv"
+    bad.write_text("问题来源,问题描述,责任单位,整改状态\n巡察,甲,销售部,整改中\n巡察,乙,销售部,搁置\n", encoding="utf-8")
+    rejected = cli("import", str(bad), db=db)
+    assert rejected.returncode == 1 and "第 3 行" in rejected.stdout and "「整改状态」列（D 列）" in rejected.stdout
+    kept = cli("import", "--skip-invalid", str(bad), db=db)
+    assert kept.returncode == 0 and "跳过 1 行" in kept.stdout
+
+
+def test_dashboard_db_variable_is_the_default(tmp_path):
+    db = tmp_path / "env.duckdb"
+    env = {"DASHBOARD_DB": str(db)}
+    assert cli("import", str(Q1), env=env).returncode == 0
+    assert db.exists()
+    assert json.loads(cli("summary", "--json", env=env).stdout)["total"] == 12
+
+
+def test_bad_usage_and_missing_database(tmp_path):
+    assert cli("summary", "--period", "下个季度", db=tmp_path / "x.duckdb").returncode == 2
+    missing = cli("summary", "--json", db=tmp_path / "none.duckdb")
+    assert missing.returncode == 1 and "找不到数据库" in missing.stderr
