@@ -1,10 +1,8 @@
 """Storing ledgers quarter by quarter: problem identity, status history, per-period state, undo.
 
 Every import adds rows and never edits earlier ones, so undoing an import
-is deleting its rows: what it had changed comes back by itself. The table
-``problem_state`` (one row per problem per quarter, carried forward through
-quarters where a problem is not listed) is derived from those rows and
-rebuilt inside the same transaction.
+is deleting its rows: what it had changed comes back by itself. The derived
+``problem_state`` (analytics.state) is refreshed inside the same transaction.
 """
 
 from __future__ import annotations
@@ -14,8 +12,10 @@ from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
-from analytics.config import ScoringConfig, scoring_config
+from analytics import state
+from analytics.config import ScoringConfig
 from analytics.db import BLANK_DATE, bump_revision, next_ids, transaction
 from analytics.errors import DashboardError, Issue
 from analytics.ingest.parse import ParsedFile
@@ -30,8 +30,6 @@ _OBSERVATION_COLUMNS = (
     "description", "unit", "owner", "leader", "measures", "progress", "remarks", "status", "severity",
     "recurred_mark", "found_date", "deadline", "no_deadline", "closed_date",
 )
-_INHERITED = ("problem_code", "seq", "category", "owner", "leader", "measures", "progress", "remarks",
-              "severity", "recurred_mark", "found_date", "deadline", "no_deadline", "closed_date")
 
 
 @dataclass
@@ -85,21 +83,26 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
              parsed.rows_skipped, dt.datetime.now().replace(microsecond=0), user],
         )
         period_no = parsed.period.index
-        new = updated = 0
+        first_new_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
         for sheet in parsed.sheets:
-            if not len(sheet.rows):
+            if not sheet.rows.num_rows:
                 continue
             present = set(sheet.layout.columns)
             if sheet.layout.kind == "problems":
-                n, u = _store_problems(con, import_id, period_no, sheet.rows, present)
-                new, updated = new + n, updated + u
+                _store_problems(con, import_id, period_no, sheet.rows, present)
             elif sheet.layout.kind == "tasks":
                 _store_rows(con, "tasks", import_id, period_no, sheet.rows)
             else:
                 _store_rows(con, "assessments", import_id, period_no, sheet.rows)
+        new, updated = con.execute(
+            "SELECT count(DISTINCT problem_id) FILTER (WHERE problem_id >= $1), "
+            "count(DISTINCT problem_id) FILTER (WHERE problem_id < $1) FROM observations WHERE import_id = $2",
+            [first_new_id, import_id]).fetchone()
+        touched = [r[0] for r in con.execute(
+            "SELECT DISTINCT problem_id FROM observations WHERE import_id = ?", [import_id]).fetchall()]
         con.execute("UPDATE imports SET problems_new = ?, problems_updated = ? WHERE import_id = ?",
                     [new, updated, import_id])
-        rebuild_state(con, scoring)
+        state.refresh(con, touched, scoring)
         bump_revision(con)
     message = f"已导入 {parsed.rows_valid} 行（{parsed.period}）"
     if "problems" in parsed.kinds:
@@ -110,170 +113,74 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
                         problems_updated=updated, **base)
 
 
-def _encode_presence(rows: pd.DataFrame, present: set[str]) -> pd.DataFrame:
-    """Columns the file had: blank cells become '' / BLANK_DATE; columns it lacked stay NULL (inherit)."""
-    out = rows.copy()
-    blank_date = dt.date.fromisoformat(BLANK_DATE)
-    for col in _TEXT_FIELDS + _DATE_FIELDS + ("recurred_mark", "no_deadline"):
-        if _COLUMN_OF.get(col, col) not in present:
-            out[col] = None
-        elif col in _DATE_FIELDS:
-            out[col] = [blank_date if v is None or pd.isna(v) else v for v in out[col]]
-        elif col in _TEXT_FIELDS:
-            out[col] = out[col].where(out[col].notna(), "")
-    return out
+def _staged_column(column: str, present: set[str]) -> str:
+    """How a parsed column enters the database: a column the file lacked is NULL (inherit); a blank cell in a
+    column it had is '' or BLANK_DATE (clear)."""
+    if column == "fingerprint":
+        return "left(md5(identity), 20) AS fingerprint"
+    if column in ("source", "description", "unit", "status", "sheet", "excel_row"):
+        return column
+    if _COLUMN_OF.get(column, column) not in present:
+        return f"NULL AS {column}"
+    if column in _DATE_FIELDS:
+        return f"coalesce({column}, DATE '{BLANK_DATE}') AS {column}"
+    if column in _TEXT_FIELDS:
+        return f"coalesce({column}, '') AS {column}"
+    return column
 
 
 def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: int,
-                    rows: pd.DataFrame, present: set[str]) -> tuple[int, int]:
-    """Match rows to known problems (code first, then unit+source+description), add the rest, store all."""
-    stage = _encode_presence(rows, present)
-    stage["rn"] = range(len(stage))
-    con.register("stage_df", stage)
-    try:
-        con.execute("CREATE OR REPLACE TEMP TABLE stage AS SELECT * FROM stage_df")
-    finally:
-        con.unregister("stage_df")
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE matched AS
-        WITH known AS (
-            SELECT problem_id, max(NULLIF(problem_code, '')) AS code FROM observations GROUP BY problem_id
-        ),
-        by_code AS (SELECT code, min(problem_id) AS pid FROM known WHERE code IS NOT NULL GROUP BY code),
-        by_fp AS (
-            SELECT o.fingerprint,
-                   min(o.problem_id) AS pid_any,
-                   min(o.problem_id) FILTER (WHERE k.code IS NULL) AS pid_uncoded
-            FROM (SELECT DISTINCT fingerprint, problem_id FROM observations) o JOIN known k USING (problem_id)
-            GROUP BY o.fingerprint
-        )
-        SELECT s.rn, s.problem_code AS code, s.fingerprint,
-               coalesce(c.pid, CASE WHEN NULLIF(s.problem_code, '') IS NULL THEN f.pid_any ELSE f.pid_uncoded END)
-                   AS problem_id
-        FROM stage s
-        LEFT JOIN by_code c ON c.code = NULLIF(s.problem_code, '')
-        LEFT JOIN by_fp f ON f.fingerprint = s.fingerprint
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE new_ids AS
-        SELECT ident, row_number() OVER (ORDER BY ident) AS offset_no
-        FROM (SELECT DISTINCT coalesce('code:' || NULLIF(code, ''), 'fp:' || fingerprint) AS ident
-              FROM matched WHERE problem_id IS NULL)
-    """)
-    new = con.execute("SELECT count(*) FROM new_ids").fetchone()[0]
-    first_id = next_ids(con, "last_problem_id", new) if new else 0
-    con.execute("ALTER TABLE new_ids ADD COLUMN problem_id BIGINT")
-    con.execute("UPDATE new_ids SET problem_id = offset_no + ? - 1", [first_id])
-    updated = con.execute("SELECT count(DISTINCT problem_id) FROM matched WHERE problem_id IS NOT NULL").fetchone()[0]
+                    rows: pa.Table, present: set[str]) -> None:
+    """Match rows to known problems (code first, then unit+source+description), number the rest, store all.
+
+    One statement straight from the parsed Arrow table: no staging copy of a large ledger.
+    """
+    first_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
+    staged = ", ".join(_staged_column(c, present) for c in _OBSERVATION_COLUMNS if c != "problem_id")
     columns = ", ".join(_OBSERVATION_COLUMNS)
-    selected = ", ".join(
-        "coalesce(m.problem_id, n.problem_id)" if c == "problem_id" else f"s.{c}" for c in _OBSERVATION_COLUMNS
-    )
-    con.execute(f"""
-        INSERT INTO observations (import_id, period_no, {columns})
-        SELECT ?, ?, {selected}
-        FROM stage s JOIN matched m USING (rn)
-        LEFT JOIN new_ids n ON n.ident = coalesce('code:' || NULLIF(m.code, ''), 'fp:' || m.fingerprint)
-    """, [import_id, period_no])
-    con.execute("DROP TABLE stage; DROP TABLE matched; DROP TABLE new_ids")
-    return new, updated
+    new_id = "coalesce(known_id, $first_id - 1 + dense_rank() OVER (PARTITION BY known_id IS NULL ORDER BY ident))"
+    selected = ", ".join(new_id if c == "problem_id" else c for c in _OBSERVATION_COLUMNS)
+    con.register("parsed_rows", rows)
+    try:
+        con.execute(f"""
+            INSERT INTO observations (import_id, period_no, {columns})
+            WITH src AS (SELECT {staged} FROM parsed_rows),
+            known AS (
+                SELECT problem_id, max(NULLIF(problem_code, '')) AS code FROM observations GROUP BY problem_id
+            ),
+            by_code AS (SELECT code, min(problem_id) AS pid FROM known WHERE code IS NOT NULL GROUP BY code),
+            by_fp AS (
+                SELECT o.fingerprint, min(o.problem_id) AS pid_any,
+                       min(o.problem_id) FILTER (WHERE k.code IS NULL) AS pid_uncoded
+                FROM (SELECT DISTINCT fingerprint, problem_id FROM observations) o JOIN known k USING (problem_id)
+                GROUP BY o.fingerprint
+            ),
+            matched AS (
+                SELECT s.*, coalesce(c.pid, CASE WHEN NULLIF(s.problem_code, '') IS NULL THEN f.pid_any
+                                                 ELSE f.pid_uncoded END) AS known_id,
+                       coalesce('code:' || NULLIF(s.problem_code, ''), 'fp:' || s.fingerprint) AS ident
+                FROM src s
+                LEFT JOIN by_code c ON c.code = NULLIF(s.problem_code, '')
+                LEFT JOIN by_fp f ON f.fingerprint = s.fingerprint
+            )
+            SELECT $import_id, $period_no, {selected} FROM matched
+        """, {"import_id": import_id, "period_no": period_no, "first_id": first_id})
+    finally:
+        con.unregister("parsed_rows")
+    con.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), "
+                "(SELECT max(problem_id) FROM observations)) AS VARCHAR) WHERE key = 'last_problem_id'")
 
 
-def _store_rows(con: duckdb.DuckDBPyConnection, table: str, import_id: int, period_no: int,
-                rows: pd.DataFrame) -> None:
+def _store_rows(con: duckdb.DuckDBPyConnection, table: str, import_id: int, period_no: int, rows: pa.Table) -> None:
+    """Supervision tasks and assessment scores: stored as read (identity of a task: hashed aspect+measure+unit)."""
     columns = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall() if c[0] not in ("import_id", "period_no")]
-    frame = rows.reindex(columns=columns)
-    con.register("rows_df", frame)
+    selected = ", ".join("left(md5(task_key), 20)" if c == "task_key" else c for c in columns)
+    con.register("parsed_rows", rows)
     try:
         con.execute(f"INSERT INTO {table} (import_id, period_no, {', '.join(columns)}) "
-                    f"SELECT ?, ?, {', '.join(columns)} FROM rows_df", [import_id, period_no])
+                    f"SELECT ?, ?, {selected} FROM parsed_rows", [import_id, period_no])
     finally:
-        con.unregister("rows_df")
-
-
-def _refresh_category_map(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
-    """category → dimension for every category text seen, by the configured keyword map."""
-    categories = [r[0] for r in con.execute(
-        "SELECT DISTINCT category FROM observations WHERE category IS NOT NULL AND category <> ''").fetchall()]
-    con.execute("DELETE FROM category_map")
-    if categories:
-        con.executemany("INSERT INTO category_map VALUES (?, ?)",
-                        [[c, scoring.classify(c)] for c in categories])
-
-
-def rebuild_state(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = None) -> None:
-    """Derive problem_state: each problem's resolved fields and period flags, for every quarter since it appeared."""
-    scoring = scoring or scoring_config()
-    _refresh_category_map(con, scoring)
-    resolved = ",\n".join(f"last_value({c} IGNORE NULLS) OVER w AS {c}" for c in _INHERITED)
-    text_out = ", ".join(f"NULLIF({c}, '') AS {c}" for c in ("problem_code", "seq", "category", "owner", "leader",
-                                                            "measures", "progress", "remarks", "severity"))
-    date_out = ", ".join(f"NULLIF({c}, DATE '{BLANK_DATE}') AS {c}" for c in _DATE_FIELDS)
-    con.execute(f"""
-        CREATE OR REPLACE TABLE problem_state AS
-        WITH obs AS (
-            SELECT problem_id, period_no, import_id, excel_row, sheet, fingerprint, source, description, unit, status,
-                   {resolved}
-            FROM observations
-            WINDOW w AS (PARTITION BY problem_id ORDER BY period_no, import_id, excel_row
-                         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-        ),
-        per_period AS (
-            SELECT * FROM obs
-            QUALIFY row_number() OVER (PARTITION BY problem_id, period_no ORDER BY import_id DESC, excel_row DESC) = 1
-        ),
-        firsts AS (SELECT problem_id, min(period_no) AS first_no FROM per_period GROUP BY problem_id),
-        quarters AS (
-            SELECT unnest(range(min(period_no), max(period_no) + 1)) AS period_no FROM per_period
-        ),
-        grid AS (
-            SELECT q.period_no, f.problem_id, f.first_no FROM quarters q JOIN firsts f ON f.first_no <= q.period_no
-        ),
-        carried AS (
-            SELECT g.period_no, g.first_no, p.period_no = g.period_no AS listed, p.period_no AS listed_no,
-                   p.* EXCLUDE (period_no)
-            FROM grid g ASOF JOIN per_period p ON g.problem_id = p.problem_id AND g.period_no >= p.period_no
-        ),
-        flagged AS (
-            SELECT *,
-                   lag(status) OVER (PARTITION BY problem_id ORDER BY period_no) AS prev_status
-            FROM carried
-        ),
-        flagged2 AS (
-            SELECT *,
-                   coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened,
-                   status IN ('已整改', '已销号') AND (prev_status IS NULL OR prev_status NOT IN ('已整改', '已销号'))
-                       AS became_completed
-            FROM flagged
-        )
-        SELECT *,
-               CASE WHEN status IN ('已整改', '已销号') THEN coalesce(closed_date, last_day(make_date(
-                   CAST(completed_since_no // 4 AS INTEGER), CAST((completed_since_no % 4 + 1) * 3 AS INTEGER), 1)))
-               END AS completed_on
-        FROM (
-        SELECT period_no,
-               CAST(period_no // 4 AS VARCHAR) || 'Q' || CAST(period_no % 4 + 1 AS VARCHAR) AS period,
-               last_day(make_date(CAST(period_no // 4 AS INTEGER), CAST((period_no % 4 + 1) * 3 AS INTEGER), 1))
-                   AS period_end,
-               problem_id, first_no, period_no = first_no AS is_new, listed, listed_no, import_id, sheet, excel_row,
-               fingerprint, source, description, unit, status, prev_status,
-               {text_out}, {date_out},
-               coalesce(no_deadline, false) AS no_deadline,
-               coalesce(dimension, ?) AS dimension,
-               status = '已销号' AND coalesce(prev_status, '') <> '已销号' AS closed_now,
-               period_no > first_no AND coalesce(prev_status, '') <> '已销号' AS carried_over,
-               reopened,
-               bool_or(reopened) OVER h AS ever_reopened,
-               bool_or(coalesce(recurred_mark, false)) OVER h AS ever_marked,
-               bool_or(reopened) OVER h OR bool_or(coalesce(recurred_mark, false)) OVER h AS recurred,
-               CASE WHEN status IN ('已整改', '已销号')
-                    THEN last_value(CASE WHEN became_completed THEN period_no END IGNORE NULLS) OVER h END
-                   AS completed_since_no
-        FROM flagged2 LEFT JOIN (SELECT category AS map_category, dimension FROM category_map) m ON m.map_category = NULLIF(flagged2.category, '')
-        WINDOW h AS (PARTITION BY problem_id ORDER BY period_no ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-        )
-        ORDER BY period_no, problem_id
-    """, [scoring.unclassified])
+        con.unregister("parsed_rows")
 
 
 def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -293,11 +200,13 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, scoring: ScoringConfig 
     if row[2] is not None:
         raise DashboardError(f"导入记录 #{import_id}（{row[0]}）已于 {row[2]:%Y-%m-%d %H:%M} 撤销过")
     with transaction(con):
+        touched = [r[0] for r in con.execute(
+            "SELECT DISTINCT problem_id FROM observations WHERE import_id = ?", [import_id]).fetchall()]
         removed = con.execute("DELETE FROM observations WHERE import_id = ?", [import_id]).fetchone()[0]
         con.execute("DELETE FROM tasks WHERE import_id = ?", [import_id])
         con.execute("DELETE FROM assessments WHERE import_id = ?", [import_id])
         con.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?",
                     [dt.datetime.now().replace(microsecond=0), import_id])
-        rebuild_state(con, scoring)
+        state.refresh(con, touched, scoring)
         bump_revision(con)
     return f"已撤销导入记录 #{import_id}（{row[0]}，{row[1]}），移除问题记录 {removed} 条"

@@ -109,3 +109,28 @@ def test_undoing_everything_leaves_an_empty_but_working_database(con):
     ledger.undo(con, result.import_id)
     assert metrics.available_periods(con) == []
     assert metrics.summary(con, "2024Q1")["total"] == 0
+
+
+def test_incremental_refresh_equals_a_full_rebuild(con, tmp_path):
+    from analytics import state
+
+    def snapshot():
+        return con.execute("SELECT * FROM problem_state ORDER BY period_no, problem_id").fetchall()
+
+    def check():
+        incremental = snapshot()
+        state.refresh(con, None)
+        assert snapshot() == incremental
+
+    load(con, quarter(tmp_path, "2024Q2", problem_row(1, "A-1"), problem_row(2, "A-2")))
+    check()
+    q1 = load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1", "已整改"), problem_row(3, "A-3")))
+    check()  # an earlier quarter imported later
+    q4 = load(con, quarter(tmp_path, "2024Q4", problem_row(1, "A-1", "已销号"), problem_row(4, "A-4")))
+    check()  # the last quarter moves forward: untouched problems are carried
+    load(con, quarter(tmp_path, "2024Q3", problem_row(2, "A-2", "已销号")))
+    check()
+    ledger.undo(con, q4.import_id)
+    check()  # the last quarter moves back
+    ledger.undo(con, q1.import_id)
+    check()

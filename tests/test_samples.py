@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from analytics import metrics
+from analytics import metrics, state
+from analytics.periods import Period
 from tests.conftest import load, sample
 
 Q1 = "2024年第一季度问题整改台账.xlsx"
@@ -32,9 +33,11 @@ def test_q2_two_row_header_under_merged_parent(con):
     assert (s["total"], s["closed"], s["completed"], s["open"]) == (15, 5, 6, 9)
     # open with deadline before 2024-06-30: SJ-2024-001 (5/31) and ZX-2024-002 (5/31)
     assert s["overdue"] == 2
-    row = con.execute("SELECT measures, deadline, severity FROM problem_state WHERE problem_code = 'RC-2024-003'"
-                      ).fetchone()
-    assert row[0] == "制定整改方案，明确责任人和时限" and str(row[1]) == "2024-06-30" and row[2] == "较重"
+    pid, deadline, severity = con.execute(
+        "SELECT problem_id, deadline, severity FROM problem_state WHERE problem_code = 'RC-2024-003'").fetchone()
+    assert str(deadline) == "2024-06-30" and severity == "较重"
+    measures = state.problem_details(con, Period(2024, 2).index, [pid]).loc[0, "measures"]
+    assert measures == "制定整改方案，明确责任人和时限"
 
 
 def test_q1_and_q2_reconcile_quarter_by_quarter(con):

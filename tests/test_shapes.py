@@ -6,7 +6,8 @@ import datetime as dt
 
 import xlwt
 
-from analytics import metrics
+from analytics import metrics, state
+from analytics.periods import Period
 from tests.conftest import HEADER, load, problem_row, write_xlsx
 
 
@@ -49,7 +50,8 @@ def test_two_row_header_under_merged_parent(con, tmp_path):
     s = states(con, "2024Q3")
     assert s["物资盘点不及时"][2:] == ("已销号", dt.date(2024, 8, 31), False)
     assert s["合同归档不完整"][2:] == ("整改中", None, True)
-    assert con.execute("SELECT measures FROM problem_state WHERE unit = '物流部'").fetchone()[0] == "建立月度盘点制度"
+    pid = con.execute("SELECT problem_id FROM problem_state WHERE unit = '物流部'").fetchone()[0]
+    assert state.problem_details(con, Period(2024, 3).index, [pid]).loc[0, "measures"] == "建立月度盘点制度"
 
 
 def test_section_headings_supply_the_source(con, tmp_path):
@@ -78,8 +80,10 @@ def test_one_sheet_per_source_with_instructions_and_empty_sheets(con, tmp_path):
     })
     result = load(con, path)
     assert result.outcome == "imported", [i.message() for i in result.issues]
-    assert result.rows_valid == 3
+    assert (result.rows_valid, result.problems_new, result.problems_updated) == (3, 3, 0)
     assert metrics.summary(con)["by_source"] == {"审计": 2, "巡视巡察": 1}
+    ids = [r[0] for r in con.execute("SELECT problem_id FROM problem_state ORDER BY 1").fetchall()]
+    assert ids == [1, 2, 3]  # consecutive, none skipped between sheets
 
 
 def test_full_width_and_spaced_headers_and_values(con, tmp_path):

@@ -131,14 +131,14 @@ def test_conflicting_periods_in_name_and_title_are_asked_for(con, tmp_path):
 
 
 def test_a_failure_while_writing_rolls_everything_back(loaded, tmp_path, monkeypatch):
-    from analytics import ledger
+    from analytics import state
 
     before = database_digest(loaded)
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ledger, "rebuild_state", explode)
+    monkeypatch.setattr(state, "refresh", explode)
     with pytest.raises(RuntimeError):
         load(loaded, ledger_with(tmp_path, problem_row(1, "B-1")))
     assert database_digest(loaded) == before

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from analytics.config import KIND_LABELS, LedgerConfig, ScoringConfig, ledger_config, scoring_config
+from analytics.config import FIELD_LABELS, KIND_LABELS, LedgerConfig, ScoringConfig, ledger_config, scoring_config
 from analytics.errors import FileRejected, Issue, PeriodUnknown
 from analytics.ingest.headers import Layout, find_layout
 from analytics.ingest.normalise import (
@@ -29,7 +30,7 @@ from analytics.ingest.normalise import (
 )
 from analytics.ingest.reader import Sheet, read_sheets
 from analytics.periods import Period, find_periods
-from analytics.text import clean, fingerprint_text, header_key, key, to_text
+from analytics.text import clean_many, fold_many, header_key, key, key_many, to_text
 
 PROBLEM_TEXT_FIELDS = ("problem_code", "seq", "category", "description", "unit", "owner", "leader",
                        "measures", "progress", "remarks")
@@ -44,7 +45,7 @@ class ParsedSheet:
 
     name: str
     layout: Layout
-    rows: pd.DataFrame
+    rows: pa.Table
     rows_read: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason → count (合计行, 空行, 说明行 …)
     issues: list[Issue] = field(default_factory=list)
@@ -76,13 +77,14 @@ class ParsedFile:
     def ok(self) -> bool:
         return not self.issues
 
-    def rows(self, kind: str) -> pd.DataFrame:
-        frames = [s.rows for s in self.sheets if s.layout.kind == kind and len(s.rows)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    def rows(self, kind: str) -> pa.Table:
+        """All valid rows of one ledger kind, from every sheet."""
+        tables = [s.rows for s in self.sheets if s.layout.kind == kind and s.rows.num_rows]
+        return pa.concat_tables(tables) if tables else pa.table({})
 
     @property
     def rows_valid(self) -> int:
-        return sum(len(s.rows) for s in self.sheets)
+        return sum(s.rows.num_rows for s in self.sheets)
 
     @property
     def rows_invalid(self) -> int:
@@ -153,16 +155,17 @@ def _blank(value: object) -> bool:
 
 
 class _Cells:
-    """Column access for one sheet's data rows, with cached per-value normalisation and located issues."""
+    """Column access for one sheet's data rows, with per-value normalisation and located issues."""
 
     def __init__(self, file: str, sheet: ParsedSheet, rows: list[list], row_numbers: list[int]):
-        self.file, self.sheet, self.rows, self.row_numbers = file, sheet, rows, row_numbers
+        self.file, self.sheet, self.row_numbers = file, sheet, row_numbers
+        self.columns = list(zip(*rows, strict=True)) if rows else []  # transposed once; rows are rectangular
 
     def raw(self, fld: str) -> list:
         col = self.sheet.layout.columns.get(fld)
-        if col is None:
-            return [None] * len(self.rows)
-        return [row[col] if col < len(row) else None for row in self.rows]
+        if col is None or not self.columns:
+            return [None] * len(self.row_numbers)
+        return list(self.columns[col])
 
     def issue(self, i: int, fld: str, value: object, reason: str) -> None:
         layout = self.sheet.layout
@@ -173,47 +176,47 @@ class _Cells:
         self.sheet.invalid_rows.add(row)
 
     def convert(self, fld: str, fn: Callable[[object], object], values: list | None = None) -> list:
-        """Apply fn to each distinct value of a column once; a ValueError becomes an issue on each row holding it."""
+        """Apply fn once per distinct value of a column; a ValueError becomes an issue on each row holding it."""
         values = self.raw(fld) if values is None else values
-        cache: dict = {}
+        results, failures = {}, {}
+        for v in set(values):
+            try:
+                results[v] = fn(v)
+            except ValueError as exc:
+                failures[v] = str(exc)
+        if not failures:
+            return [results[v] for v in values]
         out = []
         for i, v in enumerate(values):
-            k = (type(v), v) if not isinstance(v, list) else None
-            if k not in cache:
-                try:
-                    cache[k] = (True, fn(v))
-                except ValueError as exc:
-                    cache[k] = (False, str(exc))
-            ok, result = cache[k]
-            if ok:
-                out.append(result)
-            else:
-                self.issue(i, fld, v, result)
+            if v in failures:
+                self.issue(i, fld, v, failures[v])
                 out.append(None)
+            else:
+                out.append(results[v])
         return out
 
-    def text(self, fld: str) -> list[str | None]:
-        out = []
-        for v in self.raw(fld):
-            if isinstance(v, str):
-                s = v.strip()
-                if "  " in s or "\n" in s or "\t" in s or "\u3000" in s or "\r" in s:
-                    s = clean(s)
-                out.append(s or None)
-            else:
-                out.append(to_text(v) or None if v is not None else None)
-        return out
+    def text(self, fld: str) -> pa.Array:
+        return clean_many(self.raw(fld))
 
 
 def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tuple[str, ...],
                    parsed: ParsedSheet, section_words: bool) -> tuple[list[list], list[int], list[str | None]]:
     """Pick the data rows; skip blanks, 合计/小计, notes, and section headings (remembering their source)."""
     note = re.compile("^(?:" + "|".join(map(re.escape, cfg.note_prefixes)) + r")\s*\d*\s*[:：]?")
+    total = re.compile(r"^\s*(?:" + "|".join(map(re.escape, cfg.total_prefixes)) + ")")
     required_cols = [layout.columns[f] for f in required if f in layout.columns]
     rows, numbers, sections = [], [], []
     section: str | None = None
     for r in range(layout.data_start, len(sheet.rows)):
         row = sheet.rows[r]
+        first_cell = row[0] if row else None
+        # the common case, decided cheaply: every required cell filled and no 合计 in front
+        if required_cols and all(row[c] for c in required_cols) and not (
+                type(first_cell) is str and total.match(first_cell)):
+            rows.append(row)
+            numbers.append(r + 1)
+            sections.append(section)
+            continue
         filled = [v for v in row if not _blank(v)]
         if not filled:
             parsed.skipped["空行"] += 1
@@ -231,7 +234,7 @@ def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tu
                 found = normalise_source(first, cfg)
                 section = found if found in cfg.source_names else None
             continue
-        if required_cols and all(c >= len(row) or _blank(row[c]) for c in required_cols):
+        if required_cols and all(_blank(row[c]) for c in required_cols):
             parsed.skipped["无问题内容的行"] += 1
             continue
         rows.append(row)
@@ -242,34 +245,36 @@ def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tu
 
 
 def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, scoring: ScoringConfig) -> ParsedSheet:
-    parsed = ParsedSheet(sheet.name, layout, pd.DataFrame())
-    missing = [f for f in cfg.required[layout.kind] if f not in layout.columns and not (f == "source" and layout.kind == "problems")]
-    if layout.kind == "scores" and "score" not in layout.columns and layout.dimension_columns:
-        missing = [f for f in missing if f != "score"]
+    parsed = ParsedSheet(sheet.name, layout, pa.table({}))
+    waived = {"source"} if layout.kind == "problems" else set()  # a source can come from headings or names
+    if layout.kind == "scores" and layout.dimension_columns:
+        waived.add("score")  # wide sheets: the dimension columns hold the scores
+    missing = [f for f in cfg.required[layout.kind] if f not in layout.columns and f not in waived]
     if missing:
-        from analytics.config import FIELD_LABELS
-
         names = "、".join(f"「{FIELD_LABELS[f]}」" for f in missing)
         parsed.issues.append(Issue(file, f"缺少必填列 {names}（{KIND_LABELS[layout.kind]}），"
                                          f"表头在第 {layout.header_row + 1} 行", sheet.name, layout.header_row + 1))
         return parsed
-    required = cfg.required[layout.kind]
-    rows, numbers, sections = _classify_rows(sheet, layout, cfg, required, parsed,
+    rows, numbers, sections = _classify_rows(sheet, layout, cfg, cfg.required[layout.kind], parsed,
                                              section_words=layout.kind == "problems")
     cells = _Cells(file, parsed, rows, numbers)
     builder = {"problems": _problem_rows, "tasks": _task_rows, "scores": _score_rows}[layout.kind]
-    frame = builder(file, sheet, cells, cfg, scoring, sections)
-    if "excel_row" not in frame:
-        frame.insert(0, "excel_row", numbers)
-    frame.insert(0, "sheet", sheet.name)
-    if parsed.invalid_rows or parsed.dropped_rows:
-        frame = frame[~frame["excel_row"].isin(parsed.invalid_rows | parsed.dropped_rows)].reset_index(drop=True)
-    parsed.rows = frame
+    columns = builder(file, sheet, cells, cfg, scoring, sections)
+    columns.setdefault("excel_row", pa.array(numbers, pa.int32()))
+    table = pa.table({"sheet": pa.array([sheet.name] * len(columns["excel_row"]), pa.string()), **columns})
+    dropped = parsed.invalid_rows | parsed.dropped_rows
+    if dropped:
+        keep = pc.invert(pc.is_in(table["excel_row"], pa.array(sorted(dropped), pa.int32())))
+        table = table.filter(keep)
+    parsed.rows = table
     return parsed
 
 
-def _require(cells: _Cells, fld: str, values: list, label: str) -> None:
-    for i, v in enumerate(values):
+def _require(cells: _Cells, fld: str, values: pa.Array | list, label: str) -> None:
+    items = values.to_pylist() if isinstance(values, pa.Array) else values
+    if None not in items and "" not in items:
+        return
+    for i, v in enumerate(items):
         if v is None or v == "":
             cells.issue(i, fld, None, f"必填项「{label}」为空")
 
@@ -283,102 +288,94 @@ def _default_source(file: str, sheet: Sheet, cfg: LedgerConfig) -> str | None:
     return None
 
 
+def _dates(cells: _Cells, fld: str, cfg: LedgerConfig, allow_no_deadline: bool) -> tuple[pa.Array, pa.Array]:
+    """A date column → (dates, no-deadline flags)."""
+    def parse(v: object) -> tuple:
+        day, open_ended = parse_date(v, cfg.no_deadline)
+        if open_ended and not allow_no_deadline:
+            raise ValueError("这里应填写日期，不能填写“长期”")
+        return day, open_ended
+
+    parsed = cells.convert(fld, parse)
+    return (pa.array([d[0] if d else None for d in parsed], pa.date32()),
+            pa.array([bool(d and d[1]) for d in parsed], pa.bool_()))
+
+
 def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
-                  sections: list[str | None]) -> pd.DataFrame:
-    cols = {f: cells.text(f) for f in PROBLEM_TEXT_FIELDS}
+                  sections: list[str | None]) -> dict[str, pa.Array]:
+    cols: dict[str, pa.Array] = {f: cells.text(f) for f in PROBLEM_TEXT_FIELDS if f not in ("unit", "problem_code")}
     default = _default_source(file, sheet, cfg)
-    raw_source = cells.raw("source")
-    source = [
-        sec or default if _blank(v) else v for v, sec in zip(raw_source, sections, strict=True)
-    ]
-    cols["source"] = cells.convert("source", lambda v: normalise_source(v, cfg) if not _blank(v) else None, source)
+    source_raw = [sec or default if _blank(v) else v for v, sec in zip(cells.raw("source"), sections, strict=True)]
+    source = cells.convert("source", lambda v: None if _blank(v) else normalise_source(v, cfg), source_raw)
+    cols["source"] = pa.array(source, pa.string())
     status_col = cells.sheet.layout.columns.get("status")
     status_header = header_key(cells.sheet.layout.headers[status_col]) if status_col is not None else ""
-    cols["status"] = cells.convert("status", lambda v: normalise_status(v, status_header, cfg))
-    cols["severity"] = cells.convert("severity", lambda v: normalise_severity(v, cfg))
-    cols["recurred_mark"] = cells.convert("recurred", lambda v: is_recurred(v, cfg))
-    deadline = cells.convert("deadline", lambda v: parse_date(v, cfg.no_deadline))
-    cols["deadline"] = [d[0] if d else None for d in deadline]
-    cols["no_deadline"] = [bool(d and d[1]) for d in deadline]
-    for fld in ("found_date", "closed_date"):
-        cols[fld] = [d[0] if d else None for d in cells.convert(fld, lambda v: _plain_date(v, cfg))]
-    for fld in ("description", "unit"):
-        _require(cells, fld, cols[fld], {"description": "问题描述", "unit": "责任单位"}[fld])
-    _require(cells, "source", cols["source"], "问题来源")
-    cols["unit"] = [key(u) if u else u for u in cols["unit"]]
-    cols["problem_code"] = [key(c).upper() if c else None for c in cols["problem_code"]]
-    cols["fingerprint"] = [
-        _fingerprint(u, s, d) for u, s, d in zip(cols["unit"], cols["source"], cols["description"], strict=True)
-    ]
+    cols["status"] = pa.array(cells.convert("status", lambda v: normalise_status(v, status_header, cfg)), pa.string())
+    cols["severity"] = pa.array(cells.convert("severity", lambda v: normalise_severity(v, cfg)), pa.string())
+    cols["recurred_mark"] = pa.array(cells.convert("recurred", lambda v: is_recurred(v, cfg)), pa.bool_())
+    cols["deadline"], cols["no_deadline"] = _dates(cells, "deadline", cfg, allow_no_deadline=True)
+    cols["found_date"], _ = _dates(cells, "found_date", cfg, allow_no_deadline=False)
+    cols["closed_date"], _ = _dates(cells, "closed_date", cfg, allow_no_deadline=False)
+    cols["unit"] = key_many(cells.raw("unit"))
+    cols["problem_code"] = pc.utf8_upper(key_many(cells.raw("problem_code")))
+    _require(cells, "description", cols["description"], "问题描述")
+    _require(cells, "unit", cols["unit"], "责任单位")
+    _require(cells, "source", source, "问题来源")
+    # identity of a problem without a code: unit + source + folded description (hashed when stored)
+    cols["identity"] = pc.binary_join_element_wise(cols["unit"], cols["source"], fold_many(cols["description"]), "|")
     _check_duplicates(cells, cols)
-    return pd.DataFrame(cols)
+    return cols
 
 
-def _plain_date(value: object, cfg: LedgerConfig) -> tuple:
-    day, no_deadline = parse_date(value, cfg.no_deadline)
-    if no_deadline:
-        raise ValueError("这里应填写日期，不能填写“长期”")
-    return day, False
+_CONTENT_FIELDS = ("description", "unit", "source", "status", "deadline", "closed_date", "category")
 
 
-def _fingerprint(unit: str | None, source: str | None, description: str | None) -> str | None:
-    """Identity of a problem with no code: unit + source + description, folded."""
-    if not (unit and source and description):
-        return None
-    text = f"{unit}|{source}|{fingerprint_text(description)}"
-    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
-
-
-_IDENTITY_FIELDS = ("description", "unit", "source", "status", "deadline", "closed_date", "category")
-
-
-def _check_duplicates(cells: _Cells, cols: dict[str, list]) -> None:
+def _check_duplicates(cells: _Cells, cols: dict[str, pa.Array]) -> None:
     """The same problem twice in one file: identical rows are dropped, differing ones are errors."""
-    seen: dict[str, tuple[int, tuple]] = {}
-    for i, (code, fp) in enumerate(zip(cols["problem_code"], cols["fingerprint"], strict=True)):
-        ident = f"code:{code}" if code else (f"fp:{fp}" if fp else None)
+    idents = pc.coalesce(pc.binary_join_element_wise("code:", cols["problem_code"], ""),
+                         pc.binary_join_element_wise("fp:", cols["identity"], "")).to_pylist()
+    present = [i for i in idents if i is not None]
+    if len(set(present)) == len(present):
+        return
+    content = list(zip(*(cols[f].to_pylist() for f in _CONTENT_FIELDS), strict=True))
+    seen: dict[str, int] = {}
+    for i, ident in enumerate(idents):
         if ident is None:
             continue
-        content = tuple(cols[f][i] for f in _IDENTITY_FIELDS)
-        if ident not in seen:
-            seen[ident] = (i, content)
+        first = seen.setdefault(ident, i)
+        if first == i:
             continue
-        first, first_content = seen[ident]
         where = f"第 {cells.row_numbers[first]} 行"
-        if content == first_content:
+        if content[i] == content[first]:
             cells.sheet.dropped_rows.add(cells.row_numbers[i])
             cells.sheet.skipped["重复行（与前一行完全相同）"] += 1
-        elif code:
-            cells.issue(i, "problem_code", code, f"问题编号与{where}重复，但内容不同；同一编号只能对应一个问题")
+        elif ident.startswith("code:"):
+            cells.issue(i, "problem_code", ident[5:], f"问题编号与{where}重复，但内容不同；同一编号只能对应一个问题")
         else:
-            cells.issue(i, "description", cols["description"][i],
+            cells.issue(i, "description", content[i][0],
                         f"与{where}是同一问题（同单位、同来源、同描述），但内容不同，请合并为一行")
 
 
 def _task_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
-               sections: list[str | None]) -> pd.DataFrame:
-    cols: dict[str, list] = {f: cells.text(f) for f in TASK_TEXT_FIELDS}
-    cols["unit"] = [key(u) if u else u for u in cols["unit"]]
-    freq_raw = cells.raw("frequency") if "frequency" in cells.sheet.layout.columns else cells.raw("deadline")
-    frequency, deadline_raw = [], []
-    for v in freq_raw:
-        text = key(v)
-        hit = next((f for f in _FREQUENCIES if text.startswith(f)), None)
-        frequency.append(hit)
-        deadline_raw.append(None if hit else v)
-    if "frequency" in cells.sheet.layout.columns:
-        deadline_raw = cells.raw("deadline")
-    deadline = cells.convert("deadline", lambda v: parse_date(v, cfg.no_deadline), deadline_raw)
-    cols["frequency"] = frequency
-    cols["deadline"] = [d[0] if d else None for d in deadline]
+               sections: list[str | None]) -> dict[str, pa.Array]:
+    cols: dict[str, pa.Array] = {f: cells.text(f) for f in TASK_TEXT_FIELDS if f != "unit"}
+    cols["unit"] = key_many(cells.raw("unit"))
+    has_frequency = "frequency" in cells.sheet.layout.columns
+    # 完成时限 often holds a frequency (每季度) instead of a date
+    when = cells.raw("frequency" if has_frequency else "deadline")
+    frequency = [next((f for f in _FREQUENCIES if key(v).startswith(f)), None) if isinstance(v, str) else None
+                 for v in when]
+    deadline_raw = cells.raw("deadline") if has_frequency else [None if f else v for v, f in zip(when, frequency,
+                                                                                               strict=True)]
+    deadline = cells.convert("deadline", lambda v: parse_date(v, cfg.no_deadline)[0], deadline_raw)
+    cols["frequency"] = pa.array(frequency, pa.string())
+    cols["deadline"] = pa.array(deadline, pa.date32())
     cols["status"] = cells.text("status")
-    cols["done"] = cells.convert("status", lambda v: is_task_done(v, cfg))
+    cols["done"] = pa.array(cells.convert("status", lambda v: is_task_done(v, cfg)), pa.bool_())
     _require(cells, "measure", cols["measure"], "监督措施")
-    cols["task_key"] = [
-        hashlib.blake2b(f"{fingerprint_text(a)}|{fingerprint_text(m)}|{u}".encode(), digest_size=10).hexdigest()
-        for a, m, u in zip(cols["aspect"], cols["measure"], cols["unit"], strict=True)
-    ]
-    return pd.DataFrame(cols)
+    cols["task_key"] = pc.binary_join_element_wise(
+        fold_many(cols["aspect"]), fold_many(cols["measure"]), pc.fill_null(cols["unit"], ""), "|")
+    return cols
 
 
 def _score_value(value: object) -> float:
@@ -392,44 +389,42 @@ def _score_value(value: object) -> float:
 
 
 def _score_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
-                sections: list[str | None]) -> pd.DataFrame:
+                sections: list[str | None]) -> dict[str, pa.Array]:
     layout = cells.sheet.layout
-    units = [key(u) if u else None for u in cells.text("unit")]
+    units = key_many(cells.raw("unit")).to_pylist()
     _require(cells, "unit", units, "单位")
-    methods = cells.text("method")
+    methods = cells.text("method").to_pylist()
     out: dict[str, list] = {"excel_row": [], "unit": [], "dimension": [], "score": [], "method": []}
+
+    def add(i: int, dimension: str | None, score: float | None) -> None:
+        out["excel_row"].append(cells.row_numbers[i])
+        out["unit"].append(units[i])
+        out["dimension"].append(dimension)
+        out["score"].append(score)
+        out["method"].append(methods[i])
+
     if layout.dimension_columns:  # wide: one column per dimension
         for col, dim in layout.dimension_columns.items():
             layout.columns[f"_dim{col}"] = col
             values = cells.convert(f"_dim{col}", lambda v: None if _blank(v) else _score_value(v))
             for i, v in enumerate(values):
                 if v is not None:
-                    out["excel_row"].append(cells.row_numbers[i])
-                    out["unit"].append(units[i])
-                    out["dimension"].append(dim)
-                    out["score"].append(v)
-                    out["method"].append(methods[i])
+                    add(i, dim, v)
     else:  # long: 单位, 维度, 得分
-        dims_raw = cells.text("dimension")
-        dims = []
-        for i, d in enumerate(dims_raw):
+        scores = cells.convert("score", _score_value)
+        for i, d in enumerate(cells.text("dimension").to_pylist()):
             dim = scoring.classify(d or "")
             if dim == scoring.unclassified:
                 cells.issue(i, "dimension", d, "无法对应到八个维度之一（维度名称见 data/scoring.toml）")
-            dims.append(dim)
-        scores = cells.convert("score", _score_value)
-        for i in range(len(units)):
-            out["excel_row"].append(cells.row_numbers[i])
-            out["unit"].append(units[i])
-            out["dimension"].append(dims[i])
-            out["score"].append(scores[i])
-            out["method"].append(methods[i])
+            add(i, dim, scores[i])
     seen: dict[tuple, int] = {}
-    for i, (u, d, s) in enumerate(zip(out["unit"], out["dimension"], out["score"], strict=True)):
-        prev = seen.setdefault((u, d, out["method"][i]), i)
+    for i, (u, d, s, m) in enumerate(zip(out["unit"], out["dimension"], out["score"], out["method"], strict=True)):
+        prev = seen.setdefault((u, d, m), i)
         if prev != i and out["score"][prev] != s:
             row = out["excel_row"][i]
             cells.sheet.issues.append(Issue(file, f"单位「{u}」维度「{d}」的得分与第 {out['excel_row'][prev]} 行重复且不同",
                                             sheet.name, row))
             cells.sheet.invalid_rows.add(row)
-    return pd.DataFrame(out)
+    return {"excel_row": pa.array(out["excel_row"], pa.int32()), "unit": pa.array(out["unit"], pa.string()),
+            "dimension": pa.array(out["dimension"], pa.string()), "score": pa.array(out["score"], pa.float64()),
+            "method": pa.array(out["method"], pa.string())}

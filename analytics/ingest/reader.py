@@ -85,6 +85,8 @@ def _read_csv(name: str, data: bytes) -> list[list]:
     except csv.Error:
         dialect = csv.excel
     try:
-        return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
     except csv.Error as exc:
         raise FileRejected(name, [Issue(name, f"CSV 格式错误：{exc}")]) from None
+    width = max(map(len, rows), default=0)
+    return [row + [""] * (width - len(row)) for row in rows]  # rectangular, like a worksheet

@@ -1,0 +1,186 @@
+"""problem_state: each problem's state in every quarter since it was found, derived from observations.
+
+For each problem and each quarter in which it was listed, the latest report
+wins, and each field a report did not have (NULL) inherits the value of the
+report before it. The state then carries, unchanged, through quarters where
+the problem is not listed, up to the last quarter with any ledger.
+
+Flags per quarter: is_new, listed, carried_over (open at the start), closed_now
+(已销号 this quarter), reopened (已销号 before, open now), recurred (ever
+reopened or marked 复发 in a ledger). completed_on is the ledger's completion
+date, or, if a completed problem has none, the end of the quarter it was first
+reported completed.
+
+Only the problems an import or undo touched are recomputed; the rest are only
+extended or cut when the last quarter changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+
+import duckdb
+import pandas as pd
+
+from analytics.config import ScoringConfig, scoring_config
+from analytics.db import BLANK_DATE, table_exists
+
+# fields resolved with inheritance; long free text (measures, progress …) is resolved on demand
+INHERITED = ("problem_code", "category", "owner", "severity", "recurred_mark", "found_date", "deadline",
+             "no_deadline", "closed_date")
+_TEXT = ("problem_code", "category", "owner", "severity")
+_DATES = ("found_date", "deadline", "closed_date")
+
+
+def _quarter_end(expr: str) -> str:
+    return (f"last_day(make_date(CAST(({expr}) // 4 AS INTEGER), CAST((({expr}) % 4 + 1) * 3 AS INTEGER), 1))")
+
+
+def _state_sql(where_obs: str) -> str:
+    """SELECT of problem_state rows for the observations matching where_obs, expanded up to $max_no."""
+    resolved = ", ".join(f"last_value({c} IGNORE NULLS) OVER w AS {c}" for c in INHERITED)
+    cleaned = ", ".join([*(f"NULLIF({c}, '') AS {c}" for c in _TEXT),
+                         *(f"NULLIF({c}, DATE '{BLANK_DATE}') AS {c}" for c in _DATES)])
+    return f"""
+    WITH resolved AS (
+        SELECT problem_id, period_no, import_id, excel_row, source, description, unit, status, {resolved}
+        FROM observations WHERE {where_obs}
+        WINDOW w AS (PARTITION BY problem_id ORDER BY period_no, import_id, excel_row
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        QUALIFY row_number() OVER (PARTITION BY problem_id, period_no ORDER BY import_id DESC, excel_row DESC) = 1
+    ),
+    steps AS (
+        SELECT *,
+               lag(status) OVER p AS prev_status,
+               lead(period_no, 1, $max_no + 1) OVER p AS next_no,
+               first_value(period_no) OVER p AS first_no
+        FROM resolved WINDOW p AS (PARTITION BY problem_id ORDER BY period_no)
+    ),
+    moves AS (
+        SELECT *,
+               coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened_here,
+               status IN ('已整改', '已销号') AND coalesce(prev_status NOT IN ('已整改', '已销号'), true)
+                   AS completed_here
+        FROM steps
+    ),
+    history AS (
+        SELECT *,
+               bool_or(reopened_here) OVER c AS ever_reopened,
+               bool_or(coalesce(recurred_mark, false)) OVER c AS ever_marked,
+               last_value(CASE WHEN completed_here THEN period_no END IGNORE NULLS) OVER c AS completed_since_no
+        FROM moves WINDOW c AS (PARTITION BY problem_id ORDER BY period_no ROWS UNBOUNDED PRECEDING)
+    ),
+    expanded AS (
+        SELECT *, unnest(range(period_no, next_no)) AS at_no FROM history
+    )
+    SELECT at_no AS period_no,
+           CAST(at_no // 4 AS VARCHAR) || 'Q' || CAST(at_no % 4 + 1 AS VARCHAR) AS period,
+           {_quarter_end("at_no")} AS period_end,
+           problem_id, first_no, period_no AS listed_no, import_id, excel_row, source, description, unit, status,
+           {cleaned},
+           coalesce(no_deadline, false) AS no_deadline,
+           coalesce(m.dimension, $unclassified) AS dimension,
+           at_no = first_no AS is_new,
+           at_no = period_no AS listed,
+           at_no > first_no AND (CASE WHEN at_no = period_no THEN coalesce(prev_status, '') ELSE status END)
+               <> '已销号' AS carried_over,
+           at_no = period_no AND status = '已销号' AND coalesce(prev_status, '') <> '已销号' AS closed_now,
+           at_no = period_no AND reopened_here AS reopened,
+           ever_reopened, ever_marked, ever_reopened OR ever_marked AS recurred,
+           CASE WHEN status IN ('已整改', '已销号')
+                THEN coalesce(NULLIF(closed_date, DATE '{BLANK_DATE}'), {_quarter_end("completed_since_no")})
+           END AS completed_on
+    FROM expanded
+    LEFT JOIN (SELECT category AS map_category, dimension FROM category_map) m
+           ON m.map_category = NULLIF(expanded.category, '')
+    """
+
+
+def _config_digest(scoring: ScoringConfig) -> str:
+    return hashlib.sha256(json.dumps(asdict(scoring), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
+    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+
+def _map_new_categories(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
+    """Classify every category text not yet in category_map, by the configured keyword map."""
+    new = [r[0] for r in con.execute("""
+        SELECT DISTINCT category FROM observations
+        WHERE category IS NOT NULL AND category <> '' AND category NOT IN (SELECT category FROM category_map)
+    """).fetchall()]
+    if new:
+        con.executemany("INSERT INTO category_map VALUES (?, ?)", [[c, scoring.classify(c)] for c in new])
+
+
+def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
+            scoring: ScoringConfig | None = None) -> None:
+    """Bring problem_state up to date after an import or undo that touched these problem ids.
+
+    A full rebuild happens when there is no state yet, when the scoring config
+    (dimensions, keywords) changed, or when ``touched`` is None.
+    """
+    scoring = scoring or scoring_config()
+    digest = _config_digest(scoring)
+    full = touched is None or not table_exists(con, "problem_state") or _meta(con, "scoring_digest") != digest
+    if full:
+        con.execute("DELETE FROM category_map")
+    _map_new_categories(con, scoring)
+    max_no = con.execute("SELECT max(period_no) FROM observations").fetchone()[0]
+    params = {"max_no": max_no if max_no is not None else -1, "unclassified": scoring.unclassified}
+    if full:
+        con.execute(f"CREATE OR REPLACE TABLE problem_state AS {_state_sql('TRUE')}", params)
+        _set_meta(con, "scoring_digest", digest)
+        return
+    old_max = con.execute("SELECT max(period_no) FROM problem_state").fetchone()[0]
+    con.execute("CREATE OR REPLACE TEMP TABLE touched (problem_id BIGINT)")
+    con.execute("INSERT INTO touched SELECT unnest(CAST(? AS BIGINT[]))", [touched])
+    con.execute("DELETE FROM problem_state WHERE problem_id IN (SELECT problem_id FROM touched)")
+    if max_no is None:
+        con.execute("DELETE FROM problem_state")
+    elif old_max is not None and max_no < old_max:
+        con.execute("DELETE FROM problem_state WHERE period_no > ?", [max_no])
+    elif old_max is not None and max_no > old_max:
+        _extend(con, old_max, max_no)
+    con.execute(f"INSERT INTO problem_state {_state_sql('problem_id IN (SELECT problem_id FROM touched)')}", params)
+    con.execute("DROP TABLE touched")
+
+
+def _extend(con: duckdb.DuckDBPyConnection, old_max: int, new_max: int) -> None:
+    """Carry every untouched problem's last state into quarters after the old last one."""
+    columns = [r[0] for r in con.execute("DESCRIBE problem_state").fetchall()]
+    fixed = {
+        "period_no": "q", "period": "CAST(q // 4 AS VARCHAR) || 'Q' || CAST(q % 4 + 1 AS VARCHAR)",
+        "period_end": _quarter_end("q"), "is_new": "false", "listed": "false", "closed_now": "false",
+        "reopened": "false", "carried_over": "status <> '已销号'",
+    }
+    select = ", ".join(fixed.get(c, c) for c in columns)
+    con.execute(f"""
+        INSERT INTO problem_state
+        SELECT {select} FROM (SELECT *, unnest(range(?, ?)) AS q FROM problem_state WHERE period_no = ?)
+    """, [old_max + 1, new_max + 1, old_max])
+
+
+DETAIL_FIELDS = ("seq", "owner", "leader", "measures", "progress", "remarks")
+
+
+def problem_details(con: duckdb.DuckDBPyConnection, period_no: int, problem_ids: list[int]) -> pd.DataFrame:
+    """The long free-text fields (整改措施, 整改进展, 备注 …) of some problems as of a quarter, inherited as above."""
+    resolved = ", ".join(f"NULLIF(last_value({c} IGNORE NULLS) OVER w, '') AS {c}" for c in DETAIL_FIELDS)
+    return con.execute(f"""
+        SELECT problem_id, {resolved}
+        FROM observations
+        WHERE period_no <= ? AND list_contains(CAST(? AS BIGINT[]), problem_id)
+        WINDOW w AS (PARTITION BY problem_id ORDER BY period_no, import_id, excel_row
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+        QUALIFY row_number() OVER (PARTITION BY problem_id ORDER BY period_no DESC, import_id DESC, excel_row DESC) = 1
+        ORDER BY problem_id
+    """, [period_no, list(problem_ids)]).df()
