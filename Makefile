@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB := data/dashboard.duckdb
 DEMO_DIR := data/demo
+LINTED := analytics pages tests benchmarks dashboard.py data/make_demo.py
 
 .PHONY: setup run test lint bench demo clean-demo
 
@@ -28,10 +29,11 @@ run: setup demo
 	DASHBOARD_DB=$${DASHBOARD_DB:-$(DB)} $(BIN)/streamlit run dashboard.py
 
 test: setup
+	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check analytics pages tests benchmarks dashboard.py data/make_demo.py
+	$(BIN)/ruff check $(LINTED)
 
 bench: setup
 	$(BIN)/python benchmarks/bench_import.py

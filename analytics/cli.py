@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--db", type=Path, default=None, help="数据库文件（默认 $DASHBOARD_DB 或 data/dashboard.duckdb）")
+        p.add_argument("--db", type=Path, default=None,
+                       help="数据库文件（默认 $DASHBOARD_DB 或 data/dashboard.duckdb）")
         return p
 
     imp = with_db(sub.add_parser("import", help="导入台账文件（xlsx/xlsm/xls/csv），多个文件按文件名中的季度先后导入"))
@@ -121,7 +122,8 @@ def cmd_imports(args: argparse.Namespace) -> int:
     if frame.empty:
         print("还没有导入记录")
     for r in frame.itertuples():
-        state = f"已撤销 {r.undone_at:%Y-%m-%d %H:%M}" if r.undone_at is not None and str(r.undone_at) != "NaT" else "有效"
+        undone = r.undone_at is not None and str(r.undone_at) != "NaT"
+        state = f"已撤销 {r.undone_at:%Y-%m-%d %H:%M}" if undone else "有效"
         print(f"#{r.import_id}  {r.imported_at:%Y-%m-%d %H:%M}  {r.period}  {r.file_name}  "
               f"{r.kind}  有效行 {r.rows_valid}  新增 {r.problems_new}  更新 {r.problems_updated}  {state}")
     return 0
@@ -137,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.db = args.db or database_path()
     try:
-        return {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo}[args.command](args)
+        command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo}
+        return command[args.command](args)
     except FileNotFoundError as exc:
         print(f"错误：找不到数据库 {exc}，请先导入台账", file=sys.stderr)
         return 1

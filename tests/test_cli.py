@@ -60,7 +60,8 @@ def test_period_option_overrides_and_skip_invalid(tmp_path):
     db = tmp_path / "cli.duckdb"
     assert cli("import", "--period", "2024Q2", str(CSV), db=db).returncode == 0
     bad = tmp_path / "2024Q3.csv"
-    bad.write_text("问题来源,问题描述,责任单位,整改状态\n巡察,甲,销售部,整改中\n巡察,乙,销售部,搁置\n", encoding="utf-8")
+    bad.write_text("问题来源,问题描述,责任单位,整改状态\n巡察,甲,销售部,整改中\n"
+                   "巡察,乙,销售部,搁置\n", encoding="utf-8")
     rejected = cli("import", str(bad), db=db)
     assert rejected.returncode == 1 and "第 3 行" in rejected.stdout and "「整改状态」列（D 列）" in rejected.stdout
     kept = cli("import", "--skip-invalid", str(bad), db=db)

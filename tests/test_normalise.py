@@ -72,7 +72,8 @@ def test_unknown_status_is_an_error_not_a_guess(raw):
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
-    ("巡察", "巡视巡察"), ("巡视", "巡视巡察"), ("巡察反馈", "巡视巡察"), ("内部审计", "审计"), ("经济责任审计", "审计"),
+    ("巡察", "巡视巡察"), ("巡视", "巡视巡察"), ("巡察反馈", "巡视巡察"),
+    ("内部审计", "审计"), ("经济责任审计", "审计"),
     ("信访举报", "信访举报"), ("日常监督", "日常监督"), ("专项监督", "专项监督"), ("沟通会商", "沟通会商"),
     ("自查自纠", "自查自纠"), ("上级交办", "上级交办"),
 ])
@@ -81,10 +82,12 @@ def test_sources(raw, expected):
 
 
 def test_severity_and_recurrence():
-    assert [normalise_severity(v, CFG) for v in ("一般", "较重", "严重", "重大问题", "")] == ["一般", "较重", "严重", "严重", None]
+    severities = [normalise_severity(v, CFG) for v in ("一般", "较重", "严重", "重大问题", "")]
+    assert severities == ["一般", "较重", "严重", "严重", None]
     with pytest.raises(ValueError):
         normalise_severity("很重", CFG)
-    assert [is_recurred(v, CFG) for v in ("是", "否", "", "回头看发现问题复发", "未发现复发")] == [True, False, False, True, False]
+    marks = [is_recurred(v, CFG) for v in ("是", "否", "", "回头看发现问题复发", "未发现复发")]
+    assert marks == [True, False, False, True, False]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -108,8 +111,9 @@ def test_period_arithmetic():
 
 @pytest.mark.parametrize(("category", "dimension"), [
     ("政治建设", "加强党的政治建设"), ("党内政治生活", "严肃党内政治生活"), ("选人用人", "突出政治标准选人用人"),
-    ("作风建设", "加强干部作风建设"), ("违反中央八项规定精神", "加强干部作风建设"), ("政治纪律", "严明政治纪律和政治规矩"),
-    ("廉洁建设", "惩治腐败与廉洁建设"), ("一岗双责", "落实管党治党两个责任"), ("廉洁文化", "培育积极健康的党内政治文化"),
+    ("作风建设", "加强干部作风建设"), ("违反中央八项规定精神", "加强干部作风建设"),
+    ("政治纪律", "严明政治纪律和政治规矩"), ("廉洁建设", "惩治腐败与廉洁建设"),
+    ("一岗双责", "落实管党治党两个责任"), ("廉洁文化", "培育积极健康的党内政治文化"),
     ("安全生产", "未归类"), ("", "未归类"),
 ])
 def test_dimension_from_category(category, dimension):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from msoffcrypto.format.ooxml import OOXMLFile
 import pytest
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from analytics import metrics
 from analytics.errors import FileRejected
@@ -27,15 +27,19 @@ def ledger_with(tmp_path, *rows):
     return write_xlsx(tmp_path / FILE, {"台账": [["2024年第三季度问题整改台账"], HEADER, *rows]})
 
 
-BAD_ROWS = {
-    "missing-unit": (problem_row(2, "B-2", unit=None), "第 4 行", "「责任单位」列（F 列）", "必填项「责任单位」为空"),
-    "missing-description": (problem_row(2, "B-2", description="  "), "第 4 行", "「问题描述」列（E 列）", "必填项「问题描述」为空"),
-    "unknown-status": (problem_row(2, "B-2", "搁置"), "第 4 行", "「整改状态」列（J 列）", "值「搁置」，无法识别的整改状态"),
-    "bad-date": (problem_row(2, "B-2", deadline="下月底"), "第 4 行", "「整改时限」列（I 列）", "值「下月底」，无法识别的日期"),
-    "bad-closed-date": (problem_row(2, "B-2", "已销号", closed="2024年2月30日"), "第 4 行", "「销号时间」列（K 列）",
-                        "无法识别的日期"),
-    "same-code-different-content": (problem_row(2, "B-1", description="另一个问题"), "第 4 行", "「问题编号」列（B 列）",
-                                    "问题编号与第 3 行重复，但内容不同"),
+BAD_ROWS = {  # bad row, where (row, column) and why
+    "missing-unit": (problem_row(2, "B-2", unit=None), "第 4 行", "「责任单位」列（F 列）",
+                     "必填项「责任单位」为空"),
+    "missing-description": (problem_row(2, "B-2", description="  "), "第 4 行", "「问题描述」列（E 列）",
+                            "必填项「问题描述」为空"),
+    "unknown-status": (problem_row(2, "B-2", "搁置"), "第 4 行", "「整改状态」列（J 列）",
+                       "值「搁置」，无法识别的整改状态"),
+    "bad-date": (problem_row(2, "B-2", deadline="下月底"), "第 4 行", "「整改时限」列（I 列）",
+                 "值「下月底」，无法识别的日期"),
+    "bad-closed-date": (problem_row(2, "B-2", "已销号", closed="2024年2月30日"), "第 4 行",
+                        "「销号时间」列（K 列）", "无法识别的日期"),
+    "same-code-different-content": (problem_row(2, "B-1", description="另一个问题"), "第 4 行",
+                                    "「问题编号」列（B 列）", "问题编号与第 3 行重复，但内容不同"),
 }
 
 

@@ -18,9 +18,11 @@ from analytics.text import clean, key
 _CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10,
            "十一": 11, "十二": 12}
 _SUFFIX = r"(?:前|以前|之前|止)?"
-_FULL = re.compile(rf"^(\d{{4}})[-/.年](\d{{1,2}})[-/.月](\d{{1,2}})日?(?:\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?)?{_SUFFIX}$")
+_TIME = r"(?:\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_FULL = re.compile(rf"^(\d{{4}})[-/.年](\d{{1,2}})[-/.月](\d{{1,2}})日?{_TIME}{_SUFFIX}$")
 _COMPACT = re.compile(rf"^(\d{{4}})(\d{{2}})(\d{{2}}){_SUFFIX}$")
-_MONTH = re.compile(rf"^(\d{{4}})[-/.年](\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月?(?:份)?(?:底|末|末前|底前)?{_SUFFIX}$")
+_MONTH = re.compile(
+    rf"^(\d{{4}})[-/.年](\d{{1,2}}|[一二三四五六七八九十]{{1,3}})月?(?:份)?(?:底|末|末前|底前)?{_SUFFIX}$")
 _QUARTER = re.compile(rf"^(\d{{4}})年?第?([一二三四1-4])季度?(?:末|底)?{_SUFFIX}$")
 _QUARTER_Q = re.compile(rf"^(\d{{4}})[-]?[Qq]([1-4])(?:末|底)?{_SUFFIX}$")
 _HALF = re.compile(rf"^(\d{{4}})年?(上|下)半年(?:末|底)?{_SUFFIX}$")
@@ -87,7 +89,8 @@ def normalise_status(value: object, header: str, cfg: LedgerConfig) -> str:
     for word, status in cfg.status_rules:
         if word in text:
             return status
-    raise ValueError("无法识别的整改状态，应为 未启动/整改中/已整改/已销号/长期整改 之一（或在 data/ledger.toml 中补充写法）")
+    raise ValueError("无法识别的整改状态，应为 未启动/整改中/已整改/已销号/长期整改 之一"
+                     "（或在 data/ledger.toml 中补充写法）")
 
 
 def _longest_keyword(text: str, keywords: list[tuple[str, str]]) -> str | None:

@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.config import FIELD_LABELS, KIND_LABELS, LedgerConfig, ScoringConfig, ledger_config, scoring_config
-from analytics.errors import FileRejected, Issue, PeriodUnknown
+from analytics.errors import FileRejected, Issue
 from analytics.ingest.headers import Layout, find_layout
 from analytics.ingest.normalise import (
     is_recurred,
@@ -422,8 +422,8 @@ def _score_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scori
         prev = seen.setdefault((u, d, m), i)
         if prev != i and out["score"][prev] != s:
             row = out["excel_row"][i]
-            cells.sheet.issues.append(Issue(file, f"单位「{u}」维度「{d}」的得分与第 {out['excel_row'][prev]} 行重复且不同",
-                                            sheet.name, row))
+            reason = f"单位「{u}」维度「{d}」的得分与第 {out['excel_row'][prev]} 行重复且不同"
+            cells.sheet.issues.append(Issue(file, reason, sheet.name, row))
             cells.sheet.invalid_rows.add(row)
     return {"excel_row": pa.array(out["excel_row"], pa.int32()), "unit": pa.array(out["unit"], pa.string()),
             "dimension": pa.array(out["dimension"], pa.string()), "score": pa.array(out["score"], pa.float64()),
