@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,27 +135,114 @@ class Dimension:
 
 
 @dataclass(frozen=True)
+class Grade:
+    name: str
+    min: float
+    color: str
+
+
+@dataclass(frozen=True)
 class ScoringConfig:
-    """Dimensions and their keyword map (the scoring model proper joins later)."""
+    """The assessment model of scoring.toml: dimensions, deductions, grades, warnings, agenda, 回头看, repeats."""
 
     dimensions: tuple[Dimension, ...]
     unclassified: str
+    start: float
+    floor: float
+    default_severity: str
+    severity_points: dict[str, float]
+    overdue_points: float
+    recurred_points: float
+    assessment_weight: float
+    grades: tuple[Grade, ...]  # highest first
+    notice_days: int
+    urgent_days: int
+    reminder_max_overdue: int
+    supervision_overdue: int
+    concentration_open: int
+    proposal_overdue: int
+    proposal_grade: str
+    agenda_max_items: int
+    agenda_top_overdue: int
+    lookback_size: int
+    lookback_seed: int
+    repeat_ngram: int
+    repeat_threshold: float
 
     @classmethod
     def from_dict(cls, raw: dict, where: str = "scoring.toml") -> ScoringConfig:
         try:
-            dims = tuple(Dimension(d["name"], tuple(d.get("keywords", ()))) for d in raw["dimensions"])
-            unclassified = raw["classification"]["unclassified"]
-        except (KeyError, TypeError) as exc:
-            raise ConfigError(f"{where}：维度配置不完整（{exc}）") from exc
-        names = [d.name for d in dims]
+            dims = tuple(Dimension(str(d["name"]), tuple(map(str, d.get("keywords", ())))) for d in raw["dimensions"])
+            sc, warn = raw["scoring"], raw["warnings"]
+            grades = tuple(Grade(str(g["name"]), float(g["min"]), str(g["color"])) for g in raw["grades"])
+            cfg = cls(
+                dimensions=dims,
+                unclassified=str(raw["classification"]["unclassified"]),
+                start=float(sc["start"]), floor=float(sc["floor"]),
+                default_severity=str(sc["default_severity"]),
+                severity_points={str(k): float(v) for k, v in sc["severity_points"].items()},
+                overdue_points=float(sc["overdue_points"]), recurred_points=float(sc["recurred_points"]),
+                assessment_weight=float(sc["assessment_weight"]),
+                grades=grades,
+                notice_days=int(warn["notice_days"]), urgent_days=int(warn["urgent_days"]),
+                reminder_max_overdue=int(warn["reminder_max_overdue"]),
+                supervision_overdue=int(warn["supervision_overdue"]),
+                concentration_open=int(warn["concentration_open"]),
+                proposal_overdue=int(warn["proposal_overdue"]), proposal_grade=str(warn["proposal_grade"]),
+                agenda_max_items=int(raw["agenda"]["max_items"]), agenda_top_overdue=int(raw["agenda"]["top_overdue"]),
+                lookback_size=int(raw["lookback"]["sample_size"]), lookback_seed=int(raw["lookback"]["seed"]),
+                repeat_ngram=int(raw["repeats"]["ngram"]), repeat_threshold=float(raw["repeats"]["threshold"]),
+            )
+        except KeyError as exc:
+            raise ConfigError(f"{where} 缺少配置项 {exc}") from exc
+        except (TypeError, ValueError, AttributeError) as exc:
+            raise ConfigError(f"{where} 中有格式不对的配置值（{exc}）") from exc
+        cfg._validate(where)
+        return cfg
+
+    def _validate(self, where: str) -> None:
+        names = [d.name for d in self.dimensions]
+        problems = []
         if not names or len(set(names)) != len(names):
-            raise ConfigError(f"{where}：维度名称不能为空或重复")
-        return cls(dims, unclassified)
+            problems.append("维度名称不能为空或重复")
+        if self.unclassified in names:
+            problems.append(f"「{self.unclassified}」不能同时是维度名称")
+        if not self.floor <= self.start:
+            problems.append("floor 不能大于 start")
+        if self.default_severity not in self.severity_points:
+            problems.append(f"default_severity「{self.default_severity}」不在 severity_points 中")
+        if any(v < 0 for v in (*self.severity_points.values(), self.overdue_points, self.recurred_points)):
+            problems.append("扣分值不能为负数")
+        if not 0 <= self.assessment_weight <= 1:
+            problems.append("assessment_weight 应在 0 到 1 之间")
+        mins = [g.min for g in self.grades]
+        if not self.grades or mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
+            problems.append("grades 应按 min 从高到低排列且不重复")
+        elif mins[-1] > self.floor:
+            problems.append(f"最低一档的 min 应不高于 floor（{self.floor:g}），否则有分数没有等级")
+        if any(not re.fullmatch(r"#[0-9A-Fa-f]{6}", g.color) for g in self.grades):
+            problems.append("grades 的 color 应写成 #RRGGBB")
+        if self.proposal_grade not in [g.name for g in self.grades]:
+            problems.append(f"proposal_grade「{self.proposal_grade}」不是已配置的等级")
+        if not 0 <= self.urgent_days <= self.notice_days:
+            problems.append("urgent_days 应不大于 notice_days")
+        if min(self.reminder_max_overdue, self.supervision_overdue, self.proposal_overdue,
+               self.concentration_open, self.agenda_max_items, self.lookback_size, self.repeat_ngram) < 0:
+            problems.append("天数、个数不能为负数")
+        if self.repeat_ngram < 1 or not 0 < self.repeat_threshold <= 1:
+            problems.append("repeats 的 ngram 应 ≥ 1，threshold 应在 (0, 1] 之间")
+        if problems:
+            raise ConfigError(f"{where} 配置有误：" + "；".join(problems))
 
     @property
     def dimension_names(self) -> tuple[str, ...]:
         return tuple(d.name for d in self.dimensions)
+
+    def grade_of(self, score: float | None) -> Grade | None:
+        """等级: the first grade whose minimum the score reaches."""
+        if score is None:
+            return None
+        return next((g for g in self.grades if score >= g.min), self.grades[-1])
 
     def classify(self, category: str) -> str:
         """维度: the dimension named by a category text, by the longest name or keyword it contains."""

@@ -99,7 +99,9 @@ def _state_sql(where_obs: str) -> str:
 
 
 def _config_digest(scoring: ScoringConfig) -> str:
-    return hashlib.sha256(json.dumps(asdict(scoring), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    """What the state depends on: the dimensions and their keywords (not weights or thresholds)."""
+    basis = [[asdict(d) for d in scoring.dimensions], scoring.unclassified]
+    return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()
 
 
 def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
