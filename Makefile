@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB := data/dashboard.duckdb
 DEMO_DIR := data/demo
-LINTED := analytics pages tests benchmarks dashboard.py data/make_demo.py
+LINTED := analytics app_pages tests benchmarks dashboard.py data/make_demo.py
 
 .PHONY: setup run test lint bench demo clean-demo
 

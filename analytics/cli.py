@@ -11,12 +11,13 @@ import json
 import sys
 from pathlib import Path
 
-from analytics import ledger, metrics
+from analytics import ledger, state
 from analytics.config import database_path
 from analytics.db import open_db
 from analytics.errors import DashboardError, FileRejected
 from analytics.ingest.parse import parse_file
 from analytics.periods import Period, find_periods, parse_period
+from analytics.summary import summary
 
 
 def _period_arg(text: str) -> Period:
@@ -97,9 +98,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _bring_up_to_date(db: Path) -> None:
+    """A database written by an older version gets its derived tables rebuilt before it is read."""
+    with open_db(db, read_only=True) as con:
+        current = state.is_current(con)
+    if not current:
+        with open_db(db) as con:
+            state.bring_up_to_date(con)
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
+    _bring_up_to_date(args.db)
     with open_db(args.db, read_only=True) as con:
-        data = metrics.summary(con, args.period)
+        data = summary(con, args.period)
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0

@@ -102,7 +102,9 @@ LOCK_WAIT_SECONDS = 10.0
 
 def _is_lock_error(exc: Exception) -> bool:
     text = str(exc).lower()
-    return "lock" in text or "conflicting" in text or "already open" in text
+    # the last: the same file open read-only and read-write in one process (one session imports, another reads)
+    return ("lock" in text or "conflicting" in text or "already open" in text
+            or "different configuration" in text)
 
 
 def connect(path: Path | str, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
@@ -117,12 +119,13 @@ def connect(path: Path | str, read_only: bool = False, wait: float = LOCK_WAIT_S
         try:
             con = duckdb.connect(str(path), read_only=read_only)
             break
-        except duckdb.IOException as exc:
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
                     raise DatabaseBusy("数据库正被另一个程序使用（可能正在导入），请稍后再试") from exc
                 raise
             time.sleep(0.2)
+    con.execute("SET enable_progress_bar = false")  # the CLI's stderr is read by people and scheduled jobs
     if not read_only:
         ensure_schema(con)
     return con

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.db import table_exists
@@ -39,6 +40,32 @@ _COUNTS_SQL = f"""
 """
 COUNT_FIELDS = ("total", "new", "carried_over", "closed_this_period", "reopened", "closed", "completed", "open",
                 "overdue", "recurred", "due", "on_time")
+AGE_BUCKETS = (("≤30天", 0, 30), ("31–90天", 31, 90), ("91–180天", 91, 180), (">180天", 181, None))
+_AGE_COLUMNS = ("age_1", "age_2", "age_3", "age_4", "age_unknown")
+_OPEN = f"NOT ({COMPLETED_SQL})"
+
+# problem_cube: the counts above per quarter × unit × source × dimension × severity, plus the ageing of open
+# problems and the open counts scoring needs. Every filter the pages offer is one of its keys, so figures for
+# any scope are sums over a few thousand rows instead of scans over a million problems.
+_AGE_SQL = ",\n".join(
+    [f"count(*) FILTER (WHERE {_OPEN} AND date_diff('day', found_date, period_end) BETWEEN {lo} AND {hi or 10**6})"
+     f" AS {col}" for col, (_, lo, hi) in zip(_AGE_COLUMNS, AGE_BUCKETS, strict=False)]
+    + [f"count(*) FILTER (WHERE {_OPEN} AND found_date IS NULL) AS age_unknown"])
+CUBE_SQL = f"""
+    CREATE OR REPLACE TABLE problem_cube AS
+    SELECT period_no, unit, source, dimension, severity, {_COUNTS_SQL},
+           {_AGE_SQL},
+           count(*) FILTER (WHERE {_OPEN} AND recurred) AS open_recurred
+    FROM problem_state
+    GROUP BY period_no, unit, source, dimension, severity
+    ORDER BY period_no
+"""
+_SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
+
+
+def rebuild_cube(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute problem_cube from problem_state (called by analytics.state after every change)."""
+    con.execute(CUBE_SQL)
 
 
 @dataclass(frozen=True)
@@ -77,9 +104,9 @@ def with_rates(counts: dict) -> dict:
 
 def available_periods(con: duckdb.DuckDBPyConnection) -> list[Period]:
     """Quarters covered by the problem ledgers, oldest first (gaps between ledgers included)."""
-    if not table_exists(con, "problem_state"):
+    if not table_exists(con, "problem_cube"):
         return []
-    rows = con.execute("SELECT DISTINCT period_no FROM problem_state ORDER BY 1").fetchall()
+    rows = con.execute("SELECT DISTINCT period_no FROM problem_cube ORDER BY 1").fetchall()
     return [Period.from_index(r[0]) for r in rows]
 
 
@@ -99,9 +126,9 @@ def headline(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL)
     """Total, new, carried over, closed, completed, open, overdue, recurred and the three rates for one period."""
     where, params = scope.where()
     row = con.execute(
-        f"SELECT {_COUNTS_SQL} FROM problem_state WHERE period_no = $period_no AND {where}",
+        f"SELECT {_SUMS_SQL} FROM problem_cube WHERE period_no = $period_no AND {where}",
         params | {"period_no": period.index},
-    ).fetchone() if table_exists(con, "problem_state") else (0,) * len(COUNT_FIELDS)
+    ).fetchone() if table_exists(con, "problem_cube") else (0,) * len(COUNT_FIELDS)
     return with_rates(dict(zip(COUNT_FIELDS, row, strict=True)))
 
 
@@ -109,30 +136,122 @@ def breakdown(con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Sc
     """The headline counts and rates per source, dimension or unit, largest first."""
     if by not in ("source", "dimension", "unit"):
         raise ValueError(f"cannot break down by {by!r}")
-    if not table_exists(con, "problem_state"):
+    if not table_exists(con, "problem_cube"):
         return pd.DataFrame(columns=[by, *COUNT_FIELDS])
     where, params = scope.where()
-    frame = con.execute(
-        f"SELECT {by}, {_COUNTS_SQL} FROM problem_state WHERE period_no = $period_no AND {where} "
+    return _rates(con.execute(
+        f"SELECT {by}, {_SUMS_SQL} FROM problem_cube WHERE period_no = $period_no AND {where} "
         f"GROUP BY {by} ORDER BY total DESC, {by}",
         params | {"period_no": period.index},
-    ).df()
+    ).df())
+
+
+def _rates(frame: pd.DataFrame) -> pd.DataFrame:
     for rate, (part, whole) in {"closure_rate": ("closed", "total"), "completion_rate": ("completed", "total"),
                                 "on_time_rate": ("on_time", "due")}.items():
         frame[rate] = [_ratio(p, w) for p, w in zip(frame[part], frame[whole], strict=True)]
     return frame
 
 
-def summary(con: duckdb.DuckDBPyConnection, period: str | Period | None = None, scope: Scope = ALL) -> dict:
-    """The figures ``python -m analytics summary --json`` prints for one period."""
-    p = resolve_period(con, period)
-    head = headline(con, p, scope)
-    out = {"period": str(p), "as_of": p.end.isoformat()}
-    out |= {k: head[k] for k in ("total", "closed", "completed", "open", "overdue", "recurred", "new",
-                                 "carried_over", "closed_this_period", "reopened",
-                                 "closure_rate", "completion_rate", "on_time_rate")}
-    for by in ("source", "dimension", "unit"):
-        frame = breakdown(con, p, by, scope)
-        out[f"by_{by}"] = {str(k): int(v) for k, v in zip(frame[by], frame["total"], strict=True)}
-    return out
+CHANGE_FIELDS = ("total", "new", "closed", "completed", "open", "overdue", "recurred",
+                 "closure_rate", "completion_rate", "on_time_rate")
 
+
+def trend(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, by: str | None = None) -> pd.DataFrame:
+    """Every quarter's counts and rates (optionally per source, dimension or unit), with 环比 and 同比 changes.
+
+    Columns ``<figure>_qoq`` and ``<figure>_yoy`` hold the change against the previous quarter and the same
+    quarter a year before (None where that quarter has no data).
+    """
+    if by not in (None, "source", "dimension", "unit"):
+        raise ValueError(f"cannot break down by {by!r}")
+    group = [by] if by else []
+    columns = ["period", "period_no", *group, *COUNT_FIELDS]
+    if not table_exists(con, "problem_cube"):
+        return pd.DataFrame(columns=columns)
+    where, params = scope.where()
+    keys = ", ".join(["period_no", *group])
+    frame = _rates(con.execute(
+        f"SELECT {keys}, {_SUMS_SQL} FROM problem_cube WHERE {where} GROUP BY {keys} ORDER BY {keys}", params,
+    ).df())
+    frame.insert(0, "period", [str(Period.from_index(int(n))) for n in frame["period_no"]])
+    indexed = frame.set_index([*group, "period_no"]) if group else frame.set_index("period_no")
+    for lag, suffix in ((1, "qoq"), (4, "yoy")):
+        earlier = indexed.rename(index=lambda n, lag=lag: n + lag if isinstance(n, (int, np.integer)) else n,
+                                 level="period_no")
+        for fld in CHANGE_FIELDS:
+            before = earlier[fld].reindex(indexed.index)
+            frame[f"{fld}_{suffix}"] = (indexed[fld] - before).to_numpy()
+    return frame
+
+
+def ageing(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """账龄: open problems by days since found (≤30, 31–90, 91–180, >180; 未填发现时间 where no date)."""
+    order = [b[0] for b in AGE_BUCKETS] + ["未填发现时间"]
+    counts = [0] * len(order)
+    if table_exists(con, "problem_cube"):
+        where, params = scope.where()
+        row = con.execute(
+            f"SELECT {', '.join(f'coalesce(sum({c}), 0)' for c in _AGE_COLUMNS)} FROM problem_cube "
+            f"WHERE period_no = $period_no AND {where}", params | {"period_no": period.index}).fetchone()
+        counts = [int(v) for v in row]
+    return pd.DataFrame({"bucket": order, "problems": counts})
+
+
+def days_to_close(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
+    """销号用时: mean and median days from found to closed, over problems 已销号 by the period with both dates."""
+    where, params = scope.where()
+    if not table_exists(con, "problem_state"):
+        return {"closed_with_dates": 0, "mean_days": None, "median_days": None}
+    count, mean, median = con.execute(f"""
+        SELECT count(*), avg(days), median(days) FROM (
+            SELECT date_diff('day', found_date, closed_date) AS days FROM problem_state
+            WHERE period_no = $period_no AND status = '已销号' AND found_date IS NOT NULL
+              AND closed_date IS NOT NULL AND closed_date >= found_date AND {where})
+    """, params | {"period_no": period.index}).fetchone()
+    return {"closed_with_dates": count, "mean_days": None if mean is None else round(mean, 1),
+            "median_days": None if median is None else float(median)}
+
+
+PROBLEM_COLUMNS = ("problem_id", "problem_code", "unit", "source", "dimension", "category", "description",
+                   "owner", "severity", "status", "found_date", "deadline", "closed_date", "recurred")
+
+
+def problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, only_open: bool = False,
+             only_overdue: bool = False, status: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """问题清单: the problems of a period (one row each), with days overdue for open ones; most overdue first."""
+    where, params = scope.where()
+    conditions = [f"period_no = $period_no AND {where}"]
+    if only_open:
+        conditions.append(f"NOT ({COMPLETED_SQL})")
+    if only_overdue:
+        conditions.append(OVERDUE_SQL)
+    if status is not None:
+        conditions.append("status = $status")
+        params["status"] = status
+    if not table_exists(con, "problem_state"):
+        return pd.DataFrame(columns=[*PROBLEM_COLUMNS, "days_overdue"])
+    sql = f"""
+        SELECT {", ".join(PROBLEM_COLUMNS)},
+               CASE WHEN {OVERDUE_SQL} THEN date_diff('day', deadline, period_end) END AS days_overdue
+        FROM problem_state WHERE {" AND ".join(conditions)}
+        ORDER BY days_overdue DESC NULLS LAST, unit, problem_id
+    """
+    if limit is not None:
+        sql += " LIMIT $limit"
+        params["limit"] = int(limit)
+    return con.execute(sql, params | {"period_no": period.index}).df()
+
+
+def unit_dimension_matrix(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                          only_open: bool = False) -> pd.DataFrame:
+    """Problems per unit × dimension in a period (long form: unit, dimension, problems), for heatmaps."""
+    where, params = scope.where()
+    if not table_exists(con, "problem_cube"):
+        return pd.DataFrame(columns=["unit", "dimension", "problems"])
+    measure = "open" if only_open else "total"
+    return con.execute(f"""
+        SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM problem_cube
+        WHERE period_no = $period_no AND {where}
+        GROUP BY unit, dimension HAVING sum({measure}) > 0 ORDER BY unit, dimension
+    """, params | {"period_no": period.index}).df()

@@ -25,8 +25,11 @@ import duckdb
 import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
-from analytics.db import BLANK_DATE, table_exists
+from analytics.db import BLANK_DATE, bump_revision, table_exists, transaction
+from analytics.metrics import rebuild_cube
 
+# Bump when problem_state or problem_cube change shape: older databases are rebuilt on first open.
+DERIVED_VERSION = "2"
 # fields resolved with inheritance; long free text (measures, progress …) is resolved on demand
 INHERITED = ("problem_code", "category", "owner", "severity", "recurred_mark", "found_date", "deadline",
              "no_deadline", "closed_date")
@@ -139,8 +142,10 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
     max_no = con.execute("SELECT max(period_no) FROM observations").fetchone()[0]
     params = {"max_no": max_no if max_no is not None else -1, "unclassified": scoring.unclassified}
     if full:
-        con.execute(f"CREATE OR REPLACE TABLE problem_state AS {_state_sql('TRUE')}", params)
+        con.execute(f"CREATE OR REPLACE TABLE problem_state AS {_state_sql('TRUE')} ORDER BY period_no", params)
         _set_meta(con, "scoring_digest", digest)
+        _set_meta(con, "derived_version", DERIVED_VERSION)
+        rebuild_cube(con)
         return
     old_max = con.execute("SELECT max(period_no) FROM problem_state").fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE touched (problem_id BIGINT)")
@@ -154,6 +159,27 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
         _extend(con, old_max, max_no)
     con.execute(f"INSERT INTO problem_state {_state_sql('problem_id IN (SELECT problem_id FROM touched)')}", params)
     con.execute("DROP TABLE touched")
+    rebuild_cube(con)
+
+
+def is_current(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = None) -> bool:
+    """Whether the derived tables match this version of the code and the dimension config."""
+    if not table_exists(con, "meta"):
+        return True  # nothing stored yet
+    if not con.execute("SELECT count(*) FROM observations").fetchone()[0]:
+        return True
+    return (_meta(con, "derived_version") == DERIVED_VERSION
+            and _meta(con, "scoring_digest") == _config_digest(scoring or scoring_config())
+            and table_exists(con, "problem_cube"))
+
+
+def bring_up_to_date(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = None) -> None:
+    """Rebuild problem_state and problem_cube (one transaction) if they are stale; count it as a change."""
+    if is_current(con, scoring):
+        return
+    with transaction(con):
+        refresh(con, None, scoring)
+        bump_revision(con)
 
 
 def _extend(con: duckdb.DuckDBPyConnection, old_max: int, new_max: int) -> None:

@@ -18,6 +18,25 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
 
 
+@pytest.fixture(scope="session")
+def demo_db(tmp_path_factory) -> Path:
+    """The bundled demo, written by data/make_demo.py and imported through the CLI once per test run.
+
+    Treat it as read-only; copy it (shutil.copy) before importing into it.
+    """
+    import subprocess
+    import sys
+
+    from analytics.cli import main as cli_main
+
+    out = tmp_path_factory.mktemp("demo")
+    subprocess.run([sys.executable, str(ROOT / "data" / "make_demo.py"), str(out / "files")], check=True,
+                   capture_output=True)
+    db = out / "demo.duckdb"
+    assert cli_main(["import", "--db", str(db), *map(str, sorted((out / "files").iterdir()))]) == 0
+    return db
+
+
 @pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c = connect(tmp_path / "test.duckdb")

@@ -1,30 +1,29 @@
-"""The app runs headless (AppTest) on a database with data and on none at all."""
+"""The frame: every page is registered, the sidebar filters default to the latest quarter, no data is friendly."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, load, sample
+from tests.conftest import ROOT
+
+PAGES = ("总览", "问题趋势", "整改销号", "八维评分", "单位画像", "监督清单", "预警督办", "台账导入")
 
 
 def run_app(monkeypatch, db) -> AppTest:
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
-    return at.run()
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
 
 
-def test_headline_of_the_latest_period(monkeypatch, con, tmp_path):
-    load(con, sample("2024年第一季度问题整改台账.xlsx"))
-    load(con, sample("2024年第二季度问题整改台账.xlsx"))
-    con.close()
-    at = run_app(monkeypatch, tmp_path / "test.duckdb")
+def test_filters_default_to_the_latest_quarter(monkeypatch, demo_db):
+    at = run_app(monkeypatch, demo_db)
     assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"问题总数": "15", "已销号": "5", "销号率": "33.3%", "逾期": "2"}
-    assert "2024Q2" in at.subheader[0].value
+    period = at.sidebar.selectbox(key="filter_period")
+    assert period.value == "2025Q2" and period.options[0].startswith("2025年第二季度")
+    assert [m.placeholder for m in at.sidebar.multiselect] == ["全部单位", "全部来源", "全部维度"]
 
 
 def test_no_database_shows_how_to_start(monkeypatch, tmp_path):
     at = run_app(monkeypatch, tmp_path / "none.duckdb")
     assert not at.exception
-    assert "还没有数据" in at.info[0].value
+    assert "还没有问题台账数据" in at.info[0].value
+    assert not (tmp_path / "none.duckdb").exists()  # looking does not create a database

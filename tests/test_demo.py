@@ -9,20 +9,15 @@ import sys
 import pytest
 
 from analytics import metrics
-from analytics.cli import main as cli_main
 from analytics.config import scoring_config
 from analytics.db import connect
+from analytics.summary import summary
 from tests.conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    out = tmp_path_factory.mktemp("demo")
-    subprocess.run([sys.executable, str(ROOT / "data" / "make_demo.py"), str(out / "files")], check=True,
-                   capture_output=True)
-    db = out / "demo.duckdb"
-    assert cli_main(["import", "--db", str(db), *map(str, sorted((out / "files").iterdir()))]) == 0
-    return out
+def demo(demo_db):
+    return demo_db.parent
 
 
 def digests(folder):
@@ -39,7 +34,7 @@ def test_demo_is_big_and_varied_enough(demo):
     con = connect(demo / "demo.duckdb", read_only=True)
     periods = metrics.available_periods(con)
     assert len(periods) >= 6
-    latest = metrics.summary(con)
+    latest = summary(con)
     assert latest["total"] >= 200 and len(latest["by_unit"]) >= 10
     assert set(latest["by_source"]) >= {"巡视巡察", "审计", "日常监督", "专项监督", "信访举报", "沟通会商", "自查自纠"}
     assert set(latest["by_dimension"]) >= set(scoring_config().dimension_names)

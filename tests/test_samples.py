@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from analytics import metrics, state
+from analytics import state
 from analytics.periods import Period
+from analytics.summary import summary
 from tests.conftest import load, sample
 
 Q1 = "2024年第一季度问题整改台账.xlsx"
@@ -19,7 +20,7 @@ def test_q1_ledger_title_rows_notes_and_instructions_sheet(con):
     assert (result.period, result.rows_valid, result.problems_new) == ("2024Q1", 12, 12)
     # 合计 row, 注 row and the blank row are skipped, not errors
     assert result.rows_invalid == 0 and result.rows_skipped == 3
-    s = metrics.summary(con, "2024Q1")
+    s = summary(con, "2024Q1")
     assert (s["total"], s["closed"], s["completed"], s["open"], s["overdue"]) == (12, 1, 2, 10, 0)
     assert s["closure_rate"] == round(1 / 12, 4) and s["completion_rate"] == round(2 / 12, 4)
     assert s["on_time_rate"] == 1.0  # XC-2024-001 (3/28 ≤ 3/31) and ZX-2024-001 (3/30 ≤ 3/31)
@@ -29,7 +30,7 @@ def test_q1_ledger_title_rows_notes_and_instructions_sheet(con):
 def test_q2_two_row_header_under_merged_parent(con):
     result = load(con, sample(Q2))
     assert result.outcome == "imported" and result.rows_valid == 15
-    s = metrics.summary(con, "2024Q2")
+    s = summary(con, "2024Q2")
     assert (s["total"], s["closed"], s["completed"], s["open"]) == (15, 5, 6, 9)
     # open with deadline before 2024-06-30: SJ-2024-001 (5/31) and ZX-2024-002 (5/31)
     assert s["overdue"] == 2
@@ -44,7 +45,7 @@ def test_q1_and_q2_reconcile_quarter_by_quarter(con):
     load(con, sample(Q1))
     result = load(con, sample(Q2))
     assert (result.problems_new, result.problems_updated) == (3, 12)
-    s = metrics.summary(con)
+    s = summary(con)
     assert s["period"] == "2024Q2"
     assert (s["total"], s["new"], s["carried_over"], s["closed_this_period"]) == (15, 3, 11, 4)
     assert (s["closed"], s["completed"], s["open"], s["overdue"], s["recurred"]) == (5, 6, 9, 2, 0)
@@ -59,13 +60,13 @@ def test_q1_and_q2_reconcile_quarter_by_quarter(con):
 def test_import_order_does_not_change_the_figures(con, tmp_path):
     load(con, sample(Q2))
     load(con, sample(Q1))
-    reversed_order = metrics.summary(con, "2024Q2"), metrics.summary(con, "2024Q1")
+    reversed_order = summary(con, "2024Q2"), summary(con, "2024Q1")
     from analytics.db import connect
 
     other = connect(tmp_path / "other.duckdb")
     load(other, sample(Q1))
     load(other, sample(Q2))
-    assert reversed_order == (metrics.summary(other, "2024Q2"), metrics.summary(other, "2024Q1"))
+    assert reversed_order == (summary(other, "2024Q2"), summary(other, "2024Q1"))
 
 
 def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con):
@@ -74,7 +75,7 @@ def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con):
     load(con, sample(Q2))
     result = load(con, sample(CSV), period="2024Q2")
     assert result.outcome == "imported" and (result.problems_new, result.problems_updated) == (0, 5)
-    s = metrics.summary(con, "2024Q2")
+    s = summary(con, "2024Q2")
     assert (s["total"], s["closed"], s["completed"]) == (15, 5, 6)
     # the CSV has no category or closing-date column: those are kept from the ledger, not blanked
     row = con.execute("SELECT category, closed_date FROM problem_state "
@@ -85,7 +86,7 @@ def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con):
 def test_gbk_csv_alone(con):
     result = load(con, sample(CSV), period="2024Q2")
     assert result.outcome == "imported"
-    s = metrics.summary(con)
+    s = summary(con)
     # 是否销号: 是 → 已销号 (3), 否 → 整改中 (2); SJ-2024-001 due 5/31 is overdue
     assert (s["total"], s["closed"], s["open"], s["overdue"]) == (5, 3, 2, 1)
     assert s["by_source"] == {"巡视巡察": 3, "审计": 2}

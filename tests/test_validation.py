@@ -7,9 +7,9 @@ import io
 import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
-from analytics import metrics
 from analytics.errors import FileRejected
 from analytics.ingest.parse import parse_file
+from analytics.summary import summary
 from tests.conftest import HEADER, database_digest, load, problem_row, sample, write_xlsx
 
 FILE = "2024年第三季度问题整改台账.xlsx"
@@ -118,7 +118,7 @@ def test_period_that_cannot_be_inferred_is_asked_for(loaded, tmp_path):
     path = write_xlsx(tmp_path / "问题整改台账.xlsx", {"台账": [HEADER, problem_row(1, "B-1")]})
     before = database_digest(loaded)
     result = load(loaded, path)
-    assert result.outcome == "rejected" and "请指定期间" in result.message
+    assert result.outcome == "rejected" and "请指定所属期间" in result.message
     assert database_digest(loaded) == before
     assert load(loaded, path, period="2024Q3").outcome == "imported"
 
@@ -146,4 +146,4 @@ def test_a_failure_while_writing_rolls_everything_back(loaded, tmp_path, monkeyp
     with pytest.raises(RuntimeError):
         load(loaded, ledger_with(tmp_path, problem_row(1, "B-1")))
     assert database_digest(loaded) == before
-    assert metrics.summary(loaded)["period"] == "2024Q2"
+    assert summary(loaded)["period"] == "2024Q2"

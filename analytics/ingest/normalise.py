@@ -136,6 +136,8 @@ def is_recurred(value: object, cfg: LedgerConfig) -> bool:
 def is_task_done(value: object, cfg: LedgerConfig) -> bool:
     """监督清单 完成情况 → done or not; unknown wording raises."""
     text = key(value)
+    if not text:
+        raise ValueError("必填项「完成情况」为空")
     if text in cfg.task_done:
         return True
     if text in cfg.task_not_done:

@@ -84,7 +84,9 @@ class ParsedFile:
 
     @property
     def rows_valid(self) -> int:
-        return sum(s.rows.num_rows for s in self.sheets)
+        """Valid Excel rows (a wide score sheet's row holds several unit × dimension records)."""
+        return sum(len(set(s.rows["excel_row"].to_pylist())) if s.layout.kind == "scores" and s.rows.num_rows
+                   else s.rows.num_rows for s in self.sheets)
 
     @property
     def rows_invalid(self) -> int:
@@ -143,11 +145,10 @@ def _infer_period(name: str, sheets: list[Sheet], parsed: list[ParsedSheet],
     if len(titles) == 1 and not from_name:
         return next(iter(titles)), "标题"
     named = sorted(str(p) for p in from_name | titles)
+    ask = "请指定所属期间（页面上选择，或命令行 --period 2024Q3）"
     if named:
-        raise_msg = f"文件名和标题中出现多个期间（{'、'.join(named)}），请指定期间（如 --period 2024Q3）"
-    else:
-        raise_msg = "无法从文件名或标题识别季度，请指定期间（如 --period 2024Q3，或在页面上选择）"
-    return None, raise_msg
+        return None, f"文件名和标题中出现多个期间（{'、'.join(named)}），{ask}"
+    return None, f"无法从文件名或标题识别季度，{ask}"
 
 
 def _blank(value: object) -> bool:
@@ -167,17 +168,19 @@ class _Cells:
             return [None] * len(self.row_numbers)
         return list(self.columns[col])
 
-    def issue(self, i: int, fld: str, value: object, reason: str) -> None:
+    def issue(self, i: int, fld: str, value: object, reason: str, col: int | None = None) -> None:
         layout = self.sheet.layout
-        col = layout.columns.get(fld)
+        col = layout.columns.get(fld) if col is None else col
         header = layout.headers.get(col) if col is not None else None
         row = self.row_numbers[i]
         self.sheet.issues.append(Issue(self.file, reason, self.sheet.name, row, header, col, to_text(value)))
         self.sheet.invalid_rows.add(row)
 
-    def convert(self, fld: str, fn: Callable[[object], object], values: list | None = None) -> list:
+    def convert(self, fld: str, fn: Callable[[object], object], values: list | None = None,
+                col: int | None = None) -> list:
         """Apply fn once per distinct value of a column; a ValueError becomes an issue on each row holding it."""
-        values = self.raw(fld) if values is None else values
+        if values is None:
+            values = self.raw(fld) if col is None else (list(self.columns[col]) if self.columns else [])
         results, failures = {}, {}
         for v in set(values):
             try:
@@ -189,7 +192,7 @@ class _Cells:
         out = []
         for i, v in enumerate(values):
             if v in failures:
-                self.issue(i, fld, v, failures[v])
+                self.issue(i, fld, v, failures[v], col)
                 out.append(None)
             else:
                 out.append(results[v])
@@ -405,8 +408,7 @@ def _score_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scori
 
     if layout.dimension_columns:  # wide: one column per dimension
         for col, dim in layout.dimension_columns.items():
-            layout.columns[f"_dim{col}"] = col
-            values = cells.convert(f"_dim{col}", lambda v: None if _blank(v) else _score_value(v))
+            values = cells.convert(dim, lambda v: None if _blank(v) else _score_value(v), col=col)
             for i, v in enumerate(values):
                 if v is not None:
                     add(i, dim, v)

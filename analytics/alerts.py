@@ -1,0 +1,375 @@
+"""Warnings and follow-up (预警, 督办): deadline bands, the three warning tiers, the 会商 agenda and 回头看.
+
+DOMAIN.md "Warnings and follow-up"; every threshold comes from ScoringConfig. "Open" means not completed
+(未启动/整改中/长期整改); overdue is metrics.OVERDUE_SQL; days are counted to the period end, so a deadline
+on the period end itself is due (0 days left), not overdue. A problem without a dated deadline is never
+overdue and never in a band, but can still be a recurred problem.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics import scoring
+from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
+from analytics.db import table_exists
+from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope
+from analytics.periods import Period
+
+TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3
+PROBLEM, UNIT = "问题", "单位"
+BAND_COLORS = ("#C62828", "#F9A825", "#2E7D32")  # overdue red, urgent yellow, notice green
+# 会商议题 kinds, most weighty first: units graded poor and the problems raised one by one (each kind capped
+# at agenda_top_overdue) come before the few company-wide trends, which come before the possibly many
+# unit × dimension concentrations, so that no kind can crowd all the others off a short agenda
+POOR_UNIT, OVERDUE, RECURRED, WORSENING, CONCENTRATED = "较差单位", "逾期问题", "复发问题", "维度恶化", "问题集中单位"
+AGENDA_KINDS = (POOR_UNIT, OVERDUE, RECURRED, WORSENING, CONCENTRATED)
+LOOKBACK_CHECKS = "再检查整改措施是否落实 / 再了解干部群众反映 / 再通报回头看结果"
+
+BAND_COLUMNS = ("problem_id", "problem_code", "unit", "source", "dimension", "description", "owner", "status",
+                "deadline", "days_left", "band", "band_color")
+WARNING_COLUMNS = ("tier", "level", "target", "unit", "dimension", "problem_id", "problem_code", "description",
+                   "rule", "figure")
+AGENDA_COLUMNS = ("rank", "kind", "topic", "reason", "figures", "unit", "dimension", "problem_id")
+LOOKBACK_COLUMNS = ("problem_id", "problem_code", "unit", "source", "dimension", "description", "closed_date",
+                    "checks")
+
+_OPEN_SQL = f"NOT ({COMPLETED_SQL})"
+# signed days past the deadline at the period end: > 0 exactly when an open problem is overdue; NULL without one
+_DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict, columns: tuple[str, ...],
+           table: str = "problem_state") -> pd.DataFrame:
+    """Run a query over problem_state (or problem_cube), or give the empty frame when it does not exist yet.
+
+    Through Arrow, several times faster than .df() for the tens of thousands of text rows a big ledger gives;
+    on its own cursor, since .sql() refuses a connection holding an unfinished execute() result.
+    """
+    if not table_exists(con, table):
+        return pd.DataFrame(columns=list(columns))
+    with con.cursor() as cur:
+        return cur.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
+
+
+def band_labels(cfg: ScoringConfig | None = None) -> tuple[str, str, str]:
+    """The three deadline bands' names: 逾期, {urgent_days}天内到期, {notice_days}天内到期."""
+    cfg = cfg or scoring_config()
+    return "逾期", f"{cfg.urgent_days}天内到期", f"{cfg.notice_days}天内到期"
+
+
+def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                   cfg: ScoringConfig | None = None) -> pd.DataFrame:
+    """到期预警: open problems overdue (red) or due within notice_days (yellow within urgent_days, else green);
+    most overdue first."""
+    cfg = cfg or scoring_config()
+    where, params = scope.where()
+    sql = f"""
+        SELECT problem_id, problem_code, unit, source, dimension, description, owner, status, deadline, days_left,
+               $labels[band_no] AS band, $colors[band_no] AS band_color
+        FROM (
+            SELECT *, date_diff('day', period_end, deadline) AS days_left,
+                   CASE WHEN {OVERDUE_SQL} THEN 1 WHEN date_diff('day', period_end, deadline) <= $urgent_days THEN 2
+                        ELSE 3 END AS band_no
+            FROM problem_state
+            WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND deadline IS NOT NULL
+              AND date_diff('day', period_end, deadline) <= $notice_days
+        )
+        ORDER BY days_left, problem_id
+    """
+    params |= {"period_no": period.index, "urgent_days": cfg.urgent_days, "notice_days": cfg.notice_days,
+               "labels": list(band_labels(cfg)), "colors": list(BAND_COLORS)}
+    return _query(con, sql, params, BAND_COLUMNS)
+
+
+def _levels_sql(where: str) -> str:
+    """Each open problem in scope with the highest tier it reaches (level NULL: none)."""
+    return f"""
+        SELECT *,
+               CASE WHEN recurred OR (overdue AND od > $proposal_overdue) THEN 3
+                    WHEN overdue AND od > $supervision_overdue THEN 2
+                    WHEN od >= -$notice_days AND od <= $reminder_max_overdue THEN 1 END AS level
+        FROM (
+            SELECT problem_id, problem_code, unit, dimension, description, coalesce(recurred, false) AS recurred,
+                   {OVERDUE_SQL} AS overdue, {_DAYS_OVERDUE_SQL} AS od
+            FROM problem_state
+            WHERE period_no = $period_no AND {where} AND {_OPEN_SQL}
+        )
+    """
+
+
+def _level_params(period: Period, scope: Scope, cfg: ScoringConfig) -> tuple[str, dict]:
+    where, params = scope.where()
+    return where, params | {"period_no": period.index, "proposal_overdue": cfg.proposal_overdue,
+                            "supervision_overdue": cfg.supervision_overdue, "notice_days": cfg.notice_days,
+                            "reminder_max_overdue": cfg.reminder_max_overdue}
+
+
+def _overdue_text(relation: str, threshold: str) -> str:
+    """SQL for the sentence 已逾期 N 天，超过/未超过 M 天."""
+    return f"'已逾期 ' || od || ' 天，{relation} ' || {threshold} || ' 天'"
+
+
+# the rule sentence of the tier a problem reached, naming every rule of that tier that fired
+_PROBLEM_RULE_SQL = f"""
+    CASE level
+        WHEN 3 THEN concat_ws('；',
+            CASE WHEN overdue AND od > $proposal_overdue THEN {_overdue_text("超过", "$proposal_overdue")} END,
+            CASE WHEN recurred THEN '整改后又复发' END)
+        WHEN 2 THEN {_overdue_text("超过", "$supervision_overdue")}
+        ELSE CASE WHEN overdue THEN {_overdue_text("未超过", "$reminder_max_overdue")}
+                  ELSE '距整改时限还有 ' || (-od) || ' 天（' || $notice_days || ' 天内到期）' END
+    END
+"""
+
+
+def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
+                    limit: int | None = None) -> pd.DataFrame:
+    """问题集中: unit × dimension with at least concentration_open open problems (未归类 is not a dimension),
+    most open, then most overdue first."""
+    where, params = scope.where()
+    sql = f"""
+        SELECT unit, dimension, CAST(sum(open) AS BIGINT) AS open_problems, CAST(sum(overdue) AS BIGINT) AS overdue
+        FROM problem_cube
+        WHERE period_no = $period_no AND {where} AND open > 0 AND list_contains($dims, dimension)
+        GROUP BY unit, dimension
+        HAVING sum(open) >= $min_open
+        ORDER BY open_problems DESC, overdue DESC, unit, dimension
+        LIMIT $limit
+    """
+    params |= {"period_no": period.index, "dims": list(scoring.scored_dimensions(scope, cfg)),
+               "min_open": cfg.concentration_open, "limit": limit}
+    return _query(con, sql, params, ("unit", "dimension", "open_problems", "overdue"), "problem_cube")
+
+
+def _poor_units(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> pd.DataFrame:
+    units = scoring.unit_scores(con, period, scope, cfg)
+    return units[units["grade"] == cfg.proposal_grade].reset_index(drop=True)
+
+
+def _concentration_rule(unit: str, dimension: str, count: int, cfg: ScoringConfig) -> str:
+    return f"单位「{unit}」在「{dimension}」维度有 {count} 个未完成问题（≥{cfg.concentration_open}）"
+
+
+def _grade_rule(score: float, grade: str) -> str:
+    return f"单位综合得分 {score:.1f}，评为{grade}"
+
+
+def _unit_warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> list[dict]:
+    """督办单 for concentrated unit × dimension, 建议书 for units graded proposal_grade."""
+    rows = [{"tier": TIERS[1], "level": 2, "unit": r.unit, "dimension": r.dimension,
+             "rule": _concentration_rule(r.unit, r.dimension, r.open_problems, cfg), "figure": float(r.open_problems)}
+            for r in _concentrations(con, period, scope, cfg).itertuples()]
+    rows += [{"tier": TIERS[2], "level": 3, "unit": r.unit, "dimension": None,
+              "rule": _grade_rule(r.score, r.grade), "figure": float(r.score)}
+             for r in _poor_units(con, period, scope, cfg).itertuples()]
+    return rows
+
+
+_UNIT_ROW_TYPES = {"tier": "VARCHAR", "level": "INTEGER", "unit": "VARCHAR", "dimension": "VARCHAR",
+                   "rule": "VARCHAR", "figure": "DOUBLE"}
+
+
+def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+             cfg: ScoringConfig | None = None) -> pd.DataFrame:
+    """预警: 工作提醒函 (level 1), 工作督办单 (2), 纪检建议书 (3), each row with the rule that fired.
+
+    A problem gets only its highest tier; figure is its days overdue (negative: days left; empty without a
+    deadline), or for a unit the open-problem count or the unit score. Sorted by level, then figure, descending
+    (ties: problems by id, then units by name and dimension).
+    """
+    cfg = cfg or scoring_config()
+    units = _unit_warnings(con, period, scope, cfg)
+    where, params = _level_params(period, scope, cfg)
+    # the few unit rows join the problem rows in SQL, so that DuckDB sorts them all
+    unit_rows = ", ".join(f"unnest(CAST($u_{c} AS {t}[])) AS {c}" for c, t in _UNIT_ROW_TYPES.items())
+    sql = f"""
+        SELECT $tiers[level] AS tier, level, $problem AS target, unit, dimension, problem_id, problem_code,
+               description, {_PROBLEM_RULE_SQL} AS rule, CAST(od AS DOUBLE) AS figure
+        FROM ({_levels_sql(where)}) WHERE level IS NOT NULL
+        UNION ALL BY NAME
+        SELECT $unit AS target, {unit_rows}
+        ORDER BY level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension
+    """
+    params |= {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT}
+    params |= {f"u_{c}": [r[c] for r in units] for c in _UNIT_ROW_TYPES}
+    out = _query(con, sql, params, WARNING_COLUMNS)
+    out["problem_id"] = out["problem_id"].astype("Int64")
+    return out[list(WARNING_COLUMNS)]
+
+
+def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                   cfg: ScoringConfig | None = None) -> dict[str, int]:
+    """预警数: how many rows warnings() has per tier, counted without building the rule sentences."""
+    cfg = cfg or scoring_config()
+    counts = dict.fromkeys(TIERS, 0)
+    where, params = _level_params(period, scope, cfg)
+    by_level = _query(con, f"SELECT level, count(*) AS n FROM ({_levels_sql(where)}) WHERE level IS NOT NULL "
+                           "GROUP BY level", params, ("level", "n"))
+    for level, n in zip(by_level["level"], by_level["n"], strict=True):
+        counts[TIERS[int(level) - 1]] += int(n)
+    counts[TIERS[1]] += len(_concentrations(con, period, scope, cfg))
+    counts[TIERS[2]] += len(_poor_units(con, period, scope, cfg))
+    return counts
+
+
+def _short(text: object, width: int = 20) -> str:
+    text = "" if pd.isna(text) else str(text)
+    return text if len(text) <= width else text[:width] + "…"
+
+
+def _label(code: object, description: object) -> str:
+    return " ".join(p for p in ((None if pd.isna(code) else str(code)), _short(description)) if p)
+
+
+def _agenda_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, condition: str,
+                     limit: int) -> pd.DataFrame:
+    """Open problems meeting a fixed condition, most overdue first (no deadline last)."""
+    where, params = scope.where()
+    sql = f"""
+        SELECT problem_id, problem_code, unit, dimension, description, severity, coalesce(recurred, false) AS recurred,
+               CASE WHEN {OVERDUE_SQL} THEN {_DAYS_OVERDUE_SQL} ELSE 0 END AS days_overdue
+        FROM problem_state
+        WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND {condition}
+        ORDER BY days_overdue DESC, problem_id
+        LIMIT $limit
+    """
+    return _query(con, sql, params | {"period_no": period.index, "limit": limit},
+                  ("problem_id", "problem_code", "unit", "dimension", "description", "severity", "recurred",
+                   "days_overdue"))
+
+
+def _item(kind: str, topic: str, reason: str, figures: str, key: tuple[float, float], unit: object = None,
+          dimension: object = None, problem_id: object = None) -> dict:
+    return {"kind": kind, "topic": topic, "reason": reason, "figures": figures, "unit": unit, "dimension": dimension,
+            "problem_id": problem_id, "_weight": len(AGENDA_KINDS) - AGENDA_KINDS.index(kind), "_k1": key[0],
+            "_k2": key[1]}
+
+
+def _overdue_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> list[dict]:
+    top = _agenda_problems(con, period, scope, OVERDUE_SQL, cfg.agenda_top_overdue)
+    return [_item(OVERDUE, f"逾期未整改：{_label(r.problem_code, r.description)}",
+                  f"已逾期 {r.days_overdue} 天，逾期时间居本期第 {r.Index + 1} 位",
+                  f"逾期 {r.days_overdue} 天；责任单位 {r.unit}；问题性质 {scoring.severity_used(r.severity, cfg)}"
+                  + ("；改而复发" if r.recurred else ""),
+                  (r.days_overdue, 0), r.unit, r.dimension, r.problem_id) for r in top.itertuples()]
+
+
+def _recurred_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
+                    raised: set[int]) -> list[dict]:
+    found = _agenda_problems(con, period, scope, "recurred", cfg.agenda_top_overdue + len(raised))
+    return [_item(RECURRED, f"改而复发：{_label(r.problem_code, r.description)}",
+                  "整改后又复发，需分析复发原因、压实整改责任",
+                  f"责任单位 {r.unit}；问题性质 {scoring.severity_used(r.severity, cfg)}"
+                  + (f"；逾期 {r.days_overdue} 天" if r.days_overdue > 0 else ""),
+                  (r.days_overdue, 0), r.unit, r.dimension, r.problem_id)
+            for r in found.itertuples() if r.problem_id not in raised][:cfg.agenda_top_overdue]
+
+
+def _poor_unit_items(units: pd.DataFrame, dims: tuple[str, ...], cfg: ScoringConfig) -> list[dict]:
+    items = []
+    for r in units[units["grade"] == cfg.proposal_grade].to_dict("records"):
+        worst = min(dims, key=lambda d: r[d])
+        items.append(_item(POOR_UNIT, f"{r['unit']}政治生态评为{r['grade']}", _grade_rule(r["score"], r["grade"]),
+                           f"综合得分 {r['score']:.1f}；最低维度「{worst}」{r[worst]:.1f} 分",
+                           (-r["score"], 0), r["unit"]))
+    return items
+
+
+def _concentration_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
+                         cfg: ScoringConfig) -> list[dict]:
+    return [_item(CONCENTRATED, f"{r.unit}「{r.dimension}」问题集中",
+                  _concentration_rule(r.unit, r.dimension, r.open_problems, cfg),
+                  f"未完成问题 {r.open_problems} 个；其中逾期 {r.overdue} 个", (r.open_problems, r.overdue),
+                  r.unit, r.dimension)
+            for r in _concentrations(con, period, scope, cfg, cfg.agenda_max_items).itertuples()]  # no more can show
+
+
+def _open_by_dimension(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
+                       dims: tuple[str, ...]) -> dict[tuple[int, str], int]:
+    """Open problems per (period_no, dimension), this quarter and the one before."""
+    where, params = scope.where()
+    sql = f"""
+        SELECT period_no, dimension, CAST(sum(open) AS BIGINT) AS n FROM problem_cube
+        WHERE period_no BETWEEN $first_no AND $last_no AND {where} AND list_contains($dims, dimension)
+        GROUP BY period_no, dimension
+    """
+    params |= {"first_no": period.index - 1, "last_no": period.index, "dims": list(dims)}
+    frame = _query(con, sql, params, ("period_no", "dimension", "n"), "problem_cube")
+    return {(int(p), d): int(n) for p, d, n in zip(frame["period_no"], frame["dimension"], frame["n"], strict=True)}
+
+
+def _worsening_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, dims: tuple[str, ...],
+                     before: dict, now: dict) -> list[dict]:
+    """维度恶化: against the previous quarter, more open problems or a lower company dimension score."""
+    if before["score"] is None or now["score"] is None:
+        return []  # nothing to compare with
+    prev = period.previous()
+    counts = _open_by_dimension(con, period, scope, dims)
+    items = []
+    for dim in dims:
+        a, b = counts.get((prev.index, dim), 0), counts.get((period.index, dim), 0)
+        x, y = before["dimensions"][dim], now["dimensions"][dim]
+        worse = [text for text, fired in (("未完成问题增加", b > a), ("维度得分下降", y < x)) if fired]
+        if worse:
+            items.append(_item(WORSENING, f"「{dim}」维度较上季度恶化", f"较{prev.label}，{'、'.join(worse)}",
+                               f"未完成问题 {a} → {b} 个；公司维度得分 {x:.1f} → {y:.1f}", (x - y, b - a),
+                               dimension=dim))
+    return items
+
+
+def meeting_agenda(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                   cfg: ScoringConfig | None = None) -> pd.DataFrame:
+    """会商议题建议清单, at most agenda_max_items, ranked by kind in AGENDA_KINDS order, then within a kind:
+
+    较差单位 lowest score first; 逾期问题 (the agenda_top_overdue most overdue open problems) and 复发问题 (as
+    many recurred open ones not already raised) most days overdue first; 维度恶化 (more open problems or a lower
+    company dimension score than the quarter before) largest score drop, then largest rise in open problems
+    first; 问题集中单位 most open, then most overdue problems first. Remaining ties: unit, dimension, problem id.
+    """
+    cfg = cfg or scoring_config()
+    dims = scoring.scored_dimensions(scope, cfg)
+    prev = period.previous()
+    raw = scoring.raw_scores(con, prev, period, scope, cfg)  # both quarters in one pass
+    raw_now, raw_before = raw[raw["period_no"] == period.index], raw[raw["period_no"] == prev.index]
+    overdue = _overdue_items(con, period, scope, cfg)
+    items = [*overdue, *_recurred_items(con, period, scope, cfg, {i["problem_id"] for i in overdue}),
+             *_poor_unit_items(scoring.rank_units(raw_now, scope, cfg), dims, cfg),
+             *_concentration_items(con, period, scope, cfg),
+             *_worsening_items(con, period, scope, dims, scoring.company_of(raw_before, cfg),
+                               scoring.company_of(raw_now, cfg))]
+    if not items or cfg.agenda_max_items == 0:
+        return pd.DataFrame(columns=list(AGENDA_COLUMNS))
+    frame = pd.DataFrame(items).sort_values(
+        ["_weight", "_k1", "_k2", "unit", "dimension", "problem_id"],
+        ascending=[False, False, False, True, True, True], na_position="last", ignore_index=True,
+    ).head(cfg.agenda_max_items)
+    frame["rank"] = range(1, len(frame) + 1)
+    frame["problem_id"] = frame["problem_id"].astype("Int64")
+    return frame[list(AGENDA_COLUMNS)]
+
+
+def lookback_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, size: int | None = None,
+                    seed: int | None = None, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+    """回头看: a reproducible random draw of problems 已销号 as of the period, ordered by md5 of "seed:problem_id".
+
+    Same data and seed, same sample: md5, unlike hash(), cannot change between DuckDB versions (md5_number is
+    the same digest as a number, cheaper to sort than its hex text).
+    """
+    cfg = cfg or scoring_config()
+    size = cfg.lookback_size if size is None else max(size, 0)
+    seed = cfg.lookback_seed if seed is None else seed
+    where, params = scope.where()
+    sql = f"""
+        SELECT problem_id, problem_code, unit, source, dimension, description, completed_on AS closed_date,
+               concat_ws('；', CASE WHEN closed_date IS NULL THEN '销号时间未填，核实销号依据' END,
+                         CASE WHEN recurred THEN '曾改而复发，重点核查是否反弹' END, $checks) AS checks
+        FROM problem_state
+        WHERE period_no = $period_no AND {where} AND status = $closed
+        ORDER BY md5_number(CAST($seed AS VARCHAR) || ':' || CAST(problem_id AS VARCHAR)), problem_id
+        LIMIT $size
+    """
+    params |= {"period_no": period.index, "closed": CLOSED_STATUS, "seed": seed, "size": size,
+               "checks": LOOKBACK_CHECKS}
+    return _query(con, sql, params, LOOKBACK_COLUMNS)

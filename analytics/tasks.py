@@ -1,0 +1,87 @@
+"""监督清单: supervision measures done / due per quarter, per aspect (监督方面) and unit.
+
+A quarter's list is the latest import of each measure in that quarter. A
+measure is due in a quarter when its frequency says so (每月, 每周, 每季度,
+常态化 and 长期: every quarter; 每半年: the second and fourth; 每年: the fourth),
+or, for a dated measure, from the quarter of its deadline on; a measure with
+neither is due every quarter. Done is the list's 完成情况 for that quarter.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from analytics.db import table_exists
+from analytics.periods import Period
+
+_DUE_SQL = """
+    CASE
+        WHEN frequency IN ('每月', '每周', '每季度', '常态化', '长期') THEN true
+        WHEN frequency = '每半年' THEN period_no % 2 = 1
+        WHEN frequency = '每年' THEN period_no % 4 = 3
+        WHEN deadline IS NOT NULL THEN deadline <= period_end
+        ELSE true
+    END
+"""
+
+_CURRENT = f"""
+    WITH listed AS (
+        SELECT *, last_day(make_date(CAST(period_no // 4 AS INTEGER), CAST((period_no % 4 + 1) * 3 AS INTEGER), 1))
+                      AS period_end
+        FROM tasks
+        QUALIFY row_number() OVER (PARTITION BY period_no, task_key ORDER BY import_id DESC, excel_row DESC) = 1
+    )
+    SELECT *, {_DUE_SQL} AS due FROM listed
+"""
+
+_COUNTS = """
+    count(*) AS measures,
+    count(*) FILTER (WHERE due) AS due,
+    count(*) FILTER (WHERE due AND done) AS done,
+    count(*) FILTER (WHERE due AND NOT done) AS not_done
+"""
+
+
+def _with_rate(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["done_rate"] = [round(d / n, 4) if n else None for d, n in zip(frame["done"], frame["due"], strict=True)]
+    return frame
+
+
+def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None = None) -> pd.DataFrame:
+    """Measures, due, done and 完成率 for one quarter, in total or per aspect or unit."""
+    if by not in (None, "aspect", "unit"):
+        raise ValueError(f"cannot break down by {by!r}")
+    group = [by] if by else []
+    columns = [*group, "measures", "due", "done", "not_done", "done_rate"]
+    if not table_exists(con, "tasks"):
+        return pd.DataFrame(columns=columns)
+    keys = ", ".join(group)
+    frame = con.execute(
+        f"SELECT {keys + ',' if keys else ''} {_COUNTS} FROM ({_CURRENT}) WHERE period_no = ?"
+        f"{' GROUP BY ' + keys + ' ORDER BY ' + keys if keys else ''}", [period.index],
+    ).df()
+    if not group and frame["measures"].iloc[0] == 0:
+        frame = frame.iloc[0:0]
+    return _with_rate(frame)[columns]
+
+
+def task_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every quarter with a supervision list: measures, due, done, not done, 完成率."""
+    if not table_exists(con, "tasks"):
+        return pd.DataFrame(columns=["period", "measures", "due", "done", "not_done", "done_rate"])
+    frame = con.execute(f"SELECT period_no, {_COUNTS} FROM ({_CURRENT}) GROUP BY period_no ORDER BY period_no").df()
+    frame.insert(0, "period", [str(Period.from_index(int(n))) for n in frame.pop("period_no")])
+    return _with_rate(frame)
+
+
+def task_list(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
+    """The quarter's measures as listed, with whether each is due and done (undone due ones first)."""
+    if not table_exists(con, "tasks"):
+        return pd.DataFrame(columns=["seq", "aspect", "measure", "requirement", "unit", "frequency", "deadline",
+                                     "status", "due", "done"])
+    return con.execute(f"""
+        SELECT seq, aspect, measure, requirement, unit, frequency, deadline, status, due, done
+        FROM ({_CURRENT}) WHERE period_no = ?
+        ORDER BY (due AND NOT done) DESC, excel_row
+    """, [period.index]).df()

@@ -1,0 +1,112 @@
+"""What each page shows: one function per page, a connection and the filters in, plain data out.
+
+The pages draw what these return and compute nothing themselves; the page
+benchmark times exactly these calls, and the snapshot export reuses them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+
+from analytics import alerts, metrics, recurrence, scoring, tasks
+from analytics.config import ScoringConfig, scoring_config
+from analytics.metrics import ALL, Scope
+from analytics.periods import Period
+
+
+def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+             cfg: ScoringConfig | None = None) -> dict:
+    """总览: headline with the previous quarter's for deltas, company score, trends, warnings, worst units."""
+    cfg = cfg or scoring_config()
+    units = scoring.unit_scores(con, period, scope, cfg)
+    return {
+        "headline": metrics.headline(con, period, scope),
+        "previous": metrics.headline(con, period.previous(), scope),
+        "recurrence": recurrence.recurrence_counts(con, period, scope),
+        "company": scoring.company_score(con, period, scope, cfg),
+        "company_previous": scoring.company_score(con, period.previous(), scope, cfg),
+        "trend": metrics.trend(con, scope),
+        "warnings": alerts.warning_counts(con, period, scope, cfg),
+        "worst_units": units.sort_values(["score", "unit"]).head(5),
+    }
+
+
+def problem_trends(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
+    """问题趋势: problems per quarter by source and dimension, the unit × dimension grid, new vs closed."""
+    return {
+        "total": metrics.trend(con, scope),
+        "by_source": metrics.trend(con, scope, by="source"),
+        "by_dimension": metrics.trend(con, scope, by="dimension"),
+        "matrix": metrics.unit_dimension_matrix(con, period, scope),
+    }
+
+
+def rectification(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                  cfg: ScoringConfig | None = None) -> dict:
+    """整改销号: rates by unit, ageing, overdue and nearly due problems by band, days to close, 回头看."""
+    cfg = cfg or scoring_config()
+    return {
+        "by_unit": metrics.breakdown(con, period, "unit", scope),
+        "ageing": metrics.ageing(con, period, scope),
+        "bands": alerts.deadline_bands(con, period, scope, cfg),
+        "days_to_close": metrics.days_to_close(con, period, scope),
+        "lookback": alerts.lookback_sample(con, period, scope, cfg=cfg),
+        "lookback_seed": cfg.lookback_seed,
+        "lookback_size": cfg.lookback_size,
+    }
+
+
+def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+           cfg: ScoringConfig | None = None) -> dict:
+    """八维评分: dimension scores, unit ranking, company score, scores over quarters."""
+    cfg = cfg or scoring_config()
+    return {
+        "dimensions": scoring.dimension_scores(con, period, scope, cfg),
+        "units": scoring.unit_scores(con, period, scope, cfg),
+        "company": scoring.company_score(con, period, scope, cfg),
+        "history": scoring.score_history(con, scope, cfg),
+    }
+
+
+def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, scope: Scope = ALL,
+                  cfg: ScoringConfig | None = None) -> dict:
+    """单位画像: one unit's figures, scores against the company's, trend, open problems, warnings, repeats."""
+    cfg = cfg or scoring_config()
+    mine = replace(scope, units=(unit,))
+    warnings = alerts.warnings(con, period, mine, cfg)
+    return {
+        "headline": metrics.headline(con, period, mine),
+        "previous": metrics.headline(con, period.previous(), mine),
+        "dimensions": scoring.dimension_scores(con, period, mine, cfg),
+        "unit": scoring.unit_scores(con, period, mine, cfg),
+        "company": scoring.company_score(con, period, scope, cfg),
+        "trend": metrics.trend(con, mine),
+        "open_problems": metrics.problems(con, period, mine, only_open=True),
+        "warnings": warnings,
+        "repeats": recurrence.likely_repeats(con, period, mine, cfg),
+        "recurred": recurrence.recurred_problems(con, period, mine),
+    }
+
+
+def supervision(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
+    """监督清单: measures done / due in total, by aspect and unit, over quarters, and the list itself."""
+    return {
+        "total": tasks.task_progress(con, period),
+        "by_aspect": tasks.task_progress(con, period, "aspect"),
+        "by_unit": tasks.task_progress(con, period, "unit"),
+        "trend": tasks.task_trend(con),
+        "list": tasks.task_list(con, period),
+    }
+
+
+def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+              cfg: ScoringConfig | None = None) -> dict:
+    """预警督办: warnings by tier with their rules, and the 会商议题建议清单."""
+    cfg = cfg or scoring_config()
+    return {
+        "warnings": alerts.warnings(con, period, scope, cfg),
+        "counts": alerts.warning_counts(con, period, scope, cfg),
+        "agenda": alerts.meeting_agenda(con, period, scope, cfg),
+    }

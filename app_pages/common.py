@@ -1,0 +1,159 @@
+"""What every page shares: the database, the sidebar filters, cached views, empty states, formats.
+
+Figures come from analytics.views only; every cached result is keyed on the
+database's revision, so an import or undo refreshes all pages at once.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from analytics import state, views
+from analytics.config import database_path, scoring_config
+from analytics.db import open_db, revision, table_exists
+from analytics.metrics import Scope, available_periods
+from analytics.periods import Period, parse_period
+
+FILTER_KEYS = ("filter_period", "filter_units", "filter_sources", "filter_dimensions")
+FOCUS_KEY = "filter_focus_period"
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$])")
+
+
+def plain(text: object) -> str:
+    """Ledger text for a Markdown slot (captions, labels): shown as typed, never rendered."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def focus_period(period: str) -> None:
+    """Show this quarter after the next rerun (a drawn widget's value cannot be set directly)."""
+    st.session_state[FOCUS_KEY] = period
+
+
+def db_path() -> Path:
+    return database_path()
+
+
+@st.cache_resource(show_spinner="正在更新派生数据…")
+def _brought_up_to_date(db: str) -> bool:
+    """Once per server process and database: rebuild derived tables written by an older version."""
+    with open_db(db, read_only=True) as con:
+        current = state.is_current(con)
+    if not current:
+        with open_db(db) as con:
+            state.bring_up_to_date(con)
+    return True
+
+
+def data_revision() -> int | None:
+    """The database's change counter (None when there is no database yet): the key of every cached figure."""
+    path = db_path()
+    if not path.exists():
+        return None
+    _brought_up_to_date(str(path))
+    with open_db(path, read_only=True) as con:
+        return revision(con) if table_exists(con, "meta") else None
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def options(db: str, rev: int | None) -> dict:
+    """What the filters can choose from: quarters with data (newest first), units, sources, dimensions."""
+    empty = {"periods": [], "units": [], "sources": [], "dimensions": list(scoring_config().dimension_names)}
+    if rev is None:
+        return empty
+    with open_db(db, read_only=True) as con:
+        periods = [str(p) for p in reversed(available_periods(con))]
+        if not periods:
+            return empty
+        names = {c: [r[0] for r in con.execute(
+            f"SELECT DISTINCT {c} FROM problem_state WHERE {c} IS NOT NULL ORDER BY 1").fetchall()]
+            for c in ("unit", "source", "dimension")}
+    return {"periods": periods, "units": names["unit"], "sources": names["source"],
+            "dimensions": names["dimension"]}
+
+
+def scope_key(scope: Scope) -> tuple:
+    return (scope.units, scope.sources, scope.dimensions)
+
+
+@st.cache_data(show_spinner="正在计算…", max_entries=256)
+def _view(db: str, rev: int, name: str, period: str, scope: tuple, extra: tuple) -> dict:
+    function = getattr(views, name)
+    with open_db(db, read_only=True) as con:
+        if name == "supervision":
+            return function(con, parse_period(period), *extra)
+        return function(con, parse_period(period), *extra, Scope(*scope))
+
+
+def view(name: str, *extra) -> dict:
+    """A page's data (analytics.views.<name>) for the current filters, cached until the data changes."""
+    period, scope = current_filters()
+    return _view(str(db_path()), data_revision() or 0, name, str(period), scope_key(scope), extra)
+
+
+def current_filters() -> tuple[Period, Scope]:
+    """The sidebar's period and scope; empty selections mean everything."""
+    state = st.session_state
+    period = parse_period(state["filter_period"])
+
+    def chosen(key: str) -> tuple[str, ...] | None:
+        values = state.get(key) or []
+        return tuple(values) or None
+
+    return period, Scope(chosen("filter_units"), chosen("filter_sources"), chosen("filter_dimensions"))
+
+
+def sidebar_filters() -> bool:
+    """Draw the filter set; returns False when there is no problem ledger yet."""
+    opts = options(str(db_path()), data_revision())
+    st.sidebar.header("筛选")
+    if not opts["periods"]:
+        st.sidebar.info("导入台账后可按期间、单位、来源、维度筛选。")
+        return False
+    if (focus := st.session_state.pop(FOCUS_KEY, None)) in opts["periods"]:
+        st.session_state["filter_period"] = focus
+    if st.session_state.get("filter_period") not in opts["periods"]:
+        st.session_state["filter_period"] = opts["periods"][0]
+    for key, name in (("filter_units", "units"), ("filter_sources", "sources"), ("filter_dimensions", "dimensions")):
+        # keep only choices that still exist after an undo
+        st.session_state[key] = [v for v in st.session_state.get(key, []) if v in opts[name]]
+    st.sidebar.selectbox("期间", opts["periods"], key="filter_period",
+                         format_func=lambda p: f"{parse_period(p).label}（{p}）")
+    st.sidebar.multiselect("单位", opts["units"], key="filter_units", placeholder="全部单位")
+    st.sidebar.multiselect("问题来源", opts["sources"], key="filter_sources", placeholder="全部来源")
+    st.sidebar.multiselect("维度", opts["dimensions"], key="filter_dimensions", placeholder="全部维度")
+    return True
+
+
+def require_data() -> None:
+    """Stop the page with a friendly start when there is nothing to show yet."""
+    if st.session_state.get("has_data"):
+        return
+    st.info("还没有问题台账数据。请到「台账导入」页上传季度问题整改台账（可先下载空白模板填写）。")
+    st.page_link("app_pages/import_ledgers.py", label="前往台账导入", icon="📥")
+    st.stop()
+
+
+def scope_caption() -> str:
+    """The filters in words, for page captions."""
+    period, scope = current_filters()
+    parts = [period.label]
+    for label, values in (("单位", scope.units), ("来源", scope.sources), ("维度", scope.dimensions)):
+        if values:
+            parts.append(f"{label}：{'、'.join(map(plain, values))}")
+    return " ｜ ".join(parts)
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None or pd.isna(value) else f"{value:.1%}"
+
+
+def delta(now: float | None, before: float | None, percent: bool = False) -> str | None:
+    """Text for st.metric's delta: the change against the previous quarter, or None when unknown."""
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return None
+    change = now - before
+    return f"{change:+.1%}" if percent else f"{change:+g}"

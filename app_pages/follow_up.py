@@ -1,0 +1,81 @@
+"""预警督办: warnings by tier with the rule that fired, and the 会商议题建议清单 (downloadable as CSV)."""
+
+import streamlit as st
+
+from analytics.alerts import TIERS
+from analytics.config import scoring_config
+from app_pages import common
+
+TEXT = st.column_config.TextColumn
+ALL_TIERS = "全部"
+AGENDA_HEADERS = {"rank": "序号", "kind": "议题类别", "topic": "议题", "reason": "提出理由", "figures": "相关数据",
+                  "unit": "涉及单位", "dimension": "涉及维度"}
+
+
+def tier_rules() -> dict[str, str]:
+    """When each tier fires, in words, from the configured thresholds."""
+    cfg = scoring_config()
+    return dict(zip(TIERS, (
+        f"一般问题：{cfg.notice_days} 天内到期，或逾期不超过 {cfg.reminder_max_overdue} 天",
+        f"苗头性问题：逾期超过 {cfg.supervision_overdue} 天，"
+        f"或单位在同一维度有 {cfg.concentration_open} 个及以上未完成问题",
+        f"突出问题：改而复发、逾期超过 {cfg.proposal_overdue} 天，或单位评为{cfg.proposal_grade}",
+    ), strict=True))
+
+
+def csv_cell(value: object) -> object:
+    """Keep Excel from reading ledger text that starts with = + - @ as a formula."""
+    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
+common.require_data()
+st.title("预警督办")
+st.caption(common.scope_caption())
+period, _ = common.current_filters()
+
+data = common.view("follow_up")
+counts, warned, agenda = data["counts"], data["warnings"], data["agenda"]
+rules = tier_rules()
+
+cols = st.columns(len(counts))
+for col, (tier, n) in zip(cols, counts.items(), strict=True):
+    col.metric(tier, n, border=True, help=rules.get(tier))
+st.caption("每个问题只按其达到的最高一级预警计；单位层面的预警（问题集中、评为较差）单独成行。")
+
+st.subheader("预警明细")
+tier = st.segmented_control("预警等级", [ALL_TIERS, *counts], default=ALL_TIERS, required=True,
+                            format_func=lambda t: t if t == ALL_TIERS else f"{t}（{counts[t]}）",
+                            key="follow_up_tier")
+shown = warned if tier in (None, ALL_TIERS) else warned[warned["tier"] == tier]
+if tier in rules:
+    st.caption(f"{tier}：{rules[tier]}")
+if shown.empty:
+    st.success("本期没有触发该等级的预警。")
+else:
+    st.dataframe(
+        shown, hide_index=True,
+        column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "rule"],
+        column_config={
+            "tier": TEXT("预警等级"), "target": TEXT("对象"), "unit": TEXT("责任单位"), "dimension": TEXT("维度"),
+            "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
+            "rule": TEXT("触发规则", width="medium"),
+        })
+
+st.subheader("会商议题建议清单")
+st.caption("会商前建议研究的事项：逾期最久的问题、改而复发的问题、评为较差的单位、问题集中的单位、较上季度恶化的维度，"
+           "按此顺序排列，同类中按严重程度排列。")
+if agenda.empty:
+    st.info("本期没有需要提请会商的议题。")
+else:
+    st.dataframe(
+        agenda, hide_index=True, column_order=list(AGENDA_HEADERS),
+        column_config={
+            "rank": st.column_config.NumberColumn("序号", width="small"), "kind": TEXT("议题类别"),
+            "topic": TEXT("议题", width="large"), "reason": TEXT("提出理由", width="large"),
+            "figures": TEXT("相关数据", width="medium"), "unit": TEXT("涉及单位"), "dimension": TEXT("涉及维度"),
+        })
+    table = agenda[list(AGENDA_HEADERS)].rename(columns=AGENDA_HEADERS)
+    # UTF-8 with BOM so that Excel opens the Chinese text correctly
+    st.download_button("下载会商议题建议清单（CSV）", table.map(csv_cell).to_csv(index=False).encode("utf-8-sig"),
+                       file_name=f"会商议题建议清单_{period}.csv", mime="text/csv", icon=":material/download:",
+                       on_click="ignore")

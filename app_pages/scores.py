@@ -1,0 +1,203 @@
+"""八维评分: unit ranking and grades, a unit against the company, scores over quarters, and why a score is what it is.
+
+Clicking a unit's bar or a unit × dimension cell fills the 扣分明细 selectors below; the selectors work on their own.
+"""
+
+import json
+
+import pandas as pd
+import streamlit as st
+
+from analytics import charts, scoring
+from analytics.config import scoring_config
+from analytics.db import open_db
+from analytics.metrics import Scope
+from analytics.periods import parse_period
+from app_pages import common
+
+ALL_DIMENSIONS = "全部维度"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def deductions(db: str, rev: int | None, period: str, unit: str, dimension: str | None, scope: tuple) -> pd.DataFrame:
+    """扣分明细 of one unit (and dimension) for the filters in force, cached until the data changes."""
+    with open_db(db, read_only=True) as con:
+        return scoring.score_deductions(con, parse_period(period), unit, dimension, Scope(*scope))
+
+
+def clicked(event, key: str) -> dict | None:
+    """The point of a new chart selection (None when the selection has not changed since the last run)."""
+    points = list(event.selection.points) if event and event.selection else []
+    seen = json.dumps(points, sort_keys=True, default=str)
+    if st.session_state.get(f"{key}_seen") == seen:
+        return None  # a selection stays in the event on every rerun; act on it once
+    st.session_state[f"{key}_seen"] = seen
+    return points[0] if points else None
+
+
+def keep_choice(key: str, options: list[str], default: str) -> None:
+    """Start a selector at its default, and reset it when its choice vanished (other filters, new data)."""
+    if st.session_state.get(key) not in options:
+        st.session_state[key] = default
+
+
+common.require_data()
+st.title("八维评分")
+st.caption(common.scope_caption())
+
+data = common.view("scores")
+period, scope = common.current_filters()
+units, dims, company = data["units"], data["dimensions"], data["company"]
+if units.empty:
+    st.info("所选范围内本期没有可评分的单位或维度（未归类的问题不计分；单位须在本期台账或评分表中出现）。")
+    st.stop()
+
+cfg = scoring_config()
+unit_names = list(units["unit"])
+dimension_names = list(dict.fromkeys(dims["dimension"]))
+worst = unit_names[-1]  # ranking is best first
+keep_choice("score_unit", unit_names, worst)
+keep_choice("deduct_unit", unit_names, worst)
+keep_choice("deduct_dimension", [ALL_DIMENSIONS, *dimension_names], ALL_DIMENSIONS)
+
+cols = st.columns(3)
+cols[0].metric("公司综合得分", f"{company['score']:.1f}", border=True)
+cols[1].metric("等级", company["grade"], border=True)
+cols[2].metric("参评单位", len(units), border=True)
+grades = "；".join(f"{g.name} ≥ {g.min:g}" for g in cfg.grades)
+points = "、".join(f"{k} {v:g} 分" for k, v in cfg.severity_points.items())
+st.caption(f"计分：每个单位每个维度从 {cfg.start:g} 分起，期末未整改完成的问题按性质扣 {points}，逾期再扣 "
+           f"{cfg.overdue_points:g} 分，复发再扣 {cfg.recurred_points:g} 分，最低 {cfg.floor:g} 分；有评分表时"
+           f"维度得分 = 计算得分 × {1 - cfg.assessment_weight:g} + 评分表得分 × {cfg.assessment_weight:g}。"
+           f"单位综合得分为各维度平均。等级：{grades}。")
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("单位排名")
+    chart, table = st.tabs(["图表", "数据表"])
+    event = chart.plotly_chart(
+        charts.bars(units, "unit", "score", f"{period.label}单位综合得分排名", "单位", "综合得分",
+                    colors=charts.grade_colors(units["grade"]), horizontal=True),
+        width="stretch", key="score_ranking", on_select="rerun", selection_mode="points")
+    point = clicked(event, "score_ranking")
+    if point and point.get("y") in unit_names:
+        st.session_state["score_unit"] = st.session_state["deduct_unit"] = point["y"]
+        st.session_state["deduct_dimension"] = ALL_DIMENSIONS
+    chart.caption("点击单位的柱条，可在下方查看其扣分明细。")
+    table.dataframe(
+        units, hide_index=True, key="score_ranking_table",
+        column_order=["rank", "unit", "score", "grade", *dimension_names],
+        column_config={
+            "rank": st.column_config.NumberColumn("排名", format="%d"),
+            "unit": st.column_config.TextColumn("单位", pinned=True),
+            "score": st.column_config.NumberColumn("综合得分", format="%.1f"),
+            "grade": st.column_config.TextColumn("等级"),
+            **{d: st.column_config.NumberColumn(d, format="%.1f") for d in dimension_names},
+        })
+with right:
+    st.subheader("单位与公司对比")
+    unit = st.selectbox("单位", unit_names, key="score_unit")
+    mine = dims[dims["unit"] == unit]
+    chart, table = st.tabs(["图表", "数据表"])
+    chart.plotly_chart(charts.radar({unit: dict(zip(mine["dimension"], mine["score"], strict=True)),
+                                     "公司平均": company["dimensions"]},
+                                    f"{unit}与公司各维度得分", low=cfg.floor, high=cfg.start),
+                       width="stretch", key="score_radar")
+    table.dataframe(
+        mine.assign(company=mine["dimension"].map(company["dimensions"])), hide_index=True, key="score_radar_table",
+        column_order=["dimension", "score", "company", "grade", "open_problems", "deduction", "assessed"],
+        column_config={
+            "dimension": st.column_config.TextColumn("维度"),
+            "score": st.column_config.NumberColumn(f"{unit}得分", format="%.1f"),
+            "company": st.column_config.NumberColumn("公司平均", format="%.1f"),
+            "grade": st.column_config.TextColumn("等级"),
+            "open_problems": st.column_config.NumberColumn("扣分问题数", format="%d"),
+            "deduction": st.column_config.NumberColumn("扣分", format="%.1f"),
+            "assessed": st.column_config.NumberColumn("评分表得分", format="%.1f"),
+        })
+
+st.subheader("单位 × 维度得分")
+chart, table = st.tabs(["图表", "数据表"])
+event = chart.plotly_chart(
+    # an ASCII z name would be shown as the colour bar title
+    charts.heatmap(dims.rename(columns={"score": "得分"}), "dimension", "unit", "得分", f"{period.label}各单位维度得分",
+                   "维度", "单位",
+                   x_order=dimension_names, colorscale="RdYlGn", zmin=cfg.floor, zmax=cfg.start,
+                   text_format="{:.1f}"),
+    width="stretch", key="score_matrix", on_select="rerun", selection_mode="points")
+point = clicked(event, "score_matrix")
+if point and point.get("y") in unit_names and point.get("x") in dimension_names:
+    st.session_state["deduct_unit"], st.session_state["deduct_dimension"] = point["y"], point["x"]
+table.dataframe(
+    dims, hide_index=True, key="score_matrix_table",
+    column_order=["unit", "dimension", "score", "grade", "computed", "assessed", "deduction", "open_problems"],
+    column_config={
+        "unit": st.column_config.TextColumn("单位"),
+        "dimension": st.column_config.TextColumn("维度"),
+        "score": st.column_config.NumberColumn("得分", format="%.1f"),
+        "grade": st.column_config.TextColumn("等级"),
+        "computed": st.column_config.NumberColumn("计算得分", format="%.1f"),
+        "assessed": st.column_config.NumberColumn("评分表得分", format="%.1f"),
+        "deduction": st.column_config.NumberColumn("扣分", format="%.1f"),
+        "open_problems": st.column_config.NumberColumn("扣分问题数", format="%d"),
+    })
+
+st.subheader("扣分明细")
+st.caption("在上方点击单位柱条或单位 × 维度格子，或在这里选择：")
+pick_unit, pick_dimension = st.columns(2)
+unit = pick_unit.selectbox("单位", unit_names, key="deduct_unit")
+dimension = pick_dimension.selectbox("维度", [ALL_DIMENSIONS, *dimension_names], key="deduct_dimension")
+dimension = None if dimension == ALL_DIMENSIONS else dimension
+# figures only: metric labels and values render Markdown, so no ledger text goes into them
+cols = st.columns(4)
+if dimension is None:
+    row = units[units["unit"] == unit].iloc[0]
+    cols[0].metric("综合得分", f"{row['score']:.1f}", border=True)
+    cols[1].metric("等级", row["grade"], border=True)
+    cols[2].metric("排名", f"{row['rank']} / {len(units)}", border=True)
+else:
+    row = dims[(dims["unit"] == unit) & (dims["dimension"] == dimension)].iloc[0]
+    cols[0].metric("维度得分", f"{row['score']:.1f}", border=True,
+                   help=None if pd.isna(row["assessed"]) else
+                   f"计算得分 {row['computed']:.1f}，评分表得分 {row['assessed']:.1f}")
+    cols[1].metric("等级", row["grade"], border=True)
+    cols[2].metric("扣分", f"{row['deduction']:g}", border=True)
+    cols[3].metric("扣分问题数", row["open_problems"], border=True)
+detail = deductions(str(common.db_path()), common.data_revision(), str(period), unit, dimension,
+                    common.scope_key(scope))
+if detail.empty:
+    st.success("本期没有扣分问题。")
+else:
+    st.dataframe(
+        detail, hide_index=True, key="deductions",
+        column_order=["problem_code", "dimension", "description", "status", "severity", "deadline", "days_overdue",
+                      "recurred", "points", "rule"],
+        column_config={
+            "problem_code": st.column_config.TextColumn("问题编号"),
+            "dimension": st.column_config.TextColumn("维度"),
+            "description": st.column_config.TextColumn("问题描述", width="large"),
+            "status": st.column_config.TextColumn("整改状态"),
+            "severity": st.column_config.TextColumn("问题性质"),
+            "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
+            "days_overdue": st.column_config.NumberColumn("逾期天数", format="%d"),
+            "recurred": st.column_config.CheckboxColumn("复发"),
+            "points": st.column_config.NumberColumn("扣分", format="%g"),
+            "rule": st.column_config.TextColumn("扣分依据", width="large"),
+        })
+
+st.subheader("得分变化")
+history = data["history"]
+history = history[history["period"] <= str(period)]  # 2024Q3 < 2025Q1 as text: up to the chosen quarter
+dimension = st.selectbox("维度", dimension_names, key="history_dimension")
+shown = history[history["dimension"] == dimension]
+chart, table = st.tabs(["图表", "数据表"])
+chart.plotly_chart(
+    charts.heatmap(shown.rename(columns={"score": "得分"}), "period", "unit", "得分", f"各季度「{dimension}」得分",
+                   "季度", "单位",
+                   x_order=sorted(shown["period"].unique()), colorscale="RdYlGn", zmin=cfg.floor, zmax=cfg.start,
+                   text_format="{:.1f}"),
+    width="stretch", key="score_history")
+table.dataframe(shown, hide_index=True, key="score_history_table", column_order=["period", "unit", "score"],
+                column_config={"period": st.column_config.TextColumn("季度"),
+                               "unit": st.column_config.TextColumn("单位"),
+                               "score": st.column_config.NumberColumn("得分", format="%.1f")})

@@ -1,0 +1,152 @@
+"""单位画像: one unit's figures, grade, scores against the company's, trend, open problems, warnings, repeats."""
+
+import streamlit as st
+
+from analytics import charts
+from app_pages import common
+
+UNIT_KEY = "portrait_unit"
+DATE = st.column_config.DateColumn
+NUMBER = st.column_config.NumberColumn
+TEXT = st.column_config.TextColumn
+
+common.require_data()
+st.title("单位画像")
+st.caption(common.scope_caption())
+
+period, scope = common.current_filters()
+units = common.options(str(common.db_path()), common.data_revision())["units"]
+if st.session_state.get(UNIT_KEY) not in units:
+    # first visit (or the unit vanished after an undo): the sidebar's first unit, else the worst-scoring one
+    worst = common.view("overview")["worst_units"]
+    st.session_state[UNIT_KEY] = (scope.units[0] if scope.units else
+                                  worst["unit"].iloc[0] if len(worst) else units[0])
+unit = st.selectbox("选择单位", units, key=UNIT_KEY, persist_state="session")
+st.caption("本页只看所选单位：侧栏的单位筛选不作用于本页，期间、来源、维度筛选照常生效。")
+
+data = common.view("unit_portrait", unit)
+head, prev = data["headline"], data["previous"]
+score = data["unit"]
+
+# headline: counts first, then rates and the score
+row = st.columns(5)
+for col, (label, key, colour) in zip(row, (
+    ("问题总数", "total", "off"), ("本期新增", "new", "off"), ("本期销号", "closed_this_period", "normal"),
+    ("未完成", "open", "inverse"), ("逾期", "overdue", "inverse"),
+), strict=True):
+    col.metric(label, head[key], common.delta(head[key], prev[key]), delta_color=colour, border=True)
+row = st.columns(5)
+for col, (label, key) in zip(row, (("销号率", "closure_rate"), ("整改完成率", "completion_rate"),
+                                   ("按期整改率", "on_time_rate")), strict=False):
+    col.metric(label, common.pct(head[key]), common.delta(head[key], prev[key], percent=True), border=True)
+row[3].metric("改而复发", head["recurred"], common.delta(head["recurred"], prev["recurred"]),
+              delta_color="inverse", border=True)
+row[4].metric("综合得分", "—" if score.empty else f"{score['score'].iloc[0]:.1f}",
+              None if score.empty else f"等级：{score['grade'].iloc[0]}", delta_color="off", delta_arrow="off",
+              border=True, help="各维度得分的平均值；等级划分与扣分规则见「八维评分」页")
+st.caption(f"增减为与上一季度（{period.previous().label}）相比。")
+
+st.subheader("八维得分")
+dims = data["dimensions"]
+if dims.empty:
+    st.info(f"{unit}在{period.label}没有评分（本期既无问题也无评分表）。")
+else:
+    company = data["company"]["dimensions"]
+    tabs = st.tabs(["雷达图", "各维度得分", "数据表"])
+    tabs[0].plotly_chart(charts.radar(
+        {unit: dict(zip(dims["dimension"], dims["score"], strict=True)), "公司平均": company},
+        f"{unit}各维度得分与公司平均（{period}）"), width="stretch")
+    tabs[1].plotly_chart(charts.bars(dims, "dimension", "score", f"{unit}各维度得分及等级（{period}）", "维度", "得分",
+                                     colors=charts.grade_colors(dims["grade"]), horizontal=True), width="stretch")
+    tabs[2].dataframe(
+        dims.assign(company=dims["dimension"].map(company)), hide_index=True,
+        column_order=["dimension", "score", "grade", "company", "computed", "assessed", "deduction", "open_problems"],
+        column_config={
+            "dimension": TEXT("维度"), "score": NUMBER("得分", format="%.1f"), "grade": TEXT("等级"),
+            "company": NUMBER("公司平均", format="%.1f"), "computed": NUMBER("计算得分", format="%.1f"),
+            "assessed": NUMBER("评分表得分", format="%.1f"), "deduction": NUMBER("扣分", format="%.1f"),
+            "open_problems": NUMBER("扣分问题数"),
+        })
+
+st.subheader("问题趋势")
+trend = data["trend"]
+tabs = st.tabs(["问题数", "整改率", "数据表"])
+tabs[0].plotly_chart(charts.lines(
+    trend, "period", {"total": "问题总数", "new": "新增", "closed_this_period": "销号", "overdue": "逾期",
+                      "recurred": "复发"}, f"{unit}各季度问题数", "季度", "问题数（个）"), width="stretch")
+tabs[1].plotly_chart(charts.lines(
+    trend, "period", {"closure_rate": "销号率", "completion_rate": "整改完成率", "on_time_rate": "按期整改率"},
+    f"{unit}各季度整改率", "季度", "比率", percent=True), width="stretch")
+tabs[2].dataframe(
+    trend, hide_index=True,
+    column_order=["period", "total", "new", "closed_this_period", "open", "overdue", "recurred", "closure_rate",
+                  "completion_rate", "on_time_rate"],
+    column_config={
+        "period": TEXT("季度"), "total": NUMBER("问题总数"), "new": NUMBER("新增"),
+        "closed_this_period": NUMBER("本期销号"), "open": NUMBER("未完成"), "overdue": NUMBER("逾期"),
+        "recurred": NUMBER("改而复发"), "closure_rate": NUMBER("销号率", format="percent"),
+        "completion_rate": NUMBER("整改完成率", format="percent"),
+        "on_time_rate": NUMBER("按期整改率", format="percent"),
+    })
+
+opened = data["open_problems"]
+st.subheader(f"未完成问题（{len(opened)}）")
+if opened.empty:
+    st.success(f"{unit}在{period.label}末没有未完成的问题。")
+else:
+    st.dataframe(
+        opened, hide_index=True,
+        column_order=["problem_code", "source", "dimension", "description", "owner", "severity", "status",
+                      "found_date", "deadline", "days_overdue", "recurred"],
+        column_config={
+            "problem_code": TEXT("问题编号"), "source": TEXT("问题来源"), "dimension": TEXT("维度"),
+            "description": TEXT("问题描述", width="large"), "owner": TEXT("责任人"), "severity": TEXT("问题性质"),
+            "status": TEXT("整改状态"), "found_date": DATE("发现时间", format="YYYY-MM-DD"),
+            "deadline": DATE("整改时限", format="YYYY-MM-DD"), "days_overdue": NUMBER("逾期天数"),
+            "recurred": st.column_config.CheckboxColumn("改而复发"),
+        })
+
+warned = data["warnings"]
+st.subheader(f"预警（{len(warned)}）")
+if warned.empty:
+    st.success("本期没有触发预警。")
+else:
+    st.dataframe(
+        warned, hide_index=True,
+        column_order=["tier", "target", "rule", "problem_code", "description", "dimension"],
+        column_config={
+            "tier": TEXT("预警等级"), "target": TEXT("对象"), "rule": TEXT("触发规则", width="medium"),
+            "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
+            "dimension": TEXT("维度"),
+        })
+
+repeats = data["repeats"]
+st.subheader(f"疑似重复，请研判（{len(repeats)}）")
+st.caption("本期新发现的问题与本单位上季度末已销号问题描述相近；仅为提示，是否属于改而复发请人工研判。")
+if repeats.empty:
+    st.info("本期没有发现疑似重复的问题。")
+else:
+    st.dataframe(
+        repeats, hide_index=True,
+        column_order=["new_code", "new_description", "new_found_date", "similarity", "old_code", "old_description",
+                      "old_closed_on"],
+        column_config={
+            "new_code": TEXT("新问题编号"), "new_description": TEXT("新问题描述", width="large"),
+            "new_found_date": DATE("发现时间", format="YYYY-MM-DD"),
+            "similarity": st.column_config.ProgressColumn("相似度", format="percent", min_value=0, max_value=1),
+            "old_code": TEXT("已销号问题编号"), "old_description": TEXT("已销号问题描述", width="large"),
+            "old_closed_on": DATE("销号时间", format="YYYY-MM-DD"),
+        })
+
+recurred = data["recurred"]
+st.subheader(f"改而复发问题（{len(recurred)}）")
+if recurred.empty:
+    st.info("没有改而复发的问题。")
+else:
+    st.dataframe(
+        recurred, hide_index=True,
+        column_order=["problem_code", "source", "dimension", "description", "status", "how"],
+        column_config={
+            "problem_code": TEXT("问题编号"), "source": TEXT("问题来源"), "dimension": TEXT("维度"),
+            "description": TEXT("问题描述", width="large"), "status": TEXT("当前状态"), "how": TEXT("复发依据"),
+        })

@@ -1,0 +1,223 @@
+"""Analytics at scale: each page's queries warm, and a whole `summary --json` process, at 1M vs 10k problems.
+
+The synthetic database holds N problems over 12 quarters and 200 units, each
+listed in every quarterly ledger from the quarter it was found (cumulative
+ledgers, as offices keep them), with statuses moving towards 已销号, some
+reopened, some marked recurred, plus supervision lists and score sheets. It is
+written straight into the `observations` table in SQL (the importer has its own
+benchmark) and `problem_state` is derived by the real code (analytics.state).
+
+Goals (issue 3): every page's queries together under 300 ms warm at 1M; the 1M
+summary process within 2× the 10k one. Prints figures and ratios; `--check` exits
+1 when a goal is missed. Databases are cached under benchmarks/out/.
+
+    .venv/bin/python benchmarks/bench_analytics.py [--problems 1000000] [--small 10000] [--repeat 5] [--check]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from analytics import state, views  # noqa: E402
+from analytics.db import connect  # noqa: E402
+from analytics.metrics import ALL, available_periods  # noqa: E402
+from analytics.scoring import unit_scores  # noqa: E402
+
+OUT = ROOT / "benchmarks" / "out"
+QUARTERS = 12
+FIRST_QUARTER = 2023 * 4  # 2023Q1
+UNITS = 200
+VERSION = 3  # bump when the generator changes, so cached databases are rebuilt
+
+SOURCES = ["巡视巡察", "审计", "日常监督", "专项监督", "信访举报", "沟通会商", "自查自纠", "其他"]
+CATEGORIES = ["政治建设", "党内政治生活", "选人用人", "作风建设", "政治纪律", "廉洁建设", "两个责任", "政治文化",
+              "安全生产"]
+SEVERITIES = ["一般", "一般", "一般", "较重", "严重"]
+TEMPLATES = ["落实第一议题制度不到位，会议未及时传达学习", "采购论证不充分，未履行集体决策程序",
+             "公务用车使用登记不规范", "干部选拔任用记录不完整", "一岗双责履责清单未按季度更新",
+             "规章制度修订不及时，与上级规定不一致", "违规接受管理服务对象宴请", "廉洁文化教育覆盖面不足"]
+
+
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+def build(path: Path, problems: int) -> float:
+    """Write the synthetic database; returns the seconds it took."""
+    started = time.perf_counter()
+    path.unlink(missing_ok=True)
+    con = connect(path)
+    con.execute(f"""
+        CREATE TEMP TABLE p AS
+        SELECT i AS problem_id,
+               {FIRST_QUARTER} + (hash(i || ':1') % {QUARTERS})::INTEGER AS found_no,
+               'U' || lpad(CAST(hash(i || ':2') % {UNITS} AS VARCHAR), 3, '0') AS unit,
+               {_sql_list(SOURCES)}[1 + (hash(i || ':3') % {len(SOURCES)})::INTEGER] AS source,
+               {_sql_list(CATEGORIES)}[1 + (hash(i || ':4') % {len(CATEGORIES)})::INTEGER] AS category,
+               {_sql_list(SEVERITIES)}[1 + (hash(i || ':5') % {len(SEVERITIES)})::INTEGER] AS severity,
+               {_sql_list(TEMPLATES)}[1 + (hash(i || ':6') % {len(TEMPLATES)})::INTEGER] || '（第' || i || '号）'
+                   AS description,
+               1 + (hash(i || ':7') % 4)::INTEGER AS quarters_to_close,
+               hash(i || ':8') % 100 AS luck
+        FROM range(1, {problems} + 1) t(i)
+    """)
+    # one observation per problem per quarter from the one it was found in; status moves towards 已销号
+    con.execute(f"""
+        INSERT INTO observations
+        SELECT q - {FIRST_QUARTER} + 1 AS import_id, problem_id, q AS period_no, '台账' AS sheet,
+               CAST(problem_id % 1000000 AS INTEGER) + 4 AS excel_row,
+               left(md5(unit || '|' || source || '|' || description), 20) AS fingerprint,
+               'P-' || problem_id AS problem_code, NULL AS seq, source, category, description, unit,
+               '张三' AS owner, '' AS leader, '' AS measures, '' AS progress, '' AS remarks,
+               CASE WHEN luck BETWEEN 15 AND 17 AND q - found_no = quarters_to_close + 1 THEN '整改中'  -- reopened
+                    WHEN q - found_no >= quarters_to_close AND luck >= 15 THEN '已销号'
+                    WHEN q - found_no >= quarters_to_close THEN '已整改'
+                    WHEN q = found_no AND luck % 3 = 0 THEN '未启动'
+                    WHEN luck % 17 = 0 THEN '长期整改'
+                    ELSE '整改中' END AS status,
+               severity,
+               luck % 41 = 0 AS recurred_mark,
+               make_date(CAST(found_no // 4 AS INTEGER), CAST(found_no % 4 * 3 + 1 AS INTEGER), 1)
+                   + CAST(luck % 80 AS INTEGER) AS found_date,
+               make_date(CAST(found_no // 4 AS INTEGER), CAST(found_no % 4 * 3 + 1 AS INTEGER), 1)
+                   + CAST(60 + luck * 2 AS INTEGER) AS deadline,
+               false AS no_deadline,
+               CASE WHEN q - found_no >= quarters_to_close THEN
+                   make_date(CAST(found_no // 4 AS INTEGER), CAST(found_no % 4 * 3 + 1 AS INTEGER), 1)
+                   + CAST(40 + luck * 3 AS INTEGER) ELSE DATE '0001-01-01' END AS closed_date
+        FROM p, range({FIRST_QUARTER}, {FIRST_QUARTER + QUARTERS}) r(q)
+        WHERE q >= found_no
+        ORDER BY q, problem_id
+    """)
+    con.execute(f"""
+        INSERT INTO imports (import_id, file_name, sha256, kind, period, rows_valid, rows_invalid, rows_skipped,
+                             imported_at)
+        SELECT q - {FIRST_QUARTER} + 1, 'synthetic-' || q, md5(CAST(q AS VARCHAR)), 'problems',
+               CAST(q // 4 AS VARCHAR) || 'Q' || CAST(q % 4 + 1 AS VARCHAR), 0, 0, 0, now()
+        FROM range({FIRST_QUARTER}, {FIRST_QUARTER + QUARTERS}) r(q)
+    """)
+    con.execute(f"""
+        INSERT INTO tasks
+        SELECT 1, q, '清单', m + 3, md5(CAST(m AS VARCHAR)), CAST(m AS VARCHAR), '方面' || (m % 11),
+               '措施' || m, '要求', 'U' || lpad(CAST(m % {UNITS} AS VARCHAR), 3, '0'),
+               CASE WHEN m % 3 = 0 THEN '每季度' END, NULL, '', (hash(m, q) % 3) > 0, ''
+        FROM range({FIRST_QUARTER}, {FIRST_QUARTER + QUARTERS}) r(q), range(27) s(m)
+    """)
+    con.execute(f"""
+        INSERT INTO assessments
+        SELECT 1, q, '评分表', u + 2, 'U' || lpad(CAST(u AS VARCHAR), 3, '0'), d, 60 + hash(u, d, q) % 41, '纪委评价'
+        FROM range({FIRST_QUARTER + 1}, {FIRST_QUARTER + QUARTERS}, 2) r(q), range({UNITS}) s(u),
+             (SELECT unnest(['加强党的政治建设', '严肃党内政治生活', '突出政治标准选人用人', '加强干部作风建设',
+                             '严明政治纪律和政治规矩', '惩治腐败与廉洁建设', '落实管党治党两个责任',
+                             '培育积极健康的党内政治文化']) AS d)
+    """)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'last_problem_id'", [str(problems)])
+    con.execute("UPDATE meta SET value = ? WHERE key = 'last_import_id'", [str(QUARTERS)])
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('bench_version', ?)", [str(VERSION)])
+    state.refresh(con, None)
+    con.execute("CHECKPOINT")
+    con.close()
+    return time.perf_counter() - started
+
+
+def database(problems: int) -> Path:
+    """The cached synthetic database for this size, built if missing or stale."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"analytics_{problems}.duckdb"
+    if path.exists():
+        con = connect(path, read_only=True)
+        row = con.execute("SELECT value FROM meta WHERE key = 'bench_version'").fetchone()
+        con.close()
+        if row and row[0] == str(VERSION):
+            return path
+    seconds = build(path, problems)
+    print(f"  built {path.name} in {seconds:.1f} s")
+    return path
+
+
+def page_calls(con) -> dict:
+    """Each page's data function with the arguments the page passes by default (latest quarter, no filter)."""
+    period = available_periods(con)[-1]
+    worst = unit_scores(con, period).sort_values("score").iloc[0]["unit"]
+    return {
+        "总览": lambda: views.overview(con, period, ALL),
+        "问题趋势": lambda: views.problem_trends(con, period, ALL),
+        "整改销号": lambda: views.rectification(con, period, ALL),
+        "八维评分": lambda: views.scores(con, period, ALL),
+        "单位画像": lambda: views.unit_portrait(con, period, worst, ALL),
+        "监督清单": lambda: views.supervision(con, period),
+        "预警督办": lambda: views.follow_up(con, period, ALL),
+    }
+
+
+def time_pages(path: Path, repeat: int) -> dict[str, float]:
+    con = connect(path, read_only=True)
+    timings = {}
+    for name, call in page_calls(con).items():
+        call()  # warm: DuckDB's buffers, Python imports
+        runs = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            call()
+            runs.append(time.perf_counter() - started)
+        timings[name] = min(runs)
+    con.close()
+    return timings
+
+
+def time_summary_process(path: Path, repeat: int) -> float:
+    command = [sys.executable, "-m", "analytics", "summary", "--json", "--db", str(path)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)  # warm the OS file cache
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--problems", type=int, default=1_000_000)
+    parser.add_argument("--small", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
+    args = parser.parse_args()
+
+    big, small = database(args.problems), database(args.small)
+    con = connect(big, read_only=True)
+    rows = con.execute("SELECT count(*) FROM problem_state").fetchone()[0]
+    con.close()
+    print(f"Synthetic data: {args.problems:,} problems, {QUARTERS} quarters, {UNITS} units "
+          f"({rows:,} problem × quarter rows)\n")
+
+    print(f"Each page's queries, warm, best of {args.repeat} ({args.problems:,} problems):")
+    timings = time_pages(big, args.repeat)
+    for name, seconds in timings.items():
+        print(f"  {name:<6} {seconds * 1000:8.1f} ms")
+    total = sum(timings.values())
+    print(f"  {'合计':<6} {total * 1000:8.1f} ms\n")
+
+    print(f"A whole `summary --json` process, median of {args.repeat}:")
+    t_big, t_small = time_summary_process(big, args.repeat), time_summary_process(small, args.repeat)
+    print(f"  {args.problems:>9,} problems  {t_big:6.2f} s")
+    print(f"  {args.small:>9,} problems  {t_small:6.2f} s\n")
+
+    goals = [(total < 0.300, f"all pages' queries together = {total * 1000:.0f} ms (goal < 300 ms)"),
+             (t_big <= 2 * t_small, f"summary process 1M / 10k = {t_big / t_small:.2f}x (goal ≤ 2x)")]
+    print("Goals:")
+    for ok, text in goals:
+        print(f"  {'PASS' if ok else 'FAIL'}  {text}")
+    return 1 if args.check and not all(ok for ok, _ in goals) else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
