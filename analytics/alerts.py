@@ -60,9 +60,9 @@ def band_labels(cfg: ScoringConfig | None = None) -> tuple[str, str, str]:
 
 
 def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None) -> pd.DataFrame:
+                   cfg: ScoringConfig | None = None, limit: int | None = None) -> pd.DataFrame:
     """到期预警: open problems overdue (red) or due within notice_days (yellow within urgent_days, else green);
-    most overdue first."""
+    most overdue first; the first ``limit`` only when given."""
     cfg = cfg or scoring_config()
     where, params = scope.where()
     sql = f"""
@@ -77,10 +77,25 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
               AND date_diff('day', period_end, deadline) <= $notice_days
         )
         ORDER BY days_left, problem_id
+        LIMIT $limit
     """
     params |= {"period_no": period.index, "urgent_days": cfg.urgent_days, "notice_days": cfg.notice_days,
-               "labels": list(band_labels(cfg)), "colors": list(BAND_COLORS)}
+               "labels": list(band_labels(cfg)), "colors": list(BAND_COLORS), "limit": limit}
     return _query(con, sql, params, BAND_COLUMNS)
+
+
+def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                        cfg: ScoringConfig | None = None) -> int:
+    """How many rows deadline_bands() has without a limit."""
+    cfg = cfg or scoring_config()
+    if not table_exists(con, "problem_state"):
+        return 0
+    where, params = scope.where()
+    return con.execute(f"""
+        SELECT count(*) FROM problem_state
+        WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND deadline IS NOT NULL
+          AND date_diff('day', period_end, deadline) <= $notice_days
+    """, params | {"period_no": period.index, "notice_days": cfg.notice_days}).fetchone()[0]
 
 
 def _levels_sql(where: str) -> str:
@@ -172,7 +187,7 @@ _UNIT_ROW_TYPES = {"tier": "VARCHAR", "level": "INTEGER", "unit": "VARCHAR", "di
 
 
 def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-             cfg: ScoringConfig | None = None) -> pd.DataFrame:
+             cfg: ScoringConfig | None = None, limit: int | None = None, tier: str | None = None) -> pd.DataFrame:
     """预警: 工作提醒函 (level 1), 工作督办单 (2), 纪检建议书 (3), each row with the rule that fired.
 
     A problem gets only its highest tier; figure is its days overdue (negative: days left; empty without a
@@ -185,14 +200,18 @@ def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     # the few unit rows join the problem rows in SQL, so that DuckDB sorts them all
     unit_rows = ", ".join(f"unnest(CAST($u_{c} AS {t}[])) AS {c}" for c, t in _UNIT_ROW_TYPES.items())
     sql = f"""
+        SELECT * FROM (
         SELECT $tiers[level] AS tier, level, $problem AS target, unit, dimension, problem_id, problem_code,
                description, {_PROBLEM_RULE_SQL} AS rule, CAST(od AS DOUBLE) AS figure
         FROM ({_levels_sql(where)}) WHERE level IS NOT NULL
         UNION ALL BY NAME
         SELECT $unit AS target, {unit_rows}
+        ) WHERE $level IS NULL OR level = $level
         ORDER BY level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension
+        LIMIT $limit
     """
-    params |= {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT}
+    params |= {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT, "limit": limit,
+               "level": None if tier is None else TIERS.index(tier) + 1}
     params |= {f"u_{c}": [r[c] for r in units] for c in _UNIT_ROW_TYPES}
     out = _query(con, sql, params, WARNING_COLUMNS)
     out["problem_id"] = out["problem_id"].astype("Int64")

@@ -50,8 +50,11 @@ def recurred_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Sco
 
 
 def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None) -> pd.DataFrame:
-    """疑似重复: new problems of the quarter that closely match a problem already closed in the same unit."""
+                   cfg: ScoringConfig | None = None, limit: int | None = 200) -> pd.DataFrame:
+    """疑似重复: new problems of the quarter that closely match a problem already closed in the same unit.
+
+    Each new problem is paired with its closest closed one; most similar first, at most ``limit`` pairs.
+    """
     cfg = cfg or scoring_config()
     if not table_exists(con, "problem_state"):
         return pd.DataFrame(columns=REPEAT_COLUMNS)
@@ -88,6 +91,8 @@ def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
         JOIN candidates n ON n.problem_id = s.new_id AND n.fresh
         JOIN candidates o ON o.problem_id = s.old_id AND NOT o.fresh
         WHERE common / (new_grams + old_grams - common) >= $threshold
+        QUALIFY row_number() OVER (PARTITION BY s.new_id ORDER BY similarity DESC, s.old_id) = 1
         ORDER BY similarity DESC, s.unit, new_problem_id, old_problem_id
+        LIMIT $limit
     """, params | {"period_no": period.index, "previous_no": period.index - 1, "n": n,
-                   "threshold": cfg.repeat_threshold}).df()
+                   "threshold": cfg.repeat_threshold, "limit": limit}).df()

@@ -243,3 +243,16 @@ def score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
     labels = {n: str(Period.from_index(int(n))) for n in raw["period_no"].unique()}
     return pd.DataFrame({"period": raw["period_no"].map(labels), "unit": raw["unit"], "dimension": raw["dimension"],
                          "score": raw["score"].round(1)}, columns=list(HISTORY_COLUMNS))
+
+
+def unit_score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
+                       cfg: ScoringConfig | None = None) -> pd.DataFrame:
+    """综合得分趋势: every quarter × unit total (mean of its dimension scores), graded."""
+    cfg = cfg or scoring_config()
+    raw = raw_scores(con, scope=scope, cfg=cfg)
+    if raw.empty:
+        return pd.DataFrame(columns=["period", "unit", "score", "grade", "color"])
+    out = raw.groupby(["period_no", "unit"], as_index=False)["score"].mean()
+    out["score"] = out["score"].round(1)
+    out.insert(0, "period", [str(Period.from_index(int(n))) for n in out.pop("period_no")])
+    return _graded(out, cfg)

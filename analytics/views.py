@@ -15,6 +15,9 @@ from analytics.config import ScoringConfig, scoring_config
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
 
+# Long lists stop here on a page (most urgent first); the page says how many there are in all.
+LIST_LIMIT = 500
+
 
 def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
              cfg: ScoringConfig | None = None) -> dict:
@@ -50,7 +53,8 @@ def rectification(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope =
     return {
         "by_unit": metrics.breakdown(con, period, "unit", scope),
         "ageing": metrics.ageing(con, period, scope),
-        "bands": alerts.deadline_bands(con, period, scope, cfg),
+        "bands": alerts.deadline_bands(con, period, scope, cfg, limit=LIST_LIMIT),
+        "bands_total": alerts.deadline_band_count(con, period, scope, cfg),
         "days_to_close": metrics.days_to_close(con, period, scope),
         "lookback": alerts.lookback_sample(con, period, scope, cfg=cfg),
         "lookback_seed": cfg.lookback_seed,
@@ -67,6 +71,7 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
         "units": scoring.unit_scores(con, period, scope, cfg),
         "company": scoring.company_score(con, period, scope, cfg),
         "history": scoring.score_history(con, scope, cfg),
+        "unit_history": scoring.unit_score_history(con, scope, cfg),
     }
 
 
@@ -75,16 +80,21 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
     """单位画像: one unit's figures, scores against the company's, trend, open problems, warnings, repeats."""
     cfg = cfg or scoring_config()
     mine = replace(scope, units=(unit,))
-    warnings = alerts.warnings(con, period, mine, cfg)
+    head = metrics.headline(con, period, mine)
     return {
-        "headline": metrics.headline(con, period, mine),
+        "headline": head,
         "previous": metrics.headline(con, period.previous(), mine),
         "dimensions": scoring.dimension_scores(con, period, mine, cfg),
         "unit": scoring.unit_scores(con, period, mine, cfg),
-        "company": scoring.company_score(con, period, scope, cfg),
+        "unit_previous": scoring.unit_scores(con, period.previous(), mine, cfg),
+        # the company and the ranking this unit is compared with ignore the sidebar's unit filter
+        "company": scoring.company_score(con, period, replace(scope, units=None), cfg),
+        "ranking": scoring.unit_scores(con, period, replace(scope, units=None), cfg),
         "trend": metrics.trend(con, mine),
-        "open_problems": metrics.problems(con, period, mine, only_open=True),
-        "warnings": warnings,
+        "open_problems": metrics.problems(con, period, mine, only_open=True, limit=LIST_LIMIT),
+        "open_total": head["open"],
+        "warnings": alerts.warnings(con, period, mine, cfg, limit=LIST_LIMIT),
+        "warnings_total": sum(alerts.warning_counts(con, period, mine, cfg).values()),
         "repeats": recurrence.likely_repeats(con, period, mine, cfg),
         "recurred": recurrence.recurred_problems(con, period, mine),
     }
@@ -106,7 +116,9 @@ def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
     """预警督办: warnings by tier with their rules, and the 会商议题建议清单."""
     cfg = cfg or scoring_config()
     return {
-        "warnings": alerts.warnings(con, period, scope, cfg),
+        "warnings": alerts.warnings(con, period, scope, cfg, limit=LIST_LIMIT),
+        "by_tier": {tier: alerts.warnings(con, period, scope, cfg, limit=LIST_LIMIT, tier=tier)
+                    for tier in alerts.TIERS},
         "counts": alerts.warning_counts(con, period, scope, cfg),
         "agenda": alerts.meeting_agenda(con, period, scope, cfg),
     }

@@ -46,7 +46,10 @@ st.subheader("预警明细")
 tier = st.segmented_control("预警等级", [ALL_TIERS, *counts], default=ALL_TIERS, required=True,
                             format_func=lambda t: t if t == ALL_TIERS else f"{t}（{counts[t]}）",
                             key="follow_up_tier")
-shown = warned if tier in (None, ALL_TIERS) else warned[warned["tier"] == tier]
+shown = warned if tier in (None, ALL_TIERS) else data["by_tier"][tier]
+total = sum(counts.values()) if tier in (None, ALL_TIERS) else counts[tier]
+if len(shown) < total:
+    st.caption(f"仅显示最紧要的前 {len(shown)} 条（共 {total} 条）。")
 if tier in rules:
     st.caption(f"{tier}：{rules[tier]}")
 if shown.empty:

@@ -62,6 +62,8 @@ with right:
 
 st.subheader("到期预警")
 bands = data["bands"]
+if len(bands) < data["bands_total"]:
+    st.caption(f"仅显示最紧要的前 {len(bands)} 个问题（共 {data['bands_total']} 个）。")
 st.caption(f"未完成且已逾期（红）、或距整改时限 {cfg.urgent_days} 天内（黄）、{cfg.notice_days} 天内（绿）的问题，"
            "按剩余天数从少到多排列。")
 chosen = st.pills("预警类别", list(alerts.band_labels(cfg)), selection_mode="multi", key="rect_bands",

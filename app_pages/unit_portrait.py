@@ -90,7 +90,9 @@ tabs[2].dataframe(
     })
 
 opened = data["open_problems"]
-st.subheader(f"未完成问题（{len(opened)}）")
+st.subheader(f"未完成问题（{data['open_total']}）")
+if len(opened) < data["open_total"]:
+    st.caption(f"仅显示逾期最久的前 {len(opened)} 个。")
 if opened.empty:
     st.success(f"{unit}在{period.label}末没有未完成的问题。")
 else:
@@ -107,7 +109,9 @@ else:
         })
 
 warned = data["warnings"]
-st.subheader(f"预警（{len(warned)}）")
+st.subheader(f"预警（{data['warnings_total']}）")
+if len(warned) < data["warnings_total"]:
+    st.caption(f"仅显示最紧要的前 {len(warned)} 条。")
 if warned.empty:
     st.success("本期没有触发预警。")
 else:

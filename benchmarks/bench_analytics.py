@@ -35,15 +35,25 @@ OUT = ROOT / "benchmarks" / "out"
 QUARTERS = 12
 FIRST_QUARTER = 2023 * 4  # 2023Q1
 UNITS = 200
-VERSION = 3  # bump when the generator changes, so cached databases are rebuilt
+VERSION = 4  # bump when the generator changes, so cached databases are rebuilt
 
 SOURCES = ["巡视巡察", "审计", "日常监督", "专项监督", "信访举报", "沟通会商", "自查自纠", "其他"]
 CATEGORIES = ["政治建设", "党内政治生活", "选人用人", "作风建设", "政治纪律", "廉洁建设", "两个责任", "政治文化",
               "安全生产"]
 SEVERITIES = ["一般", "一般", "一般", "较重", "严重"]
-TEMPLATES = ["落实第一议题制度不到位，会议未及时传达学习", "采购论证不充分，未履行集体决策程序",
-             "公务用车使用登记不规范", "干部选拔任用记录不完整", "一岗双责履责清单未按季度更新",
-             "规章制度修订不及时，与上级规定不一致", "违规接受管理服务对象宴请", "廉洁文化教育覆盖面不足"]
+# descriptions are composed (30 × 25 × 20 combinations), so texts vary the way real ledgers do
+SUBJECTS = ["第一议题学习", "中心组学习", "民主生活会", "组织生活会", "干部选拔任用", "公务用车管理", "业务招待",
+            "物资采购", "工程结算", "合同管理", "财务报销", "津贴补贴发放", "档案管理", "信访件办理", "任前廉洁谈话",
+            "三重一大决策", "制度修订", "承包商管理", "检斤计量", "库存盘点", "资产处置", "招标评标", "党费收缴",
+            "意识形态工作", "廉洁文化教育", "一岗双责落实", "述责述廉", "巡察整改", "审计整改", "安全生产检查"]
+FAULTS = ["落实不到位", "记录不完整", "程序不规范", "审核把关不严", "台账与实际不符", "未按期开展", "日常监督缺位",
+          "存在廉洁风险", "整改敷衍应付", "制度执行不严", "责任划分不清", "痕迹资料缺失", "集体研究不充分",
+          "公示不及时", "审批手续不全", "跟踪问效不够", "流于形式", "底数不清", "超标准列支", "未建立台账",
+          "风险防控薄弱", "监督检查走过场", "问题反弹回潮", "签字确认缺失", "信息报送滞后"]
+DETAILS = ["抽查发现多处问题", "上级检查中发现", "群众反映较多", "涉及多个班组", "连续两个季度出现",
+           "金额较大", "涉及关键岗位人员", "基层执行偏差明显", "专项检查中暴露", "回头看中再次发现",
+           "审计抽样中发现", "与上级规定不一致", "未形成闭环管理", "资料补录痕迹明显", "职工意见集中",
+           "跨部门推诿扯皮", "制度执行打折扣", "日常管理松懈", "监督提醒后仍未改正", "整改成效不明显"]
 
 
 def _sql_list(values: list[str]) -> str:
@@ -63,8 +73,9 @@ def build(path: Path, problems: int) -> float:
                {_sql_list(SOURCES)}[1 + (hash(i || ':3') % {len(SOURCES)})::INTEGER] AS source,
                {_sql_list(CATEGORIES)}[1 + (hash(i || ':4') % {len(CATEGORIES)})::INTEGER] AS category,
                {_sql_list(SEVERITIES)}[1 + (hash(i || ':5') % {len(SEVERITIES)})::INTEGER] AS severity,
-               {_sql_list(TEMPLATES)}[1 + (hash(i || ':6') % {len(TEMPLATES)})::INTEGER] || '（第' || i || '号）'
-                   AS description,
+               {_sql_list(SUBJECTS)}[1 + (hash(i || ':6') % {len(SUBJECTS)})::INTEGER]
+                   || {_sql_list(FAULTS)}[1 + (hash(i || ':9') % {len(FAULTS)})::INTEGER] || '，'
+                   || {_sql_list(DETAILS)}[1 + (hash(i || ':10') % {len(DETAILS)})::INTEGER] AS description,
                1 + (hash(i || ':7') % 4)::INTEGER AS quarters_to_close,
                hash(i || ':8') % 100 AS luck
         FROM range(1, {problems} + 1) t(i)

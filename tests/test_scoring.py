@@ -317,3 +317,13 @@ def test_every_score_lies_between_floor_and_start(con, tmp_path, seed):
     assert scoring.unit_scores(con, Q3, cfg=cfg)["score"].between(cfg.floor, cfg.start).all()
     company = scoring.company_score(con, Q3, cfg=cfg)["score"]
     assert cfg.floor <= company <= cfg.start and not math.isnan(company)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_deductions_listed_add_up_to_the_score(con, tmp_path, seed):
+    """The scores (summed per severity in problem_cube) and 扣分明细 (per problem) never disagree."""
+    rng = random.Random(400 + seed)
+    load(con, quarter(tmp_path, "2024Q3", *(random_row(rng, i) for i in range(1, rng.randint(4, 14)))))
+    for r in scoring.dimension_scores(con, Q3).itertuples():
+        why = scoring.score_deductions(con, Q3, r.unit, r.dimension)
+        assert (why["points"].sum(), len(why)) == (r.deduction, r.open_problems)
