@@ -106,7 +106,7 @@ def _levels_sql(where: str) -> str:
                     WHEN overdue AND od > $supervision_overdue THEN 2
                     WHEN od >= -$notice_days AND od <= $reminder_max_overdue THEN 1 END AS level
         FROM (
-            SELECT problem_id, problem_code, unit, dimension, description, coalesce(recurred, false) AS recurred,
+            SELECT problem_id, unit, dimension, coalesce(recurred, false) AS recurred,
                    {OVERDUE_SQL} AS overdue, {_DAYS_OVERDUE_SQL} AS od
             FROM problem_state
             WHERE period_no = $period_no AND {where} AND {_OPEN_SQL}
@@ -199,16 +199,27 @@ def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     where, params = _level_params(period, scope, cfg)
     # the few unit rows join the problem rows in SQL, so that DuckDB sorts them all
     unit_rows = ", ".join(f"unnest(CAST($u_{c} AS {t}[])) AS {c}" for c, t in _UNIT_ROW_TYPES.items())
+    # slim rows are sorted and cut first; text and rule sentences are built only for the rows kept
+    order = "level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension"
     sql = f"""
-        SELECT * FROM (
-        SELECT $tiers[level] AS tier, level, $problem AS target, unit, dimension, problem_id, problem_code,
-               description, {_PROBLEM_RULE_SQL} AS rule, CAST(od AS DOUBLE) AS figure
-        FROM ({_levels_sql(where)}) WHERE level IS NOT NULL
-        UNION ALL BY NAME
-        SELECT $unit AS target, {unit_rows}
-        ) WHERE $level IS NULL OR level = $level
-        ORDER BY level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension
-        LIMIT $limit
+        WITH kept AS (
+            SELECT * FROM (
+                SELECT level, $problem AS target, unit, dimension, problem_id, recurred, overdue, od,
+                       CAST(od AS DOUBLE) AS figure
+                FROM ({_levels_sql(where)}) WHERE level IS NOT NULL
+                UNION ALL BY NAME
+                SELECT $unit AS target, {unit_rows}
+            ) WHERE $level IS NULL OR level = $level
+            ORDER BY {order}
+            LIMIT $limit
+        )
+        SELECT $tiers[level] AS tier, level, target, k.unit, k.dimension, k.problem_id, s.problem_code,
+               s.description, CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure
+        FROM kept k
+        LEFT JOIN (SELECT problem_id, problem_code, description FROM problem_state
+                   WHERE period_no = $period_no AND problem_id IN (SELECT problem_id FROM kept)) s
+               ON s.problem_id = k.problem_id
+        ORDER BY {order}
     """
     params |= {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT, "limit": limit,
                "level": None if tier is None else TIERS.index(tier) + 1}

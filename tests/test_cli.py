@@ -80,3 +80,21 @@ def test_bad_usage_and_missing_database(tmp_path):
     assert cli("summary", "--period", "下个季度", db=tmp_path / "x.duckdb").returncode == 2
     missing = cli("summary", "--json", db=tmp_path / "none.duckdb")
     assert missing.returncode == 1 and "找不到数据库" in missing.stderr
+
+
+def test_summary_json_has_unit_scores_company_and_warnings(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    assert cli("import", str(Q1), str(Q2), db=db).returncode == 0
+    s = json.loads(cli("summary", "--json", db=db).stdout)
+    assert set(s["units"]) == set(s["by_unit"]) and len(s["units"]) == 10
+    assert all(len(u["dimensions"]) == 8 for u in s["units"].values())
+    # 财务部: its only problem (RC-2024-003) is 已销号 → 100 in every dimension
+    assert s["units"]["财务部"] == {"total": 1, "closed": 1, "overdue": 0, "score": 100.0, "grade": "好",
+                                  "dimensions": dict.fromkeys(s["units"]["财务部"]["dimensions"], 100.0)}
+    # 物流部: ZX-2024-004 open, 严重 (8), not yet due → 惩治腐败与廉洁建设 92; total (7 × 100 + 92) / 8 = 99.0
+    assert s["units"]["物流部"]["dimensions"]["惩治腐败与廉洁建设"] == 92.0 and s["units"]["物流部"]["score"] == 99.0
+    # 综合管理部: ZX-2024-002 open, 较重 (4), overdue (+3) → 加强干部作风建设 93; total 99.125 → 99.1
+    assert s["units"]["综合管理部"]["dimensions"]["加强干部作风建设"] == 93.0
+    assert s["units"]["综合管理部"]["score"] == 99.1
+    assert s["company"]["grade"] == "好" and set(s["company"]["dimensions"]) == set(s["by_dimension"])
+    assert set(s["warnings"]) == {"工作提醒函", "工作督办单", "纪检建议书"}
