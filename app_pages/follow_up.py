@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics.alerts import TIERS
+from analytics.alerts import AGENDA_KINDS, TIERS
 from analytics.config import scoring_config
 from app_pages import common
 
@@ -65,8 +65,7 @@ else:
         })
 
 st.subheader("会商议题建议清单")
-st.caption("会商前建议研究的事项：逾期最久的问题、改而复发的问题、评为较差的单位、问题集中的单位、较上季度恶化的维度，"
-           "按此顺序排列，同类中按严重程度排列。")
+st.caption(f"会商前建议研究的事项，按{'、'.join(AGENDA_KINDS)}的顺序排列，同类中按严重程度排列。")
 if agenda.empty:
     st.info("本期没有需要提请会商的议题。")
 else:
