@@ -17,6 +17,7 @@ PAGES = {
         st.Page("app_pages/follow_up.py", title="预警督办", icon="🚨"),
     ],
     "数据管理": [
+        st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"),
         st.Page("app_pages/import_ledgers.py", title="台账导入", icon="📥"),
     ],
 }

@@ -29,9 +29,14 @@ def color_for(name: str, index: int = 0) -> str:
 
 
 def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = None, height: int = 380) -> go.Figure:
+    # many series: legend on the right; a few: one row above the plot, clear of the axis titles
+    many = len(fig.data) > 5
+    legend = ({"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"} if many else
+              {"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"}, font={"family": FONT, "size": 13},
-        height=height, margin={"l": 60, "r": 20, "t": 60, "b": 50}, legend={"orientation": "h", "y": -0.2},
+        title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
+        font={"family": FONT, "size": 13}, height=height,
+        margin={"l": 60, "r": 150 if many else 30, "t": 80, "b": 60}, legend=legend,
         plot_bgcolor="white", hovermode="closest",
     )
     if x is not None:
@@ -100,9 +105,14 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     bar.marker.color = colors or PALETTE[1]
     bar.text = [f"{v:.0%}" if percent else f"{v:g}" for v in frame[y].fillna(0)]
     bar.textposition = "outside"
+    bar.cliponaxis = False  # value labels past the axis end stay visible
     fig = go.Figure(bar)
+    top = float(frame[y].max()) if frame[y].notna().any() else 1.0
+    value_axis = fig.update_xaxes if horizontal else fig.update_yaxes
     if percent:
-        (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=".0%", range=[0, 1.1])
+        value_axis(tickformat=".0%", range=[0, 1.12])
+    else:
+        value_axis(range=[0, top * 1.12 if top > 0 else 1])
     if horizontal:
         fig.update_yaxes(autorange="reversed")
         return _layout(fig, title, y_title, x_title, height=max(320, 28 * len(frame) + 120))
@@ -135,8 +145,14 @@ def radar(scores: dict[str, dict[str, float]], title: str, low: float = 0, high:
         values = [dims[d] for d in labels]
         fig.add_trace(go.Scatterpolar(r=[*values, values[0]], theta=[*labels, labels[0]], name=name,
                                       fill="toself", opacity=0.6, line={"color": PALETTE[i % len(PALETTE)]}))
-    fig.update_layout(polar={"radialaxis": {"range": [low, high], "gridcolor": "#DDDDDD"}})
-    return _layout(fig, title, height=460)
+    # ticks between two spokes, first spoke at the top, room at the sides for the long dimension names
+    fig.update_layout(polar={
+        "radialaxis": {"range": [low, high], "gridcolor": "#DDDDDD", "angle": 22.5, "tickfont": {"size": 10}},
+        "angularaxis": {"rotation": 90, "direction": "clockwise", "tickfont": {"size": 12}},
+    })
+    fig = _layout(fig, title, height=500)
+    fig.update_layout(margin={"l": 130, "r": 130, "t": 90, "b": 40})
+    return fig
 
 
 def grade_colors(grades: pd.Series) -> list[str]:

@@ -1,4 +1,4 @@
-"""The command line, for people and for scheduled jobs: import, summary, imports, undo.
+"""The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore.
 
 Messages are Chinese; exit status is 0 on success, 1 when a file was
 rejected or a command failed, 2 for a usage error.
@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
-from analytics import ledger, state
-from analytics.config import database_path
+from analytics import backup, export, ledger, state
+from analytics.config import database_path, ledger_config
 from analytics.db import open_db
 from analytics.errors import DashboardError, FileRejected
+from analytics.export import records
 from analytics.ingest.parse import parse_file
+from analytics.ingest.reader import check_file_size
+from analytics.metrics import Scope
 from analytics.periods import Period, find_periods, parse_period
 from analytics.summary import summary
 
@@ -50,6 +54,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     und = with_db(sub.add_parser("undo", help="撤销一次导入"))
     und.add_argument("import_id", type=int, metavar="ID")
+
+    exp = with_db(sub.add_parser("export", help="导出某期间的快照（供纪委会、党委会等会议使用），并记入快照记录"))
+    exp.add_argument("--period", required=True, help="期间，如 2025Q2")
+    exp.add_argument("--units", help="只含这些单位，用逗号分隔，如 采购部,物流部（默认全公司）")
+    exp.add_argument("--format", required=True, choices=list(export.FORMATS), dest="fmt", help="导出格式")
+    exp.add_argument("--out", required=True, type=Path, metavar="FILE", help="输出文件")
+    exp.add_argument("--mask-names", action="store_true", help="责任人姓名脱敏（张三 → 张*），用于更大范围传阅")
+
+    with_db(sub.add_parser("backups", help="列出数据库备份（每次导入、撤销、恢复之前自动备份）"))
+    res = with_db(sub.add_parser("restore", help="用一个备份替换数据库（先备份当前数据库；数据库正被使用时拒绝）"))
+    res.add_argument("backup", metavar="BACKUP", help="备份：backups 列出的序号（1 为最新）、文件名或路径")
     return parser
 
 
@@ -74,6 +89,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with open_db(args.db) as con:
         for path in in_quarter_order(args.files):
             try:
+                check_file_size(path.name, path.stat().st_size, ledger_config().limits)  # before reading it
                 data = path.read_bytes()
                 parsed = parse_file(path.name, data, args.period)
                 result = ledger.store(con, parsed, skip_invalid=args.skip_invalid)
@@ -146,11 +162,56 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _units_arg(text: str | None) -> tuple[str, ...] | None:
+    if text is None:
+        return None
+    units = tuple(dict.fromkeys(u.strip() for u in re.split(r"[,，、]", text) if u.strip()))
+    if not units:
+        raise DashboardError("--units 没有给出单位名称")
+    return units
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    period = parse_period(args.period)  # parsed here, not by argparse: a bad period exits 1 like an unknown one
+    scope = Scope(units=_units_arg(args.units))
+    _bring_up_to_date(args.db)
+    # build read-only, then hold the file for writing only as long as recording takes (a PDF takes seconds)
+    with open_db(args.db, read_only=True) as con:
+        snapshot, content = export.export(con, period, scope, args.fmt, mask_names=args.mask_names)
+    try:
+        args.out.write_bytes(content)
+    except OSError as exc:
+        raise DashboardError(f"无法写入 {args.out}：{exc.strerror or exc}") from exc
+    with open_db(args.db) as con:
+        snapshot_id = records.record(con, snapshot, args.fmt, content, args.out.name)
+    print(f"✓ 已导出 {args.out}（{snapshot.title}，{snapshot.scope_label}，{len(content) / 1024:.1f} KB）")
+    print(f"  快照记录 #{snapshot_id}，数据版本 {snapshot.data_version[:16]}…")
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    found = backup.list_backups(args.db)
+    if not found:
+        print(f"还没有备份（{backup.folder(args.db)}）")
+        return 0
+    print(f"备份文件夹：{backup.folder(args.db)}")
+    for number, b in enumerate(found, 1):
+        size = f"{b.size / 1024 / 1024:,.1f} MB"
+        print(f"{number:>3}  {b.taken_at:%Y-%m-%d %H:%M:%S}  {size:>9}  {b.reason}  {b.path.name}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    print(f"✓ {backup.restore(args.db, args.backup)}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     args.db = args.db or database_path()
     try:
-        command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo}
+        command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
+                   "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore}
         return command[args.command](args)
     except FileNotFoundError as exc:
         print(f"错误：找不到数据库 {exc}，请先导入台账", file=sys.stderr)

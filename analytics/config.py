@@ -6,7 +6,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 import os
 import re
 import tomllib
@@ -61,8 +63,76 @@ def _pairs(table: object, where: str) -> list[tuple[str, str]]:
 
 
 @dataclass(frozen=True)
+class Limits:
+    """[limits]: what a file may hold before it is read in full (a hostile or runaway file is refused early)."""
+
+    max_file_mb: float = 100.0
+    max_rows: int = 200_000  # per file, counting to the last row with a value
+    max_columns: int = 200
+    max_unzipped_mb: float = 300.0  # an xlsx's parts once decompressed (zip bombs)
+    max_compression_ratio: float = 200.0  # of any part over 10 MB; ledgers compress 5–20×, bombs ~1000×
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str) -> Limits:
+        limits = cls(**_known_numbers(_table(raw, "limits", where), cls, "limits", where))
+        values = dataclasses.astuple(limits)
+        if any(math.isnan(v) or v <= 0 for v in values) or limits.max_compression_ratio < 1:
+            raise ConfigError(f"{where}：[limits] 的上限应为正数（max_compression_ratio 不小于 1）")
+        return limits
+
+
+@dataclass(frozen=True)
+class Backups:
+    """[backups]: how many copies of the database to keep and where, relative to the database file."""
+
+    keep: int = 10  # 0 turns backups off
+    folder: str = "{name}.backups"  # {name}: the database file's name
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str) -> Backups:
+        raw = _table(raw, "backups", where)
+        unknown = set(raw) - {"keep", "folder"}
+        if unknown:
+            raise ConfigError(f"{where}：[backups] 中有未知的配置项 {sorted(unknown)}")
+        keep, folder = raw.get("keep", cls.keep), raw.get("folder", cls.folder)
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 0:
+            raise ConfigError(f"{where}：[backups] 的 keep 应为不小于 0 的整数（0 表示不备份）")
+        try:
+            ok = isinstance(folder, str) and bool(folder.format(name="x").strip())
+        except (KeyError, IndexError, ValueError):
+            ok = False
+        if not ok:
+            raise ConfigError(f"{where}：[backups] 的 folder 应为文件夹名，可含 {{name}}（数据库文件名）")
+        return cls(keep, folder)
+
+    def folder_for(self, db: Path) -> Path:
+        return db.parent / self.folder.format(name=db.name)
+
+
+def _table(raw: object, section: str, where: str) -> dict:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}：[{section}] 应为一个配置节")
+    return raw
+
+
+def _known_numbers(raw: dict, cls: type, section: str, where: str) -> dict:
+    """A section's numbers, checked against the dataclass's fields and their types (int stays int)."""
+    defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+    unknown = set(raw) - set(defaults)
+    if unknown:
+        raise ConfigError(f"{where}：[{section}] 中有未知的配置项 {sorted(unknown)}")
+    out = {}
+    for name, value in raw.items():
+        whole = isinstance(defaults[name], int)
+        if isinstance(value, bool) or not isinstance(value, int if whole else int | float):
+            raise ConfigError(f"{where}：[{section}] 的 {name} 应为{'整数' if whole else '数字'}")
+        out[name] = value
+    return out
+
+
+@dataclass(frozen=True)
 class LedgerConfig:
-    """Header aliases and value vocabularies, keyed by normalised text."""
+    """Header aliases and value vocabularies, keyed by normalised text; file limits and backups."""
 
     aliases: dict[str, dict[str, str]]  # kind → header key → field
     required: dict[str, tuple[str, ...]]  # kind → required fields
@@ -81,6 +151,8 @@ class LedgerConfig:
     total_prefixes: tuple[str, ...]
     note_prefixes: tuple[str, ...]
     skip_sheets: frozenset[str]
+    limits: Limits = Limits()
+    backups: Backups = Backups()
 
     @classmethod
     def from_dict(cls, raw: dict, where: str = "ledger.toml") -> LedgerConfig:
@@ -123,6 +195,8 @@ class LedgerConfig:
                 total_prefixes=tuple(raw["rows"]["total_prefixes"]),
                 note_prefixes=tuple(key(v) for v in raw["rows"]["note_prefixes"]),
                 skip_sheets=frozenset(key(v) for v in raw["rows"]["skip_sheets"]),
+                limits=Limits.from_dict(raw.get("limits", {}), where),
+                backups=Backups.from_dict(raw.get("backups", {}), where),
             )
         except KeyError as exc:
             raise ConfigError(f"{where} 缺少配置项 {exc}") from exc

@@ -8,6 +8,7 @@ read-only for as long as a query takes.
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ SCHEMA_VERSION = 1
 
 # Observations keep what each file said. Columns a file did not have are NULL
 # (inherit the earlier value); cells that were present but blank hold '' or
-# BLANK_DATE, so that a later ledger can clear a value on purpose.
+# BLANK_DATE, so that a later ledger can clear a value on purpose. Snapshots keep each exported file's bytes
+# (scope as JSON text), so that it can be downloaded again exactly as it was handed out.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS imports (
@@ -94,10 +96,25 @@ CREATE TABLE IF NOT EXISTS assessments (
     method VARCHAR
 );
 CREATE TABLE IF NOT EXISTS category_map (category VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS snapshots (
+    snapshot_id INTEGER PRIMARY KEY,
+    period VARCHAR NOT NULL,
+    scope VARCHAR NOT NULL,
+    format VARCHAR NOT NULL,
+    data_version VARCHAR NOT NULL,
+    masked BOOLEAN NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    size BIGINT NOT NULL,
+    content BLOB NOT NULL
+);
 """
 
 BLANK_DATE = "0001-01-01"
 LOCK_WAIT_SECONDS = 10.0
+BUSY_MESSAGE = "数据库正被另一个程序使用（可能正在导入），请稍后再试"
 
 
 def _is_lock_error(exc: Exception) -> bool:
@@ -107,8 +124,10 @@ def _is_lock_error(exc: Exception) -> bool:
             or "different configuration" in text)
 
 
-def connect(path: Path | str, read_only: bool = False, wait: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open the database; writers create the schema. Retries while another process holds the file."""
+def connect(path: Path | str, read_only: bool = False, wait: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open the database; writers create the schema. Retries while another process holds the file
+    (for ``wait`` seconds, by default LOCK_WAIT_SECONDS, read at call time so that tests can shorten it)."""
+    wait = LOCK_WAIT_SECONDS if wait is None else wait
     path = Path(path)
     if read_only and not path.exists():
         raise FileNotFoundError(path)
@@ -122,7 +141,7 @@ def connect(path: Path | str, read_only: bool = False, wait: float = LOCK_WAIT_S
         except (duckdb.IOException, duckdb.ConnectionException) as exc:
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
-                    raise DatabaseBusy("数据库正被另一个程序使用（可能正在导入），请稍后再试") from exc
+                    raise DatabaseBusy(BUSY_MESSAGE) from exc
                 raise
             time.sleep(0.2)
     con.execute("SET enable_progress_bar = false")  # the CLI's stderr is read by people and scheduled jobs
@@ -169,14 +188,44 @@ def revision(con: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row else 0
 
 
+# Writers within one process (the app's sessions are threads) take turns here: DuckDB's file lock only keeps
+# processes apart, and two threads writing through the same database instance conflict mid-transaction.
+_WRITER_LOCKS: dict[str, threading.RLock] = {}
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _writer_lock(path: Path) -> threading.RLock:
+    with _WRITER_LOCKS_GUARD:
+        return _WRITER_LOCKS.setdefault(str(path.resolve()), threading.RLock())
+
+
 @contextlib.contextmanager
-def open_db(path: Path | str, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open, use, close: how the CLI and the app share one file without fighting over it."""
-    con = connect(path, read_only=read_only)
+def open_db(path: Path | str, read_only: bool = False,
+            wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open, use, close: how the CLI and the app share one file without fighting over it.
+
+    A writer waits up to ``wait`` seconds (LOCK_WAIT_SECONDS) for another writer, thread or process, then raises
+    DatabaseBusy.
+    """
+    wait = LOCK_WAIT_SECONDS if wait is None else wait
+    lock = None if read_only else _writer_lock(Path(path))
+    if lock is not None and not lock.acquire(timeout=max(wait, 0)):
+        raise DatabaseBusy(BUSY_MESSAGE)
     try:
-        yield con
+        con = connect(path, read_only=read_only, wait=wait)
+        try:
+            yield con
+        finally:
+            con.close()
     finally:
-        con.close()
+        if lock is not None:
+            lock.release()
+
+
+def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
+    """The file behind a connection (None in memory)."""
+    row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()
+    return Path(row[0]) if row and row[0] else None
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

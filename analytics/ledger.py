@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from analytics import state
+from analytics import backup, state
 from analytics.config import ScoringConfig
 from analytics.db import BLANK_DATE, bump_revision, next_ids, transaction
 from analytics.errors import DashboardError, Issue
@@ -73,6 +73,7 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
     if earlier:
         return ImportResult(outcome="duplicate", import_id=earlier[0],
                             message=f"该文件已于导入记录 #{earlier[0]}（{earlier[1]}）导入过，本次未做改动", **base)
+    backup.before_write(con, "import", parsed.name)  # only now: rejected and duplicate files write nothing
     with transaction(con):
         import_id = next_ids(con, "last_import_id")
         con.execute(
@@ -199,6 +200,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, scoring: ScoringConfig 
         raise DashboardError(f"没有编号为 {import_id} 的导入记录")
     if row[2] is not None:
         raise DashboardError(f"导入记录 #{import_id}（{row[0]}）已于 {row[2]:%Y-%m-%d %H:%M} 撤销过")
+    backup.before_write(con, "undo", f"#{import_id} {row[0]}")
     with transaction(con):
         touched = [r[0] for r in con.execute(
             "SELECT DISTINCT problem_id FROM observations WHERE import_id = ?", [import_id]).fetchall()]

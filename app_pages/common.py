@@ -88,10 +88,21 @@ def _view(db: str, rev: int, name: str, period: str, scope: tuple, extra: tuple)
         return function(con, parse_period(period), *extra, Scope(*scope))
 
 
+CODE_COLUMNS = ("problem_code", "new_code", "old_code")
+
+
+def no_code_dash(frame: pd.DataFrame) -> pd.DataFrame:
+    """Problems from ledgers without 问题编号 (e.g. 信访 CSVs) show "—" there, not "None"."""
+    present = [c for c in CODE_COLUMNS if c in frame.columns]
+    return frame.assign(**{c: frame[c].astype(object).where(frame[c].notna(), "—") for c in present}) if present \
+        else frame
+
+
 def view(name: str, *extra) -> dict:
     """A page's data (analytics.views.<name>) for the current filters, cached until the data changes."""
     period, scope = current_filters()
-    return _view(str(db_path()), data_revision() or 0, name, str(period), scope_key(scope), extra)
+    data = _view(str(db_path()), data_revision() or 0, name, str(period), scope_key(scope), extra)
+    return {k: no_code_dash(v) if isinstance(v, pd.DataFrame) else v for k, v in data.items()}
 
 
 def current_filters() -> tuple[Period, Scope]:
@@ -152,8 +163,16 @@ def pct(value: float | None) -> str:
 
 
 def delta(now: float | None, before: float | None, percent: bool = False) -> str | None:
-    """Text for st.metric's delta: the change against the previous quarter, or None when unknown."""
+    """Text for st.metric's delta: the change against the previous quarter ("持平" when none), None when unknown."""
     if now is None or before is None or pd.isna(now) or pd.isna(before):
         return None
-    change = now - before
+    change = round(now - before, 4 if percent else 1)
+    if change == 0:
+        return "持平"
     return f"{change:+.1%}" if percent else f"{change:+g}"
+
+
+def arrow(now: float | None, before: float | None) -> str:
+    """st.metric's delta_arrow: none for an unchanged figure."""
+    unchanged = now is not None and before is not None and not pd.isna(now) and not pd.isna(before) and now == before
+    return "off" if unchanged else "auto"

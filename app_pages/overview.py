@@ -21,23 +21,34 @@ def change(key: str, percent: bool = False) -> str | None:
     return common.delta(head[key], prev[key], percent) if prev_known else None
 
 
+def arrow(key: str) -> str:
+    return common.arrow(head[key], prev[key]) if prev_known else "auto"
+
+
 st.subheader(f"{period.label}（截至 {period.end:%Y-%m-%d}）")
 cards = st.columns(6)
-cards[0].metric("问题总数", head["total"], change("total"), delta_color="off", border=True,
+cards[0].metric("问题总数", head["total"], change("total"),
+                delta_arrow=arrow("total"), delta_color="off", border=True,
                 help=f"本季新增 {head['new']} 个，上季结转未完成 {head['carried_over']} 个，"
                      f"本季销号 {head['closed_this_period']} 个（较上季度）")
-cards[1].metric("销号率", common.pct(head["closure_rate"]), change("closure_rate", True), border=True,
+cards[1].metric("销号率", common.pct(head["closure_rate"]), change("closure_rate", True),
+                delta_arrow=arrow("closure_rate"), border=True,
                 help=f"已销号 {head['closed']} / 问题总数 {head['total']}")
-cards[2].metric("整改完成率", common.pct(head["completion_rate"]), change("completion_rate", True), border=True,
+cards[2].metric("整改完成率", common.pct(head["completion_rate"]), change("completion_rate", True),
+                delta_arrow=arrow("completion_rate"), border=True,
                 help=f"已整改 + 已销号 {head['completed']} / 问题总数 {head['total']}")
-cards[3].metric("逾期", head["overdue"], change("overdue"), delta_color="inverse", border=True,
+cards[3].metric("逾期", head["overdue"], change("overdue"),
+                delta_arrow=arrow("overdue"), delta_color="inverse", border=True,
                 help="未启动、整改中或有明确时限的长期整改问题，整改时限早于期末")
 recurrence = data["recurrence"]
-cards[4].metric("复发", head["recurred"], change("recurred"), delta_color="inverse", border=True,
+cards[4].metric("复发", head["recurred"], change("recurred"),
+                delta_arrow=arrow("recurred"), delta_color="inverse", border=True,
                 help=f"台账标注复发 {recurrence['marked']} 个；销号后又出现在台账中未完成 {recurrence['reopened']} 个"
                      "（两者可能重叠）")
-score_text = "—" if company["score"] is None else f"{company['score']:.1f}（{company['grade']}）"
-cards[5].metric("公司综合得分", score_text, common.delta(company["score"], company_before["score"]), border=True,
+score_text = "—" if company["score"] is None else f"{company['score']:.1f}"
+cards[5].metric(f"公司综合得分（{company['grade'] or '—'}）", score_text,
+                common.delta(company["score"], company_before["score"]), border=True,
+                delta_arrow=common.arrow(company["score"], company_before["score"]),
                 help="各维度得分为各单位该维度得分的平均，综合得分为八个维度的平均；括号内为等级")
 
 st.subheader("趋势")

@@ -55,8 +55,8 @@ with right:
     st.subheader("销号用时")
     days = data["days_to_close"]
     cols = st.columns(3)
-    cols[0].metric("平均用时", "—" if days["mean_days"] is None else f"{days['mean_days']:g} 天", border=True)
-    cols[1].metric("中位用时", "—" if days["median_days"] is None else f"{days['median_days']:g} 天", border=True)
+    cols[0].metric("平均用时", "—" if days["mean_days"] is None else f"{days['mean_days']:.0f} 天", border=True)
+    cols[1].metric("中位用时", "—" if days["median_days"] is None else f"{days['median_days']:.0f} 天", border=True)
     cols[2].metric("统计问题数", days["closed_with_dates"], border=True)
     st.caption("自发现时间至销号时间；只统计截至期末已销号且两个日期都已填写的问题。")
 

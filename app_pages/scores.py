@@ -22,7 +22,7 @@ ALL_DIMENSIONS = "全部维度"
 def deductions(db: str, rev: int | None, period: str, unit: str, dimension: str | None, scope: tuple) -> pd.DataFrame:
     """扣分明细 of one unit (and dimension) for the filters in force, cached until the data changes."""
     with open_db(db, read_only=True) as con:
-        return scoring.score_deductions(con, parse_period(period), unit, dimension, Scope(*scope))
+        return common.no_code_dash(scoring.score_deductions(con, parse_period(period), unit, dimension, Scope(*scope)))
 
 
 def clicked(event, key: str) -> dict | None:

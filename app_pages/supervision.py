@@ -46,10 +46,13 @@ before = trend[trend["period"] == str(period.previous())]
 before = before.iloc[0] if len(before) else None
 cols = st.columns(4)
 for col, (label, key) in zip(cols, (("监督措施", "measures"), ("本季应完成", "due"), ("已完成", "done")), strict=False):
-    col.metric(label, int(now[key]), common.delta(now[key], None if before is None else before[key]), border=True)
-cols[3].metric("完成率", common.pct(now["done_rate"]),
-               common.delta(now["done_rate"], None if before is None else before["done_rate"], percent=True),
-               border=True, help="完成率 = 本季应完成且已完成的措施 ÷ 本季应完成的措施")
+    earlier = None if before is None else before[key]
+    col.metric(label, int(now[key]), common.delta(now[key], earlier), delta_arrow=common.arrow(now[key], earlier),
+               border=True)
+earlier_rate = None if before is None else before["done_rate"]
+cols[3].metric("完成率", common.pct(now["done_rate"]), common.delta(now["done_rate"], earlier_rate, percent=True),
+               delta_arrow=common.arrow(now["done_rate"], earlier_rate), border=True,
+               help="完成率 = 本季应完成且已完成的措施 ÷ 本季应完成的措施")
 st.caption("应完成：按频次（每月、每季度等每季都应完成；每半年在二、四季度；每年在四季度）或完成时限确定；"
            "增减为与上一季度相比。")
 

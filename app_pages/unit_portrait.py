@@ -34,13 +34,15 @@ for col, (label, key, colour) in zip(row, (
     ("问题总数", "total", "off"), ("本期新增", "new", "off"), ("本期销号", "closed_this_period", "normal"),
     ("未完成", "open", "inverse"), ("逾期", "overdue", "inverse"),
 ), strict=True):
-    col.metric(label, head[key], common.delta(head[key], prev[key]), delta_color=colour, border=True)
+    col.metric(label, head[key], common.delta(head[key], prev[key]), delta_color=colour, border=True,
+               delta_arrow=common.arrow(head[key], prev[key]))
 row = st.columns(5)
 for col, (label, key) in zip(row, (("销号率", "closure_rate"), ("整改完成率", "completion_rate"),
                                    ("按期整改率", "on_time_rate")), strict=False):
-    col.metric(label, common.pct(head[key]), common.delta(head[key], prev[key], percent=True), border=True)
+    col.metric(label, common.pct(head[key]), common.delta(head[key], prev[key], percent=True), border=True,
+               delta_arrow=common.arrow(head[key], prev[key]))
 row[3].metric("改而复发", head["recurred"], common.delta(head["recurred"], prev["recurred"]),
-              delta_color="inverse", border=True)
+              delta_color="inverse", border=True, delta_arrow=common.arrow(head["recurred"], prev["recurred"]))
 row[4].metric("综合得分", "—" if score.empty else f"{score['score'].iloc[0]:.1f}",
               None if score.empty else f"等级：{score['grade'].iloc[0]}", delta_color="off", delta_arrow="off",
               border=True, help="各维度得分的平均值；等级划分与扣分规则见「八维评分」页")

@@ -103,7 +103,7 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
     cfg = cfg or ledger_config()
     scoring = scoring or scoring_config()
     name = PurePath(name).name
-    sheets = read_sheets(name, data)
+    sheets = read_sheets(name, data, cfg.limits)
     parsed: list[ParsedSheet] = []
     ignored: list[tuple[str, str]] = []
     for sheet in sheets:
@@ -376,8 +376,10 @@ def _task_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scorin
     cols["status"] = cells.text("status")
     cols["done"] = pa.array(cells.convert("status", lambda v: is_task_done(v, cfg)), pa.bool_())
     _require(cells, "measure", cols["measure"], "监督措施")
+    # a blank or missing 监督方面 is part of the key as '' (a null would make the whole key null)
     cols["task_key"] = pc.binary_join_element_wise(
-        fold_many(cols["aspect"]), fold_many(cols["measure"]), pc.fill_null(cols["unit"], ""), "|")
+        pc.fill_null(fold_many(cols["aspect"]), ""), pc.fill_null(fold_many(cols["measure"]), ""),
+        pc.fill_null(cols["unit"], ""), "|")
     return cols
 
 

@@ -1,18 +1,36 @@
 """Files → sheets of raw cell rows (python-calamine for workbooks, csv for text).
 
 Nothing here knows about ledgers; it only turns bytes into rows, or refuses
-with a Chinese reason (empty, encrypted, corrupt, not a spreadsheet).
+with a Chinese reason (empty, encrypted, corrupt, not a spreadsheet, too big).
+
+Limits ([limits] in data/ledger.toml) are checked before the file is read in
+full: its size first; for an xlsx, the parts' sizes once decompressed and
+where each worksheet's cells lie, from a streamed scan of the XML. The scan
+matters because calamine holds a sheet as a dense rectangle: two cells at A1
+and XFD1048576 ask it for 17 billion cells and abort the whole process, which
+no ``except`` can catch.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import posixpath
+import re
+import struct
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from xml.parsers import expat
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
 
-from analytics.errors import FileRejected, Issue
+from analytics.config import Limits, ledger_config
+from analytics.errors import FileRejected, Issue, column_letter
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -31,28 +49,37 @@ class Sheet:
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
-def read_sheets(name: str, data: bytes) -> list[Sheet]:
-    """Every visible worksheet of a file given by its name and bytes."""
+def read_sheets(name: str, data: bytes, limits: Limits | None = None) -> list[Sheet]:
+    """Every visible worksheet of a file given by its name and bytes, within the limits (default: ledger.toml)."""
+    limits = limits or ledger_config().limits
     if not data:
         raise FileRejected(name, [Issue(name, "文件为空（0 字节）")])
+    check_file_size(name, len(data), limits)
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if data.startswith(_OLE_MAGIC) and _ENCRYPTED_MARK in data:
         raise FileRejected(name, [Issue(name, "文件设置了打开密码，请在 Excel/WPS 中取消密码后再导入")])
+    if data.startswith(_ZIP_MAGIC):
+        _check_xlsx(name, data, limits)
     if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        return _read_workbook(name, data)
+        return _read_workbook(name, data, limits)
     if suffix in TEXT_SUFFIXES:
-        return [Sheet(name.rsplit(".", 1)[0], _read_csv(name, data))]
+        return [Sheet(name.rsplit(".", 1)[0], _read_csv(name, data, limits))]
     raise FileRejected(name, [Issue(name, "不是 Excel（.xlsx/.xlsm/.xls）或 CSV 文件，无法导入")])
 
 
-def _read_workbook(name: str, data: bytes) -> list[Sheet]:
+def _read_workbook(name: str, data: bytes, limits: Limits) -> list[Sheet]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
+        rows_so_far = 0
         for meta in book.sheets_metadata:
             if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
                 continue  # chart sheets and hidden helper sheets (drop-down lists) hold no rows
             sheet = book.get_sheet_by_name(meta.name)
+            # calamine holds the cells; Python rows (the costly part) are not built yet
+            end = sheet.end or (-1, -1)
+            _check_extent(name, meta.name, end[0] + 1, end[1] + 1, limits, rows_so_far)
+            rows_so_far += end[0] + 1
             rows = sheet.to_python(skip_empty_area=False)
             try:
                 merged = list(sheet.merged_cell_ranges or [])
@@ -75,7 +102,7 @@ def _decode(name: str, data: bytes) -> str:
     raise FileRejected(name, [Issue(name, "无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV")])
 
 
-def _read_csv(name: str, data: bytes) -> list[list]:
+def _read_csv(name: str, data: bytes, limits: Limits) -> list[list]:
     if b"\x00" in data[:4096]:
         raise FileRejected(name, [Issue(name, "不是文本格式的 CSV 文件（可能是改了扩展名的其他文件）")])
     text = _decode(name, data)
@@ -84,9 +111,314 @@ def _read_csv(name: str, data: bytes) -> list[list]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;，")
     except csv.Error:
         dialect = csv.excel
+    rows: list[list] = []
     try:
-        rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
+        reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        for row in reader:
+            rows.append(row)
+            if len(rows) > limits.max_rows or len(row) > limits.max_columns:  # counted while reading
+                count, width = len(rows), max(map(len, rows))
+                for more in reader:  # on to the end, only counting, so that the message gives the true size
+                    count, width = count + 1, max(width, len(more))
+                _check_extent(name, None, count, width, limits)
     except csv.Error as exc:
         raise FileRejected(name, [Issue(name, f"CSV 格式错误：{exc}")]) from None
     width = max(map(len, rows), default=0)
     return [row + [""] * (width - len(row)) for row in rows]  # rectangular, like a worksheet
+
+
+# ---- limits ----------------------------------------------------------------------------------------------------
+
+MB = 1024 * 1024
+_RATIO_FROM = 10 * MB  # small parts compress extremely well for good reasons; bombs are large
+_CHUNK = 16 * MB  # decompressed bytes scanned at a time
+_TUNE = "（可在 data/ledger.toml 的 [limits] 中调整 {key}）"
+
+
+def _refuse(name: str, reason: str, sheet: str | None = None) -> FileRejected:
+    return FileRejected(name, [Issue(name, reason, sheet)])
+
+
+def _size(size: float) -> str:
+    """A size for people: '2,300 MB', '8.5 MB', '7.6 KB'."""
+    if size >= 100 * MB:
+        return f"{size / MB:,.0f} MB"
+    if size >= MB:
+        return f"{size / MB:,.1f}".removesuffix(".0") + " MB"
+    return f"{size / 1024:,.1f}".removesuffix(".0") + " KB"
+
+
+def check_file_size(name: str, size: int, limits: Limits) -> None:
+    """Refuse a file over max_file_mb; callers holding only a path check it before reading the bytes."""
+    if size > limits.max_file_mb * MB:
+        raise _refuse(name, f"文件大小 {_size(size)}，超过上限 {_size(limits.max_file_mb * MB)}"
+                            + _TUNE.format(key="max_file_mb"))
+
+
+def _check_extent(name: str, sheet: str | None, rows: int, columns: int, limits: Limits, rows_before: int = 0) -> None:
+    """Rows (to the last cell with a value, over the whole file) and columns against the limits."""
+    if columns > limits.max_columns:
+        raise _refuse(name, f"有数据到第 {columns:,} 列（{column_letter(columns - 1)} 列），超过上限 "
+                            f"{limits.max_columns:,} 列" + _TUNE.format(key="max_columns"), sheet)
+    if rows > limits.max_rows:
+        raise _refuse(name, f"有数据到第 {rows:,} 行，超过上限 {limits.max_rows:,} 行" + _TUNE.format(key="max_rows"),
+                      sheet)
+    if rows_before + rows > limits.max_rows:
+        raise _refuse(name, f"各工作表共有 {rows_before + rows:,} 行，超过上限 {limits.max_rows:,} 行"
+                            + _TUNE.format(key="max_rows"))
+
+
+def _corrupt(name: str, why: str) -> FileRejected:
+    return _refuse(name, f"文件已损坏或不是有效的 Excel 文件，无法读取（{why}）")
+
+
+def _check_xlsx(name: str, data: bytes, limits: Limits) -> None:
+    """Sizes from the zip directory, then every part decompressed as a stream: true sizes, ratios, cell extents."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error,
+            NotImplementedError) as exc:  # the last: a "version needed to extract" zipfile does not know
+        raise _corrupt(name, f"压缩包结构错误：{exc}") from None
+    budget = limits.max_unzipped_mb * MB
+    declared = sum(i.file_size for i in infos)
+    if declared > budget:
+        raise _refuse(name, f"解压后大小 {_size(declared)}，超过上限 {_size(budget)}"
+                            + _TUNE.format(key="max_unzipped_mb"))
+    for info in infos:
+        _check_ratio(name, info, info.file_size, limits)
+    if "xl/workbook.xml" not in {i.filename for i in infos}:
+        raise _corrupt(name, "压缩包中没有 Excel 工作簿；.ods、.xlsb 等格式请在 Excel/WPS 中另存为 .xlsx")
+    parts = _Parts(name, data, infos, budget, limits)
+    sheets = parts.worksheets()
+    for info in infos:
+        sheet = sheets.get(info.filename)
+        if sheet is None:
+            for _ in parts.chunks(info):  # only its true size matters
+                pass
+        elif _suspicious(parts.chunks(info), limits):
+            _ExactExtent(name, sheet, limits).scan(parts.chunks(info, count=False))
+
+
+def _check_ratio(name: str, info: zipfile.ZipInfo, size: int, limits: Limits) -> None:
+    if size > _RATIO_FROM and size > limits.max_compression_ratio * max(info.compress_size, 1):
+        raise _refuse(name, f"其中「{info.filename}」压缩比 {size / max(info.compress_size, 1):,.0f} 倍"
+                            f"（{_size(info.compress_size)} 解压为 {_size(size)}），超过上限 "
+                            f"{limits.max_compression_ratio:,.0f} 倍，疑似压缩炸弹"
+                            + _TUNE.format(key="max_compression_ratio"))
+
+
+class _Parts:
+    """The parts of one xlsx, decompressed as streams under a shared budget of decompressed bytes."""
+
+    def __init__(self, name: str, data: bytes, infos: list[zipfile.ZipInfo], budget: float, limits: Limits):
+        self.name, self.data, self.infos, self.budget, self.limits = name, data, infos, budget, limits
+        self.used = 0
+
+    def chunks(self, info: zipfile.ZipInfo, count: bool = True) -> Iterator[bytes]:
+        """The part's bytes, decompressed piece by piece; refuses past the budget or the compression ratio."""
+        if info.flag_bits & 0x1:
+            raise _corrupt(self.name, f"「{info.filename}」被加密")
+        head = self.data[info.header_offset:info.header_offset + 30]
+        if len(head) < 30 or not head.startswith(_ZIP_MAGIC):
+            raise _corrupt(self.name, f"「{info.filename}」的位置不对")
+        start = info.header_offset + 30 + sum(struct.unpack("<HH", head[26:30]))
+        stored = memoryview(self.data)[start:start + info.compress_size]
+        if info.compress_type == zipfile.ZIP_STORED:
+            pieces: Iterator[bytes] = (bytes(stored[i:i + _CHUNK]) for i in range(0, len(stored), _CHUNK))
+        elif info.compress_type == zipfile.ZIP_DEFLATED:
+            pieces = _inflate(stored)
+        else:
+            raise _corrupt(self.name, f"「{info.filename}」使用了不支持的压缩方式 {info.compress_type}")
+        size = 0
+        try:
+            for piece in pieces:
+                size += len(piece)
+                if count:
+                    self.used += len(piece)
+                    if self.used > self.budget:
+                        raise _refuse(self.name, f"解压后大小超过 {_size(self.used)}，超过上限 {_size(self.budget)}"
+                                                 + _TUNE.format(key="max_unzipped_mb"))
+                    _check_ratio(self.name, info, size, self.limits)
+                yield piece
+        except zlib.error as exc:
+            raise _corrupt(self.name, f"「{info.filename}」解压失败：{exc}") from None
+
+    def read(self, info: zipfile.ZipInfo) -> bytes:
+        return b"".join(self.chunks(info, count=False))  # small parts, already counted by the budget
+
+    def worksheets(self) -> dict[str, str]:
+        """Part name → sheet name, for the visible worksheets, resolved the way the workbook's relationships say.
+
+        A target that does not resolve to a part (calamine may resolve it otherwise) makes every XML part suspect.
+        """
+        by_name = {i.filename: i for i in self.infos}
+        try:
+            book = ET.fromstring(self.read(by_name["xl/workbook.xml"]))
+            rels_info = by_name.get("xl/_rels/workbook.xml.rels")
+            rels = ET.fromstring(self.read(rels_info)) if rels_info else None
+        except ET.ParseError as exc:
+            raise _corrupt(self.name, f"工作簿目录格式错误：{exc}") from None
+        targets = {r.get("Id"): r.get("Target") or "" for r in (rels.iter() if rels is not None else ())
+                   if _local(r.tag) == "Relationship"}
+        found: dict[str, str] = {}
+        unresolved = False
+        for sheet in book.iter():
+            if _local(sheet.tag) != "sheet" or sheet.get("state") in ("hidden", "veryHidden"):
+                continue
+            rel_id = next((v for k, v in sheet.attrib.items() if _local(k) == "id"), None)
+            target = targets.get(rel_id, "")
+            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            if part in by_name:
+                found[part] = sheet.get("name") or part
+            else:
+                unresolved = True
+        if unresolved:
+            for info in self.infos:
+                if info.filename not in found and info.filename.endswith(".xml"):
+                    found[info.filename] = info.filename
+        return found
+
+
+def _inflate(stored: memoryview) -> Iterator[bytes]:
+    """Raw deflate, never more than _CHUNK decompressed bytes in hand: a bomb is stopped as it grows."""
+    d = zlib.decompressobj(-15)
+    for i in range(0, len(stored), 1 << 16):
+        pending = bytes(stored[i:i + (1 << 16)])
+        while pending and not d.eof:
+            out = d.decompress(pending, _CHUNK)
+            pending = d.unconsumed_tail
+            if out:
+                yield out
+        if d.eof:
+            return
+    rest = d.flush()
+    if rest:
+        yield rest
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
+
+
+
+
+def _number_above(n: int) -> str:
+    """RE2 for a decimal number greater than n (its digits from the start; no leading zero)."""
+    s, d = str(n), "[0-9]"
+    alts = [f"[1-9]{d}{{{len(s)}}}"]
+    alts += [f"{s[:i]}[{int(c) + 1}-9]{d}{{{len(s) - i - 1}}}" for i, c in enumerate(s) if c != "9"]
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _column_above(n: int) -> str:
+    """RE2 for column letters (either case) after column n, followed by the row's first digit."""
+    s, letter = column_letter(n - 1), "[A-Za-z]"
+    alts = [f"{letter}{{{len(s) + 1}}}"]
+    for i, c in enumerate(s):
+        if c != "Z":
+            prefix = "".join(f"[{p}{p.lower()}]" for p in s[:i])
+            nxt = chr(ord(c) + 1)
+            alts.append(f"{prefix}[{nxt}-Z{nxt.lower()}-z]{letter}{{{len(s) - i - 1}}}[0-9]")
+    return "(?:" + "|".join(alts) + ")"
+
+
+_PATTERNS: dict[tuple[int, int], str] = {}
+
+
+def _suspect_pattern(limits: Limits) -> str:
+    """RE2 matching anything in a worksheet that could put a cell past the limits, or that the fast check does not
+    understand (then the exact scan decides): a reference past the limits, a leading zero, a <c>/<row> without r as
+    its first attribute or with a second r, a namespace prefix. Well-formed sheets from Excel, WPS, openpyxl and
+    xlsxwriter never match unless they are too big."""
+    key = (limits.max_rows, limits.max_columns)
+    if key not in _PATTERNS:
+        ws, letters = "[\\t\\n\\r ]", "[A-Za-z]*"
+        rows = _number_above(limits.max_rows)
+        second_r = f'[^"]*"[^<]*{ws}r{ws}*='  # not [^>]: an attribute value may hold '>', never '<'
+        odd = '(?:[/>\\t\\n\\r]| (?:[^r]|r[^=]|r=[^"]))'
+        columns = _column_above(limits.max_columns)
+        cell = f'c(?: r="(?:{columns}|{letters}0|{letters}{rows}|{letters}"|{second_r})|{odd})'
+        row = f'row(?: r="(?:0|[A-Za-z]|{rows}|{second_r})|{odd})'
+        _PATTERNS[key] = f"<(?:[A-Za-z0-9_.-]+:)?(?:{cell}|{row})"
+    return _PATTERNS[key]
+
+
+def _suspicious(chunks: Iterator[bytes], limits: Limits) -> bool:
+    """Whether any piece of a worksheet matches the suspect pattern; reads the whole part either way (its size)."""
+    pattern = _suspect_pattern(limits)
+    carry, hit = b"", False
+    for chunk in chunks:
+        if hit:
+            continue
+        text = carry + chunk
+        if pc.match_substring_regex(pa.array([text], pa.large_binary()), pattern)[0].as_py():
+            hit = True
+        cut = text.rfind(b"<")  # a tag cut in two is seen whole with the next piece
+        carry = text[cut:] if cut >= 0 else b""
+        if len(carry) > MB:
+            hit = True  # a single tag longer than a megabyte: let the exact scan judge it
+    return hit
+
+
+class _ExactExtent:
+    """Where calamine would put each cell with a value, element by element (slow; only for suspect sheets)."""
+
+    _REF = re.compile(r"([A-Za-z]*)([0-9]+)")
+
+    def __init__(self, name: str, sheet: str, limits: Limits):
+        self.name, self.sheet, self.limits = name, sheet, limits
+        self.row, self.col, self.cell, self.filled = 0, 0, None, False
+        self.rows = self.columns = 0  # the extent so far, as counts
+
+    def scan(self, chunks: Iterator[bytes]) -> None:
+        """Read the whole part (nothing is kept but the extent), then hold the extent against the limits."""
+        parser = expat.ParserCreate()
+        parser.StartElementHandler = self._start
+        parser.EndElementHandler = self._end
+        parser.CharacterDataHandler = self._text
+        parser.StartDoctypeDeclHandler = self._doctype
+        try:
+            for chunk in chunks:
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise _corrupt(self.name, f"工作表「{self.sheet}」XML 格式错误：{exc}") from None
+        _check_extent(self.name, self.sheet, self.rows, self.columns, self.limits)
+
+    def _position(self, ref: str, row_only: bool) -> tuple[int, int]:
+        found = self._REF.fullmatch(ref)
+        if not found or (not row_only and not found.group(1)):
+            raise _corrupt(self.name, f"工作表「{self.sheet}」中的单元格位置「{ref[:40]}」无效")
+        col = 0
+        for ch in found.group(1).upper():
+            col = col * 26 + ord(ch) - 64
+        return int(found.group(2)) - 1, col - 1
+
+    def _start(self, tag: str, attrs: dict) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "row" and "r" in attrs:
+            self.row = self._position(attrs["r"], row_only=True)[0]
+        elif local == "c" and self.cell is None:
+            if "r" in attrs:
+                self.cell = self._position(attrs["r"], row_only=False)
+                self.col = self.cell[1]
+            else:
+                self.cell = (self.row, self.col)
+            self.filled = False
+
+    def _text(self, text: str) -> None:
+        if self.cell is not None and text.strip():
+            self.filled = True
+
+    def _end(self, tag: str) -> None:
+        local = tag.rsplit(":", 1)[-1]
+        if local == "c" and self.cell is not None:
+            if self.filled:
+                self.rows, self.columns = max(self.rows, self.cell[0] + 1), max(self.columns, self.cell[1] + 1)
+            self.cell = None
+            self.col += 1
+        elif local == "row":
+            self.row, self.col = self.row + 1, 0
+
+    def _doctype(self, *args: object) -> None:
+        raise _corrupt(self.name, f"工作表「{self.sheet}」含有 DTD 声明")

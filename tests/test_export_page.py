@@ -1,0 +1,129 @@
+"""导出快照 runs headless (AppTest): a snapshot is generated, recorded, and downloaded again byte for byte."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+from analytics.db import open_db
+from analytics.export import records
+from tests.conftest import ROOT
+
+PAGE = "app_pages/export_snapshot.py"
+
+
+@pytest.fixture
+def storages(monkeypatch) -> list[MemoryMediaFileStorage]:
+    """Every media storage AppTest makes: it drops its storage after each run, and the downloads live there."""
+    made: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return made
+
+
+def downloaded(storages: list[MemoryMediaFileStorage], button) -> tuple[str, bytes]:
+    """(file name, bytes) behind a download button."""
+    file_id = button.proto.url.rsplit("/", 1)[-1]
+    media = next(s for s in reversed(storages) if file_id.split(".")[0] in s._files_by_id)
+    file = media.get_file(file_id)
+    return file.filename, file.content
+
+
+def history_table(at: AppTest) -> pd.DataFrame:
+    """The 快照记录 table (tables carry no key: told apart by their columns)."""
+    return next(d.value for d in at.dataframe if "SHA-256" in d.value.columns)
+
+
+@pytest.fixture
+def db(demo_db, tmp_path) -> Path:
+    """A copy of the demo: the page writes snapshot records into it."""
+    return Path(shutil.copy(demo_db, tmp_path / "demo.duckdb"))
+
+
+def open_page(monkeypatch, db: Path) -> AppTest:
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "导出快照"
+    return at
+
+
+def test_xlsx_snapshot_is_generated_recorded_and_downloaded_again(monkeypatch, db, storages):
+    at = open_page(monkeypatch, db)
+    assert at.selectbox(key="export_period").value == at.session_state["filter_period"]  # the sidebar's
+    assert "还没有导出过快照" in at.info[0].value
+    period = at.session_state["filter_period"]
+    at.radio(key="export_format").set_value("xlsx")
+    at.button(key="export_button").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.status[0].label.startswith("快照已生成") and at.status[0].state == "complete"
+
+    name, content = downloaded(storages, at.download_button(key="export_download"))
+    assert name.startswith(f"政治生态分析研判快照_{period}_全公司_") and name.endswith(".xlsx")
+    workbook = load_workbook(io.BytesIO(content), read_only=True)
+    cells = [str(v) for ws in workbook.worksheets for row in ws.iter_rows(values_only=True) for v in row if v]
+    assert any(period in c for c in cells)
+
+    with open_db(db, read_only=True) as con:
+        history = records.list_snapshots(con)
+    assert len(history) == 1 and history["sha256"].iloc[0] == hashlib.sha256(content).hexdigest()
+    listed = history_table(at)
+    assert listed["期间"].tolist() == [period] and listed["格式"].tolist() == ["Excel 工作簿"]
+    assert listed["SHA-256"].tolist() == [hashlib.sha256(content).hexdigest()[:12]]
+    assert listed["与当前数据相同"].tolist() == ["是"]
+
+    again_name, again = downloaded(storages, at.download_button(key="export_history_download"))
+    assert (again_name, again) == (name, content)  # the stored bytes, not a new export
+
+
+def test_units_and_masking_reach_the_snapshot(monkeypatch, db, storages):
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    at.multiselect(key="filter_units").set_value(["采购部"]).run()
+    at.switch_page(PAGE).run()
+    assert at.radio(key="export_breadth").value == "所选单位"
+    assert at.multiselect(key="export_units").value == ["采购部"]
+    at.checkbox(key="export_mask").check()
+    at.button(key="export_button").click().run()
+    assert not at.exception and not at.error
+    name, _ = downloaded(storages, at.download_button(key="export_download"))
+    assert "_采购部_" in name and "_脱敏_" in name
+    listed = history_table(at)
+    assert listed["范围"].tolist() == ["单位：采购部"] and listed["姓名脱敏"].tolist() == ["是"]
+
+
+def test_a_failed_export_shows_a_chinese_message_and_records_nothing(monkeypatch, db, tmp_path):
+    monkeypatch.setenv("DASHBOARD_CHROMIUM", str(tmp_path / "no-such-browser"))
+    at = open_page(monkeypatch, db)
+    at.radio(key="export_format").set_value("docx")
+    at.button(key="export_button").click().run()
+    assert not at.exception
+    assert "未找到 Chromium" in at.error[0].value
+    assert at.status[0].label == "快照生成失败" and at.status[0].state == "error"
+    assert not [b for b in at.download_button if b.key == "export_download"]
+    with open_db(db, read_only=True) as con:
+        assert records.list_snapshots(con).empty
+
+
+def test_empty_database_shows_how_to_start(monkeypatch, tmp_path):
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "none.duckdb"))
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert "还没有问题台账数据" in at.info[0].value
+    assert not at.title and not at.button
