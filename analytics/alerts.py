@@ -187,12 +187,14 @@ _UNIT_ROW_TYPES = {"tier": "VARCHAR", "level": "INTEGER", "unit": "VARCHAR", "di
 
 
 def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-             cfg: ScoringConfig | None = None, limit: int | None = None, tier: str | None = None) -> pd.DataFrame:
+             cfg: ScoringConfig | None = None, limit: int | None = None, tier: str | None = None,
+             per_tier: bool = False) -> pd.DataFrame:
     """预警: 工作提醒函 (level 1), 工作督办单 (2), 纪检建议书 (3), each row with the rule that fired.
 
     A problem gets only its highest tier; figure is its days overdue (negative: days left; empty without a
     deadline), or for a unit the open-problem count or the unit score. Sorted by level, then figure, descending
-    (ties: problems by id, then units by name and dimension).
+    (ties: problems by id, then units by name and dimension). ``limit`` keeps the first rows overall, or of
+    each tier with ``per_tier``.
     """
     cfg = cfg or scoring_config()
     units = _unit_warnings(con, period, scope, cfg)
@@ -201,8 +203,12 @@ def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     unit_rows = ", ".join(f"unnest(CAST($u_{c} AS {t}[])) AS {c}" for c, t in _UNIT_ROW_TYPES.items())
     # slim rows are sorted and cut first; text and rule sentences are built only for the rows kept
     order = "level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension"
+    # per tier: one top-N cut per level over the candidates computed once (cheaper than a window over all)
+    cut = (" UNION ALL ".join(f"(SELECT * FROM candidates WHERE level = {lv} ORDER BY {order} LIMIT $limit)"
+                              for lv in (3, 2, 1))
+           if per_tier else f"SELECT * FROM candidates ORDER BY {order} LIMIT $limit")
     sql = f"""
-        WITH kept AS (
+        WITH candidates AS MATERIALIZED (
             SELECT * FROM (
                 SELECT level, $problem AS target, unit, dimension, problem_id, recurred, overdue, od,
                        CAST(od AS DOUBLE) AS figure
@@ -210,9 +216,8 @@ def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
                 UNION ALL BY NAME
                 SELECT $unit AS target, {unit_rows}
             ) WHERE $level IS NULL OR level = $level
-            ORDER BY {order}
-            LIMIT $limit
-        )
+        ),
+        kept AS ({cut})
         SELECT $tiers[level] AS tier, level, target, k.unit, k.dimension, k.problem_id, s.problem_code,
                s.description, CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure
         FROM kept k
@@ -227,6 +232,13 @@ def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     out = _query(con, sql, params, WARNING_COLUMNS)
     out["problem_id"] = out["problem_id"].astype("Int64")
     return out[list(WARNING_COLUMNS)]
+
+
+def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                     cfg: ScoringConfig | None = None, limit: int | None = None) -> dict[str, pd.DataFrame]:
+    """The first ``limit`` warnings of each tier, from one query; tier name → rows as warnings() gives them."""
+    rows = warnings(con, period, scope, cfg, limit=limit, per_tier=True)
+    return {tier: rows[rows["tier"] == tier].reset_index(drop=True) for tier in TIERS}
 
 
 def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,

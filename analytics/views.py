@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import duckdb
+import pandas as pd
 
 from analytics import alerts, metrics, recurrence, scoring, tasks
 from analytics.config import ScoringConfig, scoring_config
@@ -115,10 +116,12 @@ def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
               cfg: ScoringConfig | None = None) -> dict:
     """预警督办: warnings by tier with their rules, and the 会商议题建议清单."""
     cfg = cfg or scoring_config()
+    by_tier = alerts.warnings_by_tier(con, period, scope, cfg, limit=LIST_LIMIT)
+    # all tiers are sorted highest level first, so the first rows overall are a prefix of the tiers' lists
+    everything = pd.concat([by_tier[t] for t in reversed(alerts.TIERS)], ignore_index=True).head(LIST_LIMIT)
     return {
-        "warnings": alerts.warnings(con, period, scope, cfg, limit=LIST_LIMIT),
-        "by_tier": {tier: alerts.warnings(con, period, scope, cfg, limit=LIST_LIMIT, tier=tier)
-                    for tier in alerts.TIERS},
+        "warnings": everything,
+        "by_tier": by_tier,
         "counts": alerts.warning_counts(con, period, scope, cfg),
         "agenda": alerts.meeting_agenda(con, period, scope, cfg),
     }

@@ -16,6 +16,7 @@ import pytest
 
 from analytics import alerts
 from analytics.config import scoring_config
+from analytics.db import connect
 from analytics.metrics import Scope
 from analytics.periods import Period
 from tests.test_scoring import load, quarter, random_row, row
@@ -249,3 +250,13 @@ def test_lookback_of_a_problem_closed_without_a_date(closed_ledger):
     assert sample.loc["C-8", "checks"].startswith("销号时间未填，核实销号依据；")
     assert sample.loc["C-1", "closed_date"] == pd.Timestamp("2024-07-01")
     assert sample.loc["C-1", "checks"] == alerts.LOOKBACK_CHECKS
+
+
+def test_warnings_by_tier_are_each_tiers_first_rows(demo_db):
+    con = connect(demo_db, read_only=True)
+    period = Period(2025, 2)
+    by_tier = alerts.warnings_by_tier(con, period, limit=3)
+    for tier in alerts.TIERS:
+        full = alerts.warnings(con, period, tier=tier)
+        pd.testing.assert_frame_equal(by_tier[tier], full.head(3).reset_index(drop=True))
+    con.close()
