@@ -6,7 +6,7 @@ DB := data/dashboard.duckdb
 DEMO_DIR := data/demo
 LINTED := analytics app_pages tests benchmarks dashboard.py data/make_demo.py
 
-.PHONY: setup run test lint bench demo clean-demo
+.PHONY: setup run test lint bench bench-analytics bench-pages demo clean-demo
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/bench_import.py
+
+bench-analytics: setup
+	$(BIN)/python benchmarks/bench_analytics.py
+
+bench-pages: setup
+	$(BIN)/python benchmarks/bench_pages.py
 
 clean-demo:
 	rm -rf $(DEMO_DIR) $(DB) $(DB).tmp
