@@ -114,17 +114,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _bring_up_to_date(db: Path) -> None:
-    """A database written by an older version gets its derived tables rebuilt before it is read."""
-    with open_db(db, read_only=True) as con:
-        current = state.is_current(con)
-    if not current:
-        with open_db(db) as con:
-            state.bring_up_to_date(con)
-
-
 def cmd_summary(args: argparse.Namespace) -> int:
-    _bring_up_to_date(args.db)
+    state.ensure_current(args.db)
     with open_db(args.db, read_only=True) as con:
         data = summary(con, args.period)
     if args.json:
@@ -174,7 +165,7 @@ def _units_arg(text: str | None) -> tuple[str, ...] | None:
 def cmd_export(args: argparse.Namespace) -> int:
     period = parse_period(args.period)  # parsed here, not by argparse: a bad period exits 1 like an unknown one
     scope = Scope(units=_units_arg(args.units))
-    _bring_up_to_date(args.db)
+    state.ensure_current(args.db)
     # build read-only, then hold the file for writing only as long as recording takes (a PDF takes seconds)
     with open_db(args.db, read_only=True) as con:
         snapshot, content = export.export(con, period, scope, args.fmt, mask_names=args.mask_names)

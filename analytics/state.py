@@ -20,12 +20,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
-from analytics.db import BLANK_DATE, bump_revision, table_exists, transaction
+from analytics.db import BLANK_DATE, bump_revision, open_db, table_exists, transaction
 from analytics.metrics import rebuild_cube
 
 # Bump when problem_state or problem_cube change shape: older databases are rebuilt on first open.
@@ -171,6 +172,15 @@ def is_current(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = N
     return (_meta(con, "derived_version") == DERIVED_VERSION
             and _meta(con, "scoring_digest") == _config_digest(scoring or scoring_config())
             and table_exists(con, "problem_cube"))
+
+
+def ensure_current(path: Path | str) -> None:
+    """Open a database file read-only to look; if its derived tables are stale, rebuild them in a short write."""
+    with open_db(path, read_only=True) as con:
+        current = is_current(con)
+    if not current:
+        with open_db(path) as con:
+            bring_up_to_date(con)
 
 
 def bring_up_to_date(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = None) -> None:

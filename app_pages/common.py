@@ -40,11 +40,7 @@ def db_path() -> Path:
 @st.cache_resource(show_spinner="正在更新派生数据…")
 def _brought_up_to_date(db: str) -> bool:
     """Once per server process and database: rebuild derived tables written by an older version."""
-    with open_db(db, read_only=True) as con:
-        current = state.is_current(con)
-    if not current:
-        with open_db(db) as con:
-            state.bring_up_to_date(con)
+    state.ensure_current(db)
     return True
 
 
