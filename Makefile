@@ -22,6 +22,7 @@ $(DB): data/make_demo.py | setup
 	$(BIN)/python data/make_demo.py $(DEMO_DIR)
 	$(BIN)/python -m analytics import --db $(DB).tmp $(DEMO_DIR)/*
 	mv $(DB).tmp $(DB)
+	rm -rf $(DB).tmp.backups  # backups of the half-built demo are of no use
 
 demo: $(DB)
 

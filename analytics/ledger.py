@@ -7,7 +7,9 @@ is deleting its rows: what it had changed comes back by itself. The derived
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -130,6 +132,20 @@ def _staged_column(column: str, present: set[str]) -> str:
     return column
 
 
+@contextlib.contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> Iterator[None]:
+    """The parsed Arrow table as view ``parsed_rows`` for one statement."""
+    con.register("parsed_rows", rows)
+    try:
+        yield
+    except BaseException:
+        # an aborted transaction refuses the clean-up too: the first error is the one to report
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("parsed_rows")
+        raise
+    con.unregister("parsed_rows")
+
+
 def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: int,
                     rows: pa.Table, present: set[str]) -> None:
     """Match rows to known problems (code first, then unit+source+description), number the rest, store all.
@@ -141,8 +157,7 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
     columns = ", ".join(_OBSERVATION_COLUMNS)
     new_id = "coalesce(known_id, $first_id - 1 + dense_rank() OVER (PARTITION BY known_id IS NULL ORDER BY ident))"
     selected = ", ".join(new_id if c == "problem_id" else c for c in _OBSERVATION_COLUMNS)
-    con.register("parsed_rows", rows)
-    try:
+    with _registered(con, rows):
         con.execute(f"""
             INSERT INTO observations (import_id, period_no, {columns})
             WITH src AS (SELECT {staged} FROM parsed_rows),
@@ -166,8 +181,6 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
             )
             SELECT $import_id, $period_no, {selected} FROM matched
         """, {"import_id": import_id, "period_no": period_no, "first_id": first_id})
-    finally:
-        con.unregister("parsed_rows")
     con.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), "
                 "(SELECT max(problem_id) FROM observations)) AS VARCHAR) WHERE key = 'last_problem_id'")
 
@@ -176,12 +189,9 @@ def _store_rows(con: duckdb.DuckDBPyConnection, table: str, import_id: int, peri
     """Supervision tasks and assessment scores: stored as read (identity of a task: hashed aspect+measure+unit)."""
     columns = [c[0] for c in con.execute(f"DESCRIBE {table}").fetchall() if c[0] not in ("import_id", "period_no")]
     selected = ", ".join("left(md5(task_key), 20)" if c == "task_key" else c for c in columns)
-    con.register("parsed_rows", rows)
-    try:
+    with _registered(con, rows):
         con.execute(f"INSERT INTO {table} (import_id, period_no, {', '.join(columns)}) "
                     f"SELECT ?, ?, {selected} FROM parsed_rows", [import_id, period_no])
-    finally:
-        con.unregister("parsed_rows")
 
 
 def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

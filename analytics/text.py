@@ -42,8 +42,10 @@ def as_strings(values: Sequence | pa.Array) -> pa.Array:
     types = set(map(type, values))
     if types <= {float, type(None)} and float in types:  # a numeric column such as 序号: convert it whole
         numbers = pa.array(values, pa.float64())
-        whole = pc.all(pc.equal(pc.round(numbers), numbers)).as_py()
-        return numbers.cast(pa.int64()).cast(pa.string()) if whole else pa.array(map(to_text, values), pa.string())
+        # whole and within int64 (a 20-digit account number, inf): else each value as text on its own
+        whole = pc.all(pc.and_(pc.equal(pc.round(numbers), numbers), pc.less(pc.abs(numbers), 2.0**63))).as_py()
+        if whole:
+            return numbers.cast(pa.int64()).cast(pa.string())
     if types <= {str, type(None)}:
         return pa.array(values, pa.string())
     return pa.array([v if type(v) is str else (None if v is None else to_text(v)) for v in values], pa.string())

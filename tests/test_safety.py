@@ -468,6 +468,10 @@ def test_a_zip_bomb_is_refused_by_its_unzipped_size(tmp_path):
     # the same bomb with sizes in its directory that lie: caught while decompressing, at the limit
     message = refused("2024年第三季度问题整改台账.xlsx", lie_about_sizes(bomb), max_unzipped_mb=16)
     assert "解压后大小超过 16" in message and "超过上限 16 MB" in message
+    # the workbook's own directory, read before any sheet, is held to the same budget
+    book = zip_with(base, "xl/workbook.xml", b"<workbook>" + b" " * (64 * MB) + b"</workbook>")
+    message = refused("2024年第三季度问题整改台账.xlsx", lie_about_sizes(book), max_unzipped_mb=16)
+    assert "「xl/workbook.xml」压缩比" in message and "疑似压缩炸弹" in message  # caught as it grows
 
 
 def test_a_zip_bomb_under_the_size_limit_is_refused_by_its_compression_ratio(tmp_path):

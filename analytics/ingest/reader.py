@@ -193,7 +193,7 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> None:
     for info in infos:
         sheet = sheets.get(info.filename)
         if sheet is None:
-            for _ in parts.chunks(info):  # only its true size matters
+            for _ in parts.chunks(info):  # only its true size matters (nothing for parts read already)
                 pass
         elif _suspicious(parts.chunks(info), limits):
             _ExactExtent(name, sheet, limits).scan(parts.chunks(info, count=False))
@@ -213,6 +213,7 @@ class _Parts:
     def __init__(self, name: str, data: bytes, infos: list[zipfile.ZipInfo], budget: float, limits: Limits):
         self.name, self.data, self.infos, self.budget, self.limits = name, data, infos, budget, limits
         self.used = 0
+        self.counted: set[int] = set()  # parts whose size is in self.used (by id of their ZipInfo)
 
     def chunks(self, info: zipfile.ZipInfo, count: bool = True) -> Iterator[bytes]:
         """The part's bytes, decompressed piece by piece; refuses past the budget or the compression ratio."""
@@ -230,6 +231,10 @@ class _Parts:
         else:
             raise _corrupt(self.name, f"「{info.filename}」使用了不支持的压缩方式 {info.compress_type}")
         size = 0
+        if count:
+            if id(info) in self.counted:
+                count = False
+            self.counted.add(id(info))
         try:
             for piece in pieces:
                 size += len(piece)
@@ -244,7 +249,7 @@ class _Parts:
             raise _corrupt(self.name, f"「{info.filename}」解压失败：{exc}") from None
 
     def read(self, info: zipfile.ZipInfo) -> bytes:
-        return b"".join(self.chunks(info, count=False))  # small parts, already counted by the budget
+        return b"".join(self.chunks(info))  # counted: its declared size may lie
 
     def worksheets(self) -> dict[str, str]:
         """Part name → sheet name, for the visible worksheets, resolved the way the workbook's relationships say.
@@ -298,8 +303,6 @@ def _inflate(stored: memoryview) -> Iterator[bytes]:
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1].rsplit(":", 1)[-1]
-
-
 
 
 def _number_above(n: int) -> str:
