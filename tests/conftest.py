@@ -38,6 +38,31 @@ def demo_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
+def download_storages(monkeypatch) -> list:
+    """Every media storage AppTest makes: it drops its storage after each run, and the downloads live there."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    from streamlit.testing.v1 import app_test as app_test_module
+
+    made: list[MemoryMediaFileStorage] = []
+
+    class Recording(MemoryMediaFileStorage):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+    return made
+
+
+def downloaded(storages: list, button) -> tuple[str, bytes]:
+    """(file name, bytes) behind an AppTest download button, read from the recorded media storages."""
+    file_id = button.proto.url.rsplit("/", 1)[-1]
+    media = next(s for s in reversed(storages) if file_id.split(".")[0] in s._files_by_id)
+    file = media.get_file(file_id)
+    return file.filename, file.content
+
+
+@pytest.fixture
 def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c = connect(tmp_path / "test.duckdb")
     yield c

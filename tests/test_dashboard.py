@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGES = ("总览", "问题趋势", "整改销号", "八维评分", "单位画像", "监督清单", "预警督办", "台账导入")
+DATA_PAGES = ("overview", "trends", "rectification", "scores", "unit_portrait", "supervision", "follow_up",
+              "export_snapshot")
 
 
 def run_app(monkeypatch, db) -> AppTest:
@@ -27,3 +29,12 @@ def test_no_database_shows_how_to_start(monkeypatch, tmp_path):
     assert not at.exception
     assert "还没有问题台账数据" in at.info[0].value
     assert not (tmp_path / "none.duckdb").exists()  # looking does not create a database
+
+
+@pytest.mark.parametrize("page", DATA_PAGES)
+def test_every_data_page_on_an_empty_database_shows_how_to_start(monkeypatch, tmp_path, page):
+    at = run_app(monkeypatch, tmp_path / "none.duckdb")
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception
+    assert "还没有问题台账数据" in at.info[0].value
+    assert not at.title and not at.metric and not at.dataframe and not at.button

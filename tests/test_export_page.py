@@ -10,37 +10,18 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from analytics.db import open_db
 from analytics.export import records
-from tests.conftest import ROOT
+from tests.conftest import ROOT, downloaded
 
 PAGE = "app_pages/export_snapshot.py"
 
 
 @pytest.fixture
-def storages(monkeypatch) -> list[MemoryMediaFileStorage]:
-    """Every media storage AppTest makes: it drops its storage after each run, and the downloads live there."""
-    made: list[MemoryMediaFileStorage] = []
-
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
-    return made
-
-
-def downloaded(storages: list[MemoryMediaFileStorage], button) -> tuple[str, bytes]:
-    """(file name, bytes) behind a download button."""
-    file_id = button.proto.url.rsplit("/", 1)[-1]
-    media = next(s for s in reversed(storages) if file_id.split(".")[0] in s._files_by_id)
-    file = media.get_file(file_id)
-    return file.filename, file.content
+def storages(download_storages) -> list:
+    return download_storages
 
 
 def history_table(at: AppTest) -> pd.DataFrame:
@@ -118,12 +99,3 @@ def test_a_failed_export_shows_a_chinese_message_and_records_nothing(monkeypatch
     assert not [b for b in at.download_button if b.key == "export_download"]
     with open_db(db, read_only=True) as con:
         assert records.list_snapshots(con).empty
-
-
-def test_empty_database_shows_how_to_start(monkeypatch, tmp_path):
-    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    at.switch_page(PAGE).run()
-    assert not at.exception
-    assert "还没有问题台账数据" in at.info[0].value
-    assert not at.title and not at.button

@@ -241,13 +241,3 @@ def test_a_scope_without_scored_problems_still_draws(monkeypatch, demo_db, page)
     assert not at.exception
     assert [t.value for t in at.title] == [PAGES[page]]
 
-
-@pytest.mark.parametrize("page", list(PAGES))
-def test_empty_database_shows_how_to_start(monkeypatch, tmp_path, page):
-    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    at.switch_page(page).run()
-    assert not at.exception
-    assert "还没有问题台账数据" in at.info[0].value
-    assert not at.title and not at.metric and not at.dataframe
-    assert not (tmp_path / "none.duckdb").exists()

@@ -7,15 +7,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 from analytics import alerts, metrics, tasks, views
 from analytics.db import open_db
 from analytics.metrics import Scope
 from app_pages.common import pct
-from tests.conftest import ROOT
+from tests.conftest import ROOT, downloaded
 from tests.fixtures import two_quarters
 
 PORTRAIT, SUPERVISION, FOLLOW_UP = "app_pages/unit_portrait.py", "app_pages/supervision.py", "app_pages/follow_up.py"
@@ -115,16 +113,7 @@ def test_supervision_without_a_task_list_for_the_quarter(monkeypatch, con, tmp_p
     assert not at.metric
 
 
-def test_follow_up_counts_tiers_and_agenda(monkeypatch, demo_db, latest):
-    storages: list[MemoryMediaFileStorage] = []
-
-    class Recording(MemoryMediaFileStorage):
-        def __init__(self, *args, **kwargs) -> None:
-            super().__init__(*args, **kwargs)
-            storages.append(self)
-
-    # AppTest drops its media storage after each run: keep hold of it to read the download's bytes
-    monkeypatch.setattr(app_test_module, "MemoryMediaFileStorage", Recording)
+def test_follow_up_counts_tiers_and_agenda(monkeypatch, demo_db, latest, download_storages):
     at = open_page(monkeypatch, demo_db, FOLLOW_UP)
     with open_db(demo_db, read_only=True) as con:
         counts = alerts.warning_counts(con, latest)
@@ -134,12 +123,10 @@ def test_follow_up_counts_tiers_and_agenda(monkeypatch, demo_db, latest):
     assert len(frame_with(at, "rule")) == sum(counts.values())
     assert frame_with(at, "topic").iloc[0]["topic"] == agenda.iloc[0].topic
 
-    button = at.download_button[0]
-    media = next(s for s in storages if button.proto.url.rsplit("/", 1)[-1].split(".")[0] in s._files_by_id)
-    file = media.get_file(button.proto.url.rsplit("/", 1)[-1])
-    assert file.filename == f"会商议题建议清单_{latest}.csv"
-    assert file.content.startswith(b"\xef\xbb\xbf")
-    csv = pd.read_csv(io.StringIO(file.content.decode("utf-8-sig")))
+    filename, content = downloaded(download_storages, at.download_button[0])
+    assert filename == f"会商议题建议清单_{latest}.csv"
+    assert content.startswith(b"\xef\xbb\xbf")
+    csv = pd.read_csv(io.StringIO(content.decode("utf-8-sig")))
     assert list(csv.columns) == ["序号", "议题类别", "议题", "提出理由", "相关数据", "涉及单位", "涉及维度"]
     assert csv["议题"].tolist() == agenda["topic"].tolist()
 
@@ -148,12 +135,3 @@ def test_follow_up_counts_tiers_and_agenda(monkeypatch, demo_db, latest):
     chosen = frame_with(at, "rule")
     assert set(chosen["tier"]) == {"纪检建议书"} and len(chosen) == counts["纪检建议书"]
 
-
-@pytest.mark.parametrize("page", [PORTRAIT, SUPERVISION, FOLLOW_UP])
-def test_empty_database_shows_how_to_start(monkeypatch, tmp_path, page):
-    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "none.duckdb"))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
-    at.switch_page(page).run()
-    assert not at.exception
-    assert "还没有问题台账数据" in at.info[0].value
-    assert not at.title and not at.metric
