@@ -20,7 +20,8 @@ BAND_COLORS = {"逾期": "#C62828", "yellow": "#F9A825", "green": "#2E7D32"}
 PALETTE = ["#B22222", "#1F77B4", "#2CA02C", "#FF7F0E", "#9467BD", "#8C564B", "#17BECF", "#BCBD22", "#E377C2",
            "#7F7F7F"]
 SERIES_COLORS = {"问题总数": "#1F77B4", "新增": "#FF7F0E", "销号": "#2CA02C", "逾期": "#C62828", "复发": "#9467BD",
-                 "销号率": "#2CA02C", "整改完成率": "#1F77B4", "按期整改率": "#FF7F0E"}
+                 "销号率": "#2CA02C", "整改完成率": "#1F77B4", "按期整改率": "#FF7F0E",
+                 "应完成": "#1F77B4", "已完成": "#2CA02C", "完成率": "#2CA02C"}
 
 
 def color_for(name: str, index: int = 0) -> str:
@@ -86,10 +87,16 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, stack: str, title: str, x_
 
 
 def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: str,
-                 y_title: str) -> go.Figure:
-    """Side-by-side bars, one per column in ``series``."""
+                 y_title: str, horizontal: bool = False) -> go.Figure:
+    """Side-by-side bars, one per column in ``series``; horizontal for long category names."""
     if frame.empty:
         return empty(title)
+    if horizontal:
+        fig = go.Figure([go.Bar(y=frame[x], x=frame[c], name=n, orientation="h", marker_color=color_for(n, i))
+                         for i, (c, n) in enumerate(series.items())])
+        fig.update_layout(barmode="group")
+        fig.update_yaxes(autorange="reversed")
+        return _layout(fig, title, y_title, x_title, height=max(360, 34 * len(frame) + 140))
     fig = go.Figure([go.Bar(x=frame[x], y=frame[c], name=n, marker_color=color_for(n, i))
                      for i, (c, n) in enumerate(series.items())])
     fig.update_layout(barmode="group")

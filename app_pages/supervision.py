@@ -57,23 +57,22 @@ st.caption("应完成：按频次（每月、每季度等每季都应完成；�
            "增减为与上一季度相比。")
 
 by_aspect, by_unit = data["by_aspect"], data["by_unit"]
-left, right = st.columns(2)
-with left:
-    st.subheader("按监督方面")
-    tabs = st.tabs(["图表", "数据表"])
-    tabs[0].plotly_chart(charts.grouped_bars(by_aspect, "aspect", {"due": "应完成", "done": "已完成"},
-                                             f"各监督方面措施完成情况（{period}）", "监督方面", "措施数（项）"),
-                         width="stretch")
-    tabs[1].dataframe(by_aspect, hide_index=True, column_order=["aspect", *COUNTS],
-                      column_config={"aspect": TEXT("监督方面"), **COUNTS})
-with right:
-    st.subheader("按责任单位")
-    tabs = st.tabs(["图表", "数据表"])
-    tabs[0].plotly_chart(charts.grouped_bars(by_unit, "unit", {"due": "应完成", "done": "已完成"},
-                                             f"各责任单位措施完成情况（{period}）", "责任单位", "措施数（项）"),
-                         width="stretch")
-    tabs[1].dataframe(by_unit, hide_index=True, column_order=["unit", *COUNTS],
-                      column_config={"unit": TEXT("责任单位"), **COUNTS})
+# full width, aspects as horizontal bars: their names are long sentences
+st.subheader("按监督方面")
+tabs = st.tabs(["图表", "数据表"])
+tabs[0].plotly_chart(charts.grouped_bars(by_aspect, "aspect", {"due": "应完成", "done": "已完成"},
+                                         f"各监督方面措施完成情况（{period}）", "监督方面", "措施数（项）",
+                                         horizontal=True),
+                     width="stretch")
+tabs[1].dataframe(by_aspect, hide_index=True, column_order=["aspect", *COUNTS],
+                  column_config={"aspect": TEXT("监督方面"), **COUNTS})
+st.subheader("按责任单位")
+tabs = st.tabs(["图表", "数据表"])
+tabs[0].plotly_chart(charts.grouped_bars(by_unit, "unit", {"due": "应完成", "done": "已完成"},
+                                         f"各责任单位措施完成情况（{period}）", "责任单位", "措施数（项）"),
+                     width="stretch")
+tabs[1].dataframe(by_unit, hide_index=True, column_order=["unit", *COUNTS],
+                  column_config={"unit": TEXT("责任单位"), **COUNTS})
 
 trend_section()
 
