@@ -59,9 +59,5 @@ class FileRejected(DashboardError):
         super().__init__("\n".join(i.message() for i in issues))
 
 
-class PeriodUnknown(DashboardError):
-    """The period of a file could not be inferred and was not given."""
-
-
 class DatabaseBusy(DashboardError):
     """Another process holds the database for writing."""

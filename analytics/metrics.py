@@ -93,13 +93,14 @@ def _ratio(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+# 销号率, 整改完成率, 按期整改率: rate → (part, whole)
+RATES = {"closure_rate": ("closed", "total"), "completion_rate": ("completed", "total"),
+         "on_time_rate": ("on_time", "due")}
+
+
 def with_rates(counts: dict) -> dict:
     """Add 销号率, 整改完成率 and 按期整改率 to a dict of counts."""
-    return counts | {
-        "closure_rate": _ratio(counts["closed"], counts["total"]),
-        "completion_rate": _ratio(counts["completed"], counts["total"]),
-        "on_time_rate": _ratio(counts["on_time"], counts["due"]),
-    }
+    return counts | {rate: _ratio(counts[part], counts[whole]) for rate, (part, whole) in RATES.items()}
 
 
 def available_periods(con: duckdb.DuckDBPyConnection) -> list[Period]:
@@ -147,8 +148,8 @@ def breakdown(con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Sc
 
 
 def _rates(frame: pd.DataFrame) -> pd.DataFrame:
-    for rate, (part, whole) in {"closure_rate": ("closed", "total"), "completion_rate": ("completed", "total"),
-                                "on_time_rate": ("on_time", "due")}.items():
+    """The same rates per row of a frame of counts."""
+    for rate, (part, whole) in RATES.items():
         frame[rate] = [_ratio(p, w) for p, w in zip(frame[part], frame[whole], strict=True)]
     return frame
 

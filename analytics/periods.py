@@ -39,10 +39,6 @@ class Period:
         return cls(index // 4, index % 4 + 1)
 
     @property
-    def start(self) -> dt.date:
-        return dt.date(self.year, self.quarter * 3 - 2, 1)
-
-    @property
     def end(self) -> dt.date:
         """The period end: figures are computed as of this day (2024Q3 → 2024-09-30)."""
         month = self.quarter * 3

@@ -18,7 +18,6 @@ from analytics.db import open_db, revision, table_exists
 from analytics.metrics import Scope, available_periods
 from analytics.periods import Period, parse_period
 
-FILTER_KEYS = ("filter_period", "filter_units", "filter_sources", "filter_dimensions")
 FOCUS_KEY = "filter_focus_period"
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$])")
 

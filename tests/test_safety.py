@@ -44,6 +44,22 @@ def cli(*args: str, wait: float | None = None, timeout: float = 120) -> subproce
     return subprocess.run([*head, *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=timeout)
 
 
+def assert_busy_and_unchanged(db: Path, *args: str, wait: float | None = None) -> None:
+    """Run a CLI command while another program holds the database for writing: a clear busy message, no
+    traceback, and the database exactly as it was."""
+    with open_db(db, read_only=True) as con:
+        before = database_digest(con)
+    holder = connect(db)
+    try:
+        done = cli(*args, wait=wait)
+    finally:
+        holder.close()
+    assert done.returncode == 1
+    assert BUSY_MESSAGE in done.stderr and "Traceback" not in done.stderr
+    with open_db(db, read_only=True) as con:
+        assert database_digest(con) == before
+
+
 def small_ledger(path: Path, quarter: str, prefix: str, rows: int = 3) -> Path:
     return write_xlsx(path / f"{quarter}问题整改台账_{prefix}.xlsx", {"台账": [
         [f"{quarter}问题整改台账"], HEADER, *(problem_row(i, f"{prefix}-{i}") for i in range(1, rows + 1))]})
@@ -213,17 +229,7 @@ def test_cli_lists_backups_and_restores_one(tmp_path):
 def test_restore_refuses_while_the_database_is_busy(tmp_path):
     db = tmp_path / "busy.duckdb"
     assert cli("import", "--db", str(db), str(Q1), str(Q2)).returncode == 0
-    with open_db(db, read_only=True) as con:
-        before = database_digest(con)
-    holder = connect(db)  # another program writing
-    try:
-        done = cli("restore", "--db", str(db), "1")
-    finally:
-        holder.close()
-    assert done.returncode == 1
-    assert BUSY_MESSAGE in done.stderr and "Traceback" not in done.stderr
-    with open_db(db, read_only=True) as con:
-        assert database_digest(con) == before
+    assert_busy_and_unchanged(db, "restore", "--db", str(db), "1")
     assert len(backup.list_backups(db)) == 2  # nothing was backed up or replaced
 
 
@@ -341,17 +347,8 @@ def test_two_processes_importing_at_once_both_land_or_one_is_told_busy(base_db, 
 
 def test_an_import_while_another_program_writes_is_told_busy_and_changes_nothing(base_db, tmp_path):
     db = copy_of(base_db, tmp_path)
-    with open_db(db, read_only=True) as con:
-        before = database_digest(con)
-    holder = connect(db)
-    try:
-        done = cli("import", "--db", str(db), str(small_ledger(tmp_path, "2024年第三季度", "W")), wait=0.5)
-    finally:
-        holder.close()
-    assert done.returncode == 1
-    assert BUSY_MESSAGE in done.stderr and "Traceback" not in done.stderr
-    with open_db(db, read_only=True) as con:
-        assert database_digest(con) == before
+    assert_busy_and_unchanged(db, "import", "--db", str(db), str(small_ledger(tmp_path, "2024年第三季度", "W")),
+                              wait=0.5)
 
 
 def test_the_app_reading_while_another_program_writes_gets_a_clear_busy_error(base_db, tmp_path):
