@@ -4,6 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 DB := data/dashboard.duckdb
 DEMO_DIR := data/demo
+AUDIT := data/dashboard.audit.jsonl
+# Accounts live outside the repository; `make run` makes the demo accounts there when it has none.
+USERS ?= $(or $(DASHBOARD_USERS),$(HOME)/.config/political-ecology-dashboard/users.json)
 LINTED := analytics app_pages tests benchmarks dashboard.py data/make_demo.py
 
 .PHONY: setup run test lint bench bench-analytics bench-pages demo clean-demo
@@ -20,14 +23,15 @@ setup: $(BIN)/.installed
 $(DB): data/make_demo.py | setup
 	rm -rf $(DEMO_DIR) $(DB).tmp
 	$(BIN)/python data/make_demo.py $(DEMO_DIR)
-	$(BIN)/python -m analytics import --db $(DB).tmp $(DEMO_DIR)/*
+	DASHBOARD_AUDIT=$(AUDIT) $(BIN)/python -m analytics import --db $(DB).tmp $(DEMO_DIR)/*
 	mv $(DB).tmp $(DB)
 	rm -rf $(DB).tmp.backups  # backups of the half-built demo are of no use
 
 demo: $(DB)
 
 run: setup demo
-	DASHBOARD_DB=$${DASHBOARD_DB:-$(DB)} $(BIN)/streamlit run dashboard.py
+	DASHBOARD_USERS=$(USERS) $(BIN)/python -m analytics users --db $${DASHBOARD_DB:-$(DB)} demo
+	DASHBOARD_USERS=$(USERS) DASHBOARD_DB=$${DASHBOARD_DB:-$(DB)} $(BIN)/streamlit run dashboard.py
 
 test: setup
 	$(BIN)/ruff check $(LINTED)
@@ -46,4 +50,4 @@ bench-pages: setup
 	$(BIN)/python benchmarks/bench_pages.py
 
 clean-demo:
-	rm -rf $(DEMO_DIR) $(DB) $(DB).tmp
+	rm -rf $(DEMO_DIR) $(DB) $(DB).tmp $(AUDIT)

@@ -1,28 +1,49 @@
-"""Entry point: `streamlit run dashboard.py` — page config, navigation, the sidebar filters."""
+"""Entry point: `streamlit run dashboard.py` — page config, login, navigation by role, the sidebar filters."""
 
 import streamlit as st
 
-from app_pages import common
+from analytics.access import can
+from app_pages import auth, common
 
 st.set_page_config(page_title="政治生态分析研判看板", page_icon="📊", layout="wide")
+common.note_config_changes(str(common.db_path()))
 
+user = auth.current_user()
+if user is None:
+    st.navigation([st.Page("app_pages/login.py", title="登录", icon="🔐")], position="hidden").run()
+    st.stop()
+st.session_state["user"] = user
+
+# (page, the permission it needs); the actions behind each page check the same permissions again
 PAGES = {
     "分析研判": [
-        st.Page("app_pages/overview.py", title="总览", icon="📊", default=True),
-        st.Page("app_pages/trends.py", title="问题趋势", icon="📈"),
-        st.Page("app_pages/rectification.py", title="整改销号", icon="✅"),
-        st.Page("app_pages/scores.py", title="八维评分", icon="🎯"),
-        st.Page("app_pages/unit_portrait.py", title="单位画像", icon="🏢"),
-        st.Page("app_pages/supervision.py", title="监督清单", icon="📋"),
-        st.Page("app_pages/follow_up.py", title="预警督办", icon="🚨"),
+        (st.Page("app_pages/overview.py", title="总览", icon="📊", default=True), "view"),
+        (st.Page("app_pages/trends.py", title="问题趋势", icon="📈"), "view"),
+        (st.Page("app_pages/rectification.py", title="整改销号", icon="✅"), "view"),
+        (st.Page("app_pages/scores.py", title="八维评分", icon="🎯"), "view"),
+        (st.Page("app_pages/unit_portrait.py", title="单位画像", icon="🏢"), "view"),
+        (st.Page("app_pages/supervision.py", title="监督清单", icon="📋"), "supervision"),
+        (st.Page("app_pages/follow_up.py", title="预警督办", icon="🚨"), "view"),
     ],
     "数据管理": [
-        st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"),
-        st.Page("app_pages/import_ledgers.py", title="台账导入", icon="📥"),
+        (st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"), "export"),
+        (st.Page("app_pages/import_ledgers.py", title="台账导入", icon="📥"), "import"),
+    ],
+    "系统": [
+        (st.Page("app_pages/audit_log.py", title="审计日志", icon="🧾"), "audit"),
+        (st.Page("app_pages/users.py", title="用户管理", icon="👥"), "users"),
+        (st.Page("app_pages/account.py", title="我的账户", icon="🔑"), "view"),
     ],
 }
 
-page = st.navigation(PAGES)
+page = st.navigation({section: [p for p, permission in pages if can(user, permission)]
+                      for section, pages in PAGES.items()})
 st.session_state["has_data"] = common.sidebar_filters()
-st.sidebar.caption("政治生态分析研判看板")
+with st.sidebar:
+    st.divider()
+    st.caption(f"当前用户：{common.plain(user.label)}")
+    if st.button("退出登录", key="logout_button", icon=":material/logout:"):
+        auth.log_out(user)
+        st.rerun()
+    st.caption("政治生态分析研判看板")
 page.run()

@@ -1,4 +1,8 @@
-"""The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore.
+"""The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore,
+users (accounts) and audit (the audit trail).
+
+Whoever runs it holds the database file itself, so it acts with every permission (access.operator), and
+its imports, undos, exports, restores and account changes are recorded in the audit trail like the app's.
 
 Messages are Chinese; exit status is 0 on success, 1 when a file was
 rejected or a command failed, 2 for a usage error.
@@ -7,21 +11,24 @@ rejected or a command failed, 2 for a usage error.
 from __future__ import annotations
 
 import argparse
+import getpass
+import hashlib
 import json
 import re
 import sys
 from pathlib import Path
 
-from analytics import backup, export, ledger, state
-from analytics.config import database_path, ledger_config
+from analytics import actions, audit, backup, export, state
+from analytics.access import ROLES, operator
+from analytics.config import database_path, ledger_config, users_path
 from analytics.db import open_db
 from analytics.errors import DashboardError, FileRejected
-from analytics.export import records
 from analytics.ingest.parse import parse_file
 from analytics.ingest.reader import check_file_size
 from analytics.metrics import Scope
 from analytics.periods import Period, find_periods, parse_period
 from analytics.summary import summary
+from analytics.users import UserStore, demo_accounts
 
 
 def _period_arg(text: str) -> Period:
@@ -65,6 +72,27 @@ def build_parser() -> argparse.ArgumentParser:
     with_db(sub.add_parser("backups", help="列出数据库备份（每次导入、撤销、恢复之前自动备份）"))
     res = with_db(sub.add_parser("restore", help="用一个备份替换数据库（先备份当前数据库；数据库正被使用时拒绝）"))
     res.add_argument("backup", metavar="BACKUP", help="备份：backups 列出的序号（1 为最新）、文件名或路径")
+
+    users = with_db(sub.add_parser("users", help="账户管理（账户文件：$DASHBOARD_USERS）；--db 决定记入哪个审计日志"))
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    users_sub.add_parser("list", help="列出账户")
+    add = users_sub.add_parser("add", help="新增账户（密码从标准输入读取，或交互输入）")
+    add.add_argument("name", metavar="NAME")
+    add.add_argument("--role", required=True, choices=ROLES)
+    add.add_argument("--unit", help="部门负责人所在单位")
+    passwd = users_sub.add_parser("passwd", help="重置密码")
+    passwd.add_argument("name", metavar="NAME")
+    role = users_sub.add_parser("role", help="变更角色")
+    role.add_argument("name", metavar="NAME")
+    role.add_argument("role", choices=ROLES)
+    role.add_argument("--unit", help="部门负责人所在单位")
+    remove = users_sub.add_parser("remove", help="删除账户")
+    remove.add_argument("name", metavar="NAME")
+    users_sub.add_parser("demo", help="账户文件为空时创建演示账号 demo（纪委书记）和 demo-head（部门负责人）")
+
+    aud = with_db(sub.add_parser("audit", help="查看、导出或校验审计日志"))
+    aud.add_argument("--out", type=Path, metavar="FILE", help="导出到文件（.csv 或 .xlsx）")
+    aud.add_argument("--verify", action="store_true", help="只做完整性检查：有改动时以状态 1 退出")
     return parser
 
 
@@ -85,14 +113,15 @@ def in_quarter_order(paths: list[Path]) -> list[Path]:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    failed = 0
+    failed, who = 0, operator()
     with open_db(args.db) as con:
         for path in in_quarter_order(args.files):
+            data = None
             try:
                 check_file_size(path.name, path.stat().st_size, ledger_config().limits)  # before reading it
                 data = path.read_bytes()
                 parsed = parse_file(path.name, data, args.period)
-                result = ledger.store(con, parsed, skip_invalid=args.skip_invalid)
+                result = actions.import_file(con, who, parsed, args.skip_invalid)
             except FileNotFoundError:
                 print(f"✗ {path}：文件不存在")
                 failed += 1
@@ -102,6 +131,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 failed += 1
                 continue
             except FileRejected as exc:
+                actions.refused_file(args.db, who, path.name, data and hashlib.sha256(data).hexdigest(),
+                                     exc.issues[0].reason if exc.issues else str(exc))
                 print(f"✗ {path.name}：未导入")
                 _print_issues(exc.issues)
                 failed += 1
@@ -133,7 +164,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def cmd_imports(args: argparse.Namespace) -> int:
     with open_db(args.db, read_only=True) as con:
-        frame = ledger.list_imports(con)
+        frame = actions.imports(con, operator())
     if args.json:
         print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
         return 0
@@ -149,7 +180,7 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     with open_db(args.db) as con:
-        print(ledger.undo(con, args.import_id))
+        print(actions.undo(con, operator(), args.import_id))
     return 0
 
 
@@ -168,13 +199,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     state.ensure_current(args.db)
     # build read-only, then hold the file for writing only as long as recording takes (a PDF takes seconds)
     with open_db(args.db, read_only=True) as con:
-        snapshot, content = export.export(con, period, scope, args.fmt, mask_names=args.mask_names)
+        snapshot, content = actions.export(con, operator(), period, scope, args.fmt, mask_names=args.mask_names)
     try:
         args.out.write_bytes(content)
     except OSError as exc:
         raise DashboardError(f"无法写入 {args.out}：{exc.strerror or exc}") from exc
     with open_db(args.db) as con:
-        snapshot_id = records.record(con, snapshot, args.fmt, content, args.out.name)
+        snapshot_id, _ = actions.record_export(con, operator(), snapshot, args.fmt, content, args.out.name)
     print(f"✓ 已导出 {args.out}（{snapshot.title}，{snapshot.scope_label}，{len(content) / 1024:.1f} KB）")
     print(f"  快照记录 #{snapshot_id}，数据版本 {snapshot.data_version[:16]}…")
     return 0
@@ -193,8 +224,83 @@ def cmd_backups(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    print(f"✓ {backup.restore(args.db, args.backup)}")
+    message = backup.restore(args.db, args.backup)
+    audit.record(args.db, operator(), "restore", backup=str(args.backup), result=message)
+    print(f"✓ {message}")
     return 0
+
+
+def _new_password(name: str) -> str:
+    """A password from the terminal (asked twice), or the first line of standard input for scripts."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass(f"{name} 的新密码：")
+    if getpass.getpass("再输入一次：") != first:
+        raise DashboardError("两次输入的密码不一致")
+    return first
+
+
+def _demo_unit(db: Path) -> str | None:
+    """The unit the demo department head belongs to: the one with most problems."""
+    if not Path(db).exists():
+        return None
+    with open_db(db, read_only=True) as con:
+        row = con.execute("SELECT unit FROM problem_state WHERE unit IS NOT NULL GROUP BY unit "
+                          "ORDER BY count(DISTINCT problem_id) DESC, unit LIMIT 1").fetchone()
+    return row[0] if row else None
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    store, who = UserStore(users_path()), operator()
+    command = args.users_command
+    if command == "list":
+        accounts = store.accounts()
+        print(f"账户文件：{store.path}（{len(accounts)} 个账户）")
+        for a in accounts.values():
+            print(f"  {a.name}  {a.role}{'：' + a.unit if a.unit else ''}{'  （演示账号）' if a.demo else ''}")
+    elif command == "add":
+        actions.add_user(args.db, store, who, args.name, args.role, _new_password(args.name), args.unit)
+        print(f"✓ 已新增 {args.name}（{args.role}）")
+    elif command == "passwd":
+        actions.reset_password(args.db, store, who, args.name, _new_password(args.name))
+        print(f"✓ 已重置 {args.name} 的密码")
+    elif command == "role":
+        actions.change_role(args.db, store, who, args.name, args.role, args.unit)
+        print(f"✓ {args.name} 现为 {args.role}")
+    elif command == "remove":
+        actions.remove_user(args.db, store, who, args.name)
+        print(f"✓ 已删除 {args.name}")
+    else:
+        made = demo_accounts(store, _demo_unit(args.db))
+        for name in made:
+            audit.record(args.db, who, "user_add", account=name, new_role=store.get(name).role, demo=True)
+        print(f"✓ 已创建演示账号：{'、'.join(made)}（{store.path}）" if made else
+              f"账户文件已有账户，未创建演示账号（{store.path}）")
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    problems = audit.verify(args.db)
+    if args.verify:
+        for p in problems:
+            print(f"✗ {p}")
+        print("✓ 审计日志完整" if not problems else f"审计日志有 {len(problems)} 处对不上")
+        return 1 if problems else 0
+    if args.out:
+        fmt = args.out.suffix.lower().lstrip(".")
+        content = actions.audit_export(args.db, operator(), fmt)
+        try:
+            args.out.write_bytes(content)
+        except OSError as exc:
+            raise DashboardError(f"无法写入 {args.out}：{exc.strerror or exc}") from exc
+        print(f"✓ 已导出审计日志 {args.out}")
+        return 0
+    frame = actions.audit_log(args.db, operator())
+    for r in frame.itertuples():
+        print(f"{r.seq:>6}  {r.at}  {r.who}（{r.role}）  {r.action_label}  {r.outcome}  {r.details}")
+    if problems:
+        print(f"✗ 完整性检查：{'；'.join(problems)}")
+    return 1 if problems else 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -202,7 +308,10 @@ def main(argv: list[str] | None = None) -> int:
     args.db = args.db or database_path()
     try:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
-                   "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore}
+                   "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore, "users": cmd_users,
+                   "audit": cmd_audit}
+        if args.command not in ("summary", "audit"):  # a scheduled summary should not write; audit only reads
+            audit.note_config_changes(args.db, operator())
         return command[args.command](args)
     except FileNotFoundError as exc:
         print(f"错误：找不到数据库 {exc}，请先导入台账", file=sys.stderr)

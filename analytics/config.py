@@ -46,6 +46,26 @@ def database_path() -> Path:
     return Path(os.environ.get("DASHBOARD_DB") or DEFAULT_DB)
 
 
+def users_path() -> Path:
+    """The accounts file: $DASHBOARD_USERS, else one in the user's config folder (never in the repository)."""
+    if os.environ.get("DASHBOARD_USERS"):
+        return Path(os.environ["DASHBOARD_USERS"])
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "political-ecology-dashboard" / "users.json"
+
+
+def audit_path(db: Path | str) -> Path:
+    """The audit trail: $DASHBOARD_AUDIT, else beside the database (outside it, so a restore cannot roll it back)."""
+    if os.environ.get("DASHBOARD_AUDIT"):
+        return Path(os.environ["DASHBOARD_AUDIT"])
+    db = Path(db)
+    return db.with_name(f"{db.stem}.audit.jsonl")
+
+
+# Files whose changes the audit trail records (users are recorded by the actions that change them).
+CONFIG_FILES = ("ledger.toml", "scoring.toml", "access.toml")
+
+
 def _load_toml(path: Path) -> dict:
     try:
         with path.open("rb") as f:
@@ -330,6 +350,30 @@ class ScoringConfig:
                 if w and w in text and len(w) > best_len:
                     best, best_len = dim.name, len(w)
         return best
+
+
+@dataclass(frozen=True)
+class AccessSettings:
+    """access.toml: how long a session lasts and how failed logins slow down."""
+
+    idle_minutes: int = 30  # a session with no activity for this long must log in again
+    session_hours: int = 12  # and every session after this long, active or not
+    free_failures: int = 3  # wrong passwords for one account before waiting starts
+    first_wait_seconds: int = 5  # then the wait doubles with each further failure …
+    max_wait_seconds: int = 900  # … up to this
+
+    @classmethod
+    def from_dict(cls, raw: object, where: str) -> AccessSettings:
+        raw = _table(raw, "access", where)
+        settings = cls(**_known_numbers(_table(raw.get("access", {}), "access", where), cls, "access", where))
+        if any(v < 0 for v in dataclasses.astuple(settings)) or not (settings.idle_minutes and settings.session_hours):
+            raise ConfigError(f"{where}：[access] 的各项应为不小于 0 的整数（会话时长须大于 0）")
+        return settings
+
+
+@functools.cache
+def access_settings(path: Path = DATA_DIR / "access.toml") -> AccessSettings:
+    return AccessSettings.from_dict(_load_toml(path), path.name)
 
 
 @functools.cache

@@ -75,14 +75,17 @@ class Scope:
     units: tuple[str, ...] | None = None
     sources: tuple[str, ...] | None = None
     dimensions: tuple[str, ...] | None = None
+    # the units a user may see at all (analytics.access); unlike ``units`` no view ever widens it
+    within: tuple[str, ...] | None = None
 
     def where(self) -> tuple[str, dict]:
         """A SQL condition and its bind parameters (never text pasted into SQL)."""
         clauses, params = [], {}
-        for column, values in (("unit", self.units), ("source", self.sources), ("dimension", self.dimensions)):
+        for column, name, values in (("unit", "units", self.units), ("source", "sources", self.sources),
+                                     ("dimension", "dimensions", self.dimensions), ("unit", "within", self.within)):
             if values is not None:
-                clauses.append(f"list_contains(${column}s, {column})")
-                params[f"{column}s"] = list(values)
+                clauses.append(f"list_contains(${name}, {column})")
+                params[name] = list(values)
         return (" AND ".join(clauses) or "TRUE"), params
 
 

@@ -89,7 +89,8 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
     if not dims or not table_exists(con, "problem_cube"):
         return pd.DataFrame(columns=columns)
     where, params = scope.where()
-    units_where, units_params = Scope(units=scope.units).where()  # the unit set ignores source/dimension filters
+    # the unit set ignores source/dimension filters
+    units_where, units_params = Scope(units=scope.units, within=scope.within).where()
     period_where, period_params = _period_filter(None if first is None else (first.index, (last or first).index))
     assessments = _ASSESSMENTS_SQL.format(
         period_where=period_where, units_where=units_where,

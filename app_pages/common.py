@@ -12,7 +12,8 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from analytics import state, views
+from analytics import actions, audit, state
+from analytics.access import User, can
 from analytics.config import database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
 from analytics.metrics import Scope, available_periods
@@ -43,6 +44,22 @@ def _brought_up_to_date(db: str) -> bool:
     return True
 
 
+@st.cache_resource(show_spinner=False)
+def note_config_changes(db: str) -> list[str]:
+    """Once per server process: record configuration files changed since the audit trail last saw them."""
+    return audit.note_config_changes(db, User("系统检测", "—"))
+
+
+def user() -> User:
+    """The logged-in user (dashboard.py lets no page run without one)."""
+    return st.session_state["user"]
+
+
+def company_word() -> str:
+    """What the all-units figures are called: the company's, or for a department head their own unit's."""
+    return "公司" if can(user(), "all_units") else "本单位"
+
+
 def data_revision() -> int | None:
     """The database's change counter (None when there is no database yet): the key of every cached figure."""
     path = db_path()
@@ -54,8 +71,7 @@ def data_revision() -> int | None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def options(db: str, rev: int | None) -> dict:
-    """What the filters can choose from: quarters with data (newest first), units, sources, dimensions."""
+def _options(db: str, rev: int | None, who: User) -> dict:
     empty = {"periods": [], "units": [], "sources": [], "dimensions": list(scoring_config().dimension_names)}
     if rev is None:
         return empty
@@ -63,11 +79,15 @@ def options(db: str, rev: int | None) -> dict:
         periods = [str(p) for p in reversed(available_periods(con))]
         if not periods:
             return empty
-        names = {c: [r[0] for r in con.execute(
-            f"SELECT DISTINCT {c} FROM problem_state WHERE {c} IS NOT NULL ORDER BY 1").fetchall()]
-            for c in ("unit", "source", "dimension")}
+        names = actions.filter_options(con, who)
     return {"periods": periods, "units": names["unit"], "sources": names["source"],
             "dimensions": names["dimension"]}
+
+
+def options() -> dict:
+    """What the filters can choose from: quarters with data (newest first), and the units, sources and
+    dimensions the user may see."""
+    return _options(str(db_path()), data_revision(), user())
 
 
 def scope_key(scope: Scope) -> tuple:
@@ -75,12 +95,9 @@ def scope_key(scope: Scope) -> tuple:
 
 
 @st.cache_data(show_spinner="正在计算…", max_entries=256)
-def _view(db: str, rev: int, name: str, period: str, scope: tuple, extra: tuple) -> dict:
-    function = getattr(views, name)
+def _view(db: str, rev: int, who: User, name: str, period: str, scope: tuple, extra: tuple) -> dict:
     with open_db(db, read_only=True) as con:
-        if name == "supervision":
-            return function(con, parse_period(period), *extra)
-        return function(con, parse_period(period), *extra, Scope(*scope))
+        return actions.page_data(con, who, name, parse_period(period), Scope(*scope), *extra)
 
 
 CODE_COLUMNS = ("problem_code", "new_code", "old_code")
@@ -96,7 +113,7 @@ def no_code_dash(frame: pd.DataFrame) -> pd.DataFrame:
 def view(name: str, *extra) -> dict:
     """A page's data (analytics.views.<name>) for the current filters, cached until the data changes."""
     period, scope = current_filters()
-    data = _view(str(db_path()), data_revision() or 0, name, str(period), scope_key(scope), extra)
+    data = _view(str(db_path()), data_revision() or 0, user(), name, str(period), scope_key(scope), extra)
     return {k: no_code_dash(v) if isinstance(v, pd.DataFrame) else v for k, v in data.items()}
 
 
@@ -114,7 +131,7 @@ def current_filters() -> tuple[Period, Scope]:
 
 def sidebar_filters() -> bool:
     """Draw the filter set; returns False when there is no problem ledger yet."""
-    opts = options(str(db_path()), data_revision())
+    opts = options()
     st.sidebar.header("筛选")
     if not opts["periods"]:
         st.sidebar.info("导入台账后可按期间、单位、来源、维度筛选。")
@@ -128,7 +145,10 @@ def sidebar_filters() -> bool:
         st.session_state[key] = [v for v in st.session_state.get(key, []) if v in opts[name]]
     st.sidebar.selectbox("期间", opts["periods"], key="filter_period",
                          format_func=lambda p: f"{parse_period(p).label}（{p}）")
-    st.sidebar.multiselect("单位", opts["units"], key="filter_units", placeholder="全部单位")
+    if can(user(), "all_units"):
+        st.sidebar.multiselect("单位", opts["units"], key="filter_units", placeholder="全部单位")
+    else:
+        st.sidebar.caption(f"单位：{plain(user().unit)}（部门负责人只能查看本单位）")
     st.sidebar.multiselect("问题来源", opts["sources"], key="filter_sources", placeholder="全部来源")
     st.sidebar.multiselect("维度", opts["dimensions"], key="filter_dimensions", placeholder="全部维度")
     return True

@@ -6,9 +6,11 @@ import logging
 import pandas as pd
 import streamlit as st
 
+from analytics import actions
+from analytics.access import can
 from analytics.db import open_db
 from analytics.errors import DashboardError
-from analytics.export import FORMAT_LABELS, FORMATS, export, file_name, records
+from analytics.export import FORMAT_LABELS, FORMATS
 from analytics.export.snapshot import SECTIONS, data_version
 from analytics.metrics import Scope
 from analytics.periods import parse_period
@@ -32,12 +34,11 @@ def generate(period: str, scope: Scope, fmt: str, masked: bool) -> None:
         try:
             st.write(f"计算 {parse_period(period).label} 的指标并写出{FORMAT_LABELS[fmt]}…")
             with open_db(path, read_only=True) as con:
-                snapshot, content = export(con, period, scope, fmt, mask_names=masked)
+                snapshot, content = actions.export(con, common.user(), period, scope, fmt, mask_names=masked)
             st.write("保存快照记录…")
-            name = file_name(snapshot, fmt)
             # a write connection of its own, open only while the record is stored
             with open_db(path) as con:
-                snapshot_id = records.record(con, snapshot, fmt, content, name)
+                snapshot_id, name = actions.record_export(con, common.user(), snapshot, fmt, content)
         except DashboardError as exc:  # no Chromium for the charts, DatabaseBusy, a period without ledgers
             status.update(label="快照生成失败", state="error")
             st.error(str(exc))
@@ -56,7 +57,7 @@ def history() -> None:
     st.subheader("快照记录")
     try:
         with open_db(common.db_path(), read_only=True) as con:
-            frame = records.list_snapshots(con)
+            frame = actions.snapshots(con, common.user())
             current = data_version(con)
     except DashboardError as exc:
         st.error(str(exc))
@@ -86,13 +87,15 @@ def history() -> None:
     chosen = st.selectbox("选择快照", list(names), format_func=names.get, key="export_history_id")
     try:
         with open_db(common.db_path(), read_only=True) as con:
-            name, content = records.snapshot_file(con, chosen)
+            name, content = actions.snapshot_file(con, common.user(), chosen)
     except DashboardError as exc:
         st.error(str(exc))
         return
     fmt = frame.loc[frame["snapshot_id"] == chosen, "format"].iloc[0]
     st.download_button("重新下载所选快照", content, file_name=name, mime=FORMATS.get(fmt, (None, None))[1],
-                       icon=":material/download:", on_click="ignore", key="export_history_download")
+                       icon=":material/download:", key="export_history_download",
+                       on_click=lambda: actions.downloaded(common.db_path(), common.user(), "快照", content,
+                                                           snapshot_id=chosen, file=name))
 
 
 common.require_data()
@@ -100,17 +103,21 @@ st.title("导出快照")
 st.caption("把一个期间的" + "、".join(SECTIONS[1:]) + "导出为文件，供纪委会、党委会和党委纪委沟通会商使用；"
            "每次导出都留有记录，可随时按原样重新下载。")
 
-opts = common.options(str(common.db_path()), common.data_revision())
+opts = common.options()
 sidebar_period, sidebar_scope = common.current_filters()
 periods = opts["periods"]
 left, right = st.columns(2)
 with left:
     period = st.selectbox("期间", periods, index=periods.index(str(sidebar_period)), key="export_period",
                           format_func=lambda p: f"{parse_period(p).label}（{p}）")
-    breadth = st.radio("范围", [COMPANY, UNITS], index=1 if sidebar_scope.units else 0, horizontal=True,
-                       key="export_breadth")
-    units = []
-    if breadth == UNITS:
+    if can(common.user(), "all_units"):
+        breadth = st.radio("范围", [COMPANY, UNITS], index=1 if sidebar_scope.units else 0, horizontal=True,
+                           key="export_breadth")
+    else:
+        breadth = UNITS
+        st.caption(f"范围：{common.plain(common.user().unit)}（部门负责人只能导出本单位）")
+    units = list(opts["units"]) if breadth == UNITS and not can(common.user(), "all_units") else []
+    if breadth == UNITS and can(common.user(), "all_units"):
         units = st.multiselect("单位", opts["units"], default=list(sidebar_scope.units or []), key="export_units",
                                placeholder="选择一个或多个单位")
     st.caption("默认取侧栏的期间和单位；侧栏的来源、维度筛选不作用于快照，快照总是包含全部来源和维度。")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from analytics import actions
 from analytics.alerts import AGENDA_KINDS, TIERS
 from analytics.config import scoring_config
 from app_pages import common
@@ -78,6 +79,8 @@ else:
         })
     table = agenda[list(AGENDA_HEADERS)].rename(columns=AGENDA_HEADERS)
     # UTF-8 with BOM so that Excel opens the Chinese text correctly
-    st.download_button("下载会商议题建议清单（CSV）", table.map(csv_cell).to_csv(index=False).encode("utf-8-sig"),
-                       file_name=f"会商议题建议清单_{period}.csv", mime="text/csv", icon=":material/download:",
-                       on_click="ignore")
+    content = table.map(csv_cell).to_csv(index=False).encode("utf-8-sig")
+    st.download_button("下载会商议题建议清单（CSV）", content, file_name=f"会商议题建议清单_{period}.csv",
+                       mime="text/csv", icon=":material/download:",
+                       on_click=lambda: actions.downloaded(common.db_path(), common.user(), "会商议题建议清单", content,
+                                                           period=str(period), scope=common.scope_caption()))

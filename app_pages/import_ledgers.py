@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import streamlit as st
 
-from analytics import ledger, templates
+from analytics import actions, templates
 from analytics.config import FIELD_LABELS, KIND_LABELS
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected, Issue, column_letter
@@ -114,7 +114,7 @@ def _imports() -> pd.DataFrame:
     if not path.exists():
         return pd.DataFrame()
     with open_db(path, read_only=True) as con:
-        return ledger.list_imports(con) if table_exists(con, "imports") else pd.DataFrame()
+        return actions.imports(con, common.user()) if table_exists(con, "imports") else pd.DataFrame()
 
 
 def templates_section() -> None:
@@ -352,7 +352,7 @@ def run_import(ready: list[Upload], skip_invalid: bool) -> None:
             with open_db(common.db_path()) as con:
                 for i, u in enumerate(ready, 1):
                     status.update(label=f"正在导入 {u.name}（{i}/{len(ready)}）")
-                    result = ledger.store(con, u.parsed, skip_invalid=skip_invalid)
+                    result = actions.import_file(con, common.user(), u.parsed, skip_invalid)
                     outcome.append({"file": result.file, "outcome": result.outcome, "message": result.message,
                                     "period": result.period,
                                     "issues": result.issues if result.outcome == "imported" else []})
@@ -420,7 +420,7 @@ def history_section() -> None:
     if st.button("撤销导入", disabled=not confirm, key="undo_button"):
         try:
             with open_db(common.db_path()) as con:
-                message = ledger.undo(con, int(choice))
+                message = actions.undo(con, common.user(), int(choice))
         except DashboardError as exc:
             st.error(md(str(exc)))
             return

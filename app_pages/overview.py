@@ -46,7 +46,7 @@ cards[4].metric("复发", head["recurred"], change("recurred"),
                 help=f"台账标注复发 {recurrence['marked']} 个；销号后又出现在台账中未完成 {recurrence['reopened']} 个"
                      "（两者可能重叠）")
 score_text = "—" if company["score"] is None else f"{company['score']:.1f}"
-cards[5].metric(f"公司综合得分（{company['grade'] or '—'}）", score_text,
+cards[5].metric(f"{common.company_word()}综合得分（{company['grade'] or '—'}）", score_text,
                 common.delta(company["score"], company_before["score"]), border=True,
                 delta_arrow=common.arrow(company["score"], company_before["score"]),
                 help="各维度得分为各单位该维度得分的平均，综合得分为八个维度的平均；括号内为等级")

@@ -8,7 +8,8 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analytics import charts, scoring
+from analytics import actions, charts
+from analytics.access import User
 from analytics.config import scoring_config
 from analytics.db import open_db
 from analytics.metrics import Scope
@@ -19,10 +20,11 @@ ALL_DIMENSIONS = "全部维度"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def deductions(db: str, rev: int | None, period: str, unit: str, dimension: str | None, scope: tuple) -> pd.DataFrame:
+def deductions(db: str, rev: int | None, who: User, period: str, unit: str, dimension: str | None,
+               scope: tuple) -> pd.DataFrame:
     """扣分明细 of one unit (and dimension) for the filters in force, cached until the data changes."""
     with open_db(db, read_only=True) as con:
-        return common.no_code_dash(scoring.score_deductions(con, parse_period(period), unit, dimension, Scope(*scope)))
+        return common.no_code_dash(actions.deductions(con, who, parse_period(period), unit, dimension, Scope(*scope)))
 
 
 def clicked(event, key: str) -> dict | None:
@@ -61,7 +63,7 @@ keep_choice("deduct_unit", unit_names, worst)
 keep_choice("deduct_dimension", [ALL_DIMENSIONS, *dimension_names], ALL_DIMENSIONS)
 
 cols = st.columns(3)
-cols[0].metric("公司综合得分", f"{company['score']:.1f}", border=True)
+cols[0].metric(f"{common.company_word()}综合得分", f"{company['score']:.1f}", border=True)
 cols[1].metric("等级", company["grade"], border=True)
 cols[2].metric("参评单位", len(units), border=True)
 grades = "；".join(f"{g.name} ≥ {g.min:g}" for g in cfg.grades)
@@ -95,13 +97,13 @@ with left:
             **{d: st.column_config.NumberColumn(d, format="%.1f") for d in dimension_names},
         })
 with right:
-    st.subheader("单位与公司对比")
+    st.subheader(f"单位与{common.company_word()}对比")
     unit = st.selectbox("单位", unit_names, key="score_unit")
     mine = dims[dims["unit"] == unit]
     chart, table = st.tabs(["图表", "数据表"])
     chart.plotly_chart(charts.radar({unit: dict(zip(mine["dimension"], mine["score"], strict=True)),
-                                     "公司平均": company["dimensions"]},
-                                    f"{unit}与公司各维度得分", low=cfg.floor, high=cfg.start),
+                                     f"{common.company_word()}平均": company["dimensions"]},
+                                    f"{unit}与{common.company_word()}各维度得分", low=cfg.floor, high=cfg.start),
                        width="stretch", key="score_radar")
     table.dataframe(
         mine.assign(company=mine["dimension"].map(company["dimensions"])), hide_index=True, key="score_radar_table",
@@ -109,7 +111,7 @@ with right:
         column_config={
             "dimension": st.column_config.TextColumn("维度"),
             "score": st.column_config.NumberColumn(f"{unit}得分", format="%.1f"),
-            "company": st.column_config.NumberColumn("公司平均", format="%.1f"),
+            "company": st.column_config.NumberColumn(f"{common.company_word()}平均", format="%.1f"),
             "grade": st.column_config.TextColumn("等级"),
             "open_problems": st.column_config.NumberColumn("扣分问题数", format="%d"),
             "deduction": st.column_config.NumberColumn("扣分", format="%.1f"),
@@ -163,7 +165,7 @@ else:
     cols[1].metric("等级", row["grade"], border=True)
     cols[2].metric("扣分", f"{row['deduction']:g}", border=True)
     cols[3].metric("扣分问题数", row["open_problems"], border=True)
-detail = deductions(str(common.db_path()), common.data_revision(), str(period), unit, dimension,
+detail = deductions(str(common.db_path()), common.data_revision(), common.user(), str(period), unit, dimension,
                     common.scope_key(scope))
 if detail.empty:
     st.success("本期没有扣分问题。")

@@ -15,7 +15,7 @@ st.title("单位画像")
 st.caption(common.scope_caption())
 
 period, scope = common.current_filters()
-units = common.options(str(common.db_path()), common.data_revision())["units"]
+units = common.options()["units"]
 if st.session_state.get(UNIT_KEY) not in units:
     # first visit (or the unit vanished after an undo): the sidebar's first unit, else the worst-scoring one
     worst = common.view("overview")["worst_units"]
@@ -56,8 +56,8 @@ else:
     company = data["company"]["dimensions"]
     tabs = st.tabs(["雷达图", "各维度得分", "数据表"])
     tabs[0].plotly_chart(charts.radar(
-        {unit: dict(zip(dims["dimension"], dims["score"], strict=True)), "公司平均": company},
-        f"{unit}各维度得分与公司平均（{period}）"), width="stretch")
+        {unit: dict(zip(dims["dimension"], dims["score"], strict=True)), f"{common.company_word()}平均": company},
+        f"{unit}各维度得分与{common.company_word()}平均（{period}）"), width="stretch")
     tabs[1].plotly_chart(charts.bars(dims, "dimension", "score", f"{unit}各维度得分及等级（{period}）", "维度", "得分",
                                      colors=charts.grade_colors(dims["grade"]), horizontal=True), width="stretch")
     tabs[2].dataframe(
@@ -65,7 +65,8 @@ else:
         column_order=["dimension", "score", "grade", "company", "computed", "assessed", "deduction", "open_problems"],
         column_config={
             "dimension": TEXT("维度"), "score": NUMBER("得分", format="%.1f"), "grade": TEXT("等级"),
-            "company": NUMBER("公司平均", format="%.1f"), "computed": NUMBER("计算得分", format="%.1f"),
+            "company": NUMBER(f"{common.company_word()}平均", format="%.1f"),
+            "computed": NUMBER("计算得分", format="%.1f"),
             "assessed": NUMBER("评分表得分", format="%.1f"), "deduction": NUMBER("扣分", format="%.1f"),
             "open_problems": NUMBER("扣分问题数"),
         })

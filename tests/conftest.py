@@ -17,6 +17,42 @@ from analytics.periods import Period, parse_period
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples"
 
+PASSWORD = "correct-horse-1"
+# account name → (role, unit): one per role; the department head is 采购部's (a unit of the demo)
+ACCOUNTS = {"admin": ("管理员", None), "secretary": ("纪委书记", None), "office": ("纪委办", None),
+            "member": ("纪委委员", None), "head": ("部门负责人", "采购部")}
+
+
+@pytest.fixture(scope="session")
+def accounts_file(tmp_path_factory) -> Path:
+    """A users file with ACCOUNTS, all with PASSWORD; tests that change accounts copy it first."""
+    from analytics.users import UserStore
+
+    path = tmp_path_factory.mktemp("accounts") / "users.json"
+    store = UserStore(path)
+    for name, (role, unit) in ACCOUNTS.items():
+        store.add(name, role, PASSWORD, unit)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _accounts(monkeypatch, accounts_file) -> None:
+    """No test reads or writes the real accounts file or an audit trail given by the environment."""
+    monkeypatch.setenv("DASHBOARD_USERS", str(accounts_file))
+    monkeypatch.delenv("DASHBOARD_AUDIT", raising=False)
+
+
+def logged_in(account: str = "secretary", default_timeout: float = 60):
+    """dashboard.py in AppTest with ``account`` already logged in (the login itself is tested in test_access)."""
+    import time
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=default_timeout)
+    now = time.time()
+    at.session_state["auth"] = {"name": account, "since": now, "seen": now}
+    return at
+
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory) -> Path:

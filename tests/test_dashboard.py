@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT
+from tests.conftest import logged_in
 
 DATA_PAGES = ("overview", "trends", "rectification", "scores", "unit_portrait", "supervision", "follow_up",
               "export_snapshot")
@@ -13,7 +13,7 @@ DATA_PAGES = ("overview", "trends", "rectification", "scores", "unit_portrait", 
 
 def run_app(monkeypatch, db) -> AppTest:
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    return logged_in(default_timeout=60).run()
 
 
 def test_filters_default_to_the_latest_quarter(monkeypatch, demo_db):
@@ -37,4 +37,4 @@ def test_every_data_page_on_an_empty_database_shows_how_to_start(monkeypatch, tm
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     assert "还没有问题台账数据" in at.info[0].value
-    assert not at.title and not at.metric and not at.dataframe and not at.button
+    assert not at.title and not at.metric and not at.dataframe and not at.main.button

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics.db import open_db
 from analytics.export import records
-from tests.conftest import ROOT, downloaded
+from tests.conftest import downloaded, logged_in
 
 PAGE = "app_pages/export_snapshot.py"
 
@@ -37,7 +37,7 @@ def db(demo_db, tmp_path) -> Path:
 
 def open_page(monkeypatch, db: Path) -> AppTest:
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    at = logged_in(default_timeout=120).run()
     at.switch_page(PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "导出快照"
@@ -74,7 +74,7 @@ def test_xlsx_snapshot_is_generated_recorded_and_downloaded_again(monkeypatch, d
 
 def test_units_and_masking_reach_the_snapshot(monkeypatch, db, storages):
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    at = logged_in(default_timeout=120).run()
     at.multiselect(key="filter_units").set_value(["采购部"]).run()
     at.switch_page(PAGE).run()
     assert at.radio(key="export_breadth").value == "所选单位"

@@ -14,7 +14,7 @@ from analytics.db import connect
 from analytics.errors import DatabaseBusy
 from analytics.metrics import headline
 from analytics.periods import parse_period
-from tests.conftest import HEADER, ROOT, database_digest, load, problem_row, sample, write_xlsx
+from tests.conftest import HEADER, database_digest, load, logged_in, problem_row, sample, write_xlsx
 
 PAGE = "app_pages/import_ledgers.py"
 MIME = "application/octet-stream"
@@ -23,7 +23,7 @@ REPORT_COLUMNS = ["工作表", "行号", "列", "值", "原因"]
 
 def open_page(monkeypatch, db: Path) -> AppTest:
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
+    at = logged_in(default_timeout=90)
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception

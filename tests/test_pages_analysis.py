@@ -19,7 +19,7 @@ from analytics.db import open_db
 from analytics.metrics import Scope
 from analytics.periods import Period
 from app_pages import common
-from tests.conftest import ROOT
+from tests.conftest import logged_in
 
 PAGES = {"app_pages/overview.py": "总览", "app_pages/trends.py": "问题趋势", "app_pages/rectification.py": "整改销号",
          "app_pages/scores.py": "八维评分"}
@@ -45,7 +45,7 @@ def analytics(db: Path, fn, *args, **kwargs):
 def open_page(monkeypatch, db: Path, page: str, period: Period | None = None) -> AppTest:
     """dashboard.py switched to ``page``, optionally with another quarter chosen in the sidebar."""
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at = logged_in(default_timeout=60).run()
     at.switch_page(page).run()
     if period is not None:
         at.selectbox(key="filter_period").set_value(str(period)).run()

@@ -13,7 +13,7 @@ from analytics import alerts, metrics, tasks, views
 from analytics.db import open_db
 from analytics.metrics import Scope
 from app_pages.common import pct
-from tests.conftest import ROOT, downloaded
+from tests.conftest import downloaded, logged_in
 from tests.fixtures import two_quarters
 
 PORTRAIT, SUPERVISION, FOLLOW_UP = "app_pages/unit_portrait.py", "app_pages/supervision.py", "app_pages/follow_up.py"
@@ -24,7 +24,7 @@ TITLES = {PORTRAIT: "单位画像", SUPERVISION: "监督清单", FOLLOW_UP: "预
 
 def open_page(monkeypatch, db: Path, page: str) -> AppTest:
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at = logged_in(default_timeout=60).run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == TITLES[page]
@@ -75,7 +75,7 @@ def test_portrait_defaults_to_the_worst_unit_and_follows_the_selector(monkeypatc
 
 def test_portrait_starts_from_the_sidebar_unit_and_lists_its_problems(monkeypatch, demo_db, latest):
     monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at = logged_in(default_timeout=60).run()
     at.multiselect(key="filter_units").set_value(["冶炼厂", "物流部"]).run()
     at.switch_page(PORTRAIT).run()
     assert not at.exception

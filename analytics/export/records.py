@@ -21,16 +21,22 @@ LIST_COLUMNS = ("snapshot_id", "period", "scope", "scope_label", "format", "data
                 "created_by", "file_name", "sha256", "size")
 
 
+_SCOPE_FIELDS = ("units", "sources", "dimensions", "within")
+
+
 def scope_json(scope: Scope) -> str:
-    """The scope as stored: {"units": [...] or null, "sources": ..., "dimensions": ...}."""
-    return json.dumps({k: None if v is None else list(v) for k, v in
-                       (("units", scope.units), ("sources", scope.sources), ("dimensions", scope.dimensions))},
+    """The scope as stored: {"units": [...] or null, "sources": ..., "dimensions": ..., "within": ...}."""
+    return json.dumps({k: None if getattr(scope, k) is None else list(getattr(scope, k)) for k in _SCOPE_FIELDS},
                       ensure_ascii=False)
 
 
 def scope_from_json(text: str) -> Scope:
     raw = json.loads(text)
-    return Scope(*(None if raw.get(k) is None else tuple(raw[k]) for k in ("units", "sources", "dimensions")))
+    return Scope(*(None if raw.get(k) is None else tuple(raw[k]) for k in _SCOPE_FIELDS))
+
+
+def sha256(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
 
 
 def record(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, fmt: str, content: bytes, file_name: str,
@@ -42,7 +48,7 @@ def record(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, fmt: str, content
             "INSERT INTO snapshots (snapshot_id, period, scope, format, data_version, masked, created_at, created_by,"
             " file_name, sha256, size, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [snapshot_id, str(snapshot.period), scope_json(snapshot.scope), fmt, snapshot.data_version,
-             snapshot.masked, snapshot.generated_at, user, file_name, hashlib.sha256(content).hexdigest(),
+             snapshot.masked, snapshot.generated_at, user, file_name, sha256(content),
              len(content), content])
     return int(snapshot_id)
 

@@ -145,14 +145,15 @@ def _missing(value: object) -> bool:
     return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
-def _known_units(con: duckdb.DuckDBPyConnection, period: Period) -> set[str]:
+def _known_units(con: duckdb.DuckDBPyConnection, period: Period, within: tuple[str, ...] | None) -> set[str]:
+    """Units with ledger rows by the period's end, of those the user may see (``within``: all when None)."""
     units = set()
     for table in ("problem_state", "assessments"):
         if table_exists(con, table):
             units |= {r[0] for r in con.execute(
                 f"SELECT DISTINCT unit FROM {table} WHERE period_no <= ? AND unit IS NOT NULL", [period.index])
                 .fetchall()}
-    return units
+    return units if within is None else units & set(within)
 
 
 def _check(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> None:
@@ -164,7 +165,7 @@ def _check(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> None
         raise DashboardError(f"数据库中没有 {period}（{period.label}）的问题台账，可选期间："
                              f"{'、'.join(map(str, periods))}")
     if scope.units is not None:
-        known = _known_units(con, period)
+        known = _known_units(con, period, scope.within)
         unknown = [u for u in scope.units if u not in known]
         if unknown:
             raise DashboardError(f"截至 {period} 的台账中没有单位「{'、'.join(unknown)}」，可选单位："

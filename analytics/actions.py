@@ -1,0 +1,258 @@
+"""What the app and the command line do on someone's behalf: checked against their role, then recorded.
+
+Pages and CLI commands call these instead of views, ledger or export directly, so a role's limits hold
+whatever a page happens to show: a department head's scope is cut to their unit here, an import without the
+right is refused here, and every import, undo, export, download and account change lands in the audit trail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from analytics import audit, ledger, scoring, views
+from analytics.access import AccessDenied, User, allowed_units, can, require, scope_for, unit_allowed
+from analytics.db import database_file, table_exists
+from analytics.errors import DashboardError
+from analytics.export import export as build_export
+from analytics.export import file_name, records
+from analytics.export.snapshot import Snapshot
+from analytics.ingest.parse import ParsedFile
+from analytics.metrics import ALL, Scope
+from analytics.periods import Period
+from analytics.users import Throttle, UserStore
+
+# view name → the permission it needs besides "view"
+VIEWS = {"overview": None, "problem_trends": None, "rectification": None, "scores": None, "unit_portrait": None,
+         "follow_up": None, "supervision": "supervision"}
+
+
+def _db(con: duckdb.DuckDBPyConnection) -> Path:
+    path = database_file(con)
+    if path is None:
+        raise DashboardError("审计日志需要数据库文件（内存数据库不能记录操作）")
+    return path
+
+
+# ---- reading ----
+
+def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Period, scope: Scope = ALL,
+              *extra: object) -> dict:
+    """A page's figures (analytics.views.<name>) as this user may see them."""
+    if name not in VIEWS:
+        raise DashboardError(f"没有名为 {name} 的页面数据")
+    require(user, "view")
+    if VIEWS[name]:
+        require(user, VIEWS[name])
+    if name == "supervision":
+        return views.supervision(con, period, *extra)
+    if name == "unit_portrait" and not unit_allowed(user, str(extra[0])):
+        raise AccessDenied(f"{user.role}只能查看本单位（{user.unit}）")
+    return getattr(views, name)(con, period, *extra, scope_for(user, scope))
+
+
+def deductions(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit: str, dimension: str | None,
+               scope: Scope = ALL) -> pd.DataFrame:
+    """扣分明细 of one unit (and dimension), if the user may see that unit."""
+    if not unit_allowed(user, unit):
+        raise AccessDenied(f"{user.role}只能查看本单位（{user.unit}）")
+    return scoring.score_deductions(con, period, unit, dimension, scope_for(user, scope))
+
+
+def filter_options(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, list[str]]:
+    """Units, sources and dimensions with problems that the user may see (for the sidebar)."""
+    where, params = scope_for(user, Scope()).where()
+    return {c: [r[0] for r in con.execute(
+        f"SELECT DISTINCT {c} FROM problem_state WHERE {c} IS NOT NULL AND {where} ORDER BY 1", params).fetchall()]
+        for c in ("unit", "source", "dimension")}
+
+
+# ---- imports ----
+
+def _import_details(parsed: ParsedFile, result: ledger.ImportResult | None = None) -> dict:
+    details = {"file": parsed.name, "sha256": parsed.sha256, "period": str(parsed.period) if parsed.period else None,
+               "kind": parsed.kind or None, "rows_valid": parsed.rows_valid, "rows_invalid": parsed.rows_invalid,
+               "rows_skipped": parsed.rows_skipped}
+    if result is not None:
+        details |= {"import_id": result.import_id, "problems_new": result.problems_new,
+                    "problems_updated": result.problems_updated}
+    return details
+
+
+_OUTCOMES = {"imported": "成功", "duplicate": "重复未改动", "rejected": "拒绝"}
+
+
+def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
+                skip_invalid: bool = False) -> ledger.ImportResult:
+    """Store one parsed file (see ledger.store) and record the attempt, whatever its outcome."""
+    require(user, "import")
+    db = _db(con)
+    try:
+        result = ledger.store(con, parsed, skip_invalid=skip_invalid, user=user.name)
+    except DashboardError as exc:  # busy, storage error: nothing was stored
+        audit.record(db, user, "import", "失败", reason=str(exc), **_import_details(parsed))
+        raise
+    audit.record(db, user, "import", _OUTCOMES[result.outcome], **_import_details(parsed, result),
+                 reason=None if result.outcome == "imported" else result.message)
+    return result
+
+
+def imports(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
+    """导入记录 (see ledger.list_imports), for those who may import and undo."""
+    require(user, "import")
+    return ledger.list_imports(con)
+
+
+def refused_file(db: Path, user: User, name: str, sha256: str | None, reason: str) -> None:
+    """Record a file refused before it could be parsed (too large, not a spreadsheet, …)."""
+    require(user, "import")
+    audit.record(db, user, "import", "拒绝", file=name, sha256=sha256, reason=reason)
+
+
+def undo(con: duckdb.DuckDBPyConnection, user: User, import_id: int) -> str:
+    """撤销导入 (see ledger.undo), recorded with the file's name, sha256 and period."""
+    require(user, "undo")
+    row = con.execute("SELECT file_name, sha256, period FROM imports WHERE import_id = ?",
+                      [int(import_id)]).fetchone() if table_exists(con, "imports") else None
+    message = ledger.undo(con, int(import_id))
+    audit.record(_db(con), user, "undo", import_id=int(import_id), file=row[0], sha256=row[1], period=row[2])
+    return message
+
+
+# ---- exports ----
+
+def export(con: duckdb.DuckDBPyConnection, user: User, period: Period | str, scope: Scope, fmt: str, *,
+           mask_names: bool = False, now: dt.datetime | None = None) -> tuple[Snapshot, bytes]:
+    """Build and write a snapshot of what the user may see (not yet recorded: see record_export)."""
+    require(user, "export")
+    return build_export(con, period, scope_for(user, scope), fmt, mask_names=mask_names, now=now)
+
+
+def record_export(con: duckdb.DuckDBPyConnection, user: User, snapshot: Snapshot, fmt: str, content: bytes,
+                  name: str | None = None) -> tuple[int, str]:
+    """Keep an exported file in 快照记录 and the audit trail; returns (snapshot id, file name)."""
+    require(user, "export")
+    if snapshot.scope != scope_for(user, snapshot.scope):
+        raise AccessDenied(f"{user.role}只能导出本单位（{user.unit}）的快照")
+    name = name or file_name(snapshot, fmt)
+    snapshot_id = records.record(con, snapshot, fmt, content, name, user=user.name)
+    audit.record(_db(con), user, "export", snapshot_id=snapshot_id, period=str(snapshot.period),
+                 scope=snapshot.scope_label, format=fmt, masked=snapshot.masked, file=name,
+                 sha256=records.sha256(content), data_version=snapshot.data_version)
+    return snapshot_id, name
+
+
+def _visible(user: User, scope: Scope) -> bool:
+    units = allowed_units(user)
+    return units is None or (scope.units is not None and set(scope.units) <= set(units))
+
+
+def snapshots(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
+    """快照记录 the user may download: a department head sees only snapshots of their own unit."""
+    require(user, "export")
+    frame = records.list_snapshots(con)
+    if can(user, "all_units"):
+        return frame
+    keep = [_visible(user, records.scope_from_json(s)) for s in frame["scope"]]
+    return frame[keep].reset_index(drop=True)
+
+
+def snapshot_file(con: duckdb.DuckDBPyConnection, user: User, snapshot_id: int) -> tuple[str, bytes]:
+    """A recorded snapshot's exact bytes, if the user may see its scope (the download itself: see downloaded)."""
+    require(user, "export")
+    row = con.execute("SELECT scope FROM snapshots WHERE snapshot_id = ?", [int(snapshot_id)]).fetchone() \
+        if table_exists(con, "snapshots") else None
+    if row is not None and not _visible(user, records.scope_from_json(row[0])):
+        raise AccessDenied(f"{user.role}只能下载本单位（{user.unit}）的快照")
+    return records.snapshot_file(con, snapshot_id)
+
+
+def downloaded(db: Path, user: User, what: str, content: bytes, **details: object) -> None:
+    """Record that a file left the app (a snapshot again, the meeting agenda): called when the button is clicked."""
+    require(user, "view")
+    audit.record(db, user, "download", what=what, sha256=records.sha256(content), **details)
+
+
+# ---- logins ----
+
+def login(db: Path, store: UserStore, throttle: Throttle, name: str, password: str) -> tuple[User | None, str]:
+    """(the user, "") when the password is right; (None, why not) otherwise. Every attempt is recorded."""
+    name = name.strip()
+    wait = throttle.wait(name)
+    if wait > 0:
+        audit.record(db, User(name, "—"), "login_failed", "等待中被拒绝")
+        return None, f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试"
+    account = store.verify(name, password)
+    if account is None:
+        wait = throttle.failed(name)
+        audit.record(db, User(name, "—"), "login_failed", "用户名或密码错误")
+        return None, "用户名或密码错误" + (f"，请 {math.ceil(wait)} 秒后再试" if wait else "")
+    throttle.succeeded(name)
+    audit.record(db, account.user, "login")
+    return account.user, ""
+
+
+def logout(db: Path, user: User, reason: str | None = None) -> None:
+    """退出登录, or the session's end ("idle", "expired")."""
+    if reason:
+        audit.record(db, user, "session_ended", {"idle": "长时间未操作", "expired": "超过会话最长时间"}[reason])
+    else:
+        audit.record(db, user, "logout")
+
+
+# ---- accounts and the audit trail ----
+
+def add_user(db: Path, store: UserStore, actor: User, name: str, role: str, password: str,
+             unit: str | None = None) -> None:
+    require(actor, "users")
+    store.add(name, role, password, unit)
+    audit.record(db, actor, "user_add", account=name, new_role=role, new_unit=unit)
+
+
+def reset_password(db: Path, store: UserStore, actor: User, name: str, password: str) -> None:
+    require(actor, "users")
+    store.set_password(name, password)
+    audit.record(db, actor, "user_password", account=name)
+
+
+def change_role(db: Path, store: UserStore, actor: User, name: str, role: str, unit: str | None = None) -> None:
+    require(actor, "users")
+    before = store.get(name)
+    store.set_role(name, role, unit)
+    audit.record(db, actor, "user_role", account=name, old_role=before.role if before else None,
+                 old_unit=before.unit if before else None, new_role=role, new_unit=unit)
+
+
+def remove_user(db: Path, store: UserStore, actor: User, name: str) -> None:
+    require(actor, "users")
+    if name == actor.name:
+        raise DashboardError("不能删除当前登录的账户")
+    store.remove(name)
+    audit.record(db, actor, "user_remove", account=name)
+
+
+def change_own_password(db: Path, store: UserStore, user: User, old: str, new: str) -> None:
+    """Anyone may change their own password, given the current one."""
+    if store.verify(user.name, old) is None:
+        raise DashboardError("当前密码不正确")
+    store.set_password(user.name, new)
+    audit.record(db, user, "user_password", account=user.name)
+
+
+def audit_log(db: Path, user: User) -> pd.DataFrame:
+    require(user, "audit")
+    return audit.entries(db)
+
+
+def audit_export(db: Path, user: User, fmt: str) -> bytes:
+    """The whole audit trail as csv or xlsx; the export itself is recorded first."""
+    require(user, "audit")
+    if fmt not in ("csv", "xlsx"):
+        raise DashboardError(f"审计日志只能导出为 csv 或 xlsx，不支持「{fmt}」")
+    audit.record(db, user, "audit_export", format=fmt)
+    frame = audit.entries(db)
+    return audit.to_csv(frame) if fmt == "csv" else audit.to_xlsx(frame)

@@ -1,0 +1,178 @@
+"""审计日志: an append-only record of logins, imports, undos, exports and configuration changes.
+
+One JSON object per line in a file beside the database (config.audit_path), outside it so that restoring a
+backup cannot roll the record back. Each entry carries the sha256 of the one before it, so an edited or
+deleted line shows up in ``verify``. There is no function that changes or removes an entry.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import io
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from analytics.access import User
+from analytics.config import CONFIG_FILES, DATA_DIR, audit_path
+
+ACTIONS = {
+    "login": "登录", "login_failed": "登录失败", "logout": "退出登录", "session_ended": "会话过期",
+    "import": "导入台账", "undo": "撤销导入", "export": "导出快照", "download": "下载文件",
+    "restore": "恢复备份", "audit_export": "导出审计日志", "config": "配置变更",
+    "user_add": "新增用户", "user_password": "重置密码", "user_role": "变更角色", "user_remove": "删除用户",
+}
+COLUMNS = ("seq", "at", "who", "role", "action", "action_label", "outcome", "details")
+LABELS = {"seq": "序号", "at": "时间", "who": "操作人", "role": "角色", "action_label": "操作", "outcome": "结果",
+          "details": "详情"}
+_GENESIS = "0" * 64
+
+
+def _digest(entry: dict) -> str:
+    body = json.dumps({k: v for k, v in entry.items() if k != "hash"}, ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def _last_line(f) -> bytes | None:
+    """The file's last line, read from the end (the log only grows)."""
+    f.seek(0, os.SEEK_END)
+    end = f.tell()
+    if end == 0:
+        return None
+    block, data = 4096, b""
+    while end > 0 and data.count(b"\n") < 2:
+        start = max(0, end - block)
+        f.seek(start)
+        data = f.read(end - start) + data
+        end = start
+    return data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+
+
+def record(db: Path | str, who: User, action: str, outcome: str = "成功", **details: object) -> dict:
+    """Append one entry (under an exclusive lock, flushed to disk before returning) and return it."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    path = audit_path(db)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        last = _last_line(f)
+        previous = json.loads(last) if last else None
+        entry = {
+            "seq": previous["seq"] + 1 if previous else 1,
+            "at": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
+            "who": who.name, "role": who.role, "unit": who.unit,
+            "action": action, "outcome": outcome,
+            "details": {k: v for k, v in details.items() if v is not None},
+            "prev": previous["hash"] if previous else _GENESIS,
+        }
+        entry["hash"] = _digest(entry)
+        f.seek(0, os.SEEK_END)
+        f.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return entry
+
+
+def _read(db: Path | str) -> list[dict]:
+    try:
+        text = audit_path(db).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def verify(db: Path | str) -> list[str]:
+    """What is wrong with the chain (empty: every entry is as written, none missing in between)."""
+    problems, prev, seq = [], _GENESIS, 0
+    path = audit_path(db)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    for number, line in enumerate(lines, 1):
+        try:
+            entry = json.loads(line)
+            ok = entry["prev"] == prev and entry["seq"] == seq + 1 and entry["hash"] == _digest(entry)
+            prev, seq = entry["hash"], entry["seq"]  # go on from here: one break, one message
+        except (ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            problems.append(f"第 {number} 行与前后记录对不上（被改动、删除或插入）")
+    return problems
+
+
+def _details_text(details: dict) -> str:
+    return "；".join(f"{k}={v}" for k, v in details.items())
+
+
+def entries(db: Path | str, newest_first: bool = True) -> pd.DataFrame:
+    """The whole log as a table (details as text)."""
+    rows = [{"seq": e["seq"], "at": e["at"], "who": e["who"], "role": e["role"], "action": e["action"],
+             "action_label": ACTIONS.get(e["action"], e["action"]), "outcome": e["outcome"],
+             "details": _details_text(e["details"])} for e in _read(db)]
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    return frame.iloc[::-1].reset_index(drop=True) if newest_first else frame
+
+
+def to_csv(frame: pd.DataFrame) -> bytes:
+    """CSV with Chinese headers, UTF-8 with BOM so that Excel opens it correctly."""
+    out = frame.drop(columns=["action"]).rename(columns=LABELS)
+    return out.to_csv(index=False).encode("utf-8-sig")
+
+
+def to_xlsx(frame: pd.DataFrame) -> bytes:
+    """An Excel sheet in which every cell is text (a logged file name like =cmd() stays text)."""
+    import xlsxwriter
+
+    out = frame.drop(columns=["action"]).rename(columns=LABELS)
+    buffer = io.BytesIO()
+    with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
+                                      "strings_to_urls": False, "in_memory": True}) as wb:
+        ws = wb.add_worksheet("审计日志")
+        bold = wb.add_format({"bold": True})
+        ws.write_row(0, 0, list(out.columns), bold)
+        for r, row in enumerate(out.itertuples(index=False), 1):
+            for c, value in enumerate(row):
+                ws.write_string(r, c, str(value))
+        ws.set_column(0, 0, 6)
+        ws.set_column(1, 1, 20)
+        ws.set_column(2, 5, 14)
+        ws.set_column(6, 6, 80)
+        ws.freeze_panes(1, 0)
+    return buffer.getvalue()
+
+
+def config_digests(folder: Path = DATA_DIR) -> dict[str, str | None]:
+    """sha256 of each configuration file (None when missing)."""
+    out = {}
+    for name in CONFIG_FILES:
+        try:
+            out[name] = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        except FileNotFoundError:
+            out[name] = None
+    return out
+
+
+def note_config_changes(db: Path | str, who: User, folder: Path = DATA_DIR) -> list[str]:
+    """Record each configuration file whose content differs from what the log last saw; returns their names.
+
+    The files are edited outside the app, so the change is recorded when the app or the command line first
+    starts after it (who: whoever started it).
+    """
+    seen: dict[str, str | None] = {}
+    for e in _read(db):
+        if e["action"] == "config":
+            seen[e["details"]["file"]] = e["details"].get("sha256")
+    changed = []
+    for name, digest in config_digests(folder).items():
+        if name in seen and seen[name] == digest:
+            continue
+        record(db, who, "config", file=name, sha256=digest, previous=seen.get(name),
+               change="首次记录" if name not in seen else ("删除" if digest is None else "内容变更"))
+        changed.append(name)
+    return changed

@@ -1,0 +1,32 @@
+"""我的账户: who is logged in, with what role, and changing one's own password."""
+
+import streamlit as st
+
+from analytics import actions
+from analytics.access import PERMISSIONS, can
+from analytics.errors import DashboardError
+from app_pages import auth, common
+
+user = common.user()
+st.title("我的账户")
+st.markdown(f"**用户名**：{common.plain(user.name)}　**角色**：{user.role}"
+            + (f"　**单位**：{common.plain(user.unit)}" if user.unit else ""))
+allowed = [label for permission, label in PERMISSIONS.items() if can(user, permission)]
+st.caption("可以：" + "、".join(allowed) + ("（仅本单位）" if not can(user, "all_units") else ""))
+
+st.subheader("修改密码")
+with st.form("password_form", clear_on_submit=True):
+    old = st.text_input("当前密码", type="password")
+    new = st.text_input("新密码（至少 8 位）", type="password")
+    again = st.text_input("再次输入新密码", type="password")
+    submitted = st.form_submit_button("修改密码", type="primary")
+if submitted:
+    if new != again:
+        st.error("两次输入的新密码不一致")
+    else:
+        try:
+            actions.change_own_password(common.db_path(), auth.store(), user, old, new)
+        except DashboardError as exc:
+            st.error(str(exc))
+        else:
+            st.success("密码已修改，下次登录请使用新密码。")

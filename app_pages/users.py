@@ -1,0 +1,72 @@
+"""用户管理 (管理员): accounts and roles; every change is recorded in the audit trail."""
+
+import pandas as pd
+import streamlit as st
+
+from analytics import actions
+from analytics.access import HEAD, ROLES
+from analytics.errors import DashboardError
+from app_pages import auth, common
+
+user = common.user()
+store = auth.store()
+st.title("用户管理")
+st.caption(f"账户文件：{common.plain(store.path)}（密码只保存 argon2id 哈希值）。各项修改都记入审计日志。")
+
+
+def done(message: str) -> None:
+    st.session_state["users_notice"] = message
+    st.rerun()
+
+
+def attempt(change, message: str) -> None:
+    try:
+        change()
+    except DashboardError as exc:
+        st.error(str(exc))
+    else:
+        done(message)
+
+
+if notice := st.session_state.pop("users_notice", None):
+    st.success(notice)
+
+accounts = store.accounts()
+st.dataframe(pd.DataFrame({
+    "用户名": list(accounts),
+    "角色": [a.role for a in accounts.values()],
+    "单位": [a.unit or "" for a in accounts.values()],
+    "演示账号": ["是" if a.demo else "" for a in accounts.values()],
+    "最近修改": [a.changed_at for a in accounts.values()],
+}), hide_index=True, key="users_table")
+units = common.options()["units"]
+
+add, change, reset, remove = st.tabs(["新增用户", "变更角色", "重置密码", "删除用户"])
+with add, st.form("add_user_form", clear_on_submit=True):
+    name = st.text_input("用户名")
+    role = st.selectbox("角色", ROLES, key="add_role")
+    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="add_unit")
+    password = st.text_input("初始密码（至少 8 位）", type="password")
+    if st.form_submit_button("新增", type="primary"):
+        attempt(lambda: actions.add_user(common.db_path(), store, user, name.strip(), role, password,
+                                         unit if role == HEAD else None), f"已新增用户 {name.strip()}")
+with change, st.form("role_form"):
+    name = st.selectbox("用户", list(accounts), key="role_user")
+    role = st.selectbox("新角色", ROLES, key="role_role")
+    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="role_unit")
+    if st.form_submit_button("变更角色", type="primary"):
+        attempt(lambda: actions.change_role(common.db_path(), store, user, name, role, unit if role == HEAD else None),
+                f"已将 {name} 的角色改为 {role}")
+with reset, st.form("reset_form", clear_on_submit=True):
+    name = st.selectbox("用户", list(accounts), key="reset_user")
+    password = st.text_input("新密码（至少 8 位）", type="password")
+    if st.form_submit_button("重置密码", type="primary"):
+        attempt(lambda: actions.reset_password(common.db_path(), store, user, name, password), f"已重置 {name} 的密码")
+with remove, st.form("remove_form"):
+    name = st.selectbox("用户", [n for n in accounts if n != user.name], key="remove_user")
+    confirm = st.checkbox("确认删除该用户", key="remove_confirm")
+    if st.form_submit_button("删除", disabled=False) and name:
+        if not confirm:
+            st.error("请先勾选「确认删除该用户」")
+        else:
+            attempt(lambda: actions.remove_user(common.db_path(), store, user, name), f"已删除用户 {name}")

@@ -1,0 +1,340 @@
+"""Access control: roles decide what each page shows and each action allows, in the analytics layer; a
+department head sees only their own unit's rows, by any page or export."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from analytics import actions, views
+from analytics.access import ADMIN, HEAD, MEMBER, OFFICE, SECRETARY, AccessDenied, User, can, scope_for
+from analytics.db import open_db
+from analytics.errors import DashboardError
+from analytics.ingest.parse import parse_file
+from analytics.metrics import ALL, Scope
+from analytics.periods import parse_period
+from tests.conftest import ACCOUNTS, logged_in
+from tests.fixtures import HEADER, Q1, write_xlsx
+
+HEAD_UNIT = ACCOUNTS["head"][1]
+HEAD_USER = User("head", HEAD, HEAD_UNIT)
+PERIOD = parse_period("2025Q2")
+
+
+def other_units(db: Path) -> list[str]:
+    with open_db(db, read_only=True) as con:
+        return [r[0] for r in con.execute(
+            "SELECT DISTINCT unit FROM problem_state WHERE unit IS NOT NULL AND unit <> ?", [HEAD_UNIT]).fetchall()]
+
+
+def leaked(data: object, units: list[str]) -> list[str]:
+    """Other units named anywhere in a view's result: every frame cell, dict key and value, recursively."""
+    text = repr_all(data)
+    return [u for u in units if u in text]
+
+
+def repr_all(data: object) -> str:
+    if isinstance(data, dict):
+        return " ".join(f"{k} {repr_all(v)}" for k, v in data.items())
+    if isinstance(data, list | tuple):
+        return " ".join(map(repr_all, data))
+    if hasattr(data, "to_csv"):
+        return data.to_csv()
+    return str(data)
+
+
+# ---- the roles ----
+
+@pytest.mark.parametrize(("role", "allowed"), [
+    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users"}),
+    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit"}),
+    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo"}),
+    (MEMBER, {"view", "all_units", "supervision", "export"}),
+    (HEAD, {"view", "export"}),
+])
+def test_what_each_role_may_do(role, allowed):
+    user = User("x", role, HEAD_UNIT if role == HEAD else None)
+    from analytics.access import PERMISSIONS
+    assert {p for p in PERMISSIONS if can(user, p)} == allowed
+
+
+def test_a_department_heads_scope_is_pinned_to_their_unit():
+    assert scope_for(HEAD_USER, ALL) == Scope(units=(HEAD_UNIT,), within=(HEAD_UNIT,))
+    # asking for another unit gives nothing, not that unit
+    assert scope_for(HEAD_USER, Scope(units=("物流部",))).units == ()
+    assert scope_for(User("m", MEMBER), Scope(units=("物流部",))) == Scope(units=("物流部",))
+
+
+# ---- a department head through the analytics layer ----
+
+@pytest.mark.parametrize("name", ["overview", "problem_trends", "rectification", "scores", "follow_up"])
+def test_a_department_head_sees_no_other_unit_in_any_view(demo_db, name):
+    others = other_units(demo_db)
+    with open_db(demo_db, read_only=True) as con:
+        data = actions.page_data(con, HEAD_USER, name, PERIOD, ALL)
+        everything = views.__dict__[name](con, PERIOD, ALL)
+    assert leaked(everything, others), "the unrestricted view names other units (the check below means something)"
+    assert leaked(data, others) == []
+    for value in data.values():
+        if hasattr(value, "columns") and "unit" in value.columns:
+            assert set(value["unit"].dropna()) <= {HEAD_UNIT}
+
+
+def test_a_department_heads_unit_portrait_compares_with_nothing_outside_it(demo_db):
+    others = other_units(demo_db)
+    with open_db(demo_db, read_only=True) as con:
+        data = actions.page_data(con, HEAD_USER, "unit_portrait", PERIOD, ALL, HEAD_UNIT)
+        assert set(data["ranking"]["unit"]) == {HEAD_UNIT}  # the unrestricted view ranks every unit
+        assert leaked(data, others) == []
+        with pytest.raises(AccessDenied, match="只能查看本单位"):
+            actions.page_data(con, HEAD_USER, "unit_portrait", PERIOD, ALL, others[0])
+        with pytest.raises(AccessDenied, match="监督清单"):
+            actions.page_data(con, HEAD_USER, "supervision", PERIOD)
+        with pytest.raises(AccessDenied):
+            actions.deductions(con, HEAD_USER, PERIOD, others[0], None)
+        assert leaked(actions.deductions(con, HEAD_USER, PERIOD, HEAD_UNIT, None), others) == []
+        assert actions.filter_options(con, HEAD_USER)["unit"] == [HEAD_UNIT]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "html"])
+def test_a_department_heads_export_holds_only_their_unit(demo_db, fmt):
+    others = other_units(demo_db)
+    with open_db(demo_db, read_only=True) as con:
+        snapshot, content = actions.export(con, HEAD_USER, PERIOD, ALL, fmt)
+        _, everything = actions.export(con, User("m", MEMBER), PERIOD, ALL, fmt)
+    text = html_or_xlsx_text(content, fmt)
+    assert [u for u in others if u in html_or_xlsx_text(everything, fmt)]
+    assert [u for u in others if u in text] == []
+    assert snapshot.scope_label == f"单位：{HEAD_UNIT}"
+
+
+def html_or_xlsx_text(content: bytes, fmt: str) -> str:
+    if fmt == "html":
+        return content.decode()
+    import io
+
+    import openpyxl
+    wb = openpyxl.load_workbook(io.BytesIO(content))
+    return " ".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_a_department_head_cannot_list_or_download_other_snapshots(demo_db, tmp_path):
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db, db)
+    member = User("member", MEMBER)
+    with open_db(db) as con:
+        company, content = actions.export(con, member, PERIOD, ALL, "html")
+        company_id, _ = actions.record_export(con, member, company, "html", content)
+        mine, content = actions.export(con, HEAD_USER, PERIOD, ALL, "html")
+        mine_id, _ = actions.record_export(con, HEAD_USER, mine, "html", content)
+        assert list(actions.snapshots(con, HEAD_USER)["snapshot_id"]) == [mine_id]
+        assert set(actions.snapshots(con, member)["snapshot_id"]) == {company_id, mine_id}
+        with pytest.raises(AccessDenied, match="只能下载本单位"):
+            actions.snapshot_file(con, HEAD_USER, company_id)
+        assert actions.snapshot_file(con, HEAD_USER, mine_id)[1] == content
+        # a snapshot built for everyone cannot be recorded under a department head's name either
+        with pytest.raises(AccessDenied):
+            actions.record_export(con, HEAD_USER, company, "html", b"x")
+
+
+# ---- writes need the right role ----
+
+@pytest.mark.parametrize("account", ["member", "head"])
+def test_only_the_discipline_office_imports_and_undoes(tmp_path, account):
+    db = tmp_path / "d.duckdb"
+    first = write_xlsx(tmp_path / "2024年第一季度问题整改台账.xlsx", {"台账": [HEADER, *Q1]})
+    parsed = parse_file(first.name, first.read_bytes())
+    user = User(account, *ACCOUNTS[account])
+    with open_db(db) as con:
+        with pytest.raises(AccessDenied, match="无权导入台账"):
+            actions.import_file(con, user, parsed)
+        assert con.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
+        result = actions.import_file(con, User("office", OFFICE), parsed)
+        assert result.outcome == "imported"
+        with pytest.raises(AccessDenied, match="无权撤销导入"):
+            actions.undo(con, user, result.import_id)
+        assert con.execute("SELECT undone_at FROM imports").fetchone()[0] is None
+
+
+def test_account_changes_need_the_administrator(tmp_path):
+    from analytics.users import UserStore
+    store = UserStore(tmp_path / "users.json")
+    with pytest.raises(AccessDenied, match="无权管理用户"):
+        actions.add_user(tmp_path / "d.duckdb", store, User("s", SECRETARY), "new", MEMBER, "long-enough-1")
+    actions.add_user(tmp_path / "d.duckdb", store, User("a", ADMIN), "new", MEMBER, "long-enough-1")
+    assert store.get("new").role == MEMBER
+    with pytest.raises(DashboardError, match="部门负责人须指定所在单位"):
+        actions.change_role(tmp_path / "d.duckdb", store, User("a", ADMIN), "new", HEAD)
+
+
+# ---- the same through the pages ----
+
+HEAD_PAGES = ["app_pages/overview.py", "app_pages/trends.py", "app_pages/rectification.py", "app_pages/scores.py",
+              "app_pages/unit_portrait.py", "app_pages/follow_up.py", "app_pages/export_snapshot.py",
+              "app_pages/account.py"]
+
+
+def page_bytes(at) -> bytes:
+    """Everything the page sent to the browser: each element's message, tables and charts included."""
+    out = []
+
+    def walk(node) -> None:
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(proto.SerializeToString())
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("page", HEAD_PAGES)
+def test_a_department_head_sees_only_their_unit_on_every_page(monkeypatch, demo_db, page):
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    at = logged_in("head").run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = page_bytes(at)
+    assert HEAD_UNIT.encode() in shown
+    assert [u for u in other_units(demo_db) if u.encode() in shown] == []
+
+
+def test_the_secretary_sees_every_unit_on_the_overview(monkeypatch, demo_db):
+    """The check above can fail: the same page shows other units to someone allowed to see them."""
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    at = logged_in("secretary").run()
+    assert not at.exception
+    assert [u for u in other_units(demo_db) if u.encode() in page_bytes(at)]
+
+
+RESTRICTED = {"监督清单": "app_pages/supervision.py", "台账导入": "app_pages/import_ledgers.py",
+              "审计日志": "app_pages/audit_log.py", "用户管理": "app_pages/users.py"}
+
+
+@pytest.mark.parametrize(("account", "hidden"), [
+    ("head", {"监督清单", "台账导入", "审计日志", "用户管理"}),
+    ("member", {"台账导入", "审计日志", "用户管理"}),
+    ("office", {"审计日志", "用户管理"}),
+    ("secretary", {"用户管理"}),
+    ("admin", set()),
+])
+def test_navigation_offers_only_what_the_role_allows(monkeypatch, demo_db, account, hidden):
+    """A page the role may not use is not registered at all: no menu entry, no address that opens it."""
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    at = logged_in(account).run()
+    for title, page in RESTRICTED.items():
+        if title in hidden:
+            with pytest.raises(ValueError, match="Could not find a navigation page"):
+                at.switch_page(page)
+        else:
+            at.switch_page(page).run()
+            assert not at.exception and at.title[0].value == title
+
+
+# ---- logging in ----
+
+def test_no_page_shows_data_before_login(monkeypatch, demo_db):
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["政治生态分析研判看板"]
+    assert not at.metric and not at.dataframe and not at.sidebar.selectbox
+    with pytest.raises(ValueError, match=r"Known pages: \['/.*/app_pages/login.py'\]"):
+        at.switch_page("app_pages/overview.py")  # the login page is the only page there is
+
+
+def login_page(monkeypatch, db: Path, users: Path):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+
+
+def submit(at, name: str, password: str):
+    at.text_input(key="login_name").set_value(name)
+    at.text_input(key="login_password").set_value(password)
+    return at.button[0].click().run()
+
+
+def test_login_with_the_right_password_opens_the_overview(monkeypatch, demo_db, accounts_file):
+    from tests.conftest import PASSWORD
+    at = login_page(monkeypatch, demo_db, accounts_file)
+    at = submit(at, "secretary", "wrong-password")
+    assert "用户名或密码错误" in at.error[0].value and not at.metric
+    at = submit(at, "secretary", PASSWORD)
+    assert not at.exception
+    assert [t.value for t in at.title] == ["总览"] and at.metric
+
+
+def test_failed_logins_make_the_next_attempt_wait(monkeypatch, tmp_path, accounts_file):
+    """After three wrong passwords even the right one is refused until the wait is over."""
+    from tests.conftest import PASSWORD
+    users = tmp_path / "users.json"
+    shutil.copy(accounts_file, users)
+    at = login_page(monkeypatch, tmp_path / "none.duckdb", users)
+    account = f"member-{time.time_ns()}"  # the failure count lives in the server process: a name of its own
+    from analytics.users import UserStore
+    UserStore(users).add(account, MEMBER, PASSWORD)
+    for _ in range(3):
+        at = submit(at, account, "wrong-password")
+    assert "秒后再试" in at.error[0].value
+    at = submit(at, account, PASSWORD)
+    assert "登录失败次数过多" in at.error[0].value and not at.metric
+
+
+def test_demo_accounts_are_shown_on_the_login_page(monkeypatch, tmp_path):
+    from analytics.users import DEMO_PASSWORD, UserStore, demo_accounts
+    users = tmp_path / "users.json"
+    assert demo_accounts(UserStore(users), HEAD_UNIT) == ["demo", "demo-head"]
+    at = login_page(monkeypatch, tmp_path / "none.duckdb", users)
+    hint = at.info[0].value
+    assert "demo" in hint and DEMO_PASSWORD in hint and f"部门负责人：{HEAD_UNIT}" in hint
+    at = submit(at, "demo", DEMO_PASSWORD)
+    assert not at.exception and "demo" in at.sidebar.caption[-2].value
+    # once its password is changed the page stops printing it
+    UserStore(users).set_password("demo", "another-secret")
+    assert "demo（" not in login_page(monkeypatch, tmp_path / "none.duckdb", users).info[0].value
+
+
+def test_an_idle_session_ends(monkeypatch, demo_db):
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    at = logged_in("secretary")
+    hour_ago = time.time() - 3600
+    at.session_state["auth"] = {"name": "secretary", "since": hour_ago, "seen": hour_ago}
+    at.run()
+    assert "长时间未操作" in at.warning[0].value
+    assert not at.metric and not at.dataframe
+
+
+def test_every_session_ends_after_the_maximum(monkeypatch, demo_db):
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    at = logged_in("secretary")
+    at.session_state["auth"] = {"name": "secretary", "since": time.time() - 13 * 3600, "seen": time.time()}
+    at.run()
+    assert "超过最长时间" in at.warning[0].value or "最长时间" in at.warning[0].value
+    assert not at.metric
+
+
+def test_a_role_change_takes_effect_at_the_next_click(monkeypatch, demo_db, tmp_path, accounts_file):
+    from analytics.users import UserStore
+    users = tmp_path / "users.json"
+    shutil.copy(accounts_file, users)
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    at = logged_in("member").run()
+    assert at.sidebar.multiselect(key="filter_units")
+    UserStore(users).set_role("member", HEAD, HEAD_UNIT)
+    at.run()
+    assert not [m for m in at.sidebar.multiselect if m.key == "filter_units"]
+    UserStore(users).remove("member")
+    at.run()
+    assert "账户已被删除" in at.warning[0].value and not at.metric

@@ -1,0 +1,281 @@
+"""Accounts and the audit trail: passwords only as argon2id hashes, a CLI for accounts, failed logins slow
+down, sessions end, and every login, import, undo, export and configuration change is recorded, append-only,
+visible to 管理员 and 纪委书记 and exportable."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import stat
+import sys
+
+import openpyxl
+import pytest
+
+from analytics import actions, audit
+from analytics.access import ADMIN, HEAD, MEMBER, OFFICE, SECRETARY, AccessDenied, User
+from analytics.cli import main as cli
+from analytics.config import AccessSettings, audit_path
+from analytics.db import open_db
+from analytics.errors import DashboardError
+from analytics.ingest.parse import parse_file
+from analytics.metrics import ALL
+from analytics.users import Throttle, UserStore, session_ended
+from tests.conftest import PASSWORD, logged_in
+from tests.fixtures import HEADER, Q1, write_xlsx
+
+SETTINGS = AccessSettings(idle_minutes=30, session_hours=12, free_failures=3, first_wait_seconds=5,
+                          max_wait_seconds=60)
+OFFICE_USER = User("office", OFFICE)
+
+
+def last(db, n: int = 1) -> list[dict]:
+    lines = audit_path(db).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[-n:]]
+
+
+# ---- accounts ----
+
+def test_passwords_are_stored_only_as_argon2id_hashes(tmp_path):
+    path = tmp_path / "users.json"
+    store = UserStore(path)
+    store.add("zhang", SECRETARY, "s3cret-password")
+    text = path.read_text(encoding="utf-8")
+    assert "s3cret-password" not in text
+    assert json.loads(text)["users"]["zhang"]["password_hash"].startswith("$argon2id$")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert store.verify("zhang", "s3cret-password").role == SECRETARY
+    assert store.verify("zhang", "wrong-password") is None
+    assert store.verify("nobody", "s3cret-password") is None
+
+
+@pytest.mark.parametrize(("name", "role", "password", "unit", "message"), [
+    ("zhang", "组长", "long-enough", None, "未知的角色"),
+    ("zhang", HEAD, "long-enough", None, "须指定所在单位"),
+    ("zhang", MEMBER, "long-enough", "采购部", "只有部门负责人才指定单位"),
+    ("zhang", MEMBER, "short", None, "密码至少 8 位"),
+    ("有 空格", MEMBER, "long-enough", None, "用户名"),
+])
+def test_bad_accounts_are_refused(tmp_path, name, role, password, unit, message):
+    store = UserStore(tmp_path / "users.json")
+    with pytest.raises(DashboardError, match=message):
+        store.add(name, role, password, unit)
+    assert store.accounts() == {}
+
+
+def run_cli(monkeypatch, capsys, *args: str, stdin: str = "") -> tuple[int, str]:
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    code = cli(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_the_command_line_adds_users_resets_passwords_and_changes_roles(monkeypatch, capsys, tmp_path):
+    users, db = tmp_path / "users.json", tmp_path / "d.duckdb"
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    store = UserStore(users)
+    assert run_cli(monkeypatch, capsys, "users", "--db", str(db), "add", "li", "--role", "纪委委员",
+                   stdin="first-password\n")[0] == 0
+    assert store.verify("li", "first-password").role == MEMBER
+    assert run_cli(monkeypatch, capsys, "users", "--db", str(db), "passwd", "li", stdin="second-password\n")[0] == 0
+    assert store.verify("li", "first-password") is None and store.verify("li", "second-password")
+    code, _ = run_cli(monkeypatch, capsys, "users", "--db", str(db), "role", "li", "部门负责人", "--unit", "采购部")
+    assert code == 0
+    assert store.get("li").user == User("li", HEAD, "采购部")
+    code, out = run_cli(monkeypatch, capsys, "users", "--db", str(db), "list")
+    assert code == 0 and "li  部门负责人：采购部" in out
+    code, out = run_cli(monkeypatch, capsys, "users", "--db", str(db), "role", "li", "部门负责人")
+    assert code == 1 and "须指定所在单位" in out
+    assert run_cli(monkeypatch, capsys, "users", "--db", str(db), "remove", "li")[0] == 0
+    assert store.accounts() == {}
+    done = [e["action"] for e in map(json.loads, audit_path(db).read_text(encoding="utf-8").splitlines())]
+    assert [a for a in done if a.startswith("user_")] == ["user_add", "user_password", "user_role", "user_remove"]
+
+
+def test_demo_accounts_only_into_an_empty_accounts_file(monkeypatch, capsys, tmp_path, demo_db):
+    users = tmp_path / "users.json"
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db, db)
+    code, out = run_cli(monkeypatch, capsys, "users", "--db", str(db), "demo")
+    assert code == 0 and "demo、demo-head" in out
+    assert UserStore(users).get("demo-head").unit == "采购部"  # the demo's unit with most problems
+    code, out = run_cli(monkeypatch, capsys, "users", "--db", str(db), "demo")
+    assert code == 0 and "未创建" in out
+
+
+# ---- failed logins and sessions ----
+
+def test_failed_logins_wait_doubling_up_to_the_maximum():
+    now = [1000.0]
+    throttle = Throttle(SETTINGS, clock=lambda: now[0])
+    waits = [throttle.failed("x") for _ in range(8)]
+    assert waits == [0, 0, 5, 10, 20, 40, 60, 60]
+    assert throttle.wait("x") == 60 and throttle.wait("y") == 0
+    now[0] += 60
+    assert throttle.wait("x") == 0
+    throttle.succeeded("x")
+    assert throttle.failed("x") == 0  # a success starts the count again
+
+
+def test_login_refuses_even_the_right_password_while_waiting(tmp_path):
+    db, store = tmp_path / "d.duckdb", UserStore(tmp_path / "users.json")
+    store.add("wang", MEMBER, PASSWORD)
+    now = [0.0]
+    throttle = Throttle(SETTINGS, clock=lambda: now[0])
+    for _ in range(3):
+        assert actions.login(db, store, throttle, "wang", "nope-nope")[0] is None
+    who, why = actions.login(db, store, throttle, "wang", PASSWORD)
+    assert who is None and why == "登录失败次数过多，请 5 秒后再试"
+    now[0] += 5
+    assert actions.login(db, store, throttle, "wang", PASSWORD)[0] == User("wang", MEMBER)
+    entries = [(e["who"], e["action"], e["outcome"]) for e in last(db, 5)]
+    assert entries == [("wang", "login_failed", "用户名或密码错误")] * 3 + [
+        ("wang", "login_failed", "等待中被拒绝"), ("wang", "login", "成功")]
+
+
+@pytest.mark.parametrize(("started", "seen", "ended"), [
+    (0, 0, None), (0, 29 * 60, None), (0, 0, "idle"), (0, 11.9 * 3600, None), (0, 12 * 3600, "expired")])
+def test_sessions_end_when_idle_or_too_old(started, seen, ended):
+    now = seen if ended != "idle" else 30 * 60
+    assert session_ended(started, seen, now, SETTINGS) == ended
+
+
+# ---- the audit trail ----
+
+def test_imports_undos_and_exports_are_recorded_with_who_what_and_when(tmp_path):
+    db = tmp_path / "d.duckdb"
+    path = write_xlsx(tmp_path / "2024年第一季度问题整改台账.xlsx", {"台账": [HEADER, *Q1]})
+    parsed = parse_file(path.name, path.read_bytes())
+    with open_db(db) as con:
+        result = actions.import_file(con, OFFICE_USER, parsed)
+        actions.import_file(con, OFFICE_USER, parsed)  # the same bytes again: recorded, nothing changed
+        snapshot, content = actions.export(con, OFFICE_USER, "2024Q1", ALL, "html")
+        snapshot_id, name = actions.record_export(con, OFFICE_USER, snapshot, "html", content)
+        actions.undo(con, OFFICE_USER, result.import_id)
+    imported, duplicate, exported, undone = last(db, 4)
+    assert imported["who"] == "office" and imported["role"] == OFFICE and imported["action"] == "import"
+    assert {
+        k: imported["details"][k] for k in ("file", "sha256", "period", "rows_valid", "import_id", "problems_new")
+    } == {"file": path.name, "sha256": parsed.sha256, "period": "2024Q1", "rows_valid": len(Q1),
+          "import_id": result.import_id, "problems_new": result.problems_new}
+    assert duplicate["outcome"] == "重复未改动"
+    assert exported["details"]["snapshot_id"] == snapshot_id and exported["details"]["file"] == name
+    assert exported["details"]["sha256"] == __import__("hashlib").sha256(content).hexdigest()
+    assert undone["action"] == "undo" and undone["details"]["sha256"] == parsed.sha256
+    assert all(e["at"] for e in (imported, exported, undone))
+
+
+def test_a_refused_import_is_recorded_and_stores_nothing(tmp_path, monkeypatch, capsys):
+    db = tmp_path / "d.duckdb"
+    bad = tmp_path / "2024年第一季度问题整改台账.xlsx"
+    bad.write_bytes(b"not a spreadsheet")
+    code, _ = run_cli(monkeypatch, capsys, "import", "--db", str(db), str(bad))
+    assert code == 1
+    entry = last(db)[0]
+    assert entry["action"] == "import" and entry["outcome"] == "拒绝" and entry["who"].startswith("命令行:")
+    assert entry["details"]["file"] == bad.name and len(entry["details"]["sha256"]) == 64
+
+
+def test_configuration_changes_are_recorded_once(tmp_path):
+    folder, db, who = tmp_path / "conf", tmp_path / "d.duckdb", User("系统检测", "—")
+    folder.mkdir()
+    for name in ("ledger.toml", "scoring.toml", "access.toml"):
+        (folder / name).write_text("# v1\n")
+    assert sorted(audit.note_config_changes(db, who, folder)) == ["access.toml", "ledger.toml", "scoring.toml"]
+    assert audit.note_config_changes(db, who, folder) == []
+    (folder / "scoring.toml").write_text("# v2\n")
+    assert audit.note_config_changes(db, who, folder) == ["scoring.toml"]
+    entry = last(db)[0]
+    assert entry["action"] == "config" and entry["details"]["change"] == "内容变更"
+    assert entry["details"]["previous"] != entry["details"]["sha256"]
+
+
+def test_the_trail_is_append_only_and_any_edit_shows(tmp_path):
+    db = tmp_path / "d.duckdb"
+    for i in range(5):
+        audit.record(db, OFFICE_USER, "login", n=i)
+    assert audit.verify(db) == []
+    path = audit_path(db)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["seq"] for line in lines] == [1, 2, 3, 4, 5]
+    edited = [*lines[:2], lines[2].replace('"n": 2', '"n": 9'), *lines[3:]]
+    path.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    assert audit.verify(db) == ["第 3 行与前后记录对不上（被改动、删除或插入）"]
+    path.write_text("\n".join([lines[0], *lines[2:]]) + "\n", encoding="utf-8")  # one entry deleted
+    assert audit.verify(db) == ["第 2 行与前后记录对不上（被改动、删除或插入）"]
+    assert not [name for name in dir(audit) if name.startswith(("delete", "remove", "update", "clear"))]
+
+
+def test_only_the_administrator_and_the_secretary_read_or_export_the_trail(tmp_path):
+    db = tmp_path / "d.duckdb"
+    audit.record(db, OFFICE_USER, "login")
+    for role in (OFFICE, MEMBER):
+        with pytest.raises(AccessDenied, match="无权查看审计日志"):
+            actions.audit_log(db, User("x", role))
+    assert len(actions.audit_log(db, User("s", SECRETARY))) == 1
+    content = actions.audit_export(db, User("a", ADMIN), "xlsx")
+    ws = openpyxl.load_workbook(io.BytesIO(content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("序号", "时间", "操作人", "角色", "操作", "结果", "详情")
+    assert [r[4] for r in rows[1:]] == ["导出审计日志", "登录"]  # the export records itself first
+    csv = actions.audit_export(db, User("a", ADMIN), "csv").decode("utf-8-sig")
+    assert csv.splitlines()[0] == "序号,时间,操作人,角色,操作,结果,详情" and "office" in csv
+
+
+def test_the_cli_prints_verifies_and_exports_the_trail(monkeypatch, capsys, tmp_path):
+    db = tmp_path / "d.duckdb"
+    audit.record(db, OFFICE_USER, "login")
+    code, out = run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--verify")
+    assert code == 0 and "完整" in out
+    out_file = tmp_path / "log.csv"
+    assert run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--out", str(out_file))[0] == 0
+    assert "登录" in out_file.read_text(encoding="utf-8-sig")
+    path = audit_path(db)
+    path.write_text(path.read_text(encoding="utf-8").replace("office", "someone"), encoding="utf-8")
+    assert run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--verify")[0] == 1
+
+
+def test_the_audit_page_shows_the_trail_and_its_check(monkeypatch, demo_db, tmp_path):
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    audit.record(db, OFFICE_USER, "login")
+    at = logged_in("secretary").run()
+    at.switch_page("app_pages/audit_log.py").run()
+    assert not at.exception
+    assert "完整性检查通过" in at.success[0].value
+    table = at.dataframe[0].value
+    assert "office" in set(table["操作人"]) and "登录" in set(table["操作"])
+    at.button(key="audit_prepare_csv").click().run()
+    assert at.get("download_button")
+    assert last(db)[0]["action"] == "audit_export"
+
+
+def test_logins_and_logouts_through_the_app_are_recorded(monkeypatch, demo_db, tmp_path):
+    db = tmp_path / "d.duckdb"
+    shutil.copy(demo_db, db)
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    from streamlit.testing.v1 import AppTest
+
+    from tests.conftest import ROOT
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at.text_input(key="login_name").set_value("member")
+    at.text_input(key="login_password").set_value(PASSWORD)
+    at.button[0].click().run()
+    assert at.title[0].value == "总览"
+    at.sidebar.button(key="logout_button").click().run()
+    assert at.title[0].value == "政治生态分析研判看板"
+    assert [(e["who"], e["action"]) for e in last(db, 2)] == [("member", "login"), ("member", "logout")]
+
+
+def test_downloads_are_recorded_with_what_and_its_sha256(tmp_path):
+    """The pages call this when a download button is clicked (a re-downloaded snapshot, the meeting agenda)."""
+    import hashlib
+    db = tmp_path / "d.duckdb"
+    actions.downloaded(db, OFFICE_USER, "快照", b"the bytes", snapshot_id=3, file="a.xlsx")
+    entry = last(db)[0]
+    assert (entry["who"], entry["action"]) == ("office", "download")
+    assert entry["details"] == {"what": "快照", "sha256": hashlib.sha256(b"the bytes").hexdigest(), "snapshot_id": 3,
+                                "file": "a.xlsx"}
