@@ -106,8 +106,21 @@ def verify(db: Path | str) -> list[str]:
     return problems
 
 
+DETAIL_LABELS = {
+    "file": "文件", "sha256": "SHA-256", "period": "期间", "kind": "类型", "rows_valid": "有效行",
+    "rows_invalid": "错误行", "rows_skipped": "跳过行", "import_id": "导入编号", "problems_new": "新增问题",
+    "problems_updated": "更新问题", "reason": "原因", "snapshot_id": "快照编号", "scope": "范围", "format": "格式",
+    "masked": "姓名脱敏", "data_version": "数据版本", "account": "账户", "old_role": "原角色", "old_unit": "原单位",
+    "new_role": "新角色", "new_unit": "新单位", "previous": "原 SHA-256", "change": "变更", "backup": "备份",
+    "result": "结果", "what": "内容", "demo": "演示账号",
+}
+
+
 def _details_text(details: dict) -> str:
-    return "；".join(f"{k}={v}" for k, v in details.items())
+    def value(v: object) -> str:
+        return {True: "是", False: "否"}.get(v, str(v)) if isinstance(v, bool) else str(v)
+
+    return "；".join(f"{DETAIL_LABELS.get(k, k)}：{value(v)}" for k, v in details.items())
 
 
 def entries(db: Path | str, newest_first: bool = True) -> pd.DataFrame:

@@ -168,7 +168,8 @@ def page(server: str, browser: Browser) -> Iterator[Page]:
 
 def log_in(page: Page) -> None:
     """The login form, as a person fills it in."""
-    expect(page.get_by_role("heading", name="政治生态分析研判看板", level=1)).to_be_visible(timeout=TIMEOUT_MS)
+    settle(page, "政治生态分析研判看板")
+    screenshot(page, "00_login")
     page.get_by_label("用户名").fill("admin")  # the administrator: every page is in the menu
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
