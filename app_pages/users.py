@@ -14,6 +14,10 @@ st.title("用户管理")
 st.caption(f"账户文件：{common.plain(store.path)}（密码只保存 argon2id 哈希值）。各项修改都记入审计日志。")
 
 
+def no_unit(unit: str) -> str:
+    return unit or "（不指定单位）"
+
+
 def done(message: str) -> None:
     st.session_state["users_notice"] = message
     st.rerun()
@@ -45,27 +49,27 @@ add, change, reset, remove = st.tabs(["新增用户", "变更角色", "重置密
 with add, st.form("add_user_form", clear_on_submit=True):
     name = st.text_input("用户名")
     role = st.selectbox("角色", ROLES, key="add_role")
-    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="add_unit")
+    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="add_unit", format_func=no_unit)
     password = st.text_input("初始密码（至少 8 位）", type="password")
-    if st.form_submit_button("新增", type="primary"):
+    if st.form_submit_button("新增", type="primary", key="add_submit"):
         attempt(lambda: actions.add_user(common.db_path(), store, user, name.strip(), role, password,
                                          unit if role == HEAD else None), f"已新增用户 {name.strip()}")
 with change, st.form("role_form"):
     name = st.selectbox("用户", list(accounts), key="role_user")
     role = st.selectbox("新角色", ROLES, key="role_role")
-    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="role_unit")
-    if st.form_submit_button("变更角色", type="primary"):
+    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="role_unit", format_func=no_unit)
+    if st.form_submit_button("变更角色", type="primary", key="role_submit"):
         attempt(lambda: actions.change_role(common.db_path(), store, user, name, role, unit if role == HEAD else None),
                 f"已将 {name} 的角色改为 {role}")
 with reset, st.form("reset_form", clear_on_submit=True):
     name = st.selectbox("用户", list(accounts), key="reset_user")
     password = st.text_input("新密码（至少 8 位）", type="password")
-    if st.form_submit_button("重置密码", type="primary"):
+    if st.form_submit_button("重置密码", type="primary", key="reset_submit"):
         attempt(lambda: actions.reset_password(common.db_path(), store, user, name, password), f"已重置 {name} 的密码")
 with remove, st.form("remove_form"):
     name = st.selectbox("用户", [n for n in accounts if n != user.name], key="remove_user")
     confirm = st.checkbox("确认删除该用户", key="remove_confirm")
-    if st.form_submit_button("删除", disabled=False) and name:
+    if st.form_submit_button("删除", key="remove_submit") and name:
         if not confirm:
             st.error("请先勾选「确认删除该用户」")
         else:

@@ -279,3 +279,30 @@ def test_downloads_are_recorded_with_what_and_its_sha256(tmp_path):
     assert (entry["who"], entry["action"]) == ("office", "download")
     assert entry["details"] == {"what": "快照", "sha256": hashlib.sha256(b"the bytes").hexdigest(), "snapshot_id": 3,
                                 "file": "a.xlsx"}
+
+
+def test_the_administrator_manages_accounts_on_the_page(monkeypatch, demo_db, tmp_path, accounts_file):
+    db, users = tmp_path / "d.duckdb", tmp_path / "users.json"
+    shutil.copy(demo_db, db)
+    shutil.copy(accounts_file, users)
+    monkeypatch.setenv("DASHBOARD_DB", str(db))
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    at = logged_in("admin").run()
+    at.switch_page("app_pages/users.py").run()
+    at.text_input[0].set_value("zhao")
+    at.selectbox(key="add_role").set_value(HEAD)
+    at.selectbox(key="add_unit").set_value("物流部")
+    at.text_input[1].set_value("zhao-password")
+    at.button(key="add_submit").click().run()
+    assert not at.exception and "已新增用户 zhao" in at.success[0].value
+    assert UserStore(users).verify("zhao", "zhao-password").user == User("zhao", HEAD, "物流部")
+    at.selectbox(key="role_user").set_value("zhao")
+    at.selectbox(key="role_role").set_value(MEMBER)
+    at.button(key="role_submit").click().run()
+    assert UserStore(users).get("zhao").user == User("zhao", MEMBER)
+    at.selectbox(key="remove_user").set_value("zhao")
+    at.checkbox(key="remove_confirm").check()
+    at.button(key="remove_submit").click().run()
+    assert UserStore(users).get("zhao") is None
+    assert [(e["who"], e["action"]) for e in last(db, 3)] == [
+        ("admin", "user_add"), ("admin", "user_role"), ("admin", "user_remove")]
