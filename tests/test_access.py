@@ -106,6 +106,7 @@ def test_a_department_heads_export_holds_only_their_unit(demo_db, fmt):
         snapshot, content = actions.export(con, HEAD_USER, PERIOD, ALL, fmt)
         _, everything = actions.export(con, User("m", MEMBER), PERIOD, ALL, fmt)
     text = html_or_xlsx_text(content, fmt)
+    assert leaked(vars(snapshot), others) == []  # what every writer (docx and pdf too) draws from
     assert [u for u in others if u in html_or_xlsx_text(everything, fmt)]
     assert [u for u in others if u in text] == []
     assert snapshot.scope_label == f"单位：{HEAD_UNIT}"
