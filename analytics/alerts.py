@@ -13,8 +13,7 @@ import pandas as pd
 
 from analytics import scoring
 from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
-from analytics.db import table_exists
-from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope
+from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope, cube, has_table
 from analytics.periods import Period
 
 TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3
@@ -36,6 +35,9 @@ LOOKBACK_COLUMNS = ("problem_id", "problem_code", "unit", "source", "dimension",
                     "checks")
 
 _OPEN_SQL = f"NOT ({COMPLETED_SQL})"
+# A list's full rows, joined to the few rows kept after sorting slim ones. The same filters as the list's let
+# DuckDB skip the blocks without a match (state.py stores open problems, then completed ones, unit by unit).
+_ROWS_SQL = "SELECT * FROM problem_state WHERE period_no = $period_no AND {where} AND {only}"
 # signed days past the deadline at the period end: > 0 exactly when an open problem is overdue; NULL without one
 _DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
 
@@ -47,7 +49,7 @@ def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict, columns: tupl
     Through Arrow, several times faster than .df() for the tens of thousands of text rows a big ledger gives;
     on its own cursor, since .sql() refuses a connection holding an unfinished execute() result.
     """
-    if not table_exists(con, table):
+    if not has_table(con, table):
         return pd.DataFrame(columns=list(columns))
     with con.cursor() as cur:
         return cur.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
@@ -66,18 +68,20 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     cfg = cfg or scoring_config()
     where, params = scope.where()
     sql = f"""
-        SELECT problem_id, problem_code, unit, source, dimension, description, owner, status, deadline, days_left,
-               $labels[band_no] AS band, $colors[band_no] AS band_color
-        FROM (
-            SELECT *, date_diff('day', period_end, deadline) AS days_left,
+        WITH kept AS MATERIALIZED (
+            SELECT problem_id, date_diff('day', period_end, deadline) AS days_left,
                    CASE WHEN {OVERDUE_SQL} THEN 1 WHEN date_diff('day', period_end, deadline) <= $urgent_days THEN 2
                         ELSE 3 END AS band_no
             FROM problem_state
             WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND deadline IS NOT NULL
               AND date_diff('day', period_end, deadline) <= $notice_days
+            ORDER BY days_left, problem_id
+            LIMIT $limit
         )
+        SELECT problem_id, problem_code, unit, source, dimension, description, owner, status, deadline, days_left,
+               $labels[band_no] AS band, $colors[band_no] AS band_color
+        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=_OPEN_SQL)}) USING (problem_id)
         ORDER BY days_left, problem_id
-        LIMIT $limit
     """
     params |= {"period_no": period.index, "urgent_days": cfg.urgent_days, "notice_days": cfg.notice_days,
                "labels": list(band_labels(cfg)), "colors": list(BAND_COLORS), "limit": limit}
@@ -88,7 +92,7 @@ def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: S
                         cfg: ScoringConfig | None = None) -> int:
     """How many rows deadline_bands() has without a limit."""
     cfg = cfg or scoring_config()
-    if not table_exists(con, "problem_state"):
+    if not has_table(con, "problem_state"):
         return 0
     where, params = scope.where()
     return con.execute(f"""
@@ -146,7 +150,7 @@ def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     where, params = scope.where()
     sql = f"""
         SELECT unit, dimension, CAST(sum(open) AS BIGINT) AS open_problems, CAST(sum(overdue) AS BIGINT) AS overdue
-        FROM problem_cube
+        FROM {cube(con, scope)}
         WHERE period_no = $period_no AND {where} AND open > 0 AND list_contains($dims, dimension)
         GROUP BY unit, dimension
         HAVING sum(open) >= $min_open
@@ -158,8 +162,9 @@ def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     return _query(con, sql, params, ("unit", "dimension", "open_problems", "overdue"), "problem_cube")
 
 
-def _poor_units(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> pd.DataFrame:
-    units = scoring.unit_scores(con, period, scope, cfg)
+def _poor_units(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
+                units: pd.DataFrame | None = None) -> pd.DataFrame:
+    units = scoring.unit_scores(con, period, scope, cfg) if units is None else units
     return units[units["grade"] == cfg.proposal_grade].reset_index(drop=True)
 
 
@@ -171,14 +176,15 @@ def _grade_rule(score: float, grade: str) -> str:
     return f"单位综合得分 {score:.1f}，评为{grade}"
 
 
-def _unit_warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> list[dict]:
+def _unit_warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
+                   units: pd.DataFrame | None) -> list[dict]:
     """督办单 for concentrated unit × dimension, 建议书 for units graded proposal_grade."""
     rows = [{"tier": TIERS[1], "level": 2, "unit": r.unit, "dimension": r.dimension,
              "rule": _concentration_rule(r.unit, r.dimension, r.open_problems, cfg), "figure": float(r.open_problems)}
             for r in _concentrations(con, period, scope, cfg).itertuples()]
     rows += [{"tier": TIERS[2], "level": 3, "unit": r.unit, "dimension": None,
               "rule": _grade_rule(r.score, r.grade), "figure": float(r.score)}
-             for r in _poor_units(con, period, scope, cfg).itertuples()]
+             for r in _poor_units(con, period, scope, cfg, units).itertuples()]
     return rows
 
 
@@ -188,16 +194,38 @@ _UNIT_ROW_TYPES = {"tier": "VARCHAR", "level": "INTEGER", "unit": "VARCHAR", "di
 
 def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
              cfg: ScoringConfig | None = None, limit: int | None = None, tier: str | None = None,
-             per_tier: bool = False) -> pd.DataFrame:
+             per_tier: bool = False, *, units: pd.DataFrame | None = None) -> pd.DataFrame:
     """预警: 工作提醒函 (level 1), 工作督办单 (2), 纪检建议书 (3), each row with the rule that fired.
 
     A problem gets only its highest tier; figure is its days overdue (negative: days left; empty without a
     deadline), or for a unit the open-problem count or the unit score. Sorted by level, then figure, descending
     (ties: problems by id, then units by name and dimension). ``limit`` keeps the first rows overall, or of
-    each tier with ``per_tier``.
+    each tier with ``per_tier``. ``units``: the quarter's unit_scores(), when the caller has them already.
     """
+    return _warnings(con, period, scope, cfg or scoring_config(), limit, tier, per_tier, units)[0]
+
+
+def warnings_and_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
+                        cfg: ScoringConfig | None = None, limit: int | None = None, per_tier: bool = False, *,
+                        units: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """warnings() and warning_counts() from one pass over the quarter's open problems."""
     cfg = cfg or scoring_config()
-    units = _unit_warnings(con, period, scope, cfg)
+    rows, totals = _warnings(con, period, scope, cfg, limit, None, per_tier, units)
+    if limit == 0:  # no row to carry the totals
+        return rows, warning_counts(con, period, scope, cfg, units=units)
+    return rows, {t: totals.get(level, 0) for level, t in enumerate(TIERS, start=1)}
+
+
+def split_tiers(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Rows of warnings() by tier: tier name → its rows."""
+    return {tier: rows[rows["tier"] == tier].reset_index(drop=True) for tier in TIERS}
+
+
+def _warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
+              limit: int | None, tier: str | None, per_tier: bool,
+              units: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[int, int]]:
+    """warnings(), and how many rows each level has before the cut (level → count; levels without rows absent)."""
+    units = _unit_warnings(con, period, scope, cfg, units)
     where, params = _level_params(period, scope, cfg)
     # the few unit rows join the problem rows in SQL, so that DuckDB sorts them all
     unit_rows = ", ".join(f"unnest(CAST($u_{c} AS {t}[])) AS {c}" for c, t in _UNIT_ROW_TYPES.items())
@@ -219,30 +247,34 @@ def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
         ),
         kept AS ({cut})
         SELECT $tiers[level] AS tier, level, target, k.unit, k.dimension, k.problem_id, s.problem_code,
-               s.description, CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure
+               s.description, CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure,
+               t.total
         FROM kept k
+        JOIN (SELECT level AS counted, count(*) AS total FROM candidates GROUP BY level) t ON t.counted = k.level
         LEFT JOIN (SELECT problem_id, problem_code, description FROM problem_state
-                   WHERE period_no = $period_no AND problem_id IN (SELECT problem_id FROM kept)) s
+                   WHERE period_no = $period_no AND {where} AND {_OPEN_SQL}
+                     AND problem_id IN (SELECT problem_id FROM kept)) s
                ON s.problem_id = k.problem_id
         ORDER BY {order}
     """
     params |= {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT, "limit": limit,
                "level": None if tier is None else TIERS.index(tier) + 1}
     params |= {f"u_{c}": [r[c] for r in units] for c in _UNIT_ROW_TYPES}
-    out = _query(con, sql, params, WARNING_COLUMNS)
+    out = _query(con, sql, params, (*WARNING_COLUMNS, "total"))
     out["problem_id"] = out["problem_id"].astype("Int64")
-    return out[list(WARNING_COLUMNS)]
+    totals = dict(zip(out["level"].astype(int), out["total"].astype(int), strict=True))
+    return out[list(WARNING_COLUMNS)], totals
 
 
 def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                     cfg: ScoringConfig | None = None, limit: int | None = None) -> dict[str, pd.DataFrame]:
+                     cfg: ScoringConfig | None = None, limit: int | None = None, *,
+                     units: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The first ``limit`` warnings of each tier, from one query; tier name → rows as warnings() gives them."""
-    rows = warnings(con, period, scope, cfg, limit=limit, per_tier=True)
-    return {tier: rows[rows["tier"] == tier].reset_index(drop=True) for tier in TIERS}
+    return split_tiers(warnings(con, period, scope, cfg, limit=limit, per_tier=True, units=units))
 
 
 def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None) -> dict[str, int]:
+                   cfg: ScoringConfig | None = None, *, units: pd.DataFrame | None = None) -> dict[str, int]:
     """预警数: how many rows warnings() has per tier, counted without building the rule sentences."""
     cfg = cfg or scoring_config()
     counts = dict.fromkeys(TIERS, 0)
@@ -252,7 +284,7 @@ def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     for level, n in zip(by_level["level"], by_level["n"], strict=True):
         counts[TIERS[int(level) - 1]] += int(n)
     counts[TIERS[1]] += len(_concentrations(con, period, scope, cfg))
-    counts[TIERS[2]] += len(_poor_units(con, period, scope, cfg))
+    counts[TIERS[2]] += len(_poor_units(con, period, scope, cfg, units))
     return counts
 
 
@@ -265,21 +297,33 @@ def _label(code: object, description: object) -> str:
     return " ".join(p for p in ((None if pd.isna(code) else str(code)), _short(description)) if p)
 
 
-def _agenda_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, condition: str,
-                     limit: int) -> pd.DataFrame:
-    """Open problems meeting a fixed condition, most overdue first (no deadline last)."""
+def _agenda_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
+                     top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``top`` most overdue open problems, and the 2 × ``top`` most overdue recurred ones (no deadline last),
+    from one pass over the open problems."""
     where, params = scope.where()
+    order = "days_overdue DESC, problem_id"
     sql = f"""
-        SELECT problem_id, problem_code, unit, dimension, description, severity, coalesce(recurred, false) AS recurred,
-               CASE WHEN {OVERDUE_SQL} THEN {_DAYS_OVERDUE_SQL} ELSE 0 END AS days_overdue
-        FROM problem_state
-        WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND {condition}
-        ORDER BY days_overdue DESC, problem_id
-        LIMIT $limit
+        WITH flagged AS MATERIALIZED (
+            SELECT problem_id, {OVERDUE_SQL} AS overdue, recurred AS marked,
+                   CASE WHEN {OVERDUE_SQL} THEN {_DAYS_OVERDUE_SQL} ELSE 0 END AS days_overdue
+            FROM problem_state
+            WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND ({OVERDUE_SQL} OR recurred)
+        ),
+        kept AS MATERIALIZED (
+            (SELECT 1 AS list, problem_id, days_overdue FROM flagged WHERE overdue ORDER BY {order} LIMIT $top)
+            UNION ALL
+            (SELECT 2 AS list, problem_id, days_overdue FROM flagged WHERE marked ORDER BY {order} LIMIT 2 * $top)
+        )
+        SELECT list, problem_id, problem_code, unit, dimension, description, severity,
+               coalesce(recurred, false) AS recurred, days_overdue
+        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=_OPEN_SQL)}) USING (problem_id)
+        ORDER BY list, {order}
     """
-    return _query(con, sql, params | {"period_no": period.index, "limit": limit},
-                  ("problem_id", "problem_code", "unit", "dimension", "description", "severity", "recurred",
+    rows = _query(con, sql, params | {"period_no": period.index, "top": top},
+                  ("list", "problem_id", "problem_code", "unit", "dimension", "description", "severity", "recurred",
                    "days_overdue"))
+    return tuple(rows[rows["list"] == n].drop(columns="list").reset_index(drop=True) for n in (1, 2))
 
 
 def _item(kind: str, topic: str, reason: str, figures: str, key: tuple[float, float], unit: object = None,
@@ -289,8 +333,7 @@ def _item(kind: str, topic: str, reason: str, figures: str, key: tuple[float, fl
             "_k2": key[1]}
 
 
-def _overdue_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> list[dict]:
-    top = _agenda_problems(con, period, scope, OVERDUE_SQL, cfg.agenda_top_overdue)
+def _overdue_items(top: pd.DataFrame, cfg: ScoringConfig) -> list[dict]:
     return [_item(OVERDUE, f"逾期未整改：{_label(r.problem_code, r.description)}",
                   f"已逾期 {r.days_overdue} 天，逾期时间居本期第 {r.Index + 1} 位",
                   f"逾期 {r.days_overdue} 天；责任单位 {r.unit}；问题性质 {scoring.severity_used(r.severity, cfg)}"
@@ -298,9 +341,8 @@ def _overdue_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
                   (r.days_overdue, 0), r.unit, r.dimension, r.problem_id) for r in top.itertuples()]
 
 
-def _recurred_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
-                    raised: set[int]) -> list[dict]:
-    found = _agenda_problems(con, period, scope, "recurred", cfg.agenda_top_overdue + len(raised))
+def _recurred_items(found: pd.DataFrame, cfg: ScoringConfig, raised: set[int]) -> list[dict]:
+    """The agenda_top_overdue first recurred problems not already raised as overdue (found holds enough)."""
     return [_item(RECURRED, f"改而复发：{_label(r.problem_code, r.description)}",
                   "整改后又复发，需分析复发原因、压实整改责任",
                   f"责任单位 {r.unit}；问题性质 {scoring.severity_used(r.severity, cfg)}"
@@ -333,7 +375,7 @@ def _open_by_dimension(con: duckdb.DuckDBPyConnection, period: Period, scope: Sc
     """Open problems per (period_no, dimension), this quarter and the one before."""
     where, params = scope.where()
     sql = f"""
-        SELECT period_no, dimension, CAST(sum(open) AS BIGINT) AS n FROM problem_cube
+        SELECT period_no, dimension, CAST(sum(open) AS BIGINT) AS n FROM {cube(con, scope)}
         WHERE period_no BETWEEN $first_no AND $last_no AND {where} AND list_contains($dims, dimension)
         GROUP BY period_no, dimension
     """
@@ -362,21 +404,24 @@ def _worsening_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
 
 
 def meeting_agenda(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None) -> pd.DataFrame:
+                   cfg: ScoringConfig | None = None, *, raw: pd.DataFrame | None = None) -> pd.DataFrame:
     """会商议题建议清单, at most agenda_max_items, ranked by kind in AGENDA_KINDS order, then within a kind:
 
     较差单位 lowest score first; 逾期问题 (the agenda_top_overdue most overdue open problems) and 复发问题 (as
     many recurred open ones not already raised) most days overdue first; 维度恶化 (more open problems or a lower
     company dimension score than the quarter before) largest score drop, then largest rise in open problems
     first; 问题集中单位 most open, then most overdue problems first. Remaining ties: unit, dimension, problem id.
+    ``raw``: raw_scores() of the previous quarter and this one, when the caller has them already.
     """
     cfg = cfg or scoring_config()
     dims = scoring.scored_dimensions(scope, cfg)
     prev = period.previous()
-    raw = scoring.raw_scores(con, prev, period, scope, cfg)  # both quarters in one pass
-    raw_now, raw_before = raw[raw["period_no"] == period.index], raw[raw["period_no"] == prev.index]
-    overdue = _overdue_items(con, period, scope, cfg)
-    items = [*overdue, *_recurred_items(con, period, scope, cfg, {i["problem_id"] for i in overdue}),
+    if raw is None:
+        raw = scoring.raw_scores(con, prev, period, scope, cfg)  # both quarters in one pass
+    raw_now, raw_before = scoring.one_quarter(raw, period), scoring.one_quarter(raw, prev)
+    most_overdue, recurred = _agenda_problems(con, period, scope, cfg.agenda_top_overdue)
+    overdue = _overdue_items(most_overdue, cfg)
+    items = [*overdue, *_recurred_items(recurred, cfg, {i["problem_id"] for i in overdue}),
              *_poor_unit_items(scoring.rank_units(raw_now, scope, cfg), dims, cfg),
              *_concentration_items(con, period, scope, cfg),
              *_worsening_items(con, period, scope, dims, scoring.company_of(raw_before, cfg),
@@ -403,6 +448,8 @@ def lookback_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     size = cfg.lookback_size if size is None else max(size, 0)
     seed = cfg.lookback_seed if seed is None else seed
     where, params = scope.where()
+    if has_table(con, "lookback_draws") and _draws_seed(con) == seed:
+        return _ranked_sample(con, period, scope, size)
     sql = f"""
         SELECT problem_id, problem_code, unit, source, dimension, description, completed_on AS closed_date,
                concat_ws('；', CASE WHEN closed_date IS NULL THEN '销号时间未填，核实销号依据' END,
@@ -415,3 +462,39 @@ def lookback_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     params |= {"period_no": period.index, "closed": CLOSED_STATUS, "seed": seed, "size": size,
                "checks": LOOKBACK_CHECKS}
     return _query(con, sql, params, LOOKBACK_COLUMNS)
+
+
+def _draws_seed(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The seed analytics.state ranked lookback_draws with (None: not ranked)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'lookback_seed'").fetchone()
+    return int(row[0]) if row else None
+
+
+def _ranked_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, size: int) -> pd.DataFrame:
+    """lookback_sample() from the precomputed order: closed problems among the first ``reach`` ranks, reach grown
+    until it holds ``size`` of them (it starts at about twice what the share of closed problems needs)."""
+    where, params = scope.where()
+    params |= {"period_no": period.index}
+    total = con.execute("SELECT count(*) FROM lookback_draws").fetchone()[0]
+    closed = con.execute(f"SELECT coalesce(sum(closed), 0) FROM {cube(con, scope)} WHERE period_no = $period_no "
+                         f"AND {where}", params).fetchone()[0] if has_table(con, "problem_cube") else 0
+    params |= {"closed": CLOSED_STATUS, "size": size, "checks": LOOKBACK_CHECKS}
+    reach = total if closed <= size else min(total, 2 * size * total // closed + 64)
+    sql = f"""
+        WITH drawn AS MATERIALIZED (
+            SELECT problem_id, draw FROM problem_state JOIN lookback_draws USING (problem_id)
+            WHERE period_no = $period_no AND {where} AND status = $closed AND draw <= $reach
+            ORDER BY draw
+            LIMIT $size
+        )
+        SELECT problem_id, problem_code, unit, source, dimension, description, completed_on AS closed_date,
+               concat_ws('；', CASE WHEN closed_date IS NULL THEN '销号时间未填，核实销号依据' END,
+                         CASE WHEN recurred THEN '曾改而复发，重点核查是否反弹' END, $checks) AS checks
+        FROM drawn JOIN ({_ROWS_SQL.format(where=where, only="status = $closed")}) USING (problem_id)
+        ORDER BY draw
+    """
+    while True:
+        out = _query(con, sql, params | {"reach": reach}, LOOKBACK_COLUMNS)
+        if len(out) >= size or reach >= total:
+            return out
+        reach = min(total, reach * 4)

@@ -10,6 +10,7 @@ before the deadline. A rate with nothing to divide by is None, not 0.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import duckdb
@@ -55,17 +56,47 @@ CUBE_SQL = f"""
     CREATE OR REPLACE TABLE problem_cube AS
     SELECT period_no, unit, source, dimension, severity, {_COUNTS_SQL},
            {_AGE_SQL},
-           count(*) FILTER (WHERE {_OPEN} AND recurred) AS open_recurred
+           count(*) FILTER (WHERE {_OPEN} AND recurred) AS open_recurred,
+           count(*) FILTER (WHERE ever_marked) AS ever_marked,
+           count(*) FILTER (WHERE ever_reopened) AS ever_reopened
     FROM problem_state
     GROUP BY period_no, unit, source, dimension, severity
+    ORDER BY period_no
+"""
+# unit_cube: problem_cube summed over sources, five times fewer rows for the figures no source filter touches
+_CUBE_COUNTS = (*COUNT_FIELDS, *_AGE_COLUMNS, "open_recurred", "ever_marked", "ever_reopened")
+UNIT_CUBE_SQL = f"""
+    CREATE OR REPLACE TABLE unit_cube AS
+    SELECT period_no, unit, dimension, severity, {", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in _CUBE_COUNTS)}
+    FROM problem_cube
+    GROUP BY period_no, unit, dimension, severity
     ORDER BY period_no
 """
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
 
 
+# Tables are never dropped (derived ones are replaced in place), so a table once seen stays: each connection
+# looks a table up once, not once per figure (a catalog query costs about 1 ms, a page asks dozens of times).
+_SEEN_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """table_exists, remembered per connection once true."""
+    seen = _SEEN_TABLES.setdefault(con, set())
+    if name not in seen and table_exists(con, name):
+        seen.add(name)
+    return name in seen
+
+
 def rebuild_cube(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute problem_cube from problem_state (called by analytics.state after every change)."""
+    """Recompute problem_cube and unit_cube from problem_state (called by analytics.state after every change)."""
     con.execute(CUBE_SQL)
+    con.execute(UNIT_CUBE_SQL)
+
+
+def cube(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None) -> str:
+    """The table to sum counts from: unit_cube unless the scope or the breakdown involves sources."""
+    return "unit_cube" if scope.sources is None and by != "source" and has_table(con, "unit_cube") else "problem_cube"
 
 
 @dataclass(frozen=True)
@@ -108,9 +139,9 @@ def with_rates(counts: dict) -> dict:
 
 def available_periods(con: duckdb.DuckDBPyConnection) -> list[Period]:
     """Quarters covered by the problem ledgers, oldest first (gaps between ledgers included)."""
-    if not table_exists(con, "problem_cube"):
+    if not has_table(con, "problem_cube"):
         return []
-    rows = con.execute("SELECT DISTINCT period_no FROM problem_cube ORDER BY 1").fetchall()
+    rows = con.execute(f"SELECT DISTINCT period_no FROM {cube(con, ALL)} ORDER BY 1").fetchall()
     return [Period.from_index(r[0]) for r in rows]
 
 
@@ -130,9 +161,9 @@ def headline(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL)
     """Total, new, carried over, closed, completed, open, overdue, recurred and the three rates for one period."""
     where, params = scope.where()
     row = con.execute(
-        f"SELECT {_SUMS_SQL} FROM problem_cube WHERE period_no = $period_no AND {where}",
+        f"SELECT {_SUMS_SQL} FROM {cube(con, scope)} WHERE period_no = $period_no AND {where}",
         params | {"period_no": period.index},
-    ).fetchone() if table_exists(con, "problem_cube") else (0,) * len(COUNT_FIELDS)
+    ).fetchone() if has_table(con, "problem_cube") else (0,) * len(COUNT_FIELDS)
     return with_rates(dict(zip(COUNT_FIELDS, row, strict=True)))
 
 
@@ -140,11 +171,11 @@ def breakdown(con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Sc
     """The headline counts and rates per source, dimension or unit, largest first."""
     if by not in ("source", "dimension", "unit"):
         raise ValueError(f"cannot break down by {by!r}")
-    if not table_exists(con, "problem_cube"):
+    if not has_table(con, "problem_cube"):
         return pd.DataFrame(columns=[by, *COUNT_FIELDS])
     where, params = scope.where()
     return _rates(con.execute(
-        f"SELECT {by}, {_SUMS_SQL} FROM problem_cube WHERE period_no = $period_no AND {where} "
+        f"SELECT {by}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE period_no = $period_no AND {where} "
         f"GROUP BY {by} ORDER BY total DESC, {by}",
         params | {"period_no": period.index},
     ).df())
@@ -171,32 +202,33 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, by: str | None = N
         raise ValueError(f"cannot break down by {by!r}")
     group = [by] if by else []
     columns = ["period", "period_no", *group, *COUNT_FIELDS]
-    if not table_exists(con, "problem_cube"):
+    if not has_table(con, "problem_cube"):
         return pd.DataFrame(columns=columns)
     where, params = scope.where()
     keys = ", ".join(["period_no", *group])
     frame = _rates(con.execute(
-        f"SELECT {keys}, {_SUMS_SQL} FROM problem_cube WHERE {where} GROUP BY {keys} ORDER BY {keys}", params,
+        f"SELECT {keys}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE {where} GROUP BY {keys} ORDER BY {keys}",
+        params,
     ).df())
     frame.insert(0, "period", [str(Period.from_index(int(n))) for n in frame["period_no"]])
-    indexed = frame.set_index([*group, "period_no"]) if group else frame.set_index("period_no")
+    indexed = (frame.set_index([*group, "period_no"]) if group else frame.set_index("period_no"))[list(CHANGE_FIELDS)]
+    changes = {}
     for lag, suffix in ((1, "qoq"), (4, "yoy")):
         earlier = indexed.rename(index=lambda n, lag=lag: n + lag if isinstance(n, (int, np.integer)) else n,
                                  level="period_no")
-        for fld in CHANGE_FIELDS:
-            before = earlier[fld].reindex(indexed.index)
-            frame[f"{fld}_{suffix}"] = (indexed[fld] - before).to_numpy()
-    return frame
+        change = indexed - earlier.reindex(indexed.index)  # all fields at once, not one Series each
+        changes |= {f"{fld}_{suffix}": change[fld].to_numpy() for fld in CHANGE_FIELDS}
+    return pd.concat([frame, pd.DataFrame(changes, index=frame.index)], axis=1)
 
 
 def ageing(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """账龄: open problems by days since found (≤30, 31–90, 91–180, >180; 未填发现时间 where no date)."""
     order = [b[0] for b in AGE_BUCKETS] + ["未填发现时间"]
     counts = [0] * len(order)
-    if table_exists(con, "problem_cube"):
+    if has_table(con, "problem_cube"):
         where, params = scope.where()
         row = con.execute(
-            f"SELECT {', '.join(f'coalesce(sum({c}), 0)' for c in _AGE_COLUMNS)} FROM problem_cube "
+            f"SELECT {', '.join(f'coalesce(sum({c}), 0)' for c in _AGE_COLUMNS)} FROM {cube(con, scope)} "
             f"WHERE period_no = $period_no AND {where}", params | {"period_no": period.index}).fetchone()
         counts = [int(v) for v in row]
     return pd.DataFrame({"bucket": order, "problems": counts})
@@ -205,7 +237,7 @@ def ageing(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -
 def days_to_close(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
     """销号用时: mean and median days from found to closed, over problems 已销号 by the period with both dates."""
     where, params = scope.where()
-    if not table_exists(con, "problem_state"):
+    if not has_table(con, "problem_state"):
         return {"closed_with_dates": 0, "mean_days": None, "median_days": None}
     count, mean, median = con.execute(f"""
         SELECT count(*), avg(days), median(days) FROM (
@@ -233,7 +265,7 @@ def problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     if status is not None:
         conditions.append("status = $status")
         params["status"] = status
-    if not table_exists(con, "problem_state"):
+    if not has_table(con, "problem_state"):
         return pd.DataFrame(columns=[*PROBLEM_COLUMNS, "days_overdue"])
     sql = f"""
         SELECT {", ".join(PROBLEM_COLUMNS)},
@@ -251,11 +283,11 @@ def unit_dimension_matrix(con: duckdb.DuckDBPyConnection, period: Period, scope:
                           only_open: bool = False) -> pd.DataFrame:
     """Problems per unit × dimension in a period (long form: unit, dimension, problems), for heatmaps."""
     where, params = scope.where()
-    if not table_exists(con, "problem_cube"):
+    if not has_table(con, "problem_cube"):
         return pd.DataFrame(columns=["unit", "dimension", "problems"])
     measure = "open" if only_open else "total"
     return con.execute(f"""
-        SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM problem_cube
+        SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM {cube(con, scope)}
         WHERE period_no = $period_no AND {where}
         GROUP BY unit, dimension HAVING sum({measure}) > 0 ORDER BY unit, dimension
     """, params | {"period_no": period.index}).df()

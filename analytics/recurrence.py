@@ -10,11 +10,11 @@ suggestions, listed side by side for the secretary to decide.
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
-from analytics.db import table_exists
-from analytics.metrics import ALL, Scope
+from analytics.metrics import ALL, Scope, cube, has_table
 from analytics.periods import Period
 
 REPEAT_COLUMNS = ["unit", "similarity", "new_problem_id", "new_code", "new_description", "new_found_date",
@@ -23,13 +23,13 @@ REPEAT_COLUMNS = ["unit", "similarity", "new_problem_id", "new_code", "new_descr
 
 def recurrence_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
     """How many problems recurred as of the period: marked in a ledger, reopened, either; and reopened now."""
-    if not table_exists(con, "problem_state"):
+    if not has_table(con, "problem_cube"):
         return {"marked": 0, "reopened": 0, "recurred": 0, "reopened_this_period": 0}
     where, params = scope.where()
     row = con.execute(f"""
-        SELECT count(*) FILTER (WHERE ever_marked), count(*) FILTER (WHERE ever_reopened),
-               count(*) FILTER (WHERE recurred), count(*) FILTER (WHERE reopened)
-        FROM problem_state WHERE period_no = $period_no AND {where}
+        SELECT {", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT)" for c in ("ever_marked", "ever_reopened",
+                                                                             "recurred", "reopened"))}
+        FROM {cube(con, scope)} WHERE period_no = $period_no AND {where}
     """, params | {"period_no": period.index}).fetchone()
     return dict(zip(("marked", "reopened", "recurred", "reopened_this_period"), row, strict=True))
 
@@ -37,7 +37,7 @@ def recurrence_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Sco
 def recurred_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """The recurred problems as of the period, with how each recurrence is known."""
     columns = ["problem_id", "problem_code", "unit", "source", "dimension", "description", "status", "how"]
-    if not table_exists(con, "problem_state"):
+    if not has_table(con, "problem_state"):
         return pd.DataFrame(columns=columns)
     where, params = scope.where()
     return con.execute(f"""
@@ -49,6 +49,52 @@ def recurred_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Sco
     """, params | {"period_no": period.index}).df()
 
 
+# Shared n-grams are counted in numpy, one unit at a time, into a matrix of new × closed problems (this many
+# cells at a time at most): a join in SQL makes a row per shared n-gram, over a million for one unit's few
+# thousand problems. SQL still picks and rounds the figures, from the few pairs kept.
+_BLOCK_CELLS = 4_000_000
+
+
+def _unit_pairs(ids: np.ndarray, fresh: np.ndarray, grams: np.ndarray, threshold: float,
+                keep: dict[str, list]) -> None:
+    """Add the pairs of one unit (its rows: problem id, new or closed, n-gram number) that reach the threshold
+    and, rounded to 3 decimals, could tie with their new problem's best (a superset of what SQL then picks)."""
+    if fresh.all() or not fresh.any():
+        return
+    new_ids, a = np.unique(ids[fresh], return_inverse=True)
+    old_ids, b = np.unique(ids[~fresh], return_inverse=True)
+    new_sizes, old_sizes = np.bincount(a), np.bincount(b)
+    # for each gram of a new problem, the closed problems sharing it: a slice of the closed rows sorted by gram
+    order = np.argsort(grams[~fresh], kind="stable")
+    old_grams, holders = grams[~fresh][order], b[order]
+    new_grams = grams[fresh]
+    step = max(1, _BLOCK_CELLS // len(old_ids))
+    for first in range(0, len(new_ids), step):
+        last = min(first + step, len(new_ids))
+        mine = (a >= first) & (a < last)
+        starts = np.searchsorted(old_grams, new_grams[mine], "left")
+        counts = np.searchsorted(old_grams, new_grams[mine], "right") - starts
+        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(counts.sum())
+        cells = np.repeat(a[mine] - first, counts) * len(old_ids) + holders[offsets]
+        common = np.bincount(cells, minlength=(last - first) * len(old_ids))
+        hit = np.flatnonzero(common)  # pairs sharing a gram, new problem by new problem
+        i, j = np.divmod(hit, len(old_ids))
+        shared = common[hit]
+        similarity = shared / (new_sizes[first + i] + old_sizes[j] - shared)
+        ok = similarity >= threshold - 1e-9  # SQL applies the threshold itself; this only drops the hopeless
+        i, j, shared, similarity = i[ok], j[ok], shared[ok], similarity[ok]
+        if not len(i):
+            continue
+        runs = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
+        best = np.repeat(np.maximum.reduceat(similarity, runs), np.diff(np.r_[runs, len(i)]))
+        near = similarity >= best - 0.0011  # 3 decimals apart at most: the rounded values may tie
+        keep["new_id"] += new_ids[first + i[near]].tolist()
+        keep["old_id"] += old_ids[j[near]].tolist()
+        keep["common"] += shared[near].tolist()
+        keep["new_grams"] += new_sizes[first + i[near]].tolist()
+        keep["old_grams"] += old_sizes[j[near]].tolist()
+
+
 def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
                    cfg: ScoringConfig | None = None, limit: int | None = 200) -> pd.DataFrame:
     """疑似重复: new problems of the quarter that closely match a problem already closed in the same unit.
@@ -56,43 +102,41 @@ def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     Each new problem is paired with its closest closed one; most similar first, at most ``limit`` pairs.
     """
     cfg = cfg or scoring_config()
-    if not table_exists(con, "problem_state"):
+    if not has_table(con, "problem_state"):
         return pd.DataFrame(columns=REPEAT_COLUMNS)
     where, params = scope.where()
-    n = cfg.repeat_ngram
-    return con.execute(f"""
+    params |= {"period_no": period.index, "previous_no": period.index - 1}
+    grams = con.execute(f"""
         WITH candidates AS (
-            SELECT problem_id, problem_code, unit, description, found_date, completed_on,
-                   period_no = $period_no AS fresh,
+            SELECT problem_id, unit, period_no = $period_no AS fresh,
                    lower(regexp_replace(description, '[^\\p{{L}}\\p{{N}}]', '', 'g')) AS folded
             FROM problem_state
-            WHERE {where} AND (
+            WHERE {where} AND unit IS NOT NULL AND (
                 (period_no = $period_no AND is_new)
                 OR (period_no = $previous_no AND status = '已销号'
                     AND unit IN (SELECT unit FROM problem_state WHERE period_no = $period_no AND is_new)))
-        ),
-        grams AS (
-            SELECT problem_id, unit, fresh, count(*) OVER (PARTITION BY problem_id, fresh) AS grams, gram
-            FROM (SELECT DISTINCT problem_id, unit, fresh,
-                         substr(folded, unnest(range(1, greatest(length(folded) - $n + 2, 1))), $n) AS gram
-                  FROM candidates)
-        ),
-        shared AS (
-            SELECT a.problem_id AS new_id, b.problem_id AS old_id, a.unit,
-                   count(*) AS common, any_value(a.grams) AS new_grams, any_value(b.grams) AS old_grams
-            FROM grams a JOIN grams b ON a.gram = b.gram AND a.unit = b.unit AND a.fresh AND NOT b.fresh
-            GROUP BY ALL
         )
-        SELECT s.unit, round(common / (new_grams + old_grams - common), 3) AS similarity,
+        SELECT DISTINCT problem_id, unit, fresh,
+               substr(folded, unnest(range(1, greatest(length(folded) - $n + 2, 1))), $n) AS gram
+        FROM candidates
+    """, params | {"n": cfg.repeat_ngram}).fetchnumpy()
+    units, gram_no = pd.factorize(grams["unit"])[0], pd.factorize(grams["gram"])[0]
+    keep: dict[str, list] = {"new_id": [], "old_id": [], "common": [], "new_grams": [], "old_grams": []}
+    for unit in range(units.max(initial=-1) + 1):
+        rows = units == unit
+        _unit_pairs(grams["problem_id"][rows], grams["fresh"][rows], gram_no[rows], cfg.repeat_threshold, keep)
+    shared = ", ".join(f"unnest(CAST(${c} AS BIGINT[])) AS {c}" for c in keep)
+    return con.execute(f"""
+        WITH shared AS (SELECT {shared})
+        SELECT n.unit, round(common / (new_grams + old_grams - common), 3) AS similarity,
                s.new_id AS new_problem_id, n.problem_code AS new_code, n.description AS new_description,
                n.found_date AS new_found_date, s.old_id AS old_problem_id, o.problem_code AS old_code,
                o.description AS old_description, o.completed_on AS old_closed_on
         FROM shared s
-        JOIN candidates n ON n.problem_id = s.new_id AND n.fresh
-        JOIN candidates o ON o.problem_id = s.old_id AND NOT o.fresh
+        JOIN (SELECT * FROM problem_state WHERE period_no = $period_no AND {where}) n ON n.problem_id = s.new_id
+        JOIN (SELECT * FROM problem_state WHERE period_no = $previous_no AND {where}) o ON o.problem_id = s.old_id
         WHERE common / (new_grams + old_grams - common) >= $threshold
         QUALIFY row_number() OVER (PARTITION BY s.new_id ORDER BY similarity DESC, s.old_id) = 1
-        ORDER BY similarity DESC, s.unit, new_problem_id, old_problem_id
+        ORDER BY similarity DESC, n.unit, new_problem_id, old_problem_id
         LIMIT $limit
-    """, params | {"period_no": period.index, "previous_no": period.index - 1, "n": n,
-                   "threshold": cfg.repeat_threshold, "limit": limit}).df()
+    """, params | keep | {"threshold": cfg.repeat_threshold, "limit": limit}).df()

@@ -20,8 +20,7 @@ import duckdb
 import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
-from analytics.db import table_exists
-from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope
+from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope, cube, has_table
 from analytics.periods import Period
 
 # points of one problem_state row (one problem), for 扣分明细
@@ -86,7 +85,7 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
     cfg = cfg or scoring_config()
     dims = scored_dimensions(scope, cfg)
     columns = ["period_no", "unit", "dimension", "deduction", "open_problems", "computed", "assessed", "score"]
-    if not dims or not table_exists(con, "problem_cube"):
+    if not dims or not has_table(con, "problem_cube"):
         return pd.DataFrame(columns=columns)
     where, params = scope.where()
     # the unit set ignores source/dimension filters
@@ -95,17 +94,17 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
     assessments = _ASSESSMENTS_SQL.format(
         period_where=period_where, units_where=units_where,
         only_problem_quarters="AND period_no IN (SELECT period_no FROM problem_units)" if first is None else "",
-    ) if table_exists(con, "assessments") else _NO_ASSESSMENTS_SQL
+    ) if has_table(con, "assessments") else _NO_ASSESSMENTS_SQL
     frame = con.execute(f"""
         WITH problem_units AS (
-            SELECT DISTINCT period_no, unit FROM problem_cube WHERE {period_where} AND {units_where}
+            SELECT DISTINCT period_no, unit FROM {cube(con, ALL)} WHERE {period_where} AND {units_where}
         ),
         latest AS ({assessments}),
         assessed AS (SELECT period_no, unit, dimension, avg(score) AS assessed FROM latest GROUP BY ALL),
         units AS (SELECT period_no, unit FROM problem_units UNION SELECT period_no, unit FROM latest),
         deductions AS (
             SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction, sum(open) AS open_problems
-            FROM problem_cube
+            FROM {cube(con, scope)}
             WHERE {period_where} AND {where} AND open > 0 AND list_contains($dims, dimension)
             GROUP BY period_no, unit, dimension
         ),
@@ -137,11 +136,22 @@ def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
                      cfg: ScoringConfig | None = None) -> pd.DataFrame:
     """维度得分: one row per unit × scored dimension, with computed, assessed and combined score and grade."""
     cfg = cfg or scoring_config()
-    raw = raw_scores(con, period, scope=scope, cfg=cfg)
-    out = raw[["unit", "dimension", "computed", "assessed", "score", "deduction", "open_problems"]].copy()
+    return dimensions_of(raw_scores(con, period, scope=scope, cfg=cfg), cfg)
+
+
+def dimensions_of(raw: pd.DataFrame, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+    """dimension_scores() from one quarter's raw_scores()."""
+    cfg = cfg or scoring_config()
+    out = raw[["unit", "dimension", "computed", "assessed", "score", "deduction", "open_problems"]].reset_index(
+        drop=True)
     for column in ("computed", "assessed", "score", "deduction"):
         out[column] = out[column].round(1)
     return _graded(out, cfg)[list(DIMENSION_COLUMNS)]
+
+
+def one_quarter(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """One quarter's rows of a raw_scores() frame over several quarters."""
+    return raw[raw["period_no"] == period.index]
 
 
 def rank_units(raw: pd.DataFrame, scope: Scope = ALL, cfg: ScoringConfig | None = None) -> pd.DataFrame:
@@ -211,7 +221,7 @@ def score_deductions(con: duckdb.DuckDBPyConnection, period: Period, unit: str, 
     """扣分明细 ("why 72?"): each problem deducting from a unit (and dimension), with its points and rule."""
     cfg = cfg or scoring_config()
     dims = tuple(d for d in scored_dimensions(scope, cfg) if dimension is None or d == dimension)
-    if not dims or not table_exists(con, "problem_state"):
+    if not dims or not has_table(con, "problem_state"):
         return pd.DataFrame(columns=list(DEDUCTION_COLUMNS))
     where, params = scope.where()
     frame = con.execute(f"""
@@ -239,8 +249,11 @@ def score_deductions(con: duckdb.DuckDBPyConnection, period: Period, unit: str, 
 def score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
                   cfg: ScoringConfig | None = None) -> pd.DataFrame:
     """得分趋势: every quarter with problem data × unit × dimension score, in one query (heatmaps, trend lines)."""
-    cfg = cfg or scoring_config()
-    raw = raw_scores(con, scope=scope, cfg=cfg)
+    return history_of(raw_scores(con, scope=scope, cfg=cfg))
+
+
+def history_of(raw: pd.DataFrame) -> pd.DataFrame:
+    """score_history() from raw_scores() over every quarter."""
     labels = {n: str(Period.from_index(int(n))) for n in raw["period_no"].unique()}
     return pd.DataFrame({"period": raw["period_no"].map(labels), "unit": raw["unit"], "dimension": raw["dimension"],
                          "score": raw["score"].round(1)}, columns=list(HISTORY_COLUMNS))
@@ -250,7 +263,12 @@ def unit_score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
                        cfg: ScoringConfig | None = None) -> pd.DataFrame:
     """综合得分趋势: every quarter × unit total (mean of its dimension scores), graded."""
     cfg = cfg or scoring_config()
-    raw = raw_scores(con, scope=scope, cfg=cfg)
+    return unit_history_of(raw_scores(con, scope=scope, cfg=cfg), cfg)
+
+
+def unit_history_of(raw: pd.DataFrame, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+    """unit_score_history() from raw_scores() over every quarter."""
+    cfg = cfg or scoring_config()
     if raw.empty:
         return pd.DataFrame(columns=["period", "unit", "score", "grade", "color"])
     out = raw.groupby(["period_no", "unit"], as_index=False)["score"].mean()

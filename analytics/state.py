@@ -12,7 +12,9 @@ date, or, if a completed problem has none, the end of the quarter it was first
 reported completed.
 
 Only the problems an import or undo touched are recomputed; the rest are only
-extended or cut when the last quarter changes.
+extended or cut when the last quarter changes. The tables derived from it
+(metrics' problem_cube and unit_cube, the 回头看 order lookback_draws) are
+rebuilt whole after each change.
 """
 
 from __future__ import annotations
@@ -27,10 +29,13 @@ import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
 from analytics.db import BLANK_DATE, bump_revision, open_db, table_exists, transaction
-from analytics.metrics import rebuild_cube
+from analytics.metrics import COMPLETED_SQL, rebuild_cube
 
-# Bump when problem_state or problem_cube change shape: older databases are rebuilt on first open.
-DERIVED_VERSION = "2"
+# Bump when problem_state or the tables derived from it change: older databases are rebuilt on first open.
+DERIVED_VERSION = "3"
+# Rows stored by quarter, open before completed, then by unit: a list of open problems or of one unit's reads a
+# few blocks of text, not the whole quarter's (DuckDB skips blocks without a match; a scattered read decodes all).
+_ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"
 # fields resolved with inheritance; long free text (measures, progress …) is resolved on demand
 INHERITED = ("problem_code", "category", "owner", "severity", "recurred_mark", "found_date", "deadline",
              "no_deadline", "closed_date")
@@ -143,10 +148,11 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
     max_no = con.execute("SELECT max(period_no) FROM observations").fetchone()[0]
     params = {"max_no": max_no if max_no is not None else -1, "unclassified": scoring.unclassified}
     if full:
-        con.execute(f"CREATE OR REPLACE TABLE problem_state AS {_state_sql('TRUE')} ORDER BY period_no", params)
+        con.execute(f"CREATE OR REPLACE TABLE problem_state AS {_state_sql('TRUE')} {_ORDER}", params)
         _set_meta(con, "scoring_digest", digest)
         _set_meta(con, "derived_version", DERIVED_VERSION)
         rebuild_cube(con)
+        _rank_draws(con, scoring.lookback_seed)
         return
     old_max = con.execute("SELECT max(period_no) FROM problem_state").fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE touched (problem_id BIGINT)")
@@ -158,9 +164,25 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
         con.execute("DELETE FROM problem_state WHERE period_no > ?", [max_no])
     elif old_max is not None and max_no > old_max:
         _extend(con, old_max, max_no)
-    con.execute(f"INSERT INTO problem_state {_state_sql('problem_id IN (SELECT problem_id FROM touched)')}", params)
+    con.execute(f"INSERT INTO problem_state {_state_sql('problem_id IN (SELECT problem_id FROM touched)')} {_ORDER}",
+                params)
     con.execute("DROP TABLE touched")
     rebuild_cube(con)
+    _rank_draws(con, scoring.lookback_seed)
+
+
+def _rank_draws(con: duckdb.DuckDBPyConnection, seed: int) -> None:
+    """回头看's order: every problem ranked by md5 of "seed:problem_id" (alerts.lookback_sample), so that a draw
+    reads the first ranks instead of hashing every closed problem; the last quarter holds every problem."""
+    con.execute("""
+        CREATE OR REPLACE TABLE lookback_draws AS
+        SELECT problem_id,
+               row_number() OVER (ORDER BY md5_number(CAST($seed AS VARCHAR) || ':' || CAST(problem_id AS VARCHAR)),
+                                  problem_id) AS draw
+        FROM problem_state WHERE period_no = (SELECT max(period_no) FROM problem_state)
+        ORDER BY draw
+    """, {"seed": seed})
+    _set_meta(con, "lookback_seed", str(seed))
 
 
 def is_current(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = None) -> bool:
@@ -204,6 +226,7 @@ def _extend(con: duckdb.DuckDBPyConnection, old_max: int, new_max: int) -> None:
     con.execute(f"""
         INSERT INTO problem_state
         SELECT {select} FROM (SELECT *, unnest(range(?, ?)) AS q FROM problem_state WHERE period_no = ?)
+        ORDER BY q, {COMPLETED_SQL}, unit, problem_id
     """, [old_max + 1, new_max + 1, old_max])
 
 

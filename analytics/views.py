@@ -24,15 +24,17 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
              cfg: ScoringConfig | None = None) -> dict:
     """总览: headline with the previous quarter's for deltas, company score, trends, warnings, worst units."""
     cfg = cfg or scoring_config()
-    units = scoring.unit_scores(con, period, scope, cfg)
+    raw = scoring.raw_scores(con, period.previous(), period, scope, cfg)  # both quarters' scores in one pass
+    now = scoring.one_quarter(raw, period)
+    units = scoring.rank_units(now, scope, cfg)
     return {
         "headline": metrics.headline(con, period, scope),
         "previous": metrics.headline(con, period.previous(), scope),
         "recurrence": recurrence.recurrence_counts(con, period, scope),
-        "company": scoring.company_score(con, period, scope, cfg),
-        "company_previous": scoring.company_score(con, period.previous(), scope, cfg),
+        "company": scoring.company_of(now, cfg),
+        "company_previous": scoring.company_of(scoring.one_quarter(raw, period.previous()), cfg),
         "trend": metrics.trend(con, scope),
-        "warnings": alerts.warning_counts(con, period, scope, cfg),
+        "warnings": alerts.warning_counts(con, period, scope, cfg, units=units),
         "worst_units": units.sort_values(["score", "unit"]).head(5),
     }
 
@@ -67,12 +69,16 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
            cfg: ScoringConfig | None = None) -> dict:
     """八维评分: dimension scores, unit ranking, company score, scores over quarters."""
     cfg = cfg or scoring_config()
+    history = scoring.raw_scores(con, scope=scope, cfg=cfg)  # every quarter with problems, in one pass
+    now = scoring.one_quarter(history, period)
+    if now.empty:  # a quarter without problems in scope: only its 评分表 can score units
+        now = scoring.raw_scores(con, period, scope=scope, cfg=cfg)
     return {
-        "dimensions": scoring.dimension_scores(con, period, scope, cfg),
-        "units": scoring.unit_scores(con, period, scope, cfg),
-        "company": scoring.company_score(con, period, scope, cfg),
-        "history": scoring.score_history(con, scope, cfg),
-        "unit_history": scoring.unit_score_history(con, scope, cfg),
+        "dimensions": scoring.dimensions_of(now, cfg),
+        "units": scoring.rank_units(now, scope, cfg),
+        "company": scoring.company_of(now, cfg),
+        "history": scoring.history_of(history),
+        "unit_history": scoring.unit_history_of(history, cfg),
     }
 
 
@@ -80,22 +86,26 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
                   cfg: ScoringConfig | None = None) -> dict:
     """单位画像: one unit's figures, scores against the company's, trend, open problems, warnings, repeats."""
     cfg = cfg or scoring_config()
-    mine = replace(scope, units=(unit,))
+    mine, everyone = replace(scope, units=(unit,)), replace(scope, units=None)
     head = metrics.headline(con, period, mine)
+    raw = scoring.raw_scores(con, period.previous(), period, mine, cfg)  # both quarters in one pass
+    scored = scoring.rank_units(scoring.one_quarter(raw, period), mine, cfg)
+    # the company and the ranking this unit is compared with ignore the sidebar's unit filter
+    company = scoring.raw_scores(con, period, scope=everyone, cfg=cfg)
+    warnings, counts = alerts.warnings_and_counts(con, period, mine, cfg, limit=LIST_LIMIT, units=scored)
     return {
         "headline": head,
         "previous": metrics.headline(con, period.previous(), mine),
-        "dimensions": scoring.dimension_scores(con, period, mine, cfg),
-        "unit": scoring.unit_scores(con, period, mine, cfg),
-        "unit_previous": scoring.unit_scores(con, period.previous(), mine, cfg),
-        # the company and the ranking this unit is compared with ignore the sidebar's unit filter
-        "company": scoring.company_score(con, period, replace(scope, units=None), cfg),
-        "ranking": scoring.unit_scores(con, period, replace(scope, units=None), cfg),
+        "dimensions": scoring.dimensions_of(scoring.one_quarter(raw, period), cfg),
+        "unit": scored,
+        "unit_previous": scoring.rank_units(scoring.one_quarter(raw, period.previous()), mine, cfg),
+        "company": scoring.company_of(company, cfg),
+        "ranking": scoring.rank_units(company, everyone, cfg),
         "trend": metrics.trend(con, mine),
         "open_problems": metrics.problems(con, period, mine, only_open=True, limit=LIST_LIMIT),
         "open_total": head["open"],
-        "warnings": alerts.warnings(con, period, mine, cfg, limit=LIST_LIMIT),
-        "warnings_total": sum(alerts.warning_counts(con, period, mine, cfg).values()),
+        "warnings": warnings,
+        "warnings_total": sum(counts.values()),
         "repeats": recurrence.likely_repeats(con, period, mine, cfg),
         "recurred": recurrence.recurred_problems(con, period, mine),
     }
@@ -116,12 +126,15 @@ def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
               cfg: ScoringConfig | None = None) -> dict:
     """预警督办: warnings by tier with their rules, and the 会商议题建议清单."""
     cfg = cfg or scoring_config()
-    by_tier = alerts.warnings_by_tier(con, period, scope, cfg, limit=LIST_LIMIT)
+    raw = scoring.raw_scores(con, period.previous(), period, scope, cfg)  # both quarters in one pass
+    units = scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg)
+    rows, counts = alerts.warnings_and_counts(con, period, scope, cfg, limit=LIST_LIMIT, per_tier=True, units=units)
+    by_tier = alerts.split_tiers(rows)
     # all tiers are sorted highest level first, so the first rows overall are a prefix of the tiers' lists
     everything = pd.concat([by_tier[t] for t in reversed(alerts.TIERS)], ignore_index=True).head(LIST_LIMIT)
     return {
         "warnings": everything,
         "by_tier": by_tier,
-        "counts": alerts.warning_counts(con, period, scope, cfg),
-        "agenda": alerts.meeting_agenda(con, period, scope, cfg),
+        "counts": counts,
+        "agenda": alerts.meeting_agenda(con, period, scope, cfg, raw=raw),
     }

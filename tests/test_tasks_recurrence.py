@@ -69,3 +69,26 @@ def test_likely_repeats_pair_new_with_closed_in_the_same_unit(con, tmp_path):
     assert pairs.iloc[0]["similarity"] == round(bigram_jaccard(new_same_unit, old), 3)
     strict = replace(scoring_config(), repeat_threshold=0.95)
     assert recurrence.likely_repeats(con, Q2, cfg=strict).empty
+
+
+def test_likely_repeats_ties_go_to_the_first_closed_problem_in_any_block_size(con, tmp_path, monkeypatch):
+    a, b = "落实第一议题制度不到位，一月会议未及时传达学习", "公务用车管理制度执行不严，出车记录不完整"
+    closed = ["巡察", "政治建设", None, "冶炼厂", "2024-01-05", "2024-03-01", "已销号", "2024-02-20", "一般", "否"]
+    fresh = ["巡察", "政治建设", None, "冶炼厂", "2024-05-05", "2024-08-01", "整改中", None, "一般", "否"]
+
+    def row(code, text, template):
+        out = [code, *template]
+        out[3] = text
+        return out
+
+    q1 = [row("R-1", a, closed), row("R-2", a, closed), row("R-3", b, closed)]
+    q2 = [*q1, row("R-4", a.replace("一月", "五月"), fresh), row("R-5", b + "。", fresh),
+          row("R-6", a.replace("一月", "六月"), fresh)]
+    for name, rows in (("2024Q1.xlsx", q1), ("2024Q2.xlsx", q2)):
+        load(con, write_xlsx(tmp_path / name, {"台账": [HEADER, *rows]}))
+    pairs = recurrence.likely_repeats(con, Q2)
+    # are equally close to: the first closed problem wins
+    assert list(zip(pairs["new_code"], pairs["old_code"], strict=True)) == [("R-5", "R-3"), ("R-4", "R-1"),
+                                                                            ("R-6", "R-1")]
+    monkeypatch.setattr(recurrence, "_BLOCK_CELLS", 1)  # one new problem at a time
+    assert recurrence.likely_repeats(con, Q2).equals(pairs)
