@@ -107,14 +107,17 @@ def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     where, params = scope.where()
     params |= {"period_no": period.index, "previous_no": period.index - 1}
     grams = con.execute(f"""
-        WITH candidates AS (
-            SELECT problem_id, unit, period_no = $period_no AS fresh,
-                   lower(regexp_replace(description, '[^\\p{{L}}\\p{{N}}]', '', 'g')) AS folded
-            FROM problem_state
-            WHERE {where} AND unit IS NOT NULL AND (
-                (period_no = $period_no AND is_new)
-                OR (period_no = $previous_no AND status = '已销号'
-                    AND unit IN (SELECT unit FROM problem_state WHERE period_no = $period_no AND is_new)))
+        WITH fresh AS (
+            SELECT problem_id, unit, description FROM problem_state
+            WHERE period_no = $period_no AND is_new AND {where} AND unit IS NOT NULL
+        ),
+        candidates AS (
+            SELECT problem_id, unit, fresh, lower(regexp_replace(description, '[^\\p{{L}}\\p{{N}}]', '', 'g')) AS folded
+            FROM (SELECT *, true AS fresh FROM fresh
+                  UNION ALL
+                  SELECT problem_id, unit, description, false FROM problem_state
+                  WHERE period_no = $previous_no AND status = '已销号' AND {where}
+                    AND unit IN (SELECT unit FROM fresh))
         )
         SELECT DISTINCT problem_id, unit, fresh,
                substr(folded, unnest(range(1, greatest(length(folded) - $n + 2, 1))), $n) AS gram
