@@ -155,8 +155,7 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
     first_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
     staged = ", ".join(_staged_column(c, present) for c in _OBSERVATION_COLUMNS if c != "problem_id")
     columns = ", ".join(_OBSERVATION_COLUMNS)
-    new_id = "coalesce(known_id, $first_id - 1 + dense_rank() OVER (PARTITION BY known_id IS NULL ORDER BY ident))"
-    selected = ", ".join(new_id if c == "problem_id" else c for c in _OBSERVATION_COLUMNS)
+    selected = ", ".join("coalesce(known_id, new_id)" if c == "problem_id" else c for c in _OBSERVATION_COLUMNS)
     with _registered(con, rows):
         con.execute(f"""
             INSERT INTO observations (import_id, period_no, {columns})
@@ -171,15 +170,22 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
                 FROM (SELECT DISTINCT fingerprint, problem_id FROM observations) o JOIN known k USING (problem_id)
                 GROUP BY o.fingerprint
             ),
-            matched AS (
+            -- read twice (by fresh, narrow, and by the insert), never held whole
+            matched AS NOT MATERIALIZED (
                 SELECT s.*, coalesce(c.pid, CASE WHEN NULLIF(s.problem_code, '') IS NULL THEN f.pid_any
                                                  ELSE f.pid_uncoded END) AS known_id,
                        coalesce('code:' || NULLIF(s.problem_code, ''), 'fp:' || s.fingerprint) AS ident
                 FROM src s
                 LEFT JOIN by_code c ON c.code = NULLIF(s.problem_code, '')
                 LEFT JOIN by_fp f ON f.fingerprint = s.fingerprint
+            ),
+            -- new problems numbered in order of identity, over the distinct identities only (not the wide rows)
+            fresh AS (
+                SELECT ident, $first_id - 1 + row_number() OVER (ORDER BY ident) AS new_id
+                FROM (SELECT DISTINCT ident FROM matched WHERE known_id IS NULL)
             )
-            SELECT $import_id, $period_no, {selected} FROM matched
+            SELECT $import_id, $period_no, {selected}
+            FROM matched LEFT JOIN fresh ON fresh.ident IS NOT DISTINCT FROM matched.ident
         """, {"import_id": import_id, "period_no": period_no, "first_id": first_id})
     con.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), "
                 "(SELECT max(problem_id) FROM observations)) AS VARCHAR) WHERE key = 'last_problem_id'")

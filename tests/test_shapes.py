@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 
 import xlwt
 
 from analytics import state
+from analytics.ingest.parse import parse_file
 from analytics.periods import Period
 from analytics.summary import summary
 from tests.conftest import HEADER, load, problem_row, write_xlsx
@@ -142,3 +144,28 @@ def test_identical_repeated_row_is_dropped_not_an_error(con, tmp_path):
     path = write_xlsx(tmp_path / "2024Q1.xlsx", {"S": [HEADER, problem_row(1, "A-1"), problem_row(1, "A-1")]})
     result = load(con, path)
     assert result.outcome == "imported" and result.rows_valid == 1 and result.rows_skipped == 1
+
+
+def test_rows_skipped_between_data_rows_keep_row_numbers_and_sections(tmp_path):
+    header = ["序号", "问题描述", "责任单位", "整改状态"]
+    path = write_xlsx(tmp_path / "2024Q4.xlsx", {"台账": [
+        header,
+        ["一、巡视巡察反馈问题"],
+        [1, "第一议题学习不及时", "党群工作部", "整改中"],
+        [],
+        [2, "三重一大记录缺失", "综合管理部", "不知道"],
+        ["小计", None, None, "2项"],
+        ["二、信访举报问题"],
+        [3, "违规接受宴请", "冶炼厂", "已整改"],
+        [4, None, "冶炼厂", "整改中"],
+        ["注：状态按五种填写"],
+    ]})
+    was_enabled = gc.isenabled()
+    parsed = parse_file(path.name, path.read_bytes())
+    assert gc.isenabled() == was_enabled  # the collector paused while parsing is back as it was
+    sheet = parsed.sheets[0]
+    assert sheet.rows_read == 4 and dict(sheet.skipped) == {"分类标题行": 2, "空行": 1, "合计/小计行": 1,
+                                                            "注释/说明行": 1}
+    assert [(i.row, i.column) for i in parsed.issues] == [(5, "整改状态"), (9, "问题描述")]
+    assert sheet.rows.select(["excel_row", "source"]).to_pylist() == [
+        {"excel_row": 3, "source": "巡视巡察"}, {"excel_row": 8, "source": "信访举报"}]

@@ -7,11 +7,16 @@ repeats the same statuses, units and dates on most rows, so this keeps a
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
+import operator
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import compress
 from pathlib import PurePath
 
 import pyarrow as pa
@@ -30,10 +35,11 @@ from analytics.ingest.normalise import (
 )
 from analytics.ingest.reader import Sheet, read_sheets
 from analytics.periods import Period, find_periods
-from analytics.text import clean_many, fold_many, header_key, key, key_many, to_text
+from analytics.text import as_strings, clean_many, fold_many, header_key, key, key_many, to_text
 
 PROBLEM_TEXT_FIELDS = ("problem_code", "seq", "category", "description", "unit", "owner", "leader",
                        "measures", "progress", "remarks")
+_PROBLEM_TEXTS = tuple(f for f in PROBLEM_TEXT_FIELDS if f not in ("unit", "problem_code"))  # cleaned, not keyed
 TASK_TEXT_FIELDS = ("seq", "aspect", "measure", "requirement", "unit", "remarks")
 _FREQUENCIES = ("每月", "每季度", "每半年", "每年", "每周", "常态化", "长期")
 _SECTION_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十]+[、.．)）]|^\d+[、.．]")
@@ -103,7 +109,37 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
     cfg = cfg or ledger_config()
     scoring = scoring or scoring_config()
     name = PurePath(name).name
-    sheets = read_sheets(name, data, cfg.limits)
+    with ThreadPoolExecutor(max_workers=1) as pool, _gc_paused():
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())  # beside the parse: hashlib releases the GIL
+        sheets = read_sheets(name, data, cfg.limits)
+        parsed, ignored = _parse_sheets(name, sheets, cfg, scoring)
+        found_period, origin = _infer_period(name, sheets, parsed, period)
+        issues = [i for s in parsed for i in s.issues]
+        if found_period is None:
+            issues.insert(0, Issue(name, origin))
+        result = ParsedFile(name, digest.result(), found_period, origin, parsed, ignored, issues)
+    # Arrow keeps the freed intermediate arrays of the text rules (~100 MB for 100,000 rows) for reuse: give them
+    # back before the database's turn, which needs as much again
+    pa.default_memory_pool().release_unused()
+    return result
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a million cells are made: each pass would walk them all, and the cells
+    form no cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _parse_sheets(name: str, sheets: list[Sheet], cfg: LedgerConfig,
+                  scoring: ScoringConfig) -> tuple[list[ParsedSheet], list[tuple[str, str]]]:
+    """The ledger sheets, parsed; and the others with why they were left out."""
     parsed: list[ParsedSheet] = []
     ignored: list[tuple[str, str]] = []
     for sheet in sheets:
@@ -119,11 +155,7 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
     if not parsed:
         raise FileRejected(name, [Issue(name, "没有找到可导入的台账：未识别出问题整改台账、监督清单或评分表的表头"
                                               "（至少需要「问题描述」「责任单位」等列名）")])
-    found_period, origin = _infer_period(name, sheets, parsed, period)
-    issues = [i for s in parsed for i in s.issues]
-    if found_period is None:
-        issues.insert(0, Issue(name, origin))
-    return ParsedFile(name, hashlib.sha256(data).hexdigest(), found_period, origin, parsed, ignored, issues)
+    return parsed, ignored
 
 
 def _infer_period(name: str, sheets: list[Sheet], parsed: list[ParsedSheet],
@@ -158,15 +190,15 @@ def _blank(value: object) -> bool:
 class _Cells:
     """Column access for one sheet's data rows, with per-value normalisation and located issues."""
 
-    def __init__(self, file: str, sheet: ParsedSheet, rows: list[list], row_numbers: list[int]):
-        self.file, self.sheet, self.row_numbers = file, sheet, row_numbers
-        self.columns = list(zip(*rows, strict=True)) if rows else []  # transposed once; rows are rectangular
+    def __init__(self, file: str, sheet: ParsedSheet, columns: list[Sequence], row_numbers: list[int]):
+        self.file, self.sheet, self.columns, self.row_numbers = file, sheet, columns, row_numbers
 
-    def raw(self, fld: str) -> list:
+    def raw(self, fld: str) -> Sequence:
+        """A column's cells (read only: shared, not copied)."""
         col = self.sheet.layout.columns.get(fld)
         if col is None or not self.columns:
             return [None] * len(self.row_numbers)
-        return list(self.columns[col])
+        return self.columns[col]
 
     def issue(self, i: int, fld: str, value: object, reason: str, col: int | None = None) -> None:
         layout = self.sheet.layout
@@ -176,75 +208,135 @@ class _Cells:
         self.sheet.issues.append(Issue(self.file, reason, self.sheet.name, row, header, col, to_text(value)))
         self.sheet.invalid_rows.add(row)
 
-    def convert(self, fld: str, fn: Callable[[object], object], values: list | None = None,
-                col: int | None = None) -> list:
-        """Apply fn once per distinct value of a column; a ValueError becomes an issue on each row holding it."""
+    def distinct(self, fld: str, fn: Callable[[object], object], values: Sequence | None = None,
+                 col: int | None = None) -> tuple[list, list[int]]:
+        """fn once per distinct value: (its results, each row's index into them). A ValueError becomes an issue on
+        each row holding that value, and its result None."""
         if values is None:
-            values = self.raw(fld) if col is None else (list(self.columns[col]) if self.columns else [])
-        results, failures = {}, {}
-        for v in set(values):
+            values = self.raw(fld) if col is None else (self.columns[col] if self.columns else [])
+        seen = list(set(values))
+        index = {v: k for k, v in enumerate(seen)}
+        codes = list(map(index.__getitem__, values))
+        results, failures = [], {}
+        for k, v in enumerate(seen):
             try:
-                results[v] = fn(v)
+                results.append(fn(v))
             except ValueError as exc:
-                failures[v] = str(exc)
-        if not failures:
-            return [results[v] for v in values]
-        out = []
-        for i, v in enumerate(values):
-            if v in failures:
-                self.issue(i, fld, v, failures[v], col)
-                out.append(None)
-            else:
-                out.append(results[v])
-        return out
+                results.append(None)
+                failures[k] = str(exc)
+        if failures:
+            for i, k in enumerate(codes):
+                if k in failures:
+                    self.issue(i, fld, values[i], failures[k], col)
+        return results, codes
+
+    def convert(self, fld: str, fn: Callable[[object], object], values: Sequence | None = None,
+                col: int | None = None) -> list:
+        """fn once per distinct value of a column, as a list per row (see distinct)."""
+        results, codes = self.distinct(fld, fn, values, col)
+        return list(map(results.__getitem__, codes))
+
+    def array(self, fld: str, fn: Callable[[object], object], type_: pa.DataType,
+              values: Sequence | None = None) -> pa.Array:
+        """fn once per distinct value of a column, as an Arrow array (see distinct)."""
+        results, codes = self.distinct(fld, fn, values)
+        return pa.array(results, type_).take(pa.array(codes, pa.int32()))
 
     def text(self, fld: str) -> pa.Array:
         return clean_many(self.raw(fld))
 
 
 def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tuple[str, ...],
-                   parsed: ParsedSheet, section_words: bool) -> tuple[list[list], list[int], list[str | None]]:
-    """Pick the data rows; skip blanks, 合计/小计, notes, and section headings (remembering their source)."""
-    note = re.compile("^(?:" + "|".join(map(re.escape, cfg.note_prefixes)) + r")\s*\d*\s*[:：]?")
-    total = re.compile(r"^\s*(?:" + "|".join(map(re.escape, cfg.total_prefixes)) + ")")
+                   parsed: ParsedSheet, section_words: bool) -> tuple[list[Sequence], list[int], list[str | None]]:
+    """Pick the data rows; skip blanks, 合计/小计, notes, and section headings (remembering their source).
+
+    Returns the data rows' columns, their Excel row numbers and the section each row is under.
+    """
+    start = layout.data_start
+    body = sheet.rows[start:]
+    columns = list(zip(*body, strict=True))  # transposed once; rows are rectangular
     required_cols = [layout.columns[f] for f in required if f in layout.columns]
-    rows, numbers, sections = [], [], []
+    rule = _RowRule(cfg, required_cols, section_words)
+    keep: list[int] = []
+    sections: list[str | None] = []
     section: str | None = None
-    for r in range(layout.data_start, len(sheet.rows)):
-        row = sheet.rows[r]
-        first_cell = row[0] if row else None
-        # the common case, decided cheaply: every required cell filled and no 合计 in front
-        if required_cols and all(row[c] for c in required_cols) and not (
-                type(first_cell) is str and total.match(first_cell)):
-            rows.append(row)
-            numbers.append(r + 1)
+    done = 0
+    for i in _unusual_rows(columns, len(body), required_cols, rule.total):
+        keep.extend(range(done, i))  # the usual rows before this one
+        sections.extend([section] * (i - done))
+        done = i + 1
+        skip, section = rule.judge(body[i], section)
+        if skip:
+            parsed.skipped[skip] += 1
+        else:
+            keep.append(i)
             sections.append(section)
-            continue
+    keep.extend(range(done, len(body)))
+    sections.extend([section] * (len(body) - done))
+    parsed.rows_read = len(keep)
+    return _take_rows(columns, keep, len(body)), [start + i + 1 for i in keep], sections
+
+
+def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int], total: re.Pattern) -> list[int]:
+    """Rows that need a closer look, in order: the rest have every required cell filled and no 合计 in front."""
+    if not required_cols or not columns:
+        return list(range(count))
+    unusual: set[int] = set()
+    for c in required_cols:
+        unusual.update(compress(range(count), map(operator.not_, columns[c])))
+    unusual.update(i for i, v in enumerate(columns[0]) if type(v) is str and total.match(v))
+    return sorted(unusual)
+
+
+def _take_rows(columns: list[Sequence], keep: list[int], count: int) -> list[Sequence]:
+    """The kept rows of each column, copied as runs of consecutive rows (usually one or a few)."""
+    if len(keep) == count:
+        return columns
+    runs: list[tuple[int, int]] = []
+    for i in keep:
+        if runs and runs[-1][1] == i:
+            runs[-1] = (runs[-1][0], i + 1)
+        else:
+            runs.append((i, i + 1))
+    if len(runs) == 1:
+        return [col[runs[0][0]:runs[0][1]] for col in columns]
+    return [_concat(col[a:b] for a, b in runs) for col in columns]
+
+
+def _concat(pieces: Iterator[Sequence]) -> list:
+    out: list = []
+    for piece in pieces:
+        out.extend(piece)
+    return out
+
+
+class _RowRule:
+    """The one-row-at-a-time rules for rows that are not plainly data."""
+
+    def __init__(self, cfg: LedgerConfig, required_cols: list[int], section_words: bool):
+        self.cfg, self.required_cols, self.section_words = cfg, required_cols, section_words
+        self.note = re.compile("^(?:" + "|".join(map(re.escape, cfg.note_prefixes)) + r")\s*\d*\s*[:：]?")
+        self.total = re.compile(r"^\s*(?:" + "|".join(map(re.escape, cfg.total_prefixes)) + ")")
+
+    def judge(self, row: list, section: str | None) -> tuple[str | None, str | None]:
+        """(why the row is skipped, or None for a data row; the section from here on)."""
+        cfg = self.cfg
         filled = [v for v in row if not _blank(v)]
         if not filled:
-            parsed.skipped["空行"] += 1
-            continue
+            return "空行", section
         first = key(filled[0])
         if first.startswith(cfg.total_prefixes):
-            parsed.skipped["合计/小计行"] += 1
-            continue
-        if isinstance(filled[0], str) and note.match(first) and len(filled) <= 2:
-            parsed.skipped["注释/说明行"] += 1
-            continue
+            return "合计/小计行", section
+        if isinstance(filled[0], str) and self.note.match(first) and len(filled) <= 2:
+            return "注释/说明行", section
         if len(filled) == 1 and isinstance(filled[0], str):
-            parsed.skipped["分类标题行"] += 1
-            if section_words and _SECTION_NUMBER.match(first):
+            if self.section_words and _SECTION_NUMBER.match(first):
                 found = normalise_source(first, cfg)
                 section = found if found in cfg.source_names else None
-            continue
-        if required_cols and all(_blank(row[c]) for c in required_cols):
-            parsed.skipped["无问题内容的行"] += 1
-            continue
-        rows.append(row)
-        numbers.append(r + 1)
-        sections.append(section)
-    parsed.rows_read = len(rows)
-    return rows, numbers, sections
+            return "分类标题行", section
+        if self.required_cols and all(_blank(row[c]) for c in self.required_cols):
+            return "无问题内容的行", section
+        return None, section
 
 
 def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, scoring: ScoringConfig) -> ParsedSheet:
@@ -258,13 +350,16 @@ def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, sco
         parsed.issues.append(Issue(file, f"缺少必填列 {names}（{KIND_LABELS[layout.kind]}），"
                                          f"表头在第 {layout.header_row + 1} 行", sheet.name, layout.header_row + 1))
         return parsed
-    rows, numbers, sections = _classify_rows(sheet, layout, cfg, cfg.required[layout.kind], parsed,
-                                             section_words=layout.kind == "problems")
-    cells = _Cells(file, parsed, rows, numbers)
+    columns, numbers, sections = _classify_rows(sheet, layout, cfg, cfg.required[layout.kind], parsed,
+                                                section_words=layout.kind == "problems")
+    sheet.rows = sheet.rows[:layout.header_row]  # the row lists go: the columns hold the cells, the title the period
+    cells = _Cells(file, parsed, columns, numbers)
+    del columns  # the raw cells now go with cells, before the table is built
     builder = {"problems": _problem_rows, "tasks": _task_rows, "scores": _score_rows}[layout.kind]
-    columns = builder(file, sheet, cells, cfg, scoring, sections)
-    columns.setdefault("excel_row", pa.array(numbers, pa.int32()))
-    table = pa.table({"sheet": pa.array([sheet.name] * len(columns["excel_row"]), pa.string()), **columns})
+    arrays = builder(file, sheet, cells, cfg, scoring, sections)
+    del cells
+    arrays.setdefault("excel_row", pa.array(numbers, pa.int32()))
+    table = pa.table({"sheet": pa.array([sheet.name] * len(arrays["excel_row"]), pa.string()), **arrays})
     dropped = parsed.invalid_rows | parsed.dropped_rows
     if dropped:
         keep = pc.invert(pc.is_in(table["excel_row"], pa.array(sorted(dropped), pa.int32())))
@@ -274,12 +369,15 @@ def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, sco
 
 
 def _require(cells: _Cells, fld: str, values: pa.Array | list, label: str) -> None:
-    items = values.to_pylist() if isinstance(values, pa.Array) else values
-    if None not in items and "" not in items:
-        return
-    for i, v in enumerate(items):
-        if v is None or v == "":
-            cells.issue(i, fld, None, f"必填项「{label}」为空")
+    if isinstance(values, pa.Array):
+        blank = pc.fill_null(pc.equal(values, ""), True)
+        rows = pc.indices_nonzero(blank).to_pylist() if pc.any(blank).as_py() else []
+    elif None in values or "" in values:
+        rows = [i for i, v in enumerate(values) if v is None or v == ""]
+    else:
+        rows = []
+    for i in rows:
+        cells.issue(i, fld, None, f"必填项「{label}」为空")
 
 
 def _default_source(file: str, sheet: Sheet, cfg: LedgerConfig) -> str | None:
@@ -299,34 +397,66 @@ def _dates(cells: _Cells, fld: str, cfg: LedgerConfig, allow_no_deadline: bool) 
             raise ValueError("这里应填写日期，不能填写“长期”")
         return day, open_ended
 
-    parsed = cells.convert(fld, parse)
-    return (pa.array([d[0] if d else None for d in parsed], pa.date32()),
-            pa.array([bool(d and d[1]) for d in parsed], pa.bool_()))
+    results, codes = cells.distinct(fld, parse)
+    rows = pa.array(codes, pa.int32())
+    return (pa.array([d[0] if d else None for d in results], pa.date32()).take(rows),
+            pa.array([bool(d and d[1]) for d in results], pa.bool_()).take(rows))
 
 
 def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
                   sections: list[str | None]) -> dict[str, pa.Array]:
-    cols: dict[str, pa.Array] = {f: cells.text(f) for f in PROBLEM_TEXT_FIELDS if f not in ("unit", "problem_code")}
+    # The descriptions, all different, take Arrow's text rules longest: a second thread runs them (Arrow releases
+    # the GIL) while this one converts the rest. Only long calls gain: short ones would wait for the GIL.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        description = pool.submit(_clean_and_fold, as_strings(cells.raw("description")))
+        texts = {f: _by_value(clean_many, cells.raw(f)) for f in _PROBLEM_TEXTS if f != "description"}
+        values = _problem_values(file, sheet, cells, cfg, sections)
+        unit = _by_value(key_many, cells.raw("unit"))
+        code = pc.utf8_upper(_by_value(key_many, cells.raw("problem_code")))
+        texts["description"], folded = description.result()
+    cols = {f: texts[f] for f in _PROBLEM_TEXTS} | values
+    cols["unit"], cols["problem_code"] = unit, code
+    _require(cells, "description", cols["description"], "问题描述")
+    _require(cells, "unit", cols["unit"], "责任单位")
+    _require(cells, "source", cols["source"], "问题来源")
+    # identity of a problem without a code: unit + source + folded description (hashed when stored)
+    cols["identity"] = pc.binary_join_element_wise(cols["unit"], cols["source"], folded, "|")
+    _check_duplicates(cells, cols)
+    return cols
+
+
+def _by_value(rule: Callable[[pa.Array], pa.Array], values: Sequence) -> pa.Array:
+    """An element-wise text rule, applied once per distinct value when values repeat (units, statuses …)."""
+    arr = as_strings(values)
+    encoded = pc.dictionary_encode(arr)
+    if 2 * len(encoded.dictionary) > len(arr):
+        return rule(arr)
+    return rule(encoded.dictionary).take(encoded.indices)
+
+
+def _clean_and_fold(description: pa.Array) -> tuple[pa.Array, pa.Array]:
+    cleaned = clean_many(description)
+    return cleaned, fold_many(cleaned)
+
+
+def _problem_values(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig,
+                    sections: list[str | None]) -> dict[str, pa.Array]:
+    """Source, status, severity, flags and dates, each converted once per distinct value."""
+    cols: dict[str, pa.Array] = {}
     default = _default_source(file, sheet, cfg)
-    source_raw = [sec or default if _blank(v) else v for v, sec in zip(cells.raw("source"), sections, strict=True)]
-    source = cells.convert("source", lambda v: None if _blank(v) else normalise_source(v, cfg), source_raw)
-    cols["source"] = pa.array(source, pa.string())
+    source_raw = cells.raw("source")
+    if any(map(_blank, set(source_raw))):  # blank cells take the section's or the sheet's source
+        source_raw = [sec or default if _blank(v) else v for v, sec in zip(source_raw, sections, strict=True)]
+    cols["source"] = cells.array("source", lambda v: None if _blank(v) else normalise_source(v, cfg), pa.string(),
+                                 source_raw)
     status_col = cells.sheet.layout.columns.get("status")
     status_header = header_key(cells.sheet.layout.headers[status_col]) if status_col is not None else ""
-    cols["status"] = pa.array(cells.convert("status", lambda v: normalise_status(v, status_header, cfg)), pa.string())
-    cols["severity"] = pa.array(cells.convert("severity", lambda v: normalise_severity(v, cfg)), pa.string())
-    cols["recurred_mark"] = pa.array(cells.convert("recurred", lambda v: is_recurred(v, cfg)), pa.bool_())
+    cols["status"] = cells.array("status", lambda v: normalise_status(v, status_header, cfg), pa.string())
+    cols["severity"] = cells.array("severity", lambda v: normalise_severity(v, cfg), pa.string())
+    cols["recurred_mark"] = cells.array("recurred", lambda v: is_recurred(v, cfg), pa.bool_())
     cols["deadline"], cols["no_deadline"] = _dates(cells, "deadline", cfg, allow_no_deadline=True)
     cols["found_date"], _ = _dates(cells, "found_date", cfg, allow_no_deadline=False)
     cols["closed_date"], _ = _dates(cells, "closed_date", cfg, allow_no_deadline=False)
-    cols["unit"] = key_many(cells.raw("unit"))
-    cols["problem_code"] = pc.utf8_upper(key_many(cells.raw("problem_code")))
-    _require(cells, "description", cols["description"], "问题描述")
-    _require(cells, "unit", cols["unit"], "责任单位")
-    _require(cells, "source", source, "问题来源")
-    # identity of a problem without a code: unit + source + folded description (hashed when stored)
-    cols["identity"] = pc.binary_join_element_wise(cols["unit"], cols["source"], fold_many(cols["description"]), "|")
-    _check_duplicates(cells, cols)
     return cols
 
 

@@ -22,6 +22,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
@@ -347,20 +348,44 @@ def _suspect_pattern(limits: Limits) -> str:
 
 
 def _suspicious(chunks: Iterator[bytes], limits: Limits) -> bool:
-    """Whether any piece of a worksheet matches the suspect pattern; reads the whole part either way (its size)."""
+    """Whether any piece of a worksheet matches the suspect pattern; reads the whole part either way (its size).
+
+    Pieces are matched _CHUNK bytes at a time (each match compiles the pattern anew), in a second thread while the
+    next ones are inflated (both release the GIL), one at a time so that little is held.
+    """
     pattern = _suspect_pattern(limits)
     carry, hit = b"", False
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        matching: Future[bool] | None = None
+        for pieces in _batched(chunks):
+            if hit or (matching is not None and matching.result()):
+                hit = True
+                continue
+            text = b"".join([carry, *pieces])
+            matching = pool.submit(_matches, text, pattern)
+            cut = text.rfind(b"<")  # a tag cut in two is seen whole with the next piece
+            carry = text[cut:] if cut >= 0 else b""
+            if len(carry) > MB:
+                hit = True  # a single tag longer than a megabyte: let the exact scan judge it
+        return hit or (matching is not None and matching.result())
+
+
+def _batched(chunks: Iterator[bytes]) -> Iterator[list[bytes]]:
+    """The pieces in runs of about _CHUNK bytes."""
+    batch: list[bytes] = []
+    size = 0
     for chunk in chunks:
-        if hit:
-            continue
-        text = carry + chunk
-        if pc.match_substring_regex(pa.array([text], pa.large_binary()), pattern)[0].as_py():
-            hit = True
-        cut = text.rfind(b"<")  # a tag cut in two is seen whole with the next piece
-        carry = text[cut:] if cut >= 0 else b""
-        if len(carry) > MB:
-            hit = True  # a single tag longer than a megabyte: let the exact scan judge it
-    return hit
+        batch.append(chunk)
+        size += len(chunk)
+        if size >= _CHUNK:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _matches(text: bytes, pattern: str) -> bool:
+    return pc.match_substring_regex(pa.array([text], pa.large_binary()), pattern)[0].as_py()
 
 
 class _ExactExtent:
