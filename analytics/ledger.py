@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import backup, state
 from analytics.config import ScoringConfig
@@ -146,49 +147,60 @@ def _registered(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> Iterator[None
     con.unregister("parsed_rows")
 
 
+# Each parsed row's known problem (by code first, then by fingerprint) and identity, in row order
+_MATCH_SQL = """
+    WITH src AS (SELECT row_no, {code}, {fingerprint} FROM parsed_rows),
+    known AS (
+        SELECT problem_id, max(NULLIF(problem_code, '')) AS code FROM observations GROUP BY problem_id
+    ),
+    by_code AS (SELECT code, min(problem_id) AS pid FROM known WHERE code IS NOT NULL GROUP BY code),
+    by_fp AS (
+        SELECT o.fingerprint, min(o.problem_id) AS pid_any,
+               min(o.problem_id) FILTER (WHERE k.code IS NULL) AS pid_uncoded
+        FROM (SELECT DISTINCT fingerprint, problem_id FROM observations) o JOIN known k USING (problem_id)
+        GROUP BY o.fingerprint
+    )
+    SELECT coalesce(c.pid, CASE WHEN NULLIF(s.problem_code, '') IS NULL THEN f.pid_any
+                                ELSE f.pid_uncoded END) AS known_id,
+           coalesce('code:' || NULLIF(s.problem_code, ''), 'fp:' || s.fingerprint) AS ident
+    FROM src s
+    LEFT JOIN by_code c ON c.code = NULLIF(s.problem_code, '')
+    LEFT JOIN by_fp f ON f.fingerprint = s.fingerprint
+    ORDER BY s.row_no
+"""
+
+
 def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: int,
                     rows: pa.Table, present: set[str]) -> None:
     """Match rows to known problems (code first, then unit+source+description), number the rest, store all.
 
-    One statement straight from the parsed Arrow table: no staging copy of a large ledger.
+    A narrow query matches the rows, Arrow numbers the new problems, and one INSERT takes the rows straight from
+    the parsed table: DuckDB holds a large ledger's rows once, not also in a join or a sort.
     """
     first_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
-    staged = ", ".join(_staged_column(c, present) for c in _OBSERVATION_COLUMNS if c != "problem_id")
+    match = _MATCH_SQL.format(code=_staged_column("problem_code", present),
+                              fingerprint=_staged_column("fingerprint", present))
+    with _registered(con, rows.append_column("row_no", pa.array(range(rows.num_rows), pa.int64()))):
+        matched = con.sql(match).to_arrow_table()
+    numbered = rows.append_column("problem_id", _problem_ids(matched, first_id))
     columns = ", ".join(_OBSERVATION_COLUMNS)
-    selected = ", ".join("coalesce(known_id, new_id)" if c == "problem_id" else c for c in _OBSERVATION_COLUMNS)
-    with _registered(con, rows):
-        con.execute(f"""
-            INSERT INTO observations (import_id, period_no, {columns})
-            WITH src AS (SELECT {staged} FROM parsed_rows),
-            known AS (
-                SELECT problem_id, max(NULLIF(problem_code, '')) AS code FROM observations GROUP BY problem_id
-            ),
-            by_code AS (SELECT code, min(problem_id) AS pid FROM known WHERE code IS NOT NULL GROUP BY code),
-            by_fp AS (
-                SELECT o.fingerprint, min(o.problem_id) AS pid_any,
-                       min(o.problem_id) FILTER (WHERE k.code IS NULL) AS pid_uncoded
-                FROM (SELECT DISTINCT fingerprint, problem_id FROM observations) o JOIN known k USING (problem_id)
-                GROUP BY o.fingerprint
-            ),
-            -- read twice (by fresh, narrow, and by the insert), never held whole
-            matched AS NOT MATERIALIZED (
-                SELECT s.*, coalesce(c.pid, CASE WHEN NULLIF(s.problem_code, '') IS NULL THEN f.pid_any
-                                                 ELSE f.pid_uncoded END) AS known_id,
-                       coalesce('code:' || NULLIF(s.problem_code, ''), 'fp:' || s.fingerprint) AS ident
-                FROM src s
-                LEFT JOIN by_code c ON c.code = NULLIF(s.problem_code, '')
-                LEFT JOIN by_fp f ON f.fingerprint = s.fingerprint
-            ),
-            -- new problems numbered in order of identity, over the distinct identities only (not the wide rows)
-            fresh AS (
-                SELECT ident, $first_id - 1 + row_number() OVER (ORDER BY ident) AS new_id
-                FROM (SELECT DISTINCT ident FROM matched WHERE known_id IS NULL)
-            )
-            SELECT $import_id, $period_no, {selected}
-            FROM matched LEFT JOIN fresh ON fresh.ident IS NOT DISTINCT FROM matched.ident
-        """, {"import_id": import_id, "period_no": period_no, "first_id": first_id})
+    staged = ", ".join(c if c == "problem_id" else _staged_column(c, present) for c in _OBSERVATION_COLUMNS)
+    with _registered(con, numbered):
+        con.execute(f"INSERT INTO observations (import_id, period_no, {columns}) "
+                    f"SELECT ?, ?, {staged} FROM parsed_rows", [import_id, period_no])
     con.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), "
                 "(SELECT max(problem_id) FROM observations)) AS VARCHAR) WHERE key = 'last_problem_id'")
+
+
+def _problem_ids(matched: pa.Table, first_id: int) -> pa.Array:
+    """A known problem keeps its id; new ones are numbered from first_id in order of identity (the same identity
+    twice is one problem)."""
+    known = matched["known_id"].combine_chunks().cast(pa.int64())
+    new = pc.is_null(known)
+    if not pc.any(new).as_py():
+        return known
+    ranks = pc.rank(pc.filter(matched["ident"].combine_chunks(), new), "ascending", tiebreaker="dense")
+    return pc.replace_with_mask(known, new, pc.add(pc.cast(ranks, pa.int64()), first_id - 1))
 
 
 def _store_rows(con: duckdb.DuckDBPyConnection, table: str, import_id: int, period_no: int, rows: pa.Table) -> None:

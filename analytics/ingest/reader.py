@@ -13,11 +13,14 @@ no ``except`` can catch.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import ctypes
 import io
 import posixpath
 import re
 import struct
+import sys
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
@@ -62,7 +65,9 @@ def read_sheets(name: str, data: bytes, limits: Limits | None = None) -> list[Sh
     if data.startswith(_ZIP_MAGIC):
         _check_xlsx(name, data, limits)
     if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        return _read_workbook(name, data, limits)
+        sheets = _read_workbook(name, data, limits)
+        _release_freed_heap()  # calamine's own copy of the cells went with its workbook
+        return sheets
     if suffix in TEXT_SUFFIXES:
         return [Sheet(name.rsplit(".", 1)[0], _read_csv(name, data, limits))]
     raise FileRejected(name, [Issue(name, "不是 Excel（.xlsx/.xlsm/.xls）或 CSV 文件，无法导入")])
@@ -92,6 +97,14 @@ def _read_workbook(name: str, data: bytes, limits: Limits) -> list[Sheet]:
         raise FileRejected(name, [Issue(name, "文件设置了打开密码，请在 Excel/WPS 中取消密码后再导入")]) from None
     except (CalamineError, ValueError, OSError) as exc:
         raise FileRejected(name, [Issue(name, f"文件已损坏或不是有效的 Excel 文件，无法读取（{exc}）")]) from None
+
+
+def _release_freed_heap() -> None:
+    """Hand the C heap that calamine's cells took back to the system: glibc keeps it, scattered, and the importer's
+    peak memory comes next (25 MB less at 100,000 rows)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):  # another C library, or none of that name
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _decode(name: str, data: bytes) -> str:
