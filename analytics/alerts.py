@@ -8,12 +8,15 @@ overdue and never in a band, but can still be a recurred problem.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import duckdb
 import pandas as pd
 
 from analytics import scoring
 from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
-from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope, cube, has_table
+from analytics.metrics import ALL, COMPLETED_SQL, LEVEL_COLUMNS, OVERDUE_SQL, Scope, cube, has_table
 from analytics.periods import Period
 
 TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3
@@ -102,13 +105,17 @@ def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: S
     """, params | {"period_no": period.index, "notice_days": cfg.notice_days}).fetchone()[0]
 
 
+def _level_case(recurred: str, overdue: str, od: str) -> str:
+    """The highest tier an open problem reaches (NULL: none), from SQL for its recurred, overdue and days overdue."""
+    return f"""CASE WHEN {recurred} OR ({overdue} AND {od} > $proposal_overdue) THEN 3
+                    WHEN {overdue} AND {od} > $supervision_overdue THEN 2
+                    WHEN {od} >= -$notice_days AND {od} <= $reminder_max_overdue THEN 1 END"""
+
+
 def _levels_sql(where: str) -> str:
     """Each open problem in scope with the highest tier it reaches (level NULL: none)."""
     return f"""
-        SELECT *,
-               CASE WHEN recurred OR (overdue AND od > $proposal_overdue) THEN 3
-                    WHEN overdue AND od > $supervision_overdue THEN 2
-                    WHEN od >= -$notice_days AND od <= $reminder_max_overdue THEN 1 END AS level
+        SELECT *, {_level_case("recurred", "overdue", "od")} AS level
         FROM (
             SELECT problem_id, unit, dimension, coalesce(recurred, false) AS recurred,
                    {OVERDUE_SQL} AS overdue, {_DAYS_OVERDUE_SQL} AS od
@@ -118,11 +125,42 @@ def _levels_sql(where: str) -> str:
     """
 
 
+def _threshold_params(cfg: ScoringConfig) -> dict:
+    return {"proposal_overdue": cfg.proposal_overdue, "supervision_overdue": cfg.supervision_overdue,
+            "notice_days": cfg.notice_days, "reminder_max_overdue": cfg.reminder_max_overdue}
+
+
 def _level_params(period: Period, scope: Scope, cfg: ScoringConfig) -> tuple[str, dict]:
     where, params = scope.where()
-    return where, params | {"period_no": period.index, "proposal_overdue": cfg.proposal_overdue,
-                            "supervision_overdue": cfg.supervision_overdue, "notice_days": cfg.notice_days,
-                            "reminder_max_overdue": cfg.reminder_max_overdue}
+    return where, params | {"period_no": period.index} | _threshold_params(cfg)
+
+
+def cube_levels(cfg: ScoringConfig | None = None) -> tuple[str, dict]:
+    """The warning level of a problem_state row as SQL and its parameters, for metrics.rebuild_cube: the cube then
+    counts open problems per level, and warning_counts sums a few rows instead of ranking a quarter's problems."""
+    cfg = cfg or scoring_config()
+    rule = _level_case("coalesce(recurred, false)", f"({OVERDUE_SQL})", _DAYS_OVERDUE_SQL)
+    return f"CASE WHEN {_OPEN_SQL} THEN {rule} END", _threshold_params(cfg)
+
+
+def levels_digest(cfg: ScoringConfig) -> str:
+    """The thresholds the cube's level counts were made with (meta levels_digest, written by analytics.state)."""
+    return hashlib.sha256(json.dumps(_threshold_params(cfg)).encode()).hexdigest()
+
+
+_LEVEL_SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT)" for c in LEVEL_COLUMNS)
+
+
+def _level_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> pd.DataFrame:
+    """Open problems in scope per warning level (level, n): summed from the cube when it holds these thresholds."""
+    where, params = _level_params(period, scope, cfg)
+    row = con.execute("SELECT value FROM meta WHERE key = 'levels_digest'").fetchone()
+    if row is not None and row[0] == levels_digest(cfg) and has_table(con, "problem_cube"):
+        sums = con.execute(f"SELECT {_LEVEL_SUMS_SQL} FROM {cube(con, scope)} WHERE period_no = $period_no AND {where}",
+                           scope.where()[1] | {"period_no": period.index}).fetchone()
+        return pd.DataFrame({"level": [1, 2, 3], "n": list(sums)})
+    return _query(con, f"SELECT level, count(*) AS n FROM ({_levels_sql(where)}) WHERE level IS NOT NULL "
+                       "GROUP BY level", params, ("level", "n"))
 
 
 def _overdue_text(relation: str, threshold: str) -> str:
@@ -278,9 +316,7 @@ def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     """预警数: how many rows warnings() has per tier, counted without building the rule sentences."""
     cfg = cfg or scoring_config()
     counts = dict.fromkeys(TIERS, 0)
-    where, params = _level_params(period, scope, cfg)
-    by_level = _query(con, f"SELECT level, count(*) AS n FROM ({_levels_sql(where)}) WHERE level IS NOT NULL "
-                           "GROUP BY level", params, ("level", "n"))
+    by_level = _level_counts(con, period, scope, cfg)
     for level, n in zip(by_level["level"], by_level["n"], strict=True):
         counts[TIERS[int(level) - 1]] += int(n)
     counts[TIERS[1]] += len(_concentrations(con, period, scope, cfg))

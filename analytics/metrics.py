@@ -52,19 +52,25 @@ _AGE_SQL = ",\n".join(
     [f"count(*) FILTER (WHERE {_OPEN} AND date_diff('day', found_date, period_end) BETWEEN {lo} AND {hi or 10**6})"
      f" AS {col}" for col, (_, lo, hi) in zip(_AGE_COLUMNS, AGE_BUCKETS, strict=False)]
     + [f"count(*) FILTER (WHERE {_OPEN} AND found_date IS NULL) AS age_unknown"])
+# level_1..3: open problems per warning level, by a rule (an SQL expression over a problem_state row) and
+# thresholds that analytics.alerts gives, so that warning counts too are sums; NULL when none is given.
 CUBE_SQL = f"""
     CREATE OR REPLACE TABLE problem_cube AS
     SELECT period_no, unit, source, dimension, severity, {_COUNTS_SQL},
            {_AGE_SQL},
            count(*) FILTER (WHERE {_OPEN} AND recurred) AS open_recurred,
            count(*) FILTER (WHERE ever_marked) AS ever_marked,
-           count(*) FILTER (WHERE ever_reopened) AS ever_reopened
-    FROM problem_state
+           count(*) FILTER (WHERE ever_reopened) AS ever_reopened,
+           count(*) FILTER (WHERE level = 1) AS level_1,
+           count(*) FILTER (WHERE level = 2) AS level_2,
+           count(*) FILTER (WHERE level = 3) AS level_3
+    FROM (SELECT *, {{level}} AS level FROM problem_state)
     GROUP BY period_no, unit, source, dimension, severity
     ORDER BY period_no
 """
+LEVEL_COLUMNS = ("level_1", "level_2", "level_3")
 # unit_cube: problem_cube summed over sources, five times fewer rows for the figures no source filter touches
-_CUBE_COUNTS = (*COUNT_FIELDS, *_AGE_COLUMNS, "open_recurred", "ever_marked", "ever_reopened")
+_CUBE_COUNTS = (*COUNT_FIELDS, *_AGE_COLUMNS, "open_recurred", "ever_marked", "ever_reopened", *LEVEL_COLUMNS)
 UNIT_CUBE_SQL = f"""
     CREATE OR REPLACE TABLE unit_cube AS
     SELECT period_no, unit, dimension, severity, {", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in _CUBE_COUNTS)}
@@ -88,9 +94,11 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return name in seen
 
 
-def rebuild_cube(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute problem_cube and unit_cube from problem_state (called by analytics.state after every change)."""
-    con.execute(CUBE_SQL)
+def rebuild_cube(con: duckdb.DuckDBPyConnection, levels: tuple[str, dict] | None = None) -> None:
+    """Recompute problem_cube and unit_cube from problem_state (called by analytics.state after every change);
+    ``levels``: the warning level rule and its parameters (analytics.alerts.cube_levels)."""
+    level, params = levels or ("NULL::INTEGER", {})
+    con.execute(CUBE_SQL.format(level=level), params)
     con.execute(UNIT_CUBE_SQL)
 
 

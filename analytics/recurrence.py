@@ -95,6 +95,18 @@ def _unit_pairs(ids: np.ndarray, fresh: np.ndarray, grams: np.ndarray, threshold
         keep["old_grams"] += old_sizes[j[near]].tolist()
 
 
+# Up to this many characters an n-gram is numbered by its code points (21 bits each, exact in a BIGINT), so that
+# numpy compares numbers, not text that pandas would first have to number.
+_CODED_CHARS = 3
+
+
+def _gram_sql(n: int) -> str:
+    """SQL for the n-gram of ``folded`` starting at ``pos``: a number when n ≤ _CODED_CHARS, else the text."""
+    if n > _CODED_CHARS:
+        return "substr(folded, pos, $n)"
+    return " + ".join(f"(CAST(unicode(substr(folded, pos + {k}, 1)) AS BIGINT) << {21 * k})" for k in range(n))
+
+
 def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
                    cfg: ScoringConfig | None = None, limit: int | None = 200) -> pd.DataFrame:
     """疑似重复: new problems of the quarter that closely match a problem already closed in the same unit.
@@ -111,19 +123,23 @@ def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
             SELECT problem_id, unit, description FROM problem_state
             WHERE period_no = $period_no AND is_new AND {where} AND unit IS NOT NULL
         ),
+        unit_nos AS (
+            SELECT unit, row_number() OVER (ORDER BY unit) - 1 AS unit_no FROM (SELECT DISTINCT unit FROM fresh)
+        ),
         candidates AS (
-            SELECT problem_id, unit, fresh, lower(regexp_replace(description, '[^\\p{{L}}\\p{{N}}]', '', 'g')) AS folded
+            SELECT problem_id, unit_no, fresh,
+                   lower(regexp_replace(description, '[^\\p{{L}}\\p{{N}}]', '', 'g')) AS folded
             FROM (SELECT *, true AS fresh FROM fresh
                   UNION ALL
                   SELECT problem_id, unit, description, false FROM problem_state
                   WHERE period_no = $previous_no AND status = '已销号' AND {where}
-                    AND unit IN (SELECT unit FROM fresh))
+                    AND unit IN (SELECT unit FROM fresh)) JOIN unit_nos USING (unit)
         )
-        SELECT DISTINCT problem_id, unit, fresh,
-               substr(folded, unnest(range(1, greatest(length(folded) - $n + 2, 1))), $n) AS gram
-        FROM candidates
+        SELECT DISTINCT problem_id, unit_no, fresh, {_gram_sql(cfg.repeat_ngram)} AS gram
+        FROM (SELECT *, unnest(range(1, greatest(length(folded) - $n + 2, 1))) AS pos FROM candidates)
     """, params | {"n": cfg.repeat_ngram}).fetchnumpy()
-    units, gram_no = pd.factorize(grams["unit"])[0], pd.factorize(grams["gram"])[0]
+    units = grams["unit_no"]
+    gram_no = grams["gram"] if cfg.repeat_ngram <= _CODED_CHARS else pd.factorize(grams["gram"])[0]
     keep: dict[str, list] = {"new_id": [], "old_id": [], "common": [], "new_grams": [], "old_grams": []}
     for unit in range(units.max(initial=-1) + 1):
         rows = units == unit

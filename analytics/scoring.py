@@ -16,7 +16,11 @@ to one decimal on output only; the grade is that of the rounded score, so a show
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import duckdb
+import numpy as np
 import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
@@ -74,28 +78,104 @@ _NO_ASSESSMENTS_SQL = ("SELECT NULL::INTEGER AS period_no, NULL::VARCHAR AS unit
                        "NULL::DOUBLE AS score LIMIT 0")
 
 
+# score_grid: every quarter × unit × configured dimension with its deduction, open problems and assessed score,
+# written by analytics.state after every change for the points configured then (meta score_digest). Without a
+# source filter a page's scores are then a filtered read of it instead of a join over the cube and 评分表.
+_GRID_SQL = f"""
+    CREATE OR REPLACE TABLE score_grid AS
+    WITH problem_units AS (SELECT DISTINCT period_no, unit FROM unit_cube),
+    latest AS ({_ASSESSMENTS_SQL.format(period_where="TRUE", units_where="TRUE", only_problem_quarters="")}),
+    assessed AS (SELECT period_no, unit, dimension, avg(score) AS assessed FROM latest GROUP BY ALL),
+    units AS (
+        SELECT period_no, unit, bool_or(has_problems) AS has_problems FROM (
+            SELECT period_no, unit, true AS has_problems FROM problem_units
+            UNION ALL SELECT period_no, unit, false FROM latest)
+        GROUP BY period_no, unit
+    ),
+    deductions AS (
+        SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction, sum(open) AS open_problems
+        FROM unit_cube WHERE open > 0 AND list_contains($dims, dimension)
+        GROUP BY period_no, unit, dimension
+    )
+    SELECT period_no, unit, dimension, has_problems, coalesce(deduction, 0) AS deduction,
+           coalesce(open_problems, 0) AS open_problems, assessed
+    FROM units CROSS JOIN (SELECT unnest($dims) AS dimension)
+    LEFT JOIN deductions USING (period_no, unit, dimension)
+    LEFT JOIN assessed USING (period_no, unit, dimension)
+    ORDER BY period_no, unit
+"""
+
+
+def points_digest(cfg: ScoringConfig) -> str:
+    """What score_grid depends on: the dimensions and the points per problem (not start, floor or weights)."""
+    basis = [list(cfg.dimension_names), cfg.severity_points, cfg.default_severity, cfg.overdue_points,
+             cfg.recurred_points]
+    return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()
+
+
+def rebuild_grid(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig | None = None) -> None:
+    """Recompute score_grid from unit_cube and the 评分表 (called by analytics.state after every change)."""
+    cfg = cfg or scoring_config()
+    con.execute(_GRID_SQL, _point_params(cfg, cfg.dimension_names))
+    con.execute("INSERT OR REPLACE INTO meta VALUES ('score_digest', ?)", [points_digest(cfg)])
+
+
+def _grid_usable(con: duckdb.DuckDBPyConnection, scope: Scope, cfg: ScoringConfig) -> bool:
+    """Whether score_grid gives this scope's scores: no source filter, written for these points."""
+    if scope.sources is not None or not has_table(con, "score_grid"):
+        return False
+    row = con.execute("SELECT value FROM meta WHERE key = 'score_digest'").fetchone()
+    return row is not None and row[0] == points_digest(cfg)
+
+
+_SCORE_SQL = "CASE WHEN assessed IS NULL THEN computed ELSE (1 - $weight) * computed + $weight * assessed END"
+
+
 def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last: Period | None = None,
                scope: Scope = ALL, cfg: ScoringConfig | None = None) -> pd.DataFrame:
     """Unrounded scores per period_no × unit × scored dimension for quarters first..last (None: every quarter
     with problem data), sorted; the building block of the rounded figures below.
 
-    One query over problem_cube (a few thousand rows a quarter, not a million problems); the cube's open,
-    overdue and open_recurred counts give the same points as _SEVERITY_POINTS_SQL etc. do per problem.
+    One query over score_grid, or, with a source filter, over problem_cube (a few thousand rows a quarter, not a
+    million problems); the cube's open, overdue and open_recurred counts give the same points as
+    _SEVERITY_POINTS_SQL etc. do per problem.
     """
     cfg = cfg or scoring_config()
     dims = scored_dimensions(scope, cfg)
     columns = ["period_no", "unit", "dimension", "deduction", "open_problems", "computed", "assessed", "score"]
     if not dims or not has_table(con, "problem_cube"):
         return pd.DataFrame(columns=columns)
-    where, params = scope.where()
     # the unit set ignores source/dimension filters
     units_where, units_params = Scope(units=scope.units, within=scope.within).where()
     period_where, period_params = _period_filter(None if first is None else (first.index, (last or first).index))
+    params = units_params | period_params | {"start": cfg.start, "floor": cfg.floor,
+                                             "weight": cfg.assessment_weight, "dims": list(dims)}
+    if _grid_usable(con, scope, cfg):
+        quarters = (f"AND period_no IN (SELECT period_no FROM score_grid WHERE has_problems AND {units_where})"
+                    if first is None else "")
+        sql = f"""
+            SELECT period_no, unit, dimension, deduction, open_problems, computed, assessed, {_SCORE_SQL} AS score
+            FROM (SELECT *, greatest($start - deduction, $floor) AS computed FROM score_grid
+                  WHERE {period_where} AND {units_where} AND list_contains($dims, dimension) {quarters})
+            ORDER BY period_no, unit, list_position($dims, dimension)
+        """
+    else:
+        sql = _cube_scores_sql(con, scope, first is None, units_where, period_where)
+        params |= scope.where()[1] | _point_params(cfg, dims)
+    frame = con.execute(sql, params).df()
+    return frame.astype({"deduction": float, "open_problems": int, "computed": float, "assessed": float,
+                         "score": float})
+
+
+def _cube_scores_sql(con: duckdb.DuckDBPyConnection, scope: Scope, every_quarter: bool, units_where: str,
+                     period_where: str) -> str:
+    """raw_scores() computed from the cube and the 评分表 (a source filter, or score_grid not written yet)."""
+    where, _ = scope.where()
     assessments = _ASSESSMENTS_SQL.format(
         period_where=period_where, units_where=units_where,
-        only_problem_quarters="AND period_no IN (SELECT period_no FROM problem_units)" if first is None else "",
+        only_problem_quarters="AND period_no IN (SELECT period_no FROM problem_units)" if every_quarter else "",
     ) if has_table(con, "assessments") else _NO_ASSESSMENTS_SQL
-    frame = con.execute(f"""
+    return f"""
         WITH problem_units AS (
             SELECT DISTINCT period_no, unit FROM {cube(con, ALL)} WHERE {period_where} AND {units_where}
         ),
@@ -116,14 +196,10 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
             LEFT JOIN deductions USING (period_no, unit, dimension)
             LEFT JOIN assessed USING (period_no, unit, dimension)
         )
-        SELECT period_no, unit, dimension, deduction, open_problems, computed, assessed,
-               CASE WHEN assessed IS NULL THEN computed ELSE (1 - $weight) * computed + $weight * assessed END AS score
+        SELECT period_no, unit, dimension, deduction, open_problems, computed, assessed, {_SCORE_SQL} AS score
         FROM grid
         ORDER BY period_no, unit, list_position($dims, dimension)
-    """, params | units_params | period_params | _point_params(cfg, dims)
-         | {"start": cfg.start, "floor": cfg.floor, "weight": cfg.assessment_weight}).df()
-    return frame.astype({"deduction": float, "open_problems": int, "computed": float, "assessed": float,
-                         "score": float})
+    """
 
 
 def _graded(frame: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
@@ -160,14 +236,15 @@ def rank_units(raw: pd.DataFrame, scope: Scope = ALL, cfg: ScoringConfig | None 
     dims = scored_dimensions(scope, cfg)
     if raw.empty:
         return pd.DataFrame(columns=["unit", "score", "grade", "color", "rank", *dims])
-    totals = raw.groupby("unit", as_index=False)["score"].mean()
-    totals["score"] = totals["score"].round(1)
-    totals = _graded(totals, cfg)
-    totals["rank"] = totals["score"].rank(method="min", ascending=False).astype(int)
-    by_dim = raw.pivot(index="unit", columns="dimension", values="score").round(1)[list(dims)]
-    by_dim.columns.name = None
-    out = totals.merge(by_dim.reset_index(), on="unit")
-    return out.sort_values(["rank", "unit"], ignore_index=True)[["unit", "score", "grade", "color", "rank", *dims]]
+    totals = raw.groupby("unit")["score"].mean().round(1)  # sorted by unit, as is the pivot
+    by_dim = raw.pivot(index="unit", columns="dimension", values="score").round(1)
+    rank = totals.rank(method="min", ascending=False).astype(int).to_numpy()
+    order = np.argsort(rank, kind="stable")  # by rank, then unit
+    grades = [cfg.grade_of(s) for s in totals]
+    # built in one go: adding columns one by one to a frame costs more than the figures themselves
+    return pd.DataFrame({"unit": totals.index.to_numpy()[order], "score": totals.to_numpy()[order],
+                         "grade": [grades[k].name for k in order], "color": [grades[k].color for k in order],
+                         "rank": rank[order], **{d: by_dim[d].to_numpy()[order] for d in dims}})
 
 
 def unit_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
@@ -271,7 +348,10 @@ def unit_history_of(raw: pd.DataFrame, cfg: ScoringConfig | None = None) -> pd.D
     cfg = cfg or scoring_config()
     if raw.empty:
         return pd.DataFrame(columns=["period", "unit", "score", "grade", "color"])
-    out = raw.groupby(["period_no", "unit"], as_index=False)["score"].mean()
-    out["score"] = out["score"].round(1)
-    out.insert(0, "period", [str(Period.from_index(int(n))) for n in out.pop("period_no")])
-    return _graded(out, cfg)
+    totals = raw.groupby(["period_no", "unit"])["score"].mean().round(1)
+    labels = {n: str(Period.from_index(int(n))) for n in raw["period_no"].unique()}
+    grades = [cfg.grade_of(s) for s in totals]
+    # built in one go, as in rank_units
+    return pd.DataFrame({"period": [labels[n] for n in totals.index.get_level_values(0)],
+                         "unit": totals.index.get_level_values(1).to_numpy(), "score": totals.to_numpy(),
+                         "grade": [g.name for g in grades], "color": [g.color for g in grades]})

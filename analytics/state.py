@@ -13,8 +13,9 @@ reported completed.
 
 Only the problems an import or undo touched are recomputed; the rest are only
 extended or cut when the last quarter changes. The tables derived from it
-(metrics' problem_cube and unit_cube, the 回头看 order lookback_draws) are
-rebuilt whole after each change.
+(metrics' problem_cube and unit_cube, with alerts' warning levels counted in,
+scoring's score_grid, the 回头看 order lookback_draws) and tasks' current_tasks
+are rebuilt whole after each change.
 """
 
 from __future__ import annotations
@@ -27,12 +28,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from analytics.alerts import cube_levels, levels_digest
 from analytics.config import ScoringConfig, scoring_config
 from analytics.db import BLANK_DATE, bump_revision, open_db, table_exists, transaction
 from analytics.metrics import COMPLETED_SQL, rebuild_cube
+from analytics.scoring import rebuild_grid
+from analytics.tasks import rebuild_current
 
 # Bump when problem_state or the tables derived from it change: older databases are rebuilt on first open.
-DERIVED_VERSION = "3"
+DERIVED_VERSION = "4"
 # Rows stored by quarter, open before completed, then by unit: a list of open problems or of one unit's reads a
 # few blocks of text, not the whole quarter's (DuckDB skips blocks without a match; a scattered read decodes all).
 _ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"
@@ -151,8 +155,7 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
         con.execute(f"CREATE OR REPLACE TABLE problem_state AS {_state_sql('TRUE')} {_ORDER}", params)
         _set_meta(con, "scoring_digest", digest)
         _set_meta(con, "derived_version", DERIVED_VERSION)
-        rebuild_cube(con)
-        _rank_draws(con, scoring.lookback_seed)
+        _rebuild_derived(con, scoring)
         return
     old_max = con.execute("SELECT max(period_no) FROM problem_state").fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE touched (problem_id BIGINT)")
@@ -167,8 +170,16 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
     con.execute(f"INSERT INTO problem_state {_state_sql('problem_id IN (SELECT problem_id FROM touched)')} {_ORDER}",
                 params)
     con.execute("DROP TABLE touched")
-    rebuild_cube(con)
+    _rebuild_derived(con, scoring)
+
+
+def _rebuild_derived(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
+    """The small tables rebuilt whole after every change: counts, scores, 回头看 order, supervision lists."""
+    rebuild_cube(con, cube_levels(scoring))
+    _set_meta(con, "levels_digest", levels_digest(scoring))
+    rebuild_grid(con, scoring)
     _rank_draws(con, scoring.lookback_seed)
+    rebuild_current(con)
 
 
 def _rank_draws(con: duckdb.DuckDBPyConnection, seed: int) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.db import table_exists
+from analytics.metrics import has_table
 from analytics.periods import Period
 
 _DUE_SQL = """
@@ -35,6 +35,21 @@ _CURRENT = f"""
     SELECT *, {_DUE_SQL} AS due FROM listed
 """
 
+# current_tasks: _CURRENT written by analytics.state after every import or undo, so that a page's five queries
+# read a stored list instead of each ranking every import's rows again
+REBUILD_SQL = f"CREATE OR REPLACE TABLE current_tasks AS {_CURRENT} ORDER BY period_no"
+
+
+def rebuild_current(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute current_tasks from tasks (called by analytics.state after every change)."""
+    con.execute(REBUILD_SQL)
+
+
+def _current(con: duckdb.DuckDBPyConnection) -> str:
+    """The latest list of each quarter with due flags: the stored table, or computed where it is not there yet."""
+    return "current_tasks" if has_table(con, "current_tasks") else f"({_CURRENT})"
+
+
 _COUNTS = """
     count(*) AS measures,
     count(*) FILTER (WHERE due) AS due,
@@ -54,11 +69,11 @@ def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None
         raise ValueError(f"cannot break down by {by!r}")
     group = [by] if by else []
     columns = [*group, "measures", "due", "done", "not_done", "done_rate"]
-    if not table_exists(con, "tasks"):
+    if not has_table(con, "tasks"):
         return pd.DataFrame(columns=columns)
     keys = ", ".join(group)
     frame = con.execute(
-        f"SELECT {keys + ',' if keys else ''} {_COUNTS} FROM ({_CURRENT}) WHERE period_no = ?"
+        f"SELECT {keys + ',' if keys else ''} {_COUNTS} FROM {_current(con)} WHERE period_no = ?"
         f"{' GROUP BY ' + keys + ' ORDER BY ' + keys if keys else ''}", [period.index],
     ).df()
     if not group and frame["measures"].iloc[0] == 0:
@@ -68,20 +83,20 @@ def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None
 
 def task_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every quarter with a supervision list: measures, due, done, not done, 完成率."""
-    if not table_exists(con, "tasks"):
+    if not has_table(con, "tasks"):
         return pd.DataFrame(columns=["period", "measures", "due", "done", "not_done", "done_rate"])
-    frame = con.execute(f"SELECT period_no, {_COUNTS} FROM ({_CURRENT}) GROUP BY period_no ORDER BY period_no").df()
+    frame = con.execute(f"SELECT period_no, {_COUNTS} FROM {_current(con)} GROUP BY period_no ORDER BY period_no").df()
     frame.insert(0, "period", [str(Period.from_index(int(n))) for n in frame.pop("period_no")])
     return _with_rate(frame)
 
 
 def task_list(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
     """The quarter's measures as listed, with whether each is due and done (undone due ones first)."""
-    if not table_exists(con, "tasks"):
+    if not has_table(con, "tasks"):
         return pd.DataFrame(columns=["seq", "aspect", "measure", "requirement", "unit", "frequency", "deadline",
                                      "status", "due", "done"])
     return con.execute(f"""
         SELECT seq, aspect, measure, requirement, unit, frequency, deadline, status, due, done
-        FROM ({_CURRENT}) WHERE period_no = ?
+        FROM {_current(con)} WHERE period_no = ?
         ORDER BY (due AND NOT done) DESC, excel_row
     """, [period.index]).df()
