@@ -267,32 +267,45 @@ def _warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg:
     where, params = _level_params(period, scope, cfg)
     # the few unit rows join the problem rows in SQL, so that DuckDB sorts them all
     unit_rows = ", ".join(f"unnest(CAST($u_{c} AS {t}[])) AS {c}" for c, t in _UNIT_ROW_TYPES.items())
-    # slim rows are sorted and cut first; text and rule sentences are built only for the rows kept
     order = "level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension"
-    # per tier: one top-N cut per level over the candidates computed once (cheaper than a window over all)
-    cut = (" UNION ALL ".join(f"(SELECT * FROM candidates WHERE level = {lv} ORDER BY {order} LIMIT $limit)"
-                              for lv in (3, 2, 1))
-           if per_tier else f"SELECT * FROM candidates ORDER BY {order} LIMIT $limit")
+    # Problems are cut first as rows of numbers only (per level, or overall): their unit, dimension and text are
+    # read for the rows kept, and rule sentences built for them alone. Among problems the id settles every tie.
+    slim_order = "figure DESC NULLS LAST, problem_id"
+    if per_tier:
+        top = " UNION ALL ".join(f"(SELECT * FROM problems WHERE level = {lv} ORDER BY {slim_order} LIMIT $limit)"
+                                 for lv in (3, 2, 1))
+        cut = (f"SELECT * FROM candidates QUALIFY $limit IS NULL "
+               f"OR row_number() OVER (PARTITION BY level ORDER BY {order}) <= $limit")
+    else:
+        top = f"SELECT * FROM problems ORDER BY level DESC, {slim_order} LIMIT $limit"
+        cut = f"SELECT * FROM candidates ORDER BY {order} LIMIT $limit"
     sql = f"""
-        WITH candidates AS MATERIALIZED (
-            SELECT * FROM (
-                SELECT level, $problem AS target, unit, dimension, problem_id, recurred, overdue, od,
-                       CAST(od AS DOUBLE) AS figure
-                FROM ({_levels_sql(where)}) WHERE level IS NOT NULL
-                UNION ALL BY NAME
-                SELECT $unit AS target, {unit_rows}
-            ) WHERE $level IS NULL OR level = $level
+        WITH problems AS MATERIALIZED (
+            SELECT level, problem_id, recurred, overdue, od, CAST(od AS DOUBLE) AS figure
+            FROM ({_levels_sql(where)}) WHERE level IS NOT NULL AND ($level IS NULL OR level = $level)
         ),
-        kept AS ({cut})
-        SELECT $tiers[level] AS tier, level, target, k.unit, k.dimension, k.problem_id, s.problem_code,
-               s.description, CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure,
-               t.total
-        FROM kept k
-        JOIN (SELECT level AS counted, count(*) AS total FROM candidates GROUP BY level) t ON t.counted = k.level
-        LEFT JOIN (SELECT problem_id, problem_code, description FROM problem_state
-                   WHERE period_no = $period_no AND {where} AND {_OPEN_SQL}
-                     AND problem_id IN (SELECT problem_id FROM kept)) s
-               ON s.problem_id = k.problem_id
+        unit_rows AS (SELECT * FROM (SELECT $unit AS target, {unit_rows}) WHERE $level IS NULL OR level = $level),
+        candidates AS (
+            SELECT level, $problem AS target, problem_id, recurred, overdue, od, figure FROM ({top})
+            UNION ALL BY NAME SELECT * FROM unit_rows
+        ),
+        kept AS ({cut}),
+        counted AS (
+            SELECT level AS counted, sum(n) AS total FROM (
+                SELECT level, count(*) AS n FROM problems GROUP BY level
+                UNION ALL SELECT level, count(*) FROM unit_rows GROUP BY level)
+            GROUP BY level
+        )
+        SELECT * FROM (
+            SELECT $tiers[level] AS tier, level, target, coalesce(k.unit, s.unit) AS unit,
+                   coalesce(k.dimension, s.dimension) AS dimension, k.problem_id, s.problem_code, s.description,
+                   CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure, t.total
+            FROM kept k
+            JOIN counted t ON t.counted = k.level
+            LEFT JOIN (SELECT problem_id, unit, dimension, problem_code, description FROM problem_state
+                       WHERE period_no = $period_no AND {where} AND {_OPEN_SQL}
+                         AND problem_id IN (SELECT problem_id FROM kept)) s
+                   ON s.problem_id = k.problem_id)
         ORDER BY {order}
     """
     params |= {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT, "limit": limit,
