@@ -260,3 +260,13 @@ def test_warnings_by_tier_are_each_tiers_first_rows(demo_db):
         full = alerts.warnings(con, period, tier=tier)
         pd.testing.assert_frame_equal(by_tier[tier], full.head(3).reset_index(drop=True))
     con.close()
+
+
+def test_warning_counts_from_the_cube_match_counting_the_problems(ledger):
+    scopes = [Scope(), Scope(units=("冶炼厂",)), Scope(within=("销售部",)), Scope(sources=("巡视巡察",))]
+    stored = [alerts.warning_counts(ledger, Q3, s) for s in scopes]
+    ledger.execute("UPDATE meta SET value = 'other thresholds' WHERE key = 'levels_digest'")  # cube not usable
+    assert [alerts.warning_counts(ledger, Q3, s) for s in scopes] == stored
+    # other thresholds than the cube was written with are counted from the problems
+    wider = dataclasses.replace(scoring_config(), notice_days=400)
+    assert alerts.warning_counts(ledger, Q3, cfg=wider)[alerts.TIERS[0]] >= stored[0][alerts.TIERS[0]]

@@ -327,3 +327,19 @@ def test_deductions_listed_add_up_to_the_score(con, tmp_path, seed):
     for r in scoring.dimension_scores(con, Q3).itertuples():
         why = scoring.score_deductions(con, Q3, r.unit, r.dimension)
         assert (why["points"].sum(), len(why)) == (r.deduction, r.open_problems)
+
+
+def test_stored_score_grid_gives_the_scores_computed_from_the_cube(ledger, tmp_path):
+    sheet = score_sheet(tmp_path, "2024年第三季度评分表.xlsx", [("冶炼厂", 80, "纪委评价"), ("机关", 70, "纪委评价")])
+    load(ledger, sheet)
+    scopes = [Scope(), Scope(units=("冶炼厂",)), Scope(within=("销售部",)), Scope(dimensions=(D_STYLE, D_CLEAN))]
+    stored = [scoring.raw_scores(ledger, scope=s) for s in scopes] + [scoring.raw_scores(ledger, Q2, Q3, s)
+                                                                      for s in scopes]
+    assert scoring._grid_usable(ledger, Scope(), CFG)
+    ledger.execute("UPDATE meta SET value = 'other points' WHERE key = 'score_digest'")  # as after a config change
+    assert not scoring._grid_usable(ledger, Scope(), CFG)
+    computed = [scoring.raw_scores(ledger, scope=s) for s in scopes] + [scoring.raw_scores(ledger, Q2, Q3, s)
+                                                                        for s in scopes]
+    for a, b in zip(stored, computed, strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    assert set(stored[2]["unit"]) == {"销售部"}  # the grid honours Scope.within
