@@ -128,7 +128,9 @@ def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
     cfg = cfg or scoring_config()
     raw = scoring.raw_scores(con, period.previous(), period, scope, cfg)  # both quarters in one pass
     units = scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg)
-    rows, counts = alerts.warnings_and_counts(con, period, scope, cfg, limit=LIST_LIMIT, per_tier=True, units=units)
+    concentrated = alerts.concentrations(con, period, scope, cfg)  # read once for the warnings and the agenda
+    rows, counts = alerts.warnings_and_counts(con, period, scope, cfg, limit=LIST_LIMIT, per_tier=True, units=units,
+                                              concentrated=concentrated)
     by_tier = alerts.split_tiers(rows)
     # all tiers are sorted highest level first, so the first rows overall are a prefix of the tiers' lists
     everything = pd.concat([by_tier[t] for t in reversed(alerts.TIERS)], ignore_index=True).head(LIST_LIMIT)
@@ -136,5 +138,5 @@ def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
         "warnings": everything,
         "by_tier": by_tier,
         "counts": counts,
-        "agenda": alerts.meeting_agenda(con, period, scope, cfg, raw=raw),
+        "agenda": alerts.meeting_agenda(con, period, scope, cfg, raw=raw, units=units, concentrated=concentrated),
     }

@@ -14,7 +14,7 @@ import random
 import pandas as pd
 import pytest
 
-from analytics import alerts
+from analytics import alerts, scoring
 from analytics.config import scoring_config
 from analytics.db import connect
 from analytics.metrics import Scope
@@ -130,6 +130,20 @@ def test_agenda_limits_come_from_config(ledger):
     assert short["topic"].tolist() == ["逾期未整改：P6 问题描述P6", "逾期未整改：P5 问题描述P5"]
     one = alerts.meeting_agenda(ledger, Q3, cfg=dataclasses.replace(CFG, agenda_top_overdue=1))
     assert one["kind"].tolist() == ["逾期问题", "复发问题", "问题集中单位"]
+
+
+def test_agenda_and_warnings_from_what_the_page_has_equal_computing_alone(ledger):
+    for scope, cfg in ((Scope(), CFG), (Scope(within=("采购部",)), dataclasses.replace(CFG, agenda_max_items=2))):
+        raw = scoring.raw_scores(ledger, Q3.previous(), Q3, scope, cfg)
+        units = scoring.rank_units(scoring.one_quarter(raw, Q3), scope, cfg)
+        concentrated = alerts.concentrations(ledger, Q3, scope, cfg)
+        given = alerts.meeting_agenda(ledger, Q3, scope, cfg, raw=raw, units=units, concentrated=concentrated)
+        pd.testing.assert_frame_equal(given, alerts.meeting_agenda(ledger, Q3, scope, cfg))
+        rows, counts = alerts.warnings_and_counts(ledger, Q3, scope, cfg, limit=3, per_tier=True,
+                                                  concentrated=concentrated)
+        alone = alerts.warnings_and_counts(ledger, Q3, scope, cfg, limit=3, per_tier=True)
+        pd.testing.assert_frame_equal(rows, alone[0])
+        assert counts == alone[1]
 
 
 def test_a_recurred_problem_among_the_most_overdue_is_raised_once(con, tmp_path):
