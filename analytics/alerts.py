@@ -16,7 +16,8 @@ import pandas as pd
 
 from analytics import scoring
 from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
-from analytics.metrics import ALL, COMPLETED_SQL, LEVEL_COLUMNS, OVERDUE_SQL, Scope, cube, has_table
+from analytics.db import has_table
+from analytics.metrics import ALL, COMPLETED_SQL, LEVEL_COLUMNS, OVERDUE_SQL, Scope, cube
 from analytics.periods import Period
 
 TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3

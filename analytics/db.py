@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -231,3 +232,16 @@ def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
                 .fetchone()[0])
+
+
+# Tables are never dropped (derived ones are replaced in place), so a table once seen stays: each connection
+# looks a table up once, not once per figure (a catalog query costs about 1 ms, a page asks dozens of times).
+_SEEN_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """table_exists, remembered per connection once true."""
+    seen = _SEEN_TABLES.setdefault(con, set())
+    if name not in seen and table_exists(con, name):
+        seen.add(name)
+    return name in seen

@@ -10,14 +10,13 @@ before the deadline. A rate with nothing to divide by is None, not 0.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.db import table_exists
+from analytics.db import has_table
 from analytics.errors import DashboardError
 from analytics.periods import Period, parse_period
 
@@ -79,19 +78,6 @@ UNIT_CUBE_SQL = f"""
     ORDER BY period_no
 """
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
-
-
-# Tables are never dropped (derived ones are replaced in place), so a table once seen stays: each connection
-# looks a table up once, not once per figure (a catalog query costs about 1 ms, a page asks dozens of times).
-_SEEN_TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    """table_exists, remembered per connection once true."""
-    seen = _SEEN_TABLES.setdefault(con, set())
-    if name not in seen and table_exists(con, name):
-        seen.add(name)
-    return name in seen
 
 
 def rebuild_cube(con: duckdb.DuckDBPyConnection, levels: tuple[str, dict] | None = None) -> None:

@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics.config import ScoringConfig, scoring_config
-from analytics.metrics import ALL, Scope, cube, has_table
+from analytics.db import has_table
+from analytics.metrics import ALL, Scope, cube
 from analytics.periods import Period
 
 REPEAT_COLUMNS = ["unit", "similarity", "new_problem_id", "new_code", "new_description", "new_found_date",

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
-from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope, cube, has_table
+from analytics.db import has_table
+from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope, cube
 from analytics.periods import Period
 
 # points of one problem_state row (one problem), for 扣分明细

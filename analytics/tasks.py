@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.metrics import has_table
+from analytics.db import has_table
 from analytics.periods import Period
 
 _DUE_SQL = """
