@@ -101,6 +101,8 @@ def scope_for(user: User, scope: Scope) -> Scope:
     return replace(scope, units=chosen, within=units)
 
 
-def unit_allowed(user: User, unit: str) -> bool:
+def require_unit(user: User, unit: str) -> None:
+    """Refuse one unit's figures (portrait, deductions) to a user who may not see that unit."""
     units = allowed_units(user)
-    return units is None or unit in units
+    if units is not None and unit not in units:
+        raise AccessDenied(f"{user.role}只能查看本单位（{user.unit}）")

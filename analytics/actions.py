@@ -15,7 +15,7 @@ import duckdb
 import pandas as pd
 
 from analytics import audit, ledger, scoring, views
-from analytics.access import AccessDenied, User, allowed_units, can, require, scope_for, unit_allowed
+from analytics.access import AccessDenied, User, allowed_units, can, require, require_unit, scope_for
 from analytics.db import database_file, table_exists
 from analytics.errors import DashboardError
 from analytics.export import export as build_export
@@ -50,16 +50,15 @@ def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Per
         require(user, VIEWS[name])
     if name == "supervision":
         return views.supervision(con, period, *extra)
-    if name == "unit_portrait" and not unit_allowed(user, str(extra[0])):
-        raise AccessDenied(f"{user.role}只能查看本单位（{user.unit}）")
+    if name == "unit_portrait":
+        require_unit(user, str(extra[0]))
     return getattr(views, name)(con, period, *extra, scope_for(user, scope))
 
 
 def deductions(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit: str, dimension: str | None,
                scope: Scope = ALL) -> pd.DataFrame:
     """扣分明细 of one unit (and dimension), if the user may see that unit."""
-    if not unit_allowed(user, unit):
-        raise AccessDenied(f"{user.role}只能查看本单位（{user.unit}）")
+    require_unit(user, unit)
     return scoring.score_deductions(con, period, unit, dimension, scope_for(user, scope))
 
 

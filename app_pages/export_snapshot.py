@@ -113,13 +113,11 @@ with left:
     if can(common.user(), "all_units"):
         breadth = st.radio("范围", [COMPANY, UNITS], index=1 if sidebar_scope.units else 0, horizontal=True,
                            key="export_breadth")
-    else:
-        breadth = UNITS
-        st.caption(f"范围：{common.plain(common.user().unit)}（部门负责人只能导出本单位）")
-    units = list(opts["units"]) if breadth == UNITS and not can(common.user(), "all_units") else []
-    if breadth == UNITS and can(common.user(), "all_units"):
         units = st.multiselect("单位", opts["units"], default=list(sidebar_scope.units or []), key="export_units",
-                               placeholder="选择一个或多个单位")
+                               placeholder="选择一个或多个单位") if breadth == UNITS else []
+    else:  # a department head: opts["units"] is their unit alone
+        breadth, units = UNITS, list(opts["units"])
+        st.caption(f"范围：{common.plain(common.user().unit)}（部门负责人只能导出本单位）")
     st.caption("默认取侧栏的期间和单位；侧栏的来源、维度筛选不作用于快照，快照总是包含全部来源和维度。")
 with right:
     fmt = st.radio("格式", list(FORMATS), format_func=FORMAT_LABELS.get, key="export_format")
