@@ -42,13 +42,18 @@ def _accounts(monkeypatch, accounts_file) -> None:
     monkeypatch.delenv("DASHBOARD_AUDIT", raising=False)
 
 
+def dashboard(default_timeout: float = 60):
+    """dashboard.py in AppTest, not yet run and nobody logged in."""
+    from streamlit.testing.v1 import AppTest
+
+    return AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=default_timeout)
+
+
 def logged_in(account: str = "secretary", default_timeout: float = 60):
     """dashboard.py in AppTest with ``account`` already logged in (the login itself is tested in test_access)."""
     import time
 
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=default_timeout)
+    at = dashboard(default_timeout)
     now = time.time()
     at.session_state["auth"] = {"name": account, "since": now, "seen": now}
     return at

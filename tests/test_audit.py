@@ -22,7 +22,7 @@ from analytics.errors import DashboardError
 from analytics.ingest.parse import parse_file
 from analytics.metrics import ALL
 from analytics.users import Throttle, UserStore, session_ended
-from tests.conftest import PASSWORD, logged_in
+from tests.conftest import PASSWORD, dashboard, logged_in
 from tests.fixtures import HEADER, Q1, write_xlsx
 
 SETTINGS = AccessSettings(idle_minutes=30, session_hours=12, free_failures=3, first_wait_seconds=5,
@@ -257,10 +257,7 @@ def test_logins_and_logouts_through_the_app_are_recorded(monkeypatch, demo_db, t
     db = tmp_path / "d.duckdb"
     shutil.copy(demo_db, db)
     monkeypatch.setenv("DASHBOARD_DB", str(db))
-    from streamlit.testing.v1 import AppTest
-
-    from tests.conftest import ROOT
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
+    at = dashboard().run()
     at.text_input(key="login_name").set_value("member")
     at.text_input(key="login_password").set_value(PASSWORD)
     at.button[0].click().run()
