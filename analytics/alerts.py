@@ -8,16 +8,19 @@ overdue and never in a band, but can still be a recurred problem.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+import re
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from analytics import scoring
-from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
+from analytics.config import CLOSED_STATUS, OPEN_STATUSES, ScoringConfig, scoring_config
 from analytics.db import has_table
-from analytics.metrics import ALL, COMPLETED_SQL, LEVEL_COLUMNS, OVERDUE_SQL, Scope, cube
+from analytics.metrics import ALL, LEVEL_COLUMNS, OPEN_SQL, OVERDUE_SQL, Scope, cube
 from analytics.periods import Period
 
 TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3
@@ -38,7 +41,6 @@ AGENDA_COLUMNS = ("rank", "kind", "topic", "reason", "figures", "unit", "dimensi
 LOOKBACK_COLUMNS = ("problem_id", "problem_code", "unit", "source", "dimension", "description", "closed_date",
                     "checks")
 
-_OPEN_SQL = f"NOT ({COMPLETED_SQL})"
 # A list's full rows, joined to the few rows kept after sorting slim ones. The same filters as the list's let
 # DuckDB skip the blocks without a match (state.py stores open problems, then completed ones, unit by unit).
 _ROWS_SQL = "SELECT * FROM problem_state WHERE period_no = $period_no AND {where} AND {only}"
@@ -47,16 +49,25 @@ _DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict, columns: tuple[str, ...],
-           table: str = "problem_state") -> pd.DataFrame:
+           table: str = "problem_state", inputs: dict[str, pa.Table] | None = None) -> pd.DataFrame:
     """Run a query over problem_state (or problem_cube), or give the empty frame when it does not exist yet.
 
     Through Arrow, several times faster than .df() for the tens of thousands of text rows a big ledger gives;
-    on its own cursor, since .sql() refuses a connection holding an unfinished execute() result.
+    on its own cursor, since .sql() refuses a connection holding an unfinished execute() result. ``inputs``:
+    Arrow tables the query reads by name (registered on that cursor alone: a list parameter of a few thousand
+    values costs more to bind than the query takes).
     """
     if not has_table(con, table):
         return pd.DataFrame(columns=list(columns))
     with con.cursor() as cur:
-        return cur.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
+        for name, rows in (inputs or {}).items():
+            cur.register(name, rows)
+        return cur.sql(sql, params=_used(sql, params)).to_arrow_table().to_pandas(date_as_object=False)
+
+
+def _used(sql: str, params: dict) -> dict:
+    """The parameters a statement names: DuckDB refuses others, and which tiers' tests a query holds varies."""
+    return {k: v for k, v in params.items() if k in set(re.findall(r"\$(\w+)", sql))}
 
 
 def band_labels(cfg: ScoringConfig | None = None) -> tuple[str, str, str]:
@@ -77,14 +88,14 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
                    CASE WHEN {OVERDUE_SQL} THEN 1 WHEN date_diff('day', period_end, deadline) <= $urgent_days THEN 2
                         ELSE 3 END AS band_no
             FROM problem_state
-            WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND deadline IS NOT NULL
+            WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline IS NOT NULL
               AND date_diff('day', period_end, deadline) <= $notice_days
             ORDER BY days_left, problem_id
             LIMIT $limit
         )
         SELECT problem_id, problem_code, unit, source, dimension, description, owner, status, deadline, days_left,
                $labels[band_no] AS band, $colors[band_no] AS band_color
-        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=_OPEN_SQL)}) USING (problem_id)
+        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
         ORDER BY days_left, problem_id
     """
     params |= {"period_no": period.index, "urgent_days": cfg.urgent_days, "notice_days": cfg.notice_days,
@@ -101,7 +112,7 @@ def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: S
     where, params = scope.where()
     return con.execute(f"""
         SELECT count(*) FROM problem_state
-        WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND deadline IS NOT NULL
+        WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline IS NOT NULL
           AND date_diff('day', period_end, deadline) <= $notice_days
     """, params | {"period_no": period.index, "notice_days": cfg.notice_days}).fetchone()[0]
 
@@ -113,17 +124,22 @@ def _level_case(recurred: str, overdue: str, od: str) -> str:
                     WHEN {od} >= -$notice_days AND {od} <= $reminder_max_overdue THEN 1 END"""
 
 
-def _levels_sql(where: str) -> str:
-    """Each open problem in scope with the highest tier it reaches (level NULL: none)."""
-    return f"""
-        SELECT *, {_level_case("recurred", "overdue", "od")} AS level
-        FROM (
-            SELECT problem_id, unit, dimension, coalesce(recurred, false) AS recurred,
-                   {OVERDUE_SQL} AS overdue, {_DAYS_OVERDUE_SQL} AS od
-            FROM problem_state
-            WHERE period_no = $period_no AND {where} AND {_OPEN_SQL}
-        )
-    """
+# Each tier's test for one open problem of a quarter, highest first, so that each excludes the ones above it. The
+# quarter's end is known, so 'more than N days overdue' is 'deadline before the end minus N days' (_level_params):
+# date ranges DuckDB filters while scanning, where a CASE counting days for each of a quarter's 210,000 open
+# problems took most of the time. Open statuses are 未启动, 整改中 and 长期整改 only (the importer refuses others),
+# so an open problem is overdue exactly when its deadline is before the end, as OVERDUE_SQL says.
+_RECURRED = "coalesce(recurred, false)"
+_LEVEL_SQL = {
+    3: f"({_RECURRED} OR deadline < $proposal_before)",
+    2: f"(NOT {_RECURRED} AND deadline >= $proposal_before AND deadline < $supervision_before)",
+    1: f"(NOT {_RECURRED} AND deadline BETWEEN $reminder_from AND $notice_until)",
+}
+
+
+def _open_sql(where: str) -> str:
+    """The open problems of one quarter in scope (_level_params gives the parameters)."""
+    return f"FROM problem_state WHERE period_no = $period_no AND {where} AND {OPEN_SQL}"
 
 
 def _threshold_params(cfg: ScoringConfig) -> dict:
@@ -132,8 +148,19 @@ def _threshold_params(cfg: ScoringConfig) -> dict:
 
 
 def _level_params(period: Period, scope: Scope, cfg: ScoringConfig) -> tuple[str, dict]:
+    """The scope condition and the parameters of _LEVEL_SQL: the thresholds as dates of this quarter."""
     where, params = scope.where()
-    return where, params | {"period_no": period.index} | _threshold_params(cfg)
+    end = period.end
+
+    def before(days: int) -> dt.date:
+        return end - dt.timedelta(days=days)
+
+    proposal, supervision = before(cfg.proposal_overdue), before(cfg.supervision_overdue)
+    # a reminder is due within notice_days or at most reminder_max_overdue days overdue, and not of a higher tier
+    return where, params | {"period_no": period.index, "period_end": end, "proposal_before": proposal,
+                            "supervision_before": supervision,
+                            "reminder_from": max(before(cfg.reminder_max_overdue), proposal, supervision),
+                            "notice_until": before(-cfg.notice_days)}
 
 
 def cube_levels(cfg: ScoringConfig | None = None) -> tuple[str, dict]:
@@ -141,7 +168,7 @@ def cube_levels(cfg: ScoringConfig | None = None) -> tuple[str, dict]:
     counts open problems per level, and warning_counts sums a few rows instead of ranking a quarter's problems."""
     cfg = cfg or scoring_config()
     rule = _level_case("coalesce(recurred, false)", f"({OVERDUE_SQL})", _DAYS_OVERDUE_SQL)
-    return f"CASE WHEN {_OPEN_SQL} THEN {rule} END", _threshold_params(cfg)
+    return f"CASE WHEN {OPEN_SQL} THEN {rule} END", _threshold_params(cfg)
 
 
 def levels_digest(cfg: ScoringConfig) -> str:
@@ -152,16 +179,20 @@ def levels_digest(cfg: ScoringConfig) -> str:
 _LEVEL_SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT)" for c in LEVEL_COLUMNS)
 
 
-def _level_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> pd.DataFrame:
-    """Open problems in scope per warning level (level, n): summed from the cube when it holds these thresholds."""
+def _level_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> dict[int, int]:
+    """Open problems in scope per warning level (1–3): summed from the cube when it holds these thresholds."""
     where, params = _level_params(period, scope, cfg)
     row = con.execute("SELECT value FROM meta WHERE key = 'levels_digest'").fetchone()
     if row is not None and row[0] == levels_digest(cfg) and has_table(con, "problem_cube"):
         sums = con.execute(f"SELECT {_LEVEL_SUMS_SQL} FROM {cube(con, scope)} WHERE period_no = $period_no AND {where}",
                            scope.where()[1] | {"period_no": period.index}).fetchone()
-        return pd.DataFrame({"level": [1, 2, 3], "n": list(sums)})
-    return _query(con, f"SELECT level, count(*) AS n FROM ({_levels_sql(where)}) WHERE level IS NOT NULL "
-                       "GROUP BY level", params, ("level", "n"))
+        return dict(zip((1, 2, 3), map(int, sums), strict=True))
+    counts = dict.fromkeys((1, 2, 3), 0)
+    if has_table(con, "problem_state"):
+        sql = f"SELECT {', '.join(f'count(*) FILTER (WHERE {_LEVEL_SQL[lv]})' for lv in counts)} {_open_sql(where)}"
+        row = con.execute(sql, _used(sql, params)).fetchone()
+        counts = dict(zip(counts, row, strict=True))
+    return counts
 
 
 def _overdue_text(relation: str, threshold: str) -> str:
@@ -237,8 +268,8 @@ def _unit_warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
     return rows
 
 
-_UNIT_ROW_TYPES = {"tier": "VARCHAR", "level": "INTEGER", "unit": "VARCHAR", "dimension": "VARCHAR",
-                   "rule": "VARCHAR", "figure": "DOUBLE"}
+_UNIT_ROW_TYPES = {"tier": pa.string(), "level": pa.int32(), "unit": pa.string(), "dimension": pa.string(),
+                   "rule": pa.string(), "figure": pa.float64()}
 
 
 def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
@@ -258,13 +289,16 @@ def warnings_and_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: S
                         cfg: ScoringConfig | None = None, limit: int | None = None, per_tier: bool = False, *,
                         units: pd.DataFrame | None = None,
                         concentrated: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
-    """warnings() and warning_counts() from one pass over the quarter's open problems. ``concentrated``: the
-    quarter's concentrations(), when the caller has them already."""
+    """warnings() and warning_counts() with the unit rows made once. ``concentrated``: the quarter's
+    concentrations(), when the caller has them already."""
     cfg = cfg or scoring_config()
-    rows, totals = _warnings(con, period, scope, cfg, limit, None, per_tier, units, concentrated)
-    if limit == 0:  # no row to carry the totals
-        return rows, warning_counts(con, period, scope, cfg, units=units)
-    return rows, {t: totals.get(level, 0) for level, t in enumerate(TIERS, start=1)}
+    rows, unit_rows = _warnings(con, period, scope, cfg, limit, None, per_tier, units, concentrated)
+    counts = dict.fromkeys(TIERS, 0)
+    for level, n in _level_counts(con, period, scope, cfg).items():
+        counts[TIERS[level - 1]] += n
+    for row in unit_rows:
+        counts[TIERS[row["level"] - 1]] += 1
+    return rows, counts
 
 
 def split_tiers(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -274,60 +308,53 @@ def split_tiers(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def _warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
               limit: int | None, tier: str | None, per_tier: bool, units: pd.DataFrame | None,
-              concentrated: pd.DataFrame | None) -> tuple[pd.DataFrame, dict[int, int]]:
-    """warnings(), and how many rows each level has before the cut (level → count; levels without rows absent)."""
+              concentrated: pd.DataFrame | None) -> tuple[pd.DataFrame, list[dict]]:
+    """warnings(), and the unit rows (督办单 and 建议书 for units) it was made with, before the cut."""
     units = _unit_warnings(con, period, scope, cfg, units, concentrated)
     where, params = _level_params(period, scope, cfg)
-    # the few unit rows join the problem rows in SQL, so that DuckDB sorts them all
-    unit_rows = ", ".join(f"unnest(CAST($u_{c} AS {t}[])) AS {c}" for c, t in _UNIT_ROW_TYPES.items())
+    # the unit rows join the problem rows in SQL, so that DuckDB sorts them all
+    unit_rows = pa.table({c: pa.array([r[c] for r in units], t) for c, t in _UNIT_ROW_TYPES.items()})
     order = "level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension"
-    # Problems are cut first as rows of numbers only (per level, or overall): their unit, dimension and text are
-    # read for the rows kept, and rule sentences built for them alone. Among problems the id settles every tie.
-    slim_order = "figure DESC NULLS LAST, problem_id"
+    # Problems are cut first by level and deadline (most days overdue first, none last) as rows of numbers: their
+    # unit, dimension and text are read for the rows kept, and rule sentences built for them alone. Each level is
+    # its own top-N over the quarter's open problems (cheaper than materialising them once to share).
+    slim_order = "deadline ASC NULLS LAST, problem_id"
+    levels = (3, 2, 1) if tier is None else (TIERS.index(tier) + 1,)
     if per_tier:
-        top = " UNION ALL ".join(f"(SELECT * FROM problems WHERE level = {lv} ORDER BY {slim_order} LIMIT $limit)"
-                                 for lv in (3, 2, 1))
+        top = " UNION ALL ".join(f"(SELECT {lv} AS level, problem_id, deadline {_open_sql(where)} AND {_LEVEL_SQL[lv]} "
+                                 f"ORDER BY {slim_order} LIMIT $limit)" for lv in levels)
         cut = (f"SELECT * FROM candidates QUALIFY $limit IS NULL "
                f"OR row_number() OVER (PARTITION BY level ORDER BY {order}) <= $limit")
     else:
-        top = f"SELECT * FROM problems ORDER BY level DESC, {slim_order} LIMIT $limit"
+        level = " ".join(f"WHEN {_LEVEL_SQL[lv]} THEN {lv}" for lv in levels)
+        top = (f"SELECT * FROM (SELECT CASE {level} END AS level, problem_id, deadline {_open_sql(where)}) "
+               f"WHERE level IS NOT NULL ORDER BY level DESC, {slim_order} LIMIT $limit")
         cut = f"SELECT * FROM candidates ORDER BY {order} LIMIT $limit"
     sql = f"""
-        WITH problems AS MATERIALIZED (
-            SELECT level, problem_id, recurred, overdue, od, CAST(od AS DOUBLE) AS figure
-            FROM ({_levels_sql(where)}) WHERE level IS NOT NULL AND ($level IS NULL OR level = $level)
-        ),
-        unit_rows AS (SELECT * FROM (SELECT $unit AS target, {unit_rows}) WHERE $level IS NULL OR level = $level),
+        WITH unit_rows AS (SELECT $unit AS target, * FROM unit_warnings WHERE $level IS NULL OR level = $level),
         candidates AS (
-            SELECT level, $problem AS target, problem_id, recurred, overdue, od, figure FROM ({top})
+            SELECT level, $problem AS target, problem_id,
+                   CAST(date_diff('day', deadline, $period_end) AS DOUBLE) AS figure FROM ({top})
             UNION ALL BY NAME SELECT * FROM unit_rows
         ),
-        kept AS ({cut}),
-        counted AS (
-            SELECT level AS counted, sum(n) AS total FROM (
-                SELECT level, count(*) AS n FROM problems GROUP BY level
-                UNION ALL SELECT level, count(*) FROM unit_rows GROUP BY level)
-            GROUP BY level
-        )
-        SELECT * FROM (
-            SELECT $tiers[level] AS tier, level, target, coalesce(k.unit, s.unit) AS unit,
-                   coalesce(k.dimension, s.dimension) AS dimension, k.problem_id, s.problem_code, s.description,
-                   CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure, t.total
-            FROM kept k
-            JOIN counted t ON t.counted = k.level
-            LEFT JOIN (SELECT problem_id, unit, dimension, problem_code, description FROM problem_state
-                       WHERE period_no = $period_no AND {where} AND {_OPEN_SQL}
-                         AND problem_id IN (SELECT problem_id FROM kept)) s
-                   ON s.problem_id = k.problem_id)
+        kept AS ({cut})
+        SELECT $tiers[level] AS tier, level, target, coalesce(k.unit, s.unit) AS unit,
+               coalesce(k.dimension, s.dimension) AS dimension, k.problem_id, s.problem_code, s.description,
+               CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure
+        FROM kept k
+        LEFT JOIN (SELECT problem_id, unit, dimension, problem_code, description, coalesce(recurred, false) AS recurred,
+                          {OVERDUE_SQL} AS overdue, {_DAYS_OVERDUE_SQL} AS od
+                   FROM problem_state
+                   WHERE period_no = $period_no AND {where} AND {OPEN_SQL}
+                     AND problem_id IN (SELECT problem_id FROM kept)) s
+               ON s.problem_id = k.problem_id
         ORDER BY {order}
     """
-    params |= {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT, "limit": limit,
-               "level": None if tier is None else TIERS.index(tier) + 1}
-    params |= {f"u_{c}": [r[c] for r in units] for c in _UNIT_ROW_TYPES}
-    out = _query(con, sql, params, (*WARNING_COLUMNS, "total"))
+    params |= _threshold_params(cfg) | {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT, "limit": limit,
+                                        "level": None if tier is None else TIERS.index(tier) + 1}
+    out = _query(con, sql, params, WARNING_COLUMNS, inputs={"unit_warnings": unit_rows})
     out["problem_id"] = out["problem_id"].astype("Int64")
-    totals = dict(zip(out["level"].astype(int), out["total"].astype(int), strict=True))
-    return out[list(WARNING_COLUMNS)], totals
+    return out, units
 
 
 def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
@@ -342,9 +369,8 @@ def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     """预警数: how many rows warnings() has per tier, counted without building the rule sentences."""
     cfg = cfg or scoring_config()
     counts = dict.fromkeys(TIERS, 0)
-    by_level = _level_counts(con, period, scope, cfg)
-    for level, n in zip(by_level["level"], by_level["n"], strict=True):
-        counts[TIERS[int(level) - 1]] += int(n)
+    for level, n in _level_counts(con, period, scope, cfg).items():
+        counts[TIERS[level - 1]] += n
     counts[TIERS[1]] += len(_concentrations(con, period, scope, cfg))
     counts[TIERS[2]] += len(_poor_units(con, period, scope, cfg, units))
     return counts
@@ -361,28 +387,24 @@ def _label(code: object, description: object) -> str:
 
 def _agenda_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
                      top: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The ``top`` most overdue open problems, and the 2 × ``top`` most overdue recurred ones (no deadline last),
-    from one pass over the open problems."""
+    """The ``top`` most overdue open problems, and the 2 × ``top`` most overdue recurred ones (not overdue: last,
+    by id); each list a top-N by deadline over the open problems, the text read for the rows kept."""
     where, params = scope.where()
-    order = "days_overdue DESC, problem_id"
+    overdue = f"status IN {OPEN_STATUSES} AND deadline < $period_end"  # OVERDUE_SQL within one quarter
+    lists = " UNION ALL ".join(
+        f"""(SELECT {n} AS list, problem_id, CASE WHEN {overdue} THEN deadline END AS overdue_since
+             FROM problem_state WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND {only}
+             ORDER BY overdue_since NULLS LAST, problem_id LIMIT {size})"""
+        for n, only, size in ((1, overdue, "$top"), (2, "recurred", "2 * $top")))
     sql = f"""
-        WITH flagged AS MATERIALIZED (
-            SELECT problem_id, {OVERDUE_SQL} AS overdue, recurred AS marked,
-                   CASE WHEN {OVERDUE_SQL} THEN {_DAYS_OVERDUE_SQL} ELSE 0 END AS days_overdue
-            FROM problem_state
-            WHERE period_no = $period_no AND {where} AND {_OPEN_SQL} AND ({OVERDUE_SQL} OR recurred)
-        ),
-        kept AS MATERIALIZED (
-            (SELECT 1 AS list, problem_id, days_overdue FROM flagged WHERE overdue ORDER BY {order} LIMIT $top)
-            UNION ALL
-            (SELECT 2 AS list, problem_id, days_overdue FROM flagged WHERE marked ORDER BY {order} LIMIT 2 * $top)
-        )
+        WITH kept AS ({lists})
         SELECT list, problem_id, problem_code, unit, dimension, description, severity,
-               coalesce(recurred, false) AS recurred, days_overdue
-        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=_OPEN_SQL)}) USING (problem_id)
-        ORDER BY list, {order}
+               coalesce(recurred, false) AS recurred,
+               coalesce(date_diff('day', overdue_since, period_end), 0) AS days_overdue
+        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
+        ORDER BY list, overdue_since NULLS LAST, problem_id
     """
-    rows = _query(con, sql, params | {"period_no": period.index, "top": top},
+    rows = _query(con, sql, params | {"period_no": period.index, "period_end": period.end, "top": top},
                   ("list", "problem_id", "problem_code", "unit", "dimension", "description", "severity", "recurred",
                    "days_overdue"))
     return tuple(rows[rows["list"] == n].drop(columns="list").reset_index(drop=True) for n in (1, 2))

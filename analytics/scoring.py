@@ -25,7 +25,7 @@ import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
 from analytics.db import has_table
-from analytics.metrics import ALL, COMPLETED_SQL, OVERDUE_SQL, Scope, cube
+from analytics.metrics import ALL, OPEN_SQL, OVERDUE_SQL, Scope, cube
 from analytics.periods import Period
 
 # points of one problem_state row (one problem), for 扣分明细
@@ -33,7 +33,7 @@ _SEVERITY_POINTS_SQL = "coalesce($severity_points[list_position($severity_names,
 _OVERDUE_POINTS_SQL = f"CASE WHEN {OVERDUE_SQL} THEN $overdue_points ELSE 0 END"
 _RECURRED_POINTS_SQL = "CASE WHEN recurred THEN $recurred_points ELSE 0 END"
 # open at the period end and in a scored dimension ($dims never holds 未归类)
-_DEDUCTS_SQL = f"NOT ({COMPLETED_SQL}) AND list_contains($dims, dimension)"
+_DEDUCTS_SQL = f"{OPEN_SQL} AND list_contains($dims, dimension)"
 # the same points summed over a problem_cube row: its open, overdue and open recurred problems of one severity
 _CUBE_POINTS_SQL = f"open * {_SEVERITY_POINTS_SQL} + overdue * $overdue_points + open_recurred * $recurred_points"
 

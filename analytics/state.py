@@ -5,7 +5,8 @@ wins, and each field a report did not have (NULL) inherits the value of the
 report before it. The state then carries, unchanged, through quarters where
 the problem is not listed, up to the last quarter with any ledger.
 
-Flags per quarter: is_new, listed, carried_over (open at the start), closed_now
+Flags per quarter: is_open (metrics.OPEN_SQL: stored, so that a query for open problems skips the row
+groups of completed ones), is_new, listed, carried_over (open at the start), closed_now
 (已销号 this quarter), reopened (已销号 before, open now), recurred (ever
 reopened or marked 复发 in a ledger). completed_on is the ledger's completion
 date, or, if a completed problem has none, the end of the quarter it was first
@@ -36,7 +37,7 @@ from analytics.scoring import rebuild_grid
 from analytics.tasks import rebuild_current
 
 # Bump when problem_state or the tables derived from it change: older databases are rebuilt on first open.
-DERIVED_VERSION = "5"
+DERIVED_VERSION = "6"
 # Rows stored by quarter, open before completed, then by unit: a list of open problems or of one unit's reads a
 # few blocks of text, not the whole quarter's (DuckDB skips blocks without a match; a scattered read decodes all).
 _ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"
@@ -98,6 +99,7 @@ def _state_sql(where_obs: str) -> str:
            {cleaned},
            coalesce(no_deadline, false) AS no_deadline,
            coalesce(m.dimension, $unclassified) AS dimension,
+           NOT (status IN ('已整改', '已销号')) AS is_open,
            at_no = first_no AS is_new,
            at_no = period_no AS listed,
            at_no > first_no AND (CASE WHEN at_no = period_no THEN coalesce(prev_status, '') ELSE status END)
