@@ -220,7 +220,7 @@ def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     where, params = scope.where()
     sql = f"""
         SELECT unit, dimension, CAST(sum(open) AS BIGINT) AS open_problems, CAST(sum(overdue) AS BIGINT) AS overdue
-        FROM {cube(con, scope)}
+        FROM {cube(con, scope, "unit")}
         WHERE period_no = $period_no AND {where} AND open > 0 AND list_contains($dims, dimension)
         GROUP BY unit, dimension
         HAVING sum(open) >= $min_open

@@ -80,20 +80,35 @@ UNIT_CUBE_SQL = f"""
     GROUP BY period_no, unit, dimension, severity
     ORDER BY period_no
 """
+# period_cube: summed over units and severities too (quarter × source × dimension, a few hundred rows): the
+# company-wide figures a page opens with, and any breakdown that involves no unit
+PERIOD_CUBE_SQL = f"""
+    CREATE OR REPLACE TABLE period_cube AS
+    SELECT period_no, source, dimension, {", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in _CUBE_COUNTS)}
+    FROM problem_cube
+    GROUP BY period_no, source, dimension
+    ORDER BY period_no
+"""
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
 
 
 def rebuild_cube(con: duckdb.DuckDBPyConnection, levels: tuple[str, dict] | None = None) -> None:
-    """Recompute problem_cube and unit_cube from problem_state (called by analytics.state after every change);
-    ``levels``: the warning level rule and its parameters (analytics.alerts.cube_levels)."""
+    """Recompute problem_cube, unit_cube and period_cube from problem_state (called by analytics.state after every
+    change); ``levels``: the warning level rule and its parameters (analytics.alerts.cube_levels)."""
     level, params = levels or ("NULL::INTEGER", {})
     con.execute(CUBE_SQL.format(level=level), params)
     con.execute(UNIT_CUBE_SQL)
+    con.execute(PERIOD_CUBE_SQL)
 
 
 def cube(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None) -> str:
-    """The table to sum counts from: unit_cube unless the scope or the breakdown involves sources."""
-    return "unit_cube" if scope.sources is None and by != "source" and has_table(con, "unit_cube") else "problem_cube"
+    """The smallest table to sum counts from for this scope and breakdown (``by``: a column the query groups
+    by or reads): period_cube unless units are involved, else unit_cube unless sources are, else problem_cube."""
+    units = scope.units is not None or scope.within is not None or by in ("unit", "severity")
+    sources = scope.sources is not None or by == "source"
+    if not units and has_table(con, "period_cube"):
+        return "period_cube"
+    return "unit_cube" if not sources and has_table(con, "unit_cube") else "problem_cube"
 
 
 @dataclass(frozen=True)
@@ -207,15 +222,30 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, by: str | None = N
         f"SELECT {keys}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE {where} GROUP BY {keys} ORDER BY {keys}",
         params,
     ).df())
-    frame.insert(0, "period", [str(Period.from_index(int(n))) for n in frame["period_no"]])
-    indexed = (frame.set_index([*group, "period_no"]) if group else frame.set_index("period_no"))[list(CHANGE_FIELDS)]
+    labels = {n: str(Period.from_index(int(n))) for n in frame["period_no"].unique()}
+    frame.insert(0, "period", frame["period_no"].map(labels).astype("str"))
+    changes = _changes(frame, group, CHANGE_FIELDS)
+    return pd.concat([frame, pd.DataFrame(changes, index=frame.index)], axis=1)
+
+
+def _changes(frame: pd.DataFrame, group: list[str], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Each row's change against the same group's row 1 and 4 quarters before (NaN where there is none), found
+    by searching sorted (group, quarter) keys in numpy: pandas' index alignment cost more than the query."""
+    quarters = frame["period_no"].to_numpy(np.int64)
+    codes = pd.factorize(frame[group[0]], use_na_sentinel=False)[0] if group else np.zeros(len(frame), np.int64)
+    keys = codes * (int(quarters.max(initial=0)) + 5) + quarters  # distinct per (group, quarter), lags included
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    values = frame[list(fields)].to_numpy(dtype=float, na_value=np.nan)
     changes = {}
     for lag, suffix in ((1, "qoq"), (4, "yoy")):
-        earlier = indexed.rename(index=lambda n, lag=lag: n + lag if isinstance(n, (int, np.integer)) else n,
-                                 level="period_no")
-        change = indexed - earlier.reindex(indexed.index)  # all fields at once, not one Series each
-        changes |= {f"{fld}_{suffix}": change[fld].to_numpy() for fld in CHANGE_FIELDS}
-    return pd.concat([frame, pd.DataFrame(changes, index=frame.index)], axis=1)
+        at = np.minimum(np.searchsorted(ordered, keys - lag), max(len(keys) - 1, 0))
+        found = ordered[at] == keys - lag if len(keys) else np.zeros(0, bool)
+        earlier = np.full_like(values, np.nan)
+        earlier[found] = values[order[at[found]]]
+        change = values - earlier
+        changes |= {f"{fld}_{suffix}": change[:, k] for k, fld in enumerate(fields)}
+    return changes
 
 
 def ageing(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> pd.DataFrame:
@@ -284,7 +314,7 @@ def unit_dimension_matrix(con: duckdb.DuckDBPyConnection, period: Period, scope:
         return pd.DataFrame(columns=["unit", "dimension", "problems"])
     measure = "open" if only_open else "total"
     return con.execute(f"""
-        SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM {cube(con, scope)}
+        SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM {cube(con, scope, "unit")}
         WHERE period_no = $period_no AND {where}
         GROUP BY unit, dimension HAVING sum({measure}) > 0 ORDER BY unit, dimension
     """, params | {"period_no": period.index}).df()

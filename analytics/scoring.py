@@ -94,7 +94,8 @@ _GRID_SQL = f"""
         GROUP BY period_no, unit
     ),
     deductions AS (
-        SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction, sum(open) AS open_problems
+        SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction,
+               CAST(sum(open) AS BIGINT) AS open_problems  -- not HUGEINT: pandas converts that slowly
         FROM unit_cube WHERE open > 0 AND list_contains($dims, dimension)
         GROUP BY period_no, unit, dimension
     )
@@ -178,14 +179,15 @@ def _cube_scores_sql(con: duckdb.DuckDBPyConnection, scope: Scope, every_quarter
     ) if has_table(con, "assessments") else _NO_ASSESSMENTS_SQL
     return f"""
         WITH problem_units AS (
-            SELECT DISTINCT period_no, unit FROM {cube(con, ALL)} WHERE {period_where} AND {units_where}
+            SELECT DISTINCT period_no, unit FROM {cube(con, ALL, "unit")} WHERE {period_where} AND {units_where}
         ),
         latest AS ({assessments}),
         assessed AS (SELECT period_no, unit, dimension, avg(score) AS assessed FROM latest GROUP BY ALL),
         units AS (SELECT period_no, unit FROM problem_units UNION SELECT period_no, unit FROM latest),
         deductions AS (
-            SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction, sum(open) AS open_problems
-            FROM {cube(con, scope)}
+            SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction,
+                   CAST(sum(open) AS BIGINT) AS open_problems
+            FROM {cube(con, scope, "unit")}
             WHERE {period_where} AND {where} AND open > 0 AND list_contains($dims, dimension)
             GROUP BY period_no, unit, dimension
         ),
