@@ -82,23 +82,24 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     most overdue first; the first ``limit`` only when given."""
     cfg = cfg or scoring_config()
     where, params = scope.where()
+    # a top-N by deadline (a date bound, not days counted for each open problem), the rest read for the rows kept
     sql = f"""
-        WITH kept AS MATERIALIZED (
-            SELECT problem_id, date_diff('day', period_end, deadline) AS days_left,
-                   CASE WHEN {OVERDUE_SQL} THEN 1 WHEN date_diff('day', period_end, deadline) <= $urgent_days THEN 2
-                        ELSE 3 END AS band_no
-            FROM problem_state
-            WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline IS NOT NULL
-              AND date_diff('day', period_end, deadline) <= $notice_days
-            ORDER BY days_left, problem_id
+        WITH kept AS (
+            SELECT problem_id FROM problem_state
+            WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline <= $notice_until
+            ORDER BY deadline, problem_id
             LIMIT $limit
         )
         SELECT problem_id, problem_code, unit, source, dimension, description, owner, status, deadline, days_left,
                $labels[band_no] AS band, $colors[band_no] AS band_color
-        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
-        ORDER BY days_left, problem_id
+        FROM (SELECT *, date_diff('day', period_end, deadline) AS days_left,
+                     CASE WHEN {OVERDUE_SQL} THEN 1 WHEN date_diff('day', period_end, deadline) <= $urgent_days THEN 2
+                          ELSE 3 END AS band_no
+              FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id))
+        ORDER BY deadline, problem_id
     """
-    params |= {"period_no": period.index, "urgent_days": cfg.urgent_days, "notice_days": cfg.notice_days,
+    params |= {"period_no": period.index, "urgent_days": cfg.urgent_days,
+               "notice_until": period.end + dt.timedelta(days=cfg.notice_days),
                "labels": list(band_labels(cfg)), "colors": list(BAND_COLORS), "limit": limit}
     return _query(con, sql, params, BAND_COLUMNS)
 
@@ -112,9 +113,9 @@ def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: S
     where, params = scope.where()
     return con.execute(f"""
         SELECT count(*) FROM problem_state
-        WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline IS NOT NULL
-          AND date_diff('day', period_end, deadline) <= $notice_days
-    """, params | {"period_no": period.index, "notice_days": cfg.notice_days}).fetchone()[0]
+        WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline <= $notice_until
+    """, params | {"period_no": period.index,
+                   "notice_until": period.end + dt.timedelta(days=cfg.notice_days)}).fetchone()[0]
 
 
 def _level_case(recurred: str, overdue: str, od: str) -> str:
@@ -569,18 +570,15 @@ def _ranked_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
                          f"AND {where}", params).fetchone()[0] if has_table(con, "problem_cube") else 0
     params |= {"closed": CLOSED_STATUS, "size": size, "checks": LOOKBACK_CHECKS}
     reach = total if closed <= size else min(total, 2 * size * total // closed + 64)
+    # one join: the first ranks are a few hundred rows, which the quarter's closed problems are matched against
     sql = f"""
-        WITH drawn AS MATERIALIZED (
-            SELECT problem_id, draw FROM problem_state JOIN lookback_draws USING (problem_id)
-            WHERE period_no = $period_no AND {where} AND status = $closed AND draw <= $reach
-            ORDER BY draw
-            LIMIT $size
-        )
         SELECT problem_id, problem_code, unit, source, dimension, description, completed_on AS closed_date,
                concat_ws('；', CASE WHEN closed_date IS NULL THEN '销号时间未填，核实销号依据' END,
                          CASE WHEN recurred THEN '曾改而复发，重点核查是否反弹' END, $checks) AS checks
-        FROM drawn JOIN ({_ROWS_SQL.format(where=where, only="status = $closed")}) USING (problem_id)
+        FROM problem_state JOIN (SELECT problem_id, draw FROM lookback_draws WHERE draw <= $reach) USING (problem_id)
+        WHERE period_no = $period_no AND NOT {OPEN_SQL} AND {where} AND status = $closed
         ORDER BY draw
+        LIMIT $size
     """
     while True:
         out = _query(con, sql, params | {"reach": reach}, LOOKBACK_COLUMNS)

@@ -262,18 +262,33 @@ def ageing(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -
 
 
 def days_to_close(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
-    """销号用时: mean and median days from found to closed, over problems 已销号 by the period with both dates."""
+    """销号用时: mean and median days from found to closed, over problems 已销号 by the period with both dates.
+
+    From how many problems took each number of days (a few hundred distinct values for 670,000 closed problems):
+    DuckDB's median sorted them all. The mean is the exact sum over the count, and the median the middle value,
+    or the mean of the two middle ones, as DuckDB's median gives.
+    """
     where, params = scope.where()
     if not has_table(con, "problem_state"):
         return {"closed_with_dates": 0, "mean_days": None, "median_days": None}
-    count, mean, median = con.execute(f"""
-        SELECT count(*), avg(days), median(days) FROM (
+    days, counts = con.execute(f"""
+        SELECT days, count(*) FROM (
             SELECT date_diff('day', found_date, closed_date) AS days FROM problem_state
-            WHERE period_no = $period_no AND status = '已销号' AND found_date IS NOT NULL
+            WHERE period_no = $period_no AND NOT {OPEN_SQL} AND status = '已销号' AND found_date IS NOT NULL
               AND closed_date IS NOT NULL AND closed_date >= found_date AND {where})
-    """, params | {"period_no": period.index}).fetchone()
-    return {"closed_with_dates": count, "mean_days": None if mean is None else round(mean, 1),
-            "median_days": None if median is None else float(median)}
+        GROUP BY days ORDER BY days
+    """, params | {"period_no": period.index}).fetchnumpy().values()
+    total = int(counts.sum())
+    if not total:
+        return {"closed_with_dates": 0, "mean_days": None, "median_days": None}
+    below = np.cumsum(counts)  # problems at or below each number of days
+
+    def nth(k: int) -> int:  # the k-th smallest (from 0)
+        return int(days[np.searchsorted(below, k + 1)])
+
+    low, high = nth((total - 1) // 2), nth(total // 2)
+    return {"closed_with_dates": total, "mean_days": round(int((days * counts).sum()) / total, 1),
+            "median_days": float(low + 0.5 * (high - low))}
 
 
 PROBLEM_COLUMNS = ("problem_id", "problem_code", "unit", "source", "dimension", "category", "description",
