@@ -92,6 +92,13 @@ PERIOD_CUBE_SQL = f"""
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
 
 
+def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+    """A query's result as a DataFrame through Arrow, faster than .df() for text columns (pandas keeps text in
+    Arrow); on its own cursor, since .sql() refuses a connection holding an unfinished execute() result."""
+    with con.cursor() as cur:
+        return cur.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
+
+
 def rebuild_cube(con: duckdb.DuckDBPyConnection, levels: tuple[str, dict] | None = None) -> None:
     """Recompute problem_cube, unit_cube and period_cube from problem_state (called by analytics.state after every
     change); ``levels``: the warning level rule and its parameters (analytics.alerts.cube_levels)."""
@@ -186,11 +193,11 @@ def breakdown(con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Sc
     if not has_table(con, "problem_cube"):
         return pd.DataFrame(columns=[by, *COUNT_FIELDS])
     where, params = scope.where()
-    return _rates(con.execute(
-        f"SELECT {by}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE period_no = $period_no AND {where} "
+    return _rates(query_frame(
+        con, f"SELECT {by}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE period_no = $period_no AND {where} "
         f"GROUP BY {by} ORDER BY total DESC, {by}",
         params | {"period_no": period.index},
-    ).df())
+    ))
 
 
 def _rates(frame: pd.DataFrame) -> pd.DataFrame:
@@ -218,10 +225,10 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, by: str | None = N
         return pd.DataFrame(columns=columns)
     where, params = scope.where()
     keys = ", ".join(["period_no", *group])
-    frame = _rates(con.execute(
-        f"SELECT {keys}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE {where} GROUP BY {keys} ORDER BY {keys}",
+    frame = _rates(query_frame(
+        con, f"SELECT {keys}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE {where} GROUP BY {keys} ORDER BY {keys}",
         params,
-    ).df())
+    ))
     labels = {n: str(Period.from_index(int(n))) for n in frame["period_no"].unique()}
     frame.insert(0, "period", frame["period_no"].map(labels).astype("str"))
     changes = _changes(frame, group, CHANGE_FIELDS)
@@ -328,8 +335,8 @@ def unit_dimension_matrix(con: duckdb.DuckDBPyConnection, period: Period, scope:
     if not has_table(con, "problem_cube"):
         return pd.DataFrame(columns=["unit", "dimension", "problems"])
     measure = "open" if only_open else "total"
-    return con.execute(f"""
+    return query_frame(con, f"""
         SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM {cube(con, scope, "unit")}
         WHERE period_no = $period_no AND {where}
         GROUP BY unit, dimension HAVING sum({measure}) > 0 ORDER BY unit, dimension
-    """, params | {"period_no": period.index}).df()
+    """, params | {"period_no": period.index})

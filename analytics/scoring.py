@@ -25,7 +25,7 @@ import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
 from analytics.db import has_table
-from analytics.metrics import ALL, OPEN_SQL, OVERDUE_SQL, Scope, cube
+from analytics.metrics import ALL, OPEN_SQL, OVERDUE_SQL, Scope, cube, query_frame
 from analytics.periods import Period
 
 # points of one problem_state row (one problem), for 扣分明细
@@ -164,7 +164,7 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
     else:
         sql = _cube_scores_sql(con, scope, first is None, units_where, period_where)
         params |= scope.where()[1] | _point_params(cfg, dims)
-    frame = con.execute(sql, params).df()
+    frame = query_frame(con, sql, params)
     return frame.astype({"deduction": float, "open_problems": int, "computed": float, "assessed": float,
                          "score": float})
 
@@ -205,10 +205,19 @@ def _cube_scores_sql(con: duckdb.DuckDBPyConnection, scope: Scope, every_quarter
     """
 
 
+def _grades(scores: pd.Series | np.ndarray, cfg: ScoringConfig) -> tuple[np.ndarray, np.ndarray]:
+    """Grade names and colors of many scores at once, as cfg.grade_of gives them one by one (the first grade whose
+    minimum the score reaches, else the last): thousands of unit × quarter totals on a page."""
+    reached = np.asarray(scores, dtype=float)[:, None] >= np.array([g.min for g in cfg.grades])
+    first = np.where(reached.any(axis=1), reached.argmax(axis=1), len(cfg.grades) - 1)
+    return (np.array([g.name for g in cfg.grades], dtype=object)[first],
+            np.array([g.color for g in cfg.grades], dtype=object)[first])
+
+
 def _graded(frame: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     """Add grade and color for the (already rounded) score column."""
-    grades = [cfg.grade_of(s) for s in frame["score"]]
-    return frame.assign(grade=[g.name for g in grades], color=[g.color for g in grades])
+    names, colors = _grades(frame["score"], cfg)
+    return frame.assign(grade=names.tolist(), color=colors.tolist())
 
 
 def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
@@ -243,10 +252,10 @@ def rank_units(raw: pd.DataFrame, scope: Scope = ALL, cfg: ScoringConfig | None 
     by_dim = raw.pivot(index="unit", columns="dimension", values="score").round(1)
     rank = totals.rank(method="min", ascending=False).astype(int).to_numpy()
     order = np.argsort(rank, kind="stable")  # by rank, then unit
-    grades = [cfg.grade_of(s) for s in totals]
+    names, colors = _grades(totals, cfg)
     # built in one go: adding columns one by one to a frame costs more than the figures themselves
     return pd.DataFrame({"unit": totals.index.to_numpy()[order], "score": totals.to_numpy()[order],
-                         "grade": [grades[k].name for k in order], "color": [grades[k].color for k in order],
+                         "grade": names[order].tolist(), "color": colors[order].tolist(),
                          "rank": rank[order], **{d: by_dim[d].to_numpy()[order] for d in dims}})
 
 
@@ -353,8 +362,8 @@ def unit_history_of(raw: pd.DataFrame, cfg: ScoringConfig | None = None) -> pd.D
         return pd.DataFrame(columns=["period", "unit", "score", "grade", "color"])
     totals = raw.groupby(["period_no", "unit"])["score"].mean().round(1)
     labels = {n: str(Period.from_index(int(n))) for n in raw["period_no"].unique()}
-    grades = [cfg.grade_of(s) for s in totals]
+    names, colors = _grades(totals, cfg)
     # built in one go, as in rank_units
     return pd.DataFrame({"period": [labels[n] for n in totals.index.get_level_values(0)],
                          "unit": totals.index.get_level_values(1).to_numpy(), "score": totals.to_numpy(),
-                         "grade": [g.name for g in grades], "color": [g.color for g in grades]})
+                         "grade": names.tolist(), "color": colors.tolist()})
