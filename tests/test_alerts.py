@@ -8,6 +8,7 @@ or a unit graded 较差. Quarter 2024Q3 ends 2024-09-30.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import hashlib
 import random
 
@@ -220,6 +221,50 @@ def test_warning_counts_match_the_warning_rows(con, tmp_path, seed):
     assert counts == {tier: int((found["tier"] == tier).sum()) for tier in alerts.TIERS}
     problems = found["problem_id"].dropna()
     assert problems.is_unique  # a problem gets only its highest tier
+
+
+def tier_by_the_rule(days_overdue: int | None, recurred: bool, cfg) -> int | None:
+    """DOMAIN.md's tiers for one open problem, in days (None: no deadline): what the SQL compares as dates."""
+    overdue = days_overdue is not None and days_overdue > 0
+    if recurred or (overdue and days_overdue > cfg.proposal_overdue):
+        return 3
+    if overdue and days_overdue > cfg.supervision_overdue:
+        return 2
+    if days_overdue is not None and -cfg.notice_days <= days_overdue <= cfg.reminder_max_overdue:
+        return 1
+    return None
+
+
+@pytest.mark.parametrize("thresholds", [(20, 30, 30, 90), (10, 45, 20, 60), (0, 0, 0, 0), (30, 10, 50, 40)])
+def test_each_problem_gets_the_tier_its_days_overdue_give_on_every_boundary(con, tmp_path, thresholds):
+    notice, reminder, supervision, proposal = thresholds
+    cfg = dataclasses.replace(CFG, notice_days=notice, reminder_max_overdue=reminder, supervision_overdue=supervision,
+                              proposal_overdue=proposal, concentration_open=10**6)  # no unit × dimension rows
+    # deadlines on every threshold and a day either side, none; open and completed; recurred or not
+    offsets = sorted({d + e for d in (-notice, 0, reminder, supervision, proposal) for e in (-1, 0, 1)})
+    cases = [(days, status, recurred) for days in [*offsets, None] for status in ("整改中", "长期整改", "已整改")
+             for recurred in ("否", "是")]
+    load(con, quarter(tmp_path, "2024Q3", *(
+        row(i, f"T-{i}", status, recurred=recurred, unit="采购部",
+            deadline=None if days is None else str(Q3.end - dt.timedelta(days=days)))
+        for i, (days, status, recurred) in enumerate(cases, start=1))))
+    expected = {f"T-{i}": tier_by_the_rule(days, recurred == "是", cfg)
+                for i, (days, status, recurred) in enumerate(cases, start=1) if status != "已整改"}
+    found = alerts.warnings(con, Q3, cfg=cfg)
+    problems = found[found["target"] == alerts.PROBLEM]
+    assert dict(zip(problems["problem_code"], problems["level"], strict=True)) == {
+        code: tier for code, tier in expected.items() if tier is not None}
+    counted = {tier: int((found["tier"] == tier).sum()) for tier in alerts.TIERS}
+    assert alerts.warning_counts(con, Q3, cfg=cfg) == counted
+    # deadline bands on the same boundaries: due within notice_days (days left = −days overdue), or overdue
+    bands = alerts.deadline_bands(con, Q3, cfg=cfg)
+    problem_id = ids(con)
+    due = sorted((-days, problem_id[f"T-{i}"], i) for i, (days, status, _) in enumerate(cases, start=1)
+                 if status != "已整改" and days is not None and -days <= cfg.notice_days)  # most overdue first, then id
+    assert bands["problem_code"].tolist() == [f"T-{i}" for *_, i in due]
+    assert bands["band"].tolist() == [alerts.band_labels(cfg)[0 if left < 0 else 1 if left <= cfg.urgent_days else 2]
+                                      for left, *_ in due]
+    assert alerts.deadline_band_count(con, Q3, cfg=cfg) == len(due)
 
 
 # ---- 回头看 -------------------------------------------------------------------------------------------------

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 import pytest
 
 from analytics import metrics
 from analytics.metrics import Scope
 from analytics.periods import Period
+from tests.conftest import HEADER, load, problem_row, write_xlsx
 from tests.fixtures import two_quarters
 
 Q1, Q2 = Period(2024, 1), Period(2024, 2)
@@ -71,6 +74,22 @@ def test_days_to_close(con2):
     assert metrics.days_to_close(con2, Q1) == {"closed_with_dates": 1, "mean_days": 60.0, "median_days": 60.0}
     # Q2: A-1 (121 days); A-5 has no closing date and A-6 no found date
     assert metrics.days_to_close(con2, Q2) == {"closed_with_dates": 1, "mean_days": 121.0, "median_days": 121.0}
+
+
+@pytest.mark.parametrize(("days", "mean", "median"), [
+    ((10, 20, 20, 35), 21.2, 20.0),  # an even count: the mean of the two middle ones; 21.25 rounds to even
+    ((10, 20, 20, 35, 100), 37.0, 20.0),  # odd: the middle one
+    ((7, 8), 7.5, 7.5),  # the two middle ones differ
+])
+def test_days_to_close_mean_and_median_over_several_problems(con, tmp_path, days, mean, median):
+    found = dt.date(2024, 1, 1)
+    rows = [problem_row(i, f"C-{i}", "已销号", found=str(found), closed=str(found + dt.timedelta(days=d)))
+            for i, d in enumerate(days, start=1)]
+    rows += [problem_row(90, "X-1", "已销号", found="2024-03-01", closed="2024-02-01"),  # closed before found
+             problem_row(91, "X-2", "已销号", found=None, closed="2024-03-01"),  # no found date
+             problem_row(92, "X-3", "已整改", found="2024-01-01", closed="2024-01-05")]  # completed, not closed
+    load(con, write_xlsx(tmp_path / "2024Q1台账.xlsx", {"台账": [HEADER, *rows]}))
+    assert metrics.days_to_close(con, Q1) == {"closed_with_dates": len(days), "mean_days": mean, "median_days": median}
 
 
 def test_overdue_list_most_overdue_first(con2):
