@@ -304,7 +304,8 @@ def warnings_and_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: S
 
 def split_tiers(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Rows of warnings() by tier: tier name → its rows."""
-    return {tier: rows[rows["tier"] == tier].reset_index(drop=True) for tier in TIERS}
+    levels = rows["level"].to_numpy()  # the tier's number: comparing integers, not text
+    return {tier: rows[levels == n].reset_index(drop=True) for n, tier in enumerate(TIERS, start=1)}
 
 
 def _warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
