@@ -9,6 +9,8 @@ suggestions, listed side by side for the secretary to decide.
 
 from __future__ import annotations
 
+import itertools
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -52,72 +54,50 @@ def recurred_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Sco
     """, params | {"period_no": period.index}).df()
 
 
-# Shared n-grams are counted in numpy, one unit at a time, into a matrix of new × closed problems (this many
-# cells at a time at most, 2 MB: counting and testing them then stays in the CPU cache): a join in SQL makes a
-# row per shared n-gram, over a million for one unit's few thousand problems. SQL still picks and rounds the
-# figures, from the few pairs kept.
-_BLOCK_CELLS = 262_144
+# How descriptions are compared: letters and digits only, lower case, as this SQL folds a text. DuckDB's lower()
+# maps a code point to one code point and the pattern drops single code points, so a text folds character by
+# character.
+_FOLD_SQL = "lower(regexp_replace(c, '[^\\p{L}\\p{N}]', '', 'g'))"
+_UNKNOWN = 0xFFFF_FFFF
+# code point → its fold (0: dropped), asked of DuckDB once for each character the texts bring: folding every text
+# in SQL took 3 µs a text, and Python's own tables would differ (İ lower-cases to two characters; RE2 knows letters
+# added after Python 3.11's Unicode 14)
+_FOLDED = np.full(0x110000, _UNKNOWN, dtype=np.uint32)
 
 
-def _unit_pairs(ids: np.ndarray, fresh: np.ndarray, grams: np.ndarray, threshold: float,
-                keep: dict[str, list]) -> None:
-    """Add the pairs of one unit (its rows: problem id, new or closed, n-gram number) that reach the threshold
-    and, rounded to 3 decimals, could tie with their new problem's best (a superset of what SQL then picks)."""
-    if fresh.all() or not fresh.any():
-        return
-    new_ids, a = np.unique(ids[fresh], return_inverse=True)
-    old_ids, b = np.unique(ids[~fresh], return_inverse=True)
-    new_sizes, old_sizes = np.bincount(a), np.bincount(b)
-    # the fewest shared n-grams (rounded down) a new problem needs with even the smallest closed one to pass the
-    # loose test below: one integer comparison per cell, where the float test took three passes over the block
-    need = np.floor((threshold - 1e-6) * (new_sizes + old_sizes.min()) / (1 + threshold)).astype(np.int64)
-    # for each gram of a new problem, the closed problems sharing it: a slice of the closed rows sorted by gram
-    order = np.argsort(grams[~fresh], kind="stable")
-    old_grams, holders = grams[~fresh][order], b[order].astype(np.int32)
-    new_grams = grams[fresh]
-    step = max(1, _BLOCK_CELLS // len(old_ids))
-    for first in range(0, len(new_ids), step):
-        last = min(first + step, len(new_ids))
-        mine = (a >= first) & (a < last)
-        starts = np.searchsorted(old_grams, new_grams[mine], "left")
-        counts = np.searchsorted(old_grams, new_grams[mine], "right") - starts
-        # 32-bit positions (a block has at most _BLOCK_CELLS cells): half the memory traffic of 64-bit ones
-        offsets = (np.repeat((starts - (np.cumsum(counts) - counts)).astype(np.int32), counts)
-                   + np.arange(counts.sum(), dtype=np.int32))
-        cells = np.repeat((a[mine] - first).astype(np.int32) * np.int32(len(old_ids)), counts) + holders[offsets]
-        common = np.bincount(cells, minlength=(last - first) * len(old_ids)).reshape(last - first, len(old_ids))
-        # Jaccard ≥ t means common × (1 + t) ≥ t × (|new| + |old|): tested loosely enough to keep every pair the
-        # exact test below keeps, after the integer bound has left only the few candidates to gather
-        i, j = np.nonzero(common >= need[first:last, None])  # new problem by new problem
-        shared = common[i, j]
-        loose = shared * (1 + threshold) >= (threshold - 1e-6) * (new_sizes[first + i] + old_sizes[j])
-        i, j, shared = i[loose], j[loose], shared[loose]
-        similarity = shared / (new_sizes[first + i] + old_sizes[j] - shared)
-        ok = similarity >= threshold - 1e-9  # SQL applies the threshold itself; this only drops the hopeless
-        i, j, shared, similarity = i[ok], j[ok], shared[ok], similarity[ok]
-        if not len(i):
-            continue
-        runs = np.flatnonzero(np.r_[True, i[1:] != i[:-1]])
-        best = np.repeat(np.maximum.reduceat(similarity, runs), np.diff(np.r_[runs, len(i)]))
-        near = similarity >= best - 0.0011  # 3 decimals apart at most: the rounded values may tie
-        keep["new_id"] += new_ids[first + i[near]].tolist()
-        keep["old_id"] += old_ids[j[near]].tolist()
-        keep["common"] += shared[near].tolist()
-        keep["new_grams"] += new_sizes[first + i[near]].tolist()
-        keep["old_grams"] += old_sizes[j[near]].tolist()
+def _learn_folds(con: duckdb.DuckDBPyConnection, points: np.ndarray) -> None:
+    """Fold these code points with the SQL and remember how."""
+    with con.cursor() as cur:
+        folded = cur.execute(f"SELECT [{_FOLD_SQL} FOR c IN $chars]",
+                             {"chars": [chr(p) for p in points.tolist()]}).fetchone()[0]
+    _FOLDED[points] = [ord(f) if f else 0 for f in folded]  # ord() refuses a fold of two characters
+
+
+def _folded_points(con: duckdb.DuckDBPyConnection, texts: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """The texts folded: their code points end to end, and each text's length (0 for a null)."""
+    texts = pc.fill_null(texts, "").combine_chunks()
+    lengths = pc.utf8_length(texts).to_numpy().astype(np.int64)
+    whole = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(texts)], pa.int32()), texts), "")[0]
+    points = np.frombuffer(whole.as_py().encode("utf-32-le"), dtype=np.uint32)
+    folded = _FOLDED[points]
+    if (folded == _UNKNOWN).any():
+        _learn_folds(con, np.unique(points[folded == _UNKNOWN]))
+        folded = _FOLDED[points]
+    kept = folded != 0
+    lengths = np.bincount(np.repeat(np.arange(len(lengths)), lengths)[kept], minlength=len(lengths))
+    return folded[kept], lengths
 
 
 # Up to this many characters an n-gram is numbered by its code points (21 bits each, exact in an int64); longer
 # ones are numbered by their rank among the distinct n-grams.
 _CODED_CHARS = 3
+# Repeated n-grams are dropped from this many texts at a time.
+_TEXTS = 4096
 
 
-def _gram_rows(folded: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each distinct n-gram of each text (code points; blank texts and shorter ones have none): the text's row
-    and the n-gram's number, equal exactly when the n-grams are. In numpy: unnesting positions and DISTINCT in SQL
-    took 7 of the 20 ms that reading and folding one unit's 3,500 texts into 57,000 n-grams took."""
-    lengths = pc.fill_null(pc.utf8_length(folded), 0).to_numpy(zero_copy_only=False).astype(np.int64)
-    points = np.frombuffer("".join(folded.fill_null("").to_pylist()).encode("utf-32-le"), dtype=np.uint32)
+def _gram_rows(points: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct n-gram of each text (code points end to end, and each text's length; shorter texts have none):
+    the text's row, ascending, and the n-gram's number (0, 1, ...), equal exactly when the n-grams are."""
     counts = np.maximum(lengths - n + 1, 0)
     starts = np.cumsum(lengths) - lengths
     rows = np.repeat(np.arange(len(lengths)), counts)
@@ -127,10 +107,138 @@ def _gram_rows(folded: pa.Array, n: int) -> tuple[np.ndarray, np.ndarray]:
     else:
         grams = np.unique(np.stack([points[pos + k] for k in range(n)], axis=1), axis=0, return_inverse=True)[1]
     grams = pd.factorize(np.asarray(grams, dtype=np.int64).ravel())[0]
-    # a text's repeated n-gram counts once: (row, n-gram) pairs made unique as one number
+    # a text's repeated n-gram counts once: (row, n-gram) pairs made unique as one number, a few thousand texts at
+    # a time (one hash table for the 11 million n-grams of 680,000 texts, a whole quarter, missed the CPU cache)
     distinct = int(grams.max(initial=0)) + 1
-    pairs = pd.unique(rows * distinct + grams)
-    return pairs // distinct, pairs % distinct
+    pairs, cuts = rows * distinct + grams, np.searchsorted(rows, np.arange(0, len(lengths) + _TEXTS, _TEXTS))
+    unique = [pairs[:0], *(pd.unique(pairs[lo:hi]) for lo, hi in itertools.pairwise(cuts))]
+    return np.divmod(np.concatenate(unique), distinct)
+
+
+def _runs(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array, and each element's number among them."""
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = values[1:] != values[:-1]
+    return values[first], np.cumsum(first) - 1
+
+
+# Shared n-grams are counted one unit at a time into a matrix of new × closed problems: a new problem's row is the
+# sum of the rows of a 0/1 matrix (the new problems' n-grams × closed problems) for its n-grams, in byte-wide adds
+# that numpy vectorises; a count per shared n-gram and pair (a million for one unit's 3,500 problems) took seven
+# times as long. At most this many cells of the 0/1 matrix (closed problems taken in slices beyond), and of the
+# sums (new problems taken in blocks: the sums stay in the CPU cache while the rows are added in).
+_MATRIX_CELLS = 1 << 23
+_BLOCK_CELLS = 1 << 18
+
+
+def _unit_pairs(rows: np.ndarray, grams: np.ndarray, fresh: np.ndarray,
+                threshold: float) -> list[tuple[np.ndarray, ...]]:
+    """The pairs of one unit's problems that reach the threshold, in blocks of (new row, closed row, similarity),
+    from the unit's n-gram rows (candidate row, ascending, and n-gram number) and which candidate rows are new."""
+    mine = fresh[rows]
+    if mine.all() or not mine.any():
+        return []
+    new_texts, a = _runs(rows[mine])
+    old_texts, b = _runs(rows[~mine])
+    new_sizes, old_sizes = np.bincount(a), np.bincount(b)
+    # the new problems' n-grams numbered 0, 1, ...; a closed problem's other n-grams are shared with none of them
+    slot, distinct = pd.factorize(grams[mine])
+    numbers = np.full(grams.max() + 1, -1, dtype=np.int32)  # a lookup table: 5 times faster than a hash here
+    numbers[distinct] = np.arange(len(distinct))
+    where = numbers[grams[~mine]]
+    b, where = b[where >= 0], where[where >= 0]
+    dtype = np.min_scalar_type(new_sizes.max() + 1)  # a count never exceeds its new problem's n-grams
+    # the fewest shared n-grams a new problem needs with even the smallest closed one (Jaccard ≥ t means
+    # common × (1 + t) ≥ t × (|new| + |old|)): one comparison a cell leaves the few pairs to test exactly
+    need = np.floor((threshold - 1e-6) * (new_sizes + old_sizes.min()) / (1 + threshold))
+    need = np.clip(need, 1, new_sizes + 1).astype(dtype)
+    starts = np.cumsum(new_sizes) - new_sizes
+    longest_first = np.argsort(-new_sizes, kind="stable")
+    out = []
+    width = max(1, _MATRIX_CELLS // len(distinct))
+    for lo in range(0, len(old_texts), width):
+        hi = min(lo + width, len(old_texts))
+        part = slice(*np.searchsorted(b, [lo, hi]))
+        holds = np.zeros((len(distinct), hi - lo), dtype=dtype)
+        holds[where[part], b[part] - lo] = 1
+        step = max(1, _BLOCK_CELLS // (hi - lo))
+        for first in range(0, len(new_texts), step):
+            block = longest_first[first:first + step]
+            sizes, common = new_sizes[block], np.zeros((len(block), hi - lo), dtype=dtype)
+            for k in range(sizes[0]):  # the k-th n-gram of each new problem that has one: the first `have`
+                have = int(np.searchsorted(-sizes, -k))
+                common[:have] += holds[slot[starts[block[:have]] + k]]
+            i, j = np.divmod(np.flatnonzero(common >= need[block, None]), hi - lo)  # 2-d nonzero: 5 times slower
+            shared = common[i, j].astype(np.int64)
+            i, j = block[i], lo + j
+            similarity = shared / (new_sizes[i] + old_sizes[j] - shared)
+            ok = similarity >= threshold
+            if ok.any():
+                out.append((new_texts[i[ok]], old_texts[j[ok]], similarity[ok]))
+    return out
+
+
+def _round3(values: np.ndarray) -> np.ndarray:
+    """round(x, 3) for doubles ≥ 0 as DuckDB computes it: halves away from zero (numpy's round goes to even)."""
+    scaled = values * 1000.0
+    whole = np.trunc(scaled)
+    return (whole + (scaled - whole >= 0.5)) / 1000.0
+
+
+def _best_pairs(pairs: list[tuple[np.ndarray, ...]], ids: np.ndarray, unit_no: np.ndarray,
+                limit: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each new problem's closest closed one (rounded to 3 decimals, a tie going to the first closed problem), most
+    similar first, then by unit and new problem, at most ``limit``: new row, closed row, rounded similarity."""
+    if not pairs:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    new, old, similarity = (np.concatenate(column) for column in zip(*pairs, strict=True))
+    similarity = _round3(similarity)
+    order = np.lexsort((ids[old], -similarity, new))  # within a new problem: most similar, then first closed
+    new, old, similarity = new[order], old[order], similarity[order]
+    first = np.r_[True, new[1:] != new[:-1]]
+    new, old, similarity = new[first], old[first], similarity[first]
+    shown = np.lexsort((ids[new], unit_no[new], -similarity))[:limit]
+    return new[shown], old[shown], similarity[shown]
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> pa.Table:
+    """The quarter's new problems and the previous quarter's closed ones, with what the list shows (one scan of
+    both quarters: a scan each, the closed ones semi-joined on the units of the new ones, took 1.5 times as long)."""
+    where, params = scope.where()
+    params |= {"period_no": period.index, "previous_no": period.index - 1}
+    with con.cursor() as cur:  # .sql() refuses a connection holding an unfinished execute() result
+        return cur.sql(f"""
+            SELECT problem_id, unit, period_no = $period_no AS fresh, problem_code, description, found_date,
+                   completed_on
+            FROM problem_state
+            WHERE period_no IN ($period_no, $previous_no) AND {where} AND unit IS NOT NULL
+              AND CASE WHEN period_no = $period_no THEN is_new ELSE status = '已销号' END
+        """, params=params).to_arrow_table()
+
+
+def _by_unit(candidates: pa.Table) -> tuple[pa.Table, np.ndarray]:
+    """The candidates grouped by unit, and their units numbered in order (of code points, as SQL sorts text): in
+    SQL, ORDER BY unit added a fifth to the query."""
+    units = candidates["unit"].combine_chunks().dictionary_encode()
+    rank = np.argsort(pc.array_sort_indices(units.dictionary).to_numpy())
+    unit_no = rank[units.indices.to_numpy()]
+    order = np.argsort(unit_no, kind="stable")
+    return candidates.take(order), unit_no[order]
+
+
+def _listing(candidates: pa.Table, new: np.ndarray, old: np.ndarray, similarity: np.ndarray) -> pd.DataFrame:
+    """The pairs side by side, typed as DuckDB's .df() types them."""
+    n, o = candidates.take(new), candidates.take(old)
+    frame = pa.table({
+        "unit": n["unit"], "similarity": similarity, "new_problem_id": n["problem_id"], "new_code": n["problem_code"],
+        "new_description": n["description"], "new_found_date": n["found_date"].cast(pa.timestamp("us")),
+        "old_problem_id": o["problem_id"], "old_code": o["problem_code"], "old_description": o["description"],
+        "old_closed_on": o["completed_on"].cast(pa.timestamp("us")),
+    }).to_pandas(use_threads=False)
+    if frame.empty:  # DuckDB leaves the text columns of an empty result as objects
+        frame = frame.astype({c: object for c in ("unit", "new_code", "new_description", "old_code",
+                                                  "old_description")})
+    return frame
 
 
 def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
@@ -142,48 +250,11 @@ def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     cfg = cfg or scoring_config()
     if not has_table(con, "problem_state"):
         return pd.DataFrame(columns=REPEAT_COLUMNS)
-    where, params = scope.where()
-    params |= {"period_no": period.index, "previous_no": period.index - 1}
-    # the candidates with what the list shows of them: read once, their text not read again for the pairs kept
-    with con.cursor() as cur:  # .sql() refuses a connection holding an unfinished execute() result
-        candidates = cur.sql(f"""
-            WITH fresh AS (
-                SELECT problem_id, unit, problem_code, description, found_date FROM problem_state
-                WHERE period_no = $period_no AND is_new AND {where} AND unit IS NOT NULL
-            ),
-            unit_nos AS (
-                SELECT unit, row_number() OVER (ORDER BY unit) - 1 AS unit_no FROM (SELECT DISTINCT unit FROM fresh)
-            )
-            SELECT problem_id, unit_no, unit, fresh, problem_code, description, found_date, completed_on,
-                   lower(regexp_replace(description, '[^\\p{{L}}\\p{{N}}]', '', 'g')) AS folded
-            FROM (SELECT *, CAST(NULL AS DATE) AS completed_on, true AS fresh FROM fresh
-                  UNION ALL
-                  SELECT problem_id, unit, problem_code, description, NULL, completed_on, false FROM problem_state
-                  WHERE period_no = $previous_no AND status = '已销号' AND {where}
-                    AND unit IN (SELECT unit FROM fresh)) JOIN unit_nos USING (unit)
-        """, params=params).to_arrow_table()
-    rows, gram_no = _gram_rows(candidates["folded"].combine_chunks(), cfg.repeat_ngram)
-    ids = candidates["problem_id"].to_numpy()[rows]
-    fresh = candidates["fresh"].to_numpy()[rows]
-    units = candidates["unit_no"].to_numpy()[rows]
-    keep: dict[str, list] = {"new_id": [], "old_id": [], "common": [], "new_grams": [], "old_grams": []}
-    for unit in range(units.max(initial=-1) + 1):
-        mine = units == unit
-        _unit_pairs(ids[mine], fresh[mine], gram_no[mine], cfg.repeat_threshold, keep)
-    shared = ", ".join(f"unnest(CAST(${c} AS BIGINT[])) AS {c}" for c in keep)
-    with con.cursor() as cur:  # its own connection: the candidates are visible to this query alone
-        cur.register("candidates", candidates.drop_columns(["folded"]))
-        return cur.execute(f"""
-            WITH shared AS (SELECT {shared})
-            SELECT n.unit, round(common / (new_grams + old_grams - common), 3) AS similarity,
-                   s.new_id AS new_problem_id, n.problem_code AS new_code, n.description AS new_description,
-                   n.found_date AS new_found_date, s.old_id AS old_problem_id, o.problem_code AS old_code,
-                   o.description AS old_description, o.completed_on AS old_closed_on
-            FROM shared s
-            JOIN (SELECT * FROM candidates WHERE fresh) n ON n.problem_id = s.new_id
-            JOIN (SELECT * FROM candidates WHERE NOT fresh) o ON o.problem_id = s.old_id
-            WHERE common / (new_grams + old_grams - common) >= $threshold
-            QUALIFY row_number() OVER (PARTITION BY s.new_id ORDER BY similarity DESC, s.old_id) = 1
-            ORDER BY similarity DESC, n.unit, new_problem_id, old_problem_id
-            LIMIT $limit
-        """, keep | {"threshold": cfg.repeat_threshold, "limit": limit}).df()
+    candidates, unit_no = _by_unit(_candidates(con, period, scope))
+    rows, grams = _gram_rows(*_folded_points(con, candidates["description"]), cfg.repeat_ngram)
+    fresh = candidates["fresh"].to_numpy()
+    cuts = np.searchsorted(unit_no[rows], np.arange(unit_no.max(initial=-1) + 2))  # where each unit's n-grams start
+    pairs = [pair for unit in range(len(cuts) - 1)
+             for pair in _unit_pairs(rows[cuts[unit]:cuts[unit + 1]], grams[cuts[unit]:cuts[unit + 1]], fresh,
+                                     cfg.repeat_threshold)]
+    return _listing(candidates, *_best_pairs(pairs, candidates["problem_id"].to_numpy(), unit_no, limit))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+import pyarrow as pa
+
 from analytics import recurrence, tasks
 from analytics.config import scoring_config
 from analytics.periods import Period
@@ -92,3 +95,39 @@ def test_likely_repeats_ties_go_to_the_first_closed_problem_in_any_block_size(co
                                                                             ("R-6", "R-1")]
     monkeypatch.setattr(recurrence, "_BLOCK_CELLS", 1)  # one new problem at a time
     assert recurrence.likely_repeats(con, Q2).equals(pairs)
+    monkeypatch.setattr(recurrence, "_MATRIX_CELLS", 1)  # and one closed problem at a time
+    monkeypatch.setattr(recurrence, "_TEXTS", 1)  # repeated n-grams dropped text by text
+    assert recurrence.likely_repeats(con, Q2).equals(pairs)
+
+
+def test_likely_repeats_pick_by_the_rounded_similarity_as_sql_rounds_it():
+    # new problem 0 has closed problems 1 and 2 (ids 20 and 10): 0.6667 and 0.6666 round alike, so id 10 wins;
+    # new problem 3 (unit 0) ties new problem 0 (unit 1) at 0.667 and comes first; 0.0625 rounds up, as in SQL
+    pairs = [(np.array([0, 0, 3, 4]), np.array([1, 2, 2, 1]), np.array([0.6667, 0.6666, 2 / 3, 0.0625]))]
+    ids, unit_no = np.array([30, 20, 10, 40, 50]), np.array([1, 1, 1, 0, 0])
+    new, old, similarity = recurrence._best_pairs(pairs, ids, unit_no, limit=None)
+    assert (ids[new].tolist(), ids[old].tolist(), similarity.tolist()) == ([40, 30, 50], [10, 10, 20],
+                                                                          [0.667, 0.667, 0.063])
+    assert recurrence._best_pairs(pairs, ids, unit_no, limit=1)[0].tolist() == [3]
+
+
+def test_likely_repeats_round_as_sql_does(con):
+    fractions = [p / q for q in range(1, 400) for p in range(q + 1)]
+    expected = con.execute("SELECT [round(x, 3) FOR x IN $x]", {"x": fractions}).fetchone()[0]
+    assert recurrence._round3(np.array(fractions)).tolist() == expected
+
+
+# each folds as SQL folds it: full-width forms, final sigma, dotted capital I (two characters in Python), ß and ẞ,
+# digits like ① and Ⅲ, combining marks, emoji, letters newer than Python's Unicode tables, a NUL, a null
+FOLD_CASES = ["落实“第一议题”，制度 不到位。", "ＡＢＣ问题１２３", "ΟΔΟΣ ΣΟΦΟΣ", "İSTANBUL ıi", "Straße ẞ",
+              "😀👍🏽问题！", "①②Ⅲ㈠ ¼ ²", "e\u0301 Café ǅ ﬁ", "\u3000\t\n·—…《》【】", "", "\U00031350\U0001e4d0 ꟀꟁǄ",
+              "a\x00b", None]
+
+
+def test_likely_repeats_fold_texts_as_sql_did(con):
+    points, lengths = recurrence._folded_points(con, pa.chunked_array([pa.array(FOLD_CASES, pa.string())]))
+    whole = points.astype("<u4").tobytes().decode("utf-32-le")
+    folded = [whole[end - length:end] for end, length in zip(np.cumsum(lengths), lengths, strict=True)]
+    expected = con.execute("SELECT [lower(regexp_replace(t, '[^\\p{L}\\p{N}]', '', 'g')) FOR t IN $t]",
+                           {"t": FOLD_CASES}).fetchone()[0]
+    assert folded == [f or "" for f in expected]
