@@ -88,10 +88,11 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
     cfg = cfg or scoring_config()
     mine, everyone = replace(scope, units=(unit,)), replace(scope, units=None)
     head = metrics.headline(con, period, mine)
-    raw = scoring.raw_scores(con, period.previous(), period, mine, cfg)  # both quarters in one pass
+    # both quarters of every unit in one pass: the company and the ranking this unit is compared with ignore the
+    # sidebar's unit filter, and the unit's own rows are among them
+    both = scoring.raw_scores(con, period.previous(), period, everyone, cfg)
+    raw, company = both[both["unit"] == unit], scoring.one_quarter(both, period)
     scored = scoring.rank_units(scoring.one_quarter(raw, period), mine, cfg)
-    # the company and the ranking this unit is compared with ignore the sidebar's unit filter
-    company = scoring.raw_scores(con, period, scope=everyone, cfg=cfg)
     warnings, counts = alerts.warnings_and_counts(con, period, mine, cfg, limit=LIST_LIMIT, units=scored)
     return {
         "headline": head,
