@@ -77,7 +77,7 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
         return ImportResult(outcome="duplicate", import_id=earlier[0],
                             message=f"该文件已于导入记录 #{earlier[0]}（{earlier[1]}）导入过，本次未做改动", **base)
     backup.before_write(con, "import", parsed.name)  # only now: rejected and duplicate files write nothing
-    with transaction(con):
+    with _one_thread(con), transaction(con):
         import_id = next_ids(con, "last_import_id")
         con.execute(
             "INSERT INTO imports (import_id, file_name, sha256, kind, period, period_origin, sheets, rows_valid,"
@@ -117,6 +117,18 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
                         problems_updated=updated, **base)
 
 
+@contextlib.contextmanager
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB works in one thread while an import writes: a second one holds its own buffers for each step (70 MB
+    more at the peak of a 100,000-row import) and gains little, as the parsed table is scanned in one piece."""
+    threads = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        con.execute(f"SET threads = {int(threads)}")
+
+
 def _staged_column(column: str, present: set[str]) -> str:
     """How a parsed column enters the database: a column the file lacked is NULL (inherit); a blank cell in a
     column it had is '' or BLANK_DATE (clear)."""
@@ -147,7 +159,7 @@ def _registered(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> Iterator[None
     con.unregister("parsed_rows")
 
 
-# Each parsed row's known problem (by code first, then by fingerprint) and identity, in row order
+# Each parsed row's known problem (by code first, then by fingerprint), identity and fingerprint, in row order
 _MATCH_SQL = """
     WITH src AS (SELECT row_no, {code}, {fingerprint} FROM parsed_rows),
     known AS (
@@ -162,7 +174,8 @@ _MATCH_SQL = """
     )
     SELECT coalesce(c.pid, CASE WHEN NULLIF(s.problem_code, '') IS NULL THEN f.pid_any
                                 ELSE f.pid_uncoded END) AS known_id,
-           coalesce('code:' || NULLIF(s.problem_code, ''), 'fp:' || s.fingerprint) AS ident
+           coalesce('code:' || NULLIF(s.problem_code, ''), 'fp:' || s.fingerprint) AS ident,
+           s.fingerprint
     FROM src s
     LEFT JOIN by_code c ON c.code = NULLIF(s.problem_code, '')
     LEFT JOIN by_fp f ON f.fingerprint = s.fingerprint
@@ -174,17 +187,20 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
                     rows: pa.Table, present: set[str]) -> None:
     """Match rows to known problems (code first, then unit+source+description), number the rest, store all.
 
-    A narrow query matches the rows, Arrow numbers the new problems, and one INSERT takes the rows straight from
-    the parsed table: DuckDB holds a large ledger's rows once, not also in a join or a sort.
+    A narrow query matches the rows (hashing each identity once: the INSERT takes the fingerprints from it), Arrow
+    numbers the new problems, and one INSERT takes the rows straight from the parsed table: DuckDB holds a large
+    ledger's rows once, not also in a join or a sort.
     """
     first_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
     match = _MATCH_SQL.format(code=_staged_column("problem_code", present),
                               fingerprint=_staged_column("fingerprint", present))
     with _registered(con, rows.append_column("row_no", pa.array(range(rows.num_rows), pa.int64()))):
         matched = con.sql(match).to_arrow_table()
-    numbered = rows.append_column("problem_id", _problem_ids(matched, first_id))
+    numbered = (rows.append_column("problem_id", _problem_ids(matched, first_id))
+                .append_column("fingerprint", matched["fingerprint"].combine_chunks()))
     columns = ", ".join(_OBSERVATION_COLUMNS)
-    staged = ", ".join(c if c == "problem_id" else _staged_column(c, present) for c in _OBSERVATION_COLUMNS)
+    staged = ", ".join(c if c in ("problem_id", "fingerprint") else _staged_column(c, present)
+                       for c in _OBSERVATION_COLUMNS)
     with _registered(con, numbered):
         con.execute(f"INSERT INTO observations (import_id, period_no, {columns}) "
                     f"SELECT ?, ?, {staged} FROM parsed_rows", [import_id, period_no])

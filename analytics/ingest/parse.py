@@ -12,6 +12,7 @@ import gc
 import hashlib
 import operator
 import re
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -109,7 +110,7 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
     cfg = cfg or ledger_config()
     scoring = scoring or scoring_config()
     name = PurePath(name).name
-    with ThreadPoolExecutor(max_workers=1) as pool, _gc_paused():
+    with ThreadPoolExecutor(max_workers=1) as pool, _gc_paused(), _SYSTEM_POOL:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())  # beside the parse: hashlib releases the GIL
         sheets = read_sheets(name, data, cfg.limits)
         parsed, ignored = _parse_sheets(name, sheets, cfg, scoring)
@@ -117,11 +118,36 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
         issues = [i for s in parsed for i in s.issues]
         if found_period is None:
             issues.insert(0, Issue(name, origin))
-        result = ParsedFile(name, digest.result(), found_period, origin, parsed, ignored, issues)
-    # Arrow keeps the freed intermediate arrays of the text rules (~100 MB for 100,000 rows) for reuse: give them
-    # back before the database's turn, which needs as much again
-    pa.default_memory_pool().release_unused()
-    return result
+        return ParsedFile(name, digest.result(), found_period, origin, parsed, ignored, issues)
+
+
+class _SystemPool:
+    """Arrow allocates from the C library while files are parsed (a re-entrant, thread-safe switch of its default
+    pool): freed intermediate arrays of the text rules go back to the system at once, where mimalloc, pyarrow's
+    default, keeps them for reuse: 40 MB less at the parse's peak at 100,000 rows, and as much less still held when
+    the database's turn comes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users = 0
+        self._saved: pa.MemoryPool | None = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if not self._users:
+                self._saved = pa.default_memory_pool()
+                pa.set_memory_pool(pa.system_memory_pool())
+            self._users += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._lock:
+            self._users -= 1
+            if not self._users and self._saved is not None:
+                pa.set_memory_pool(self._saved)
+                pa.system_memory_pool().release_unused()  # the C heap's free top, before the database's turn
+
+
+_SYSTEM_POOL = _SystemPool()
 
 
 @contextlib.contextmanager
@@ -209,14 +235,19 @@ class _Cells:
         self.sheet.invalid_rows.add(row)
 
     def distinct(self, fld: str, fn: Callable[[object], object], values: Sequence | None = None,
-                 col: int | None = None) -> tuple[list, list[int]]:
+                 col: int | None = None) -> tuple[list, pa.Array]:
         """fn once per distinct value: (its results, each row's index into them). A ValueError becomes an issue on
-        each row holding that value, and its result None."""
+        each row holding that value, and its result None. A column of text only is told apart in Arrow."""
         if values is None:
             values = self.raw(fld) if col is None else (self.columns[col] if self.columns else [])
-        seen = list(set(values))
-        index = {v: k for k, v in enumerate(seen)}
-        codes = list(map(index.__getitem__, values))
+        text = _all_text(values)
+        if text is not None:
+            encoded = pc.dictionary_encode(text)
+            seen, codes = encoded.dictionary.to_pylist(), encoded.indices
+        else:
+            seen = list(set(values))
+            index = {v: k for k, v in enumerate(seen)}
+            codes = pa.array(list(map(index.__getitem__, values)), pa.int32())
         results, failures = [], {}
         for k, v in enumerate(seen):
             try:
@@ -225,7 +256,7 @@ class _Cells:
                 results.append(None)
                 failures[k] = str(exc)
         if failures:
-            for i, k in enumerate(codes):
+            for i, k in enumerate(codes.to_pylist()):
                 if k in failures:
                     self.issue(i, fld, values[i], failures[k], col)
         return results, codes
@@ -234,16 +265,45 @@ class _Cells:
                 col: int | None = None) -> list:
         """fn once per distinct value of a column, as a list per row (see distinct)."""
         results, codes = self.distinct(fld, fn, values, col)
-        return list(map(results.__getitem__, codes))
+        return list(map(results.__getitem__, codes.to_pylist()))
 
     def array(self, fld: str, fn: Callable[[object], object], type_: pa.DataType,
               values: Sequence | None = None) -> pa.Array:
         """fn once per distinct value of a column, as an Arrow array (see distinct)."""
         results, codes = self.distinct(fld, fn, values)
-        return pa.array(results, type_).take(pa.array(codes, pa.int32()))
+        return pa.array(results, type_).take(codes)
 
     def text(self, fld: str) -> pa.Array:
-        return clean_many(self.raw(fld))
+        return clean_many(_strings(self.raw(fld)))
+
+    def drop(self) -> None:
+        """Let the cells go once converted; issues can still be located (they give the value they are about)."""
+        self.columns = []
+
+
+def _strings(values: Sequence) -> pa.Array:
+    """A column of cells as Arrow strings (text.as_strings), a column of text only without going cell by cell."""
+    text = _all_text(values)
+    return as_strings(values) if text is None else text
+
+
+def _all_text(values: Sequence) -> pa.Array | None:
+    """The column as an Arrow string array if every cell is text, else None.
+
+    The cells are joined into one text and split again in Arrow: quicker than converting them one by one, which
+    would also leave a UTF-8 copy cached inside every non-ASCII cell for as long as the cells live (40 MB at
+    100,000 rows). A cell holding NUL itself would split in two, so the count is checked.
+    """
+    if not values:
+        return None
+    try:
+        joined = "\0".join(values).encode()
+    except (TypeError, UnicodeEncodeError):  # a number, a date or a blank (None) among the cells
+        return None
+    if len(joined) >= 2**31:  # past the offsets of an Arrow string array
+        return None
+    parts = pc.split_pattern(pa.scalar(joined, pa.binary()), b"\0").values
+    return parts.view(pa.string()) if len(parts) == len(values) else None  # UTF-8 split at NUL stays UTF-8
 
 
 def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tuple[str, ...],
@@ -397,8 +457,7 @@ def _dates(cells: _Cells, fld: str, cfg: LedgerConfig, allow_no_deadline: bool) 
             raise ValueError("这里应填写日期，不能填写“长期”")
         return day, open_ended
 
-    results, codes = cells.distinct(fld, parse)
-    rows = pa.array(codes, pa.int32())
+    results, rows = cells.distinct(fld, parse)
     return (pa.array([d[0] if d else None for d in results], pa.date32()).take(rows),
             pa.array([bool(d and d[1]) for d in results], pa.bool_()).take(rows))
 
@@ -408,11 +467,12 @@ def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, sco
     # The descriptions, all different, take Arrow's text rules longest: a second thread runs them (Arrow releases
     # the GIL) while this one converts the rest. Only long calls gain: short ones would wait for the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        description = pool.submit(_clean_and_fold, as_strings(cells.raw("description")))
+        description = pool.submit(_clean_and_fold, _strings(cells.raw("description")))
         texts = {f: _by_value(clean_many, cells.raw(f)) for f in _PROBLEM_TEXTS if f != "description"}
         values = _problem_values(file, sheet, cells, cfg, sections)
         unit = _by_value(key_many, cells.raw("unit"))
         code = pc.utf8_upper(_by_value(key_many, cells.raw("problem_code")))
+        cells.drop()  # every column is converted: the cells go while the descriptions are still being cleaned
         texts["description"], folded = description.result()
     cols = {f: texts[f] for f in _PROBLEM_TEXTS} | values
     cols["unit"], cols["problem_code"] = unit, code
@@ -427,7 +487,7 @@ def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, sco
 
 def _by_value(rule: Callable[[pa.Array], pa.Array], values: Sequence) -> pa.Array:
     """An element-wise text rule, applied once per distinct value when values repeat (units, statuses …)."""
-    arr = as_strings(values)
+    arr = _strings(values)
     encoded = pc.dictionary_encode(arr)
     if 2 * len(encoded.dictionary) > len(arr):
         return rule(arr)
@@ -465,11 +525,12 @@ _CONTENT_FIELDS = ("description", "unit", "source", "status", "deadline", "close
 
 def _check_duplicates(cells: _Cells, cols: dict[str, pa.Array]) -> None:
     """The same problem twice in one file: identical rows are dropped, differing ones are errors."""
-    idents = pc.coalesce(pc.binary_join_element_wise("code:", cols["problem_code"], ""),
-                         pc.binary_join_element_wise("fp:", cols["identity"], "")).to_pylist()
-    present = [i for i in idents if i is not None]
-    if len(set(present)) == len(present):
-        return
+    joined = pc.coalesce(pc.binary_join_element_wise("code:", cols["problem_code"], ""),
+                         pc.binary_join_element_wise("fp:", cols["identity"], ""))
+    counts = pc.value_counts(joined)
+    if not pc.any(pc.and_kleene(pc.greater(counts.field("counts"), 1), pc.is_valid(counts.field("values")))).as_py():
+        return  # no identity twice (counted in Arrow; the rows are compared one by one only when one is)
+    idents = joined.to_pylist()
     content = list(zip(*(cols[f].to_pylist() for f in _CONTENT_FIELDS), strict=True))
     seen: dict[str, int] = {}
     for i, ident in enumerate(idents):
@@ -492,7 +553,7 @@ def _check_duplicates(cells: _Cells, cols: dict[str, pa.Array]) -> None:
 def _task_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
                sections: list[str | None]) -> dict[str, pa.Array]:
     cols: dict[str, pa.Array] = {f: cells.text(f) for f in TASK_TEXT_FIELDS if f != "unit"}
-    cols["unit"] = key_many(cells.raw("unit"))
+    cols["unit"] = key_many(_strings(cells.raw("unit")))
     has_frequency = "frequency" in cells.sheet.layout.columns
     # 完成时限 often holds a frequency (每季度) instead of a date
     when = cells.raw("frequency" if has_frequency else "deadline")
@@ -526,7 +587,7 @@ def _score_value(value: object) -> float:
 def _score_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
                 sections: list[str | None]) -> dict[str, pa.Array]:
     layout = cells.sheet.layout
-    units = key_many(cells.raw("unit")).to_pylist()
+    units = key_many(_strings(cells.raw("unit"))).to_pylist()
     _require(cells, "unit", units, "单位")
     methods = cells.text("method").to_pylist()
     out: dict[str, list] = {"excel_row": [], "unit": [], "dimension": [], "score": [], "method": []}
