@@ -22,8 +22,10 @@ SCHEMA_VERSION = 1
 
 # Observations keep what each file said. Columns a file did not have are NULL
 # (inherit the earlier value); cells that were present but blank hold '' or
-# BLANK_DATE, so that a later ledger can clear a value on purpose. Snapshots keep each exported file's bytes
-# (scope as JSON text), so that it can be downloaded again exactly as it was handed out.
+# BLANK_DATE, so that a later ledger can clear a value on purpose. Their long free text (description, measures,
+# progress: nearly every value different) is stored with zstd: DuckDB's default DICT_FSST analysis of such text was
+# most of an import's commit (100,000 rows: 0.24-0.40 s against 0.16 s), for a file twice the size. Snapshots keep
+# each exported file's bytes (scope as JSON text), so that it can be downloaded again exactly as it was handed out.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS imports (
