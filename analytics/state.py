@@ -14,9 +14,9 @@ reported completed.
 
 Only the problems an import or undo touched are recomputed; the rest are only
 extended or cut when the last quarter changes. The tables derived from it
-(metrics' problem_cube, unit_cube and period_cube, with alerts' warning levels counted in,
-scoring's score_grid, the 回头看 order lookback_draws) and tasks' current_tasks
-are rebuilt whole after each change.
+(metrics' problem_cube, unit_cube, period_cube and close_days, with alerts'
+warning levels counted in, scoring's score_grid, the 回头看 order
+lookback_draws) and tasks' current_tasks are rebuilt whole after each change.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from analytics.scoring import rebuild_grid
 from analytics.tasks import rebuild_current
 
 # Bump when problem_state or the tables derived from it change: older databases are rebuilt on first open.
-DERIVED_VERSION = "7"
+DERIVED_VERSION = "8"
 # Rows stored by quarter, open before completed, then by unit: a list of open problems or of one unit's reads a
 # few blocks of text, not the whole quarter's (DuckDB skips blocks without a match; a scattered read decodes all).
 _ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"

@@ -89,7 +89,9 @@ def test_days_to_close_mean_and_median_over_several_problems(con, tmp_path, days
              problem_row(91, "X-2", "已销号", found=None, closed="2024-03-01"),  # no found date
              problem_row(92, "X-3", "已整改", found="2024-01-01", closed="2024-01-05")]  # completed, not closed
     load(con, write_xlsx(tmp_path / "2024Q1台账.xlsx", {"台账": [HEADER, *rows]}))
-    assert metrics.days_to_close(con, Q1) == {"closed_with_dates": len(days), "mean_days": mean, "median_days": median}
+    expected = {"closed_with_dates": len(days), "mean_days": mean, "median_days": median}
+    assert metrics.days_to_close(con, Q1) == expected  # from close_days
+    assert metrics.days_to_close(con, Q1, Scope(units=("冶炼厂",))) == expected  # from the problems themselves
 
 
 def test_overdue_list_most_overdue_first(con2):
