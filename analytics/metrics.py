@@ -198,6 +198,13 @@ def headline(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL)
     return with_rates(dict(zip(COUNT_FIELDS, row, strict=True)))
 
 
+def headline_of(trend_frame: pd.DataFrame, period: Period) -> dict:
+    """headline() read off trend()'s rows (no breakdown) for the same scope: a page showing both runs one query."""
+    rows = trend_frame[trend_frame["period_no"] == period.index]
+    counts = {f: int(rows[f].iloc[0]) for f in COUNT_FIELDS} if len(rows) else dict.fromkeys(COUNT_FIELDS, 0)
+    return with_rates(counts)
+
+
 def breakdown(con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Scope = ALL) -> pd.DataFrame:
     """The headline counts and rates per source, dimension or unit, largest first."""
     if by not in ("source", "dimension", "unit"):

@@ -27,13 +27,14 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     raw = scoring.raw_scores(con, period.previous(), period, scope, cfg)  # both quarters' scores in one pass
     now = scoring.one_quarter(raw, period)
     units = scoring.rank_units(now, scope, cfg)
+    trend = metrics.trend(con, scope)  # every quarter's headline figures
     return {
-        "headline": metrics.headline(con, period, scope),
-        "previous": metrics.headline(con, period.previous(), scope),
+        "headline": metrics.headline_of(trend, period),
+        "previous": metrics.headline_of(trend, period.previous()),
         "recurrence": recurrence.recurrence_counts(con, period, scope),
         "company": scoring.company_of(now, cfg),
         "company_previous": scoring.company_of(scoring.one_quarter(raw, period.previous()), cfg),
-        "trend": metrics.trend(con, scope),
+        "trend": trend,
         "warnings": alerts.warning_counts(con, period, scope, cfg, units=units),
         "worst_units": units.sort_values(["score", "unit"]).head(5),
     }
@@ -87,7 +88,8 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
     """单位画像: one unit's figures, scores against the company's, trend, open problems, warnings, repeats."""
     cfg = cfg or scoring_config()
     mine, everyone = replace(scope, units=(unit,)), replace(scope, units=None)
-    head = metrics.headline(con, period, mine)
+    trend = metrics.trend(con, mine)  # every quarter's headline figures
+    head = metrics.headline_of(trend, period)
     # both quarters of every unit in one pass: the company and the ranking this unit is compared with ignore the
     # sidebar's unit filter, and the unit's own rows are among them
     both = scoring.raw_scores(con, period.previous(), period, everyone, cfg)
@@ -96,13 +98,13 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
     warnings, counts = alerts.warnings_and_counts(con, period, mine, cfg, limit=LIST_LIMIT, units=scored)
     return {
         "headline": head,
-        "previous": metrics.headline(con, period.previous(), mine),
+        "previous": metrics.headline_of(trend, period.previous()),
         "dimensions": scoring.dimensions_of(scoring.one_quarter(raw, period), cfg),
         "unit": scored,
         "unit_previous": scoring.rank_units(scoring.one_quarter(raw, period.previous()), mine, cfg),
         "company": scoring.company_of(company, cfg),
         "ranking": scoring.rank_units(company, everyone, cfg),
-        "trend": metrics.trend(con, mine),
+        "trend": trend,
         "open_problems": metrics.problems(con, period, mine, only_open=True, limit=LIST_LIMIT),
         "open_total": head["open"],
         "warnings": warnings,

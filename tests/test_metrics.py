@@ -107,6 +107,14 @@ def test_unit_dimension_matrix(con2):
         ("财务部", "突出政治标准选人用人", 1), ("销售部", "严明政治纪律和政治规矩", 1)]
 
 
+@pytest.mark.parametrize("scope", [Scope(), Scope(units=("财务部",)), Scope(sources=("巡视巡察",)),
+                                   Scope(units=("无此单位",))])
+def test_headline_read_off_the_trend_equals_the_headline(con2, scope):
+    trend = metrics.trend(con2, scope)
+    for period in (Period(2023, 4), Q1, Q2, Period(2024, 3)):  # before, during and after the ledgers
+        assert metrics.headline_of(trend, period) == metrics.headline(con2, period, scope)
+
+
 def test_an_empty_period_has_zero_counts_and_no_rates(con2):
     h = metrics.headline(con2, Period(2023, 4))
     assert h["total"] == 0 and h["closure_rate"] is None and h["on_time_rate"] is None
