@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from analytics import scoring
-from analytics.config import CLOSED_STATUS, OPEN_STATUSES, ScoringConfig, scoring_config
+from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
 from analytics.db import has_table
 from analytics.metrics import ALL, LEVEL_COLUMNS, OPEN_SQL, OVERDUE_SQL, Scope, cube
 from analytics.periods import Period
@@ -392,12 +392,16 @@ def _agenda_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
     """The ``top`` most overdue open problems, and the 2 × ``top`` most overdue recurred ones (not overdue: last,
     by id); each list a top-N by deadline over the open problems, the text read for the rows kept."""
     where, params = scope.where()
-    overdue = f"status IN {OPEN_STATUSES} AND deadline < $period_end"  # OVERDUE_SQL within one quarter
+    # an open problem is overdue exactly when its deadline is before the end (see _LEVEL_SQL); the overdue list is
+    # ordered by the deadline column itself, so that DuckDB's top-N can skip rows by it while scanning
     lists = " UNION ALL ".join(
-        f"""(SELECT {n} AS list, problem_id, CASE WHEN {overdue} THEN deadline END AS overdue_since
+        f"""(SELECT {n} AS list, problem_id, {since} AS overdue_since
              FROM problem_state WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND {only}
-             ORDER BY overdue_since NULLS LAST, problem_id LIMIT {size})"""
-        for n, only, size in ((1, overdue, "$top"), (2, "recurred", "2 * $top")))
+             ORDER BY {order}, problem_id LIMIT {size})"""
+        for n, since, only, order, size in (
+            (1, "deadline", "deadline < $period_end", "deadline", "$top"),
+            (2, "CASE WHEN deadline < $period_end THEN deadline END", "recurred", "overdue_since NULLS LAST",
+             "2 * $top")))
     sql = f"""
         WITH kept AS ({lists})
         SELECT list, problem_id, problem_code, unit, dimension, description, severity,
