@@ -30,24 +30,15 @@ def worker(code: str, database: str) -> None:
     """Serve timing requests ("page calls" per line) with the analytics package found under ``code``."""
     warnings.simplefilter("ignore")
     sys.path.insert(0, str(Path(code).resolve()))
-    # imported here, from the tree given, not the one this script lives in
-    from analytics import views
+    # imported here, from the tree given: bench_analytics then finds this package already loaded and uses it
+    import analytics.views
     from analytics.db import connect
-    from analytics.metrics import ALL, available_periods
-    from analytics.scoring import unit_scores
 
-    con = connect(database, read_only=True)
-    period = available_periods(con)[-1]
-    worst = unit_scores(con, period).sort_values("score").iloc[0]["unit"]
-    calls = {  # as bench_analytics.page_calls: what each page asks for by default
-        "总览": lambda: views.overview(con, period, ALL),
-        "问题趋势": lambda: views.problem_trends(con, period, ALL),
-        "整改销号": lambda: views.rectification(con, period, ALL),
-        "八维评分": lambda: views.scores(con, period, ALL),
-        "单位画像": lambda: views.unit_portrait(con, period, worst, ALL),
-        "监督清单": lambda: views.supervision(con, period),
-        "预警督办": lambda: views.follow_up(con, period, ALL),
-    }
+    sys.path.insert(1, str(ROOT / "benchmarks"))
+    from bench_analytics import page_calls
+
+    assert Path(analytics.views.__file__).is_relative_to(Path(code).resolve())
+    calls = page_calls(connect(database, read_only=True))
     for call in calls.values():  # warm
         call()
     print("ready", flush=True)
