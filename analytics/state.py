@@ -66,7 +66,8 @@ def _state_sql(where_obs: str) -> str:
         FROM observations WHERE {where_obs}
         WINDOW w AS (PARTITION BY problem_id ORDER BY period_no, import_id, excel_row
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
-        QUALIFY row_number() OVER (PARTITION BY problem_id, period_no ORDER BY import_id DESC, excel_row DESC) = 1
+        -- the quarter's last report: the next one in w's order is of a later quarter (one sort, not two)
+        QUALIFY lead(period_no) OVER w IS DISTINCT FROM period_no
     ),
     steps AS (
         SELECT *,
