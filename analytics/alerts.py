@@ -20,7 +20,7 @@ import pyarrow as pa
 from analytics import scoring
 from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
 from analytics.db import has_table
-from analytics.metrics import ALL, LEVEL_COLUMNS, OPEN_SQL, OVERDUE_SQL, Scope, cube
+from analytics.metrics import ALL, LEVEL_COLUMNS, OPEN_SQL, OVERDUE_SQL, Scope, cube, query_frame
 from analytics.periods import Period
 
 TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3
@@ -50,24 +50,22 @@ _DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict, columns: tuple[str, ...],
            table: str = "problem_state", inputs: dict[str, pa.Table] | None = None) -> pd.DataFrame:
-    """Run a query over problem_state (or problem_cube), or give the empty frame when it does not exist yet.
-
-    Through Arrow, several times faster than .df() for the tens of thousands of text rows a big ledger gives;
-    on its own cursor, since .sql() refuses a connection holding an unfinished execute() result. ``inputs``:
-    Arrow tables the query reads by name (registered on that cursor alone: a list parameter of a few thousand
-    values costs more to bind than the query takes).
-    """
+    """Run a query over problem_state (or problem_cube) through metrics.query_frame (the tens of thousands of text
+    rows a big ledger gives convert several times faster than with .df()), or give the empty frame when the table
+    does not exist yet. ``inputs``: Arrow tables the query reads by name."""
     if not has_table(con, table):
         return pd.DataFrame(columns=list(columns))
-    with con.cursor() as cur:
-        for name, rows in (inputs or {}).items():
-            cur.register(name, rows)
-        return cur.sql(sql, params=_used(sql, params)).to_arrow_table().to_pandas(date_as_object=False)
+    return query_frame(con, sql, _used(sql, params), inputs)
 
 
 def _used(sql: str, params: dict) -> dict:
     """The parameters a statement names: DuckDB refuses others, and which tiers' tests a query holds varies."""
     return {k: v for k, v in params.items() if k in set(re.findall(r"\$(\w+)", sql))}
+
+
+def _notice_until(period: Period, cfg: ScoringConfig) -> dt.date:
+    """The last deadline due within notice_days of the quarter's end: the bands' and the reminders' bound."""
+    return period.end + dt.timedelta(days=cfg.notice_days)
 
 
 def band_labels(cfg: ScoringConfig | None = None) -> tuple[str, str, str]:
@@ -99,7 +97,7 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
         ORDER BY deadline, problem_id
     """
     params |= {"period_no": period.index, "urgent_days": cfg.urgent_days,
-               "notice_until": period.end + dt.timedelta(days=cfg.notice_days),
+               "notice_until": _notice_until(period, cfg),
                "labels": list(band_labels(cfg)), "colors": list(BAND_COLORS), "limit": limit}
     return _query(con, sql, params, BAND_COLUMNS)
 
@@ -115,7 +113,7 @@ def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: S
         SELECT count(*) FROM problem_state
         WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline <= $notice_until
     """, params | {"period_no": period.index,
-                   "notice_until": period.end + dt.timedelta(days=cfg.notice_days)}).fetchone()[0]
+                   "notice_until": _notice_until(period, cfg)}).fetchone()[0]
 
 
 def _level_case(recurred: str, overdue: str, od: str) -> str:
@@ -161,7 +159,7 @@ def _level_params(period: Period, scope: Scope, cfg: ScoringConfig) -> tuple[str
     return where, params | {"period_no": period.index, "period_end": end, "proposal_before": proposal,
                             "supervision_before": supervision,
                             "reminder_from": max(before(cfg.reminder_max_overdue), proposal, supervision),
-                            "notice_until": before(-cfg.notice_days)}
+                            "notice_until": _notice_until(period, cfg)}
 
 
 def cube_levels(cfg: ScoringConfig | None = None) -> tuple[str, dict]:
@@ -294,12 +292,15 @@ def warnings_and_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: S
     concentrations(), when the caller has them already."""
     cfg = cfg or scoring_config()
     rows, unit_rows = _warnings(con, period, scope, cfg, limit, None, per_tier, units, concentrated)
-    counts = dict.fromkeys(TIERS, 0)
-    for level, n in _level_counts(con, period, scope, cfg).items():
-        counts[TIERS[level - 1]] += n
-    for row in unit_rows:
-        counts[TIERS[row["level"] - 1]] += 1
-    return rows, counts
+    return rows, _tier_counts(_level_counts(con, period, scope, cfg), [row["level"] for row in unit_rows])
+
+
+def _tier_counts(problems: dict[int, int], unit_levels: list[int]) -> dict[str, int]:
+    """Warnings per tier: the problems per level, and a unit row's level each."""
+    counts = {tier: problems[level] for level, tier in enumerate(TIERS, start=1)}
+    for level in unit_levels:
+        counts[TIERS[level - 1]] += 1
+    return counts
 
 
 def split_tiers(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -370,12 +371,9 @@ def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
                    cfg: ScoringConfig | None = None, *, units: pd.DataFrame | None = None) -> dict[str, int]:
     """预警数: how many rows warnings() has per tier, counted without building the rule sentences."""
     cfg = cfg or scoring_config()
-    counts = dict.fromkeys(TIERS, 0)
-    for level, n in _level_counts(con, period, scope, cfg).items():
-        counts[TIERS[level - 1]] += n
-    counts[TIERS[1]] += len(_concentrations(con, period, scope, cfg))
-    counts[TIERS[2]] += len(_poor_units(con, period, scope, cfg, units))
-    return counts
+    unit_levels = ([2] * len(_concentrations(con, period, scope, cfg))
+                   + [3] * len(_poor_units(con, period, scope, cfg, units)))
+    return _tier_counts(_level_counts(con, period, scope, cfg), unit_levels)
 
 
 def _short(text: object, width: int = 20) -> str:

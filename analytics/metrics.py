@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analytics.db import has_table
 from analytics.errors import DashboardError
@@ -45,22 +46,21 @@ COUNT_FIELDS = ("total", "new", "carried_over", "closed_this_period", "reopened"
                 "overdue", "recurred", "due", "on_time")
 AGE_BUCKETS = (("≤30天", 0, 30), ("31–90天", 31, 90), ("91–180天", 91, 180), (">180天", 181, None))
 _AGE_COLUMNS = ("age_1", "age_2", "age_3", "age_4", "age_unknown")
-_OPEN = OPEN_SQL
 
 # problem_cube: the counts above per quarter × unit × source × dimension × severity, plus the ageing of open
 # problems and the open counts scoring needs. Every filter the pages offer is one of its keys, so figures for
 # any scope are sums over a few thousand rows instead of scans over a million problems.
 _AGE_SQL = ",\n".join(
-    [f"count(*) FILTER (WHERE {_OPEN} AND date_diff('day', found_date, period_end) BETWEEN {lo} AND {hi or 10**6})"
+    [f"count(*) FILTER (WHERE {OPEN_SQL} AND date_diff('day', found_date, period_end) BETWEEN {lo} AND {hi or 10**6})"
      f" AS {col}" for col, (_, lo, hi) in zip(_AGE_COLUMNS, AGE_BUCKETS, strict=False)]
-    + [f"count(*) FILTER (WHERE {_OPEN} AND found_date IS NULL) AS age_unknown"])
+    + [f"count(*) FILTER (WHERE {OPEN_SQL} AND found_date IS NULL) AS age_unknown"])
 # level_1..3: open problems per warning level, by a rule (an SQL expression over a problem_state row) and
 # thresholds that analytics.alerts gives, so that warning counts too are sums; NULL when none is given.
 CUBE_SQL = f"""
     CREATE OR REPLACE TABLE problem_cube AS
     SELECT period_no, unit, source, dimension, severity, {_COUNTS_SQL},
            {_AGE_SQL},
-           count(*) FILTER (WHERE {_OPEN} AND recurred) AS open_recurred,
+           count(*) FILTER (WHERE {OPEN_SQL} AND recurred) AS open_recurred,
            count(*) FILTER (WHERE ever_marked) AS ever_marked,
            count(*) FILTER (WHERE ever_reopened) AS ever_reopened,
            count(*) FILTER (WHERE level = 1) AS level_1,
@@ -103,10 +103,15 @@ CLOSE_DAYS_SQL = f"""
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
 
 
-def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
+def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None,
+                inputs: dict[str, pa.Table] | None = None) -> pd.DataFrame:
     """A query's result as a DataFrame through Arrow, faster than .df() for text columns (pandas keeps text in
-    Arrow); on its own cursor, since .sql() refuses a connection holding an unfinished execute() result."""
+    Arrow); on its own cursor, since .sql() refuses a connection holding an unfinished execute() result.
+    ``inputs``: Arrow tables the query reads by name, registered on that cursor alone (a list parameter of a few
+    thousand values costs more to bind than the query takes)."""
     with con.cursor() as cur:
+        for name, rows in (inputs or {}).items():
+            cur.register(name, rows)
         return cur.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
 
 

@@ -100,7 +100,7 @@ def _state_sql(where_obs: str) -> str:
            {cleaned},
            coalesce(no_deadline, false) AS no_deadline,
            coalesce(m.dimension, $unclassified) AS dimension,
-           NOT (status IN ('已整改', '已销号')) AS is_open,
+           NOT ({COMPLETED_SQL}) AS is_open,
            at_no = first_no AS is_new,
            at_no = period_no AS listed,
            at_no > first_no AND (CASE WHEN at_no = period_no THEN coalesce(prev_status, '') ELSE status END)
