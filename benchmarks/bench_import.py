@@ -267,6 +267,15 @@ def import_file(path: Path, db: Path) -> tuple[ParsedFile, ImportResult, float]:
     return parsed, result, t_parse
 
 
+def checked_import(path: Path, db: Path, rows: int) -> tuple[float, float]:
+    """One full import, checked to have taken every row: its seconds in all and in parse_file."""
+    t0 = time.perf_counter()
+    parsed, result, t_parse = import_file(path, db)
+    total = time.perf_counter() - t0
+    check_import(parsed, result, rows)
+    return total, t_parse
+
+
 def check_import(parsed: ParsedFile, result: ImportResult, rows: int) -> None:
     """Every synthetic row must import: a benchmark of rejected or partial imports means nothing."""
     if result.outcome != "imported" or parsed.rows_valid != rows or parsed.period != PERIOD:
@@ -280,11 +289,7 @@ def time_in_turns(path: Path, rows: int, repeat: int, tmp: Path) -> dict[str, fl
     import's split into parse_file and connect + store + close."""
     best = dict.fromkeys(("import", "parse", "store", "raw", "pandas"), math.inf)
     for n in range(repeat):
-        t0 = time.perf_counter()
-        parsed, result, t_parse = import_file(path, tmp / f"import_{n}.duckdb")
-        total = time.perf_counter() - t0
-        check_import(parsed, result, rows)
-        del parsed, result
+        total, t_parse = checked_import(path, tmp / f"import_{n}.duckdb", rows)
         if total < best["import"]:
             best.update({"import": total, "parse": t_parse, "store": total - t_parse})
         best["raw"] = min(best["raw"], _seconds(lambda: raw_calamine(path)))
@@ -366,12 +371,8 @@ def time_phases(path: Path, rows: int, repeat: int, tmp: Path) -> dict[str, floa
     best: dict[str, float] = {"import": math.inf}
     for n in range(repeat):
         times: dict[str, float] = {}
-        with _timed(times):
-            t0 = time.perf_counter()
-            parsed, result, _ = import_file(path, tmp / f"phases_{n}.duckdb")
-            total = time.perf_counter() - t0
-        check_import(parsed, result, rows)
-        del parsed, result
+        with _timed(times):  # check_import, inside, runs no timed step
+            total, _ = checked_import(path, tmp / f"phases_{n}.duckdb", rows)
         if total < best["import"]:
             times["the rest (hashing, period, connect, close …)"] = total - sum(times.values())
             best = {"import": total, **times}
