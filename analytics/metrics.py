@@ -125,11 +125,11 @@ def rebuild_cube(con: duckdb.DuckDBPyConnection, levels: tuple[str, dict] | None
     con.execute(CLOSE_DAYS_SQL)
 
 
-def cube(con: duckdb.DuckDBPyConnection, scope: Scope, by: str | None = None) -> str:
-    """The smallest table to sum counts from for this scope and breakdown (``by``: a column the query groups
-    by or reads): period_cube unless units are involved, else unit_cube unless sources are, else problem_cube."""
-    units = scope.units is not None or scope.within is not None or by in ("unit", "severity")
-    sources = scope.sources is not None or by == "source"
+def cube(con: duckdb.DuckDBPyConnection, scope: Scope, *columns: str | None) -> str:
+    """The smallest table to sum counts from for this scope and the columns a query groups by or reads:
+    period_cube unless units are involved, else unit_cube unless sources are, else problem_cube."""
+    units = scope.units is not None or scope.within is not None or any(c in ("unit", "severity") for c in columns)
+    sources = scope.sources is not None or "source" in columns
     if not units and has_table(con, "period_cube"):
         return "period_cube"
     return "unit_cube" if not sources and has_table(con, "unit_cube") else "problem_cube"
@@ -241,30 +241,46 @@ def trend(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, by: str | None = N
     Columns ``<figure>_qoq`` and ``<figure>_yoy`` hold the change against the previous quarter and the same
     quarter a year before (None where that quarter has no data).
     """
-    if by not in (None, "source", "dimension", "unit"):
-        raise ValueError(f"cannot break down by {by!r}")
-    group = [by] if by else []
-    columns = ["period", "period_no", *group, *COUNT_FIELDS]
+    return trends(con, scope, (by,))[by]
+
+
+def trends(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
+           bys: tuple[str | None, ...] = (None,)) -> dict[str | None, pd.DataFrame]:
+    """trend() for several breakdowns at once (None: none), from one query: breakdown → its frame."""
+    for by in bys:
+        if by not in (None, "source", "dimension", "unit"):
+            raise ValueError(f"cannot break down by {by!r}")
     if not has_table(con, "problem_cube"):
-        return pd.DataFrame(columns=columns)
+        return {by: pd.DataFrame(columns=["period", "period_no", *([by] if by else []), *COUNT_FIELDS]) for by in bys}
     where, params = scope.where()
-    keys = ", ".join(["period_no", *group])
-    frame = _rates(query_frame(
-        con, f"SELECT {keys}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE {where} GROUP BY {keys} ORDER BY {keys}",
-        params,
-    ))
+    keys = [by for by in bys if by]
+    columns = ", ".join(["period_no", *keys])
+    # GROUPING() names each row's breakdown: a bit per key column, set when the row sums over it
+    masks = {by: sum(1 << (len(keys) - 1 - i) for i, key in enumerate(keys) if key != by) for by in bys}
+    sets = ", ".join(f"({', '.join(['period_no', *([by] if by else [])])})" for by in bys)
+    grouping = f"GROUPING({', '.join(keys)})" if keys else "0"
+    frame = query_frame(con, f"""
+        SELECT {grouping} AS breakdown, {columns}, {_SUMS_SQL} FROM {cube(con, scope, *keys)} WHERE {where}
+        GROUP BY GROUPING SETS ({sets}) ORDER BY breakdown, {columns}
+    """, params)
+    frame = _rates(frame)
     labels = {n: str(Period.from_index(int(n))) for n in frame["period_no"].unique()}
     frame.insert(0, "period", frame["period_no"].map(labels).astype("str"))
-    changes = _changes(frame, group, CHANGE_FIELDS)
-    return pd.concat([frame, pd.DataFrame(changes, index=frame.index)], axis=1)
+    groups = pd.factorize(frame["breakdown"])[0]
+    for key in keys:  # a row's group: its breakdown and its value there (the other key columns are NULL)
+        codes = pd.factorize(frame[key], use_na_sentinel=False)[0]
+        groups = groups * (int(codes.max(initial=0)) + 1) + codes
+    frame = pd.concat([frame, pd.DataFrame(_changes(frame, groups, CHANGE_FIELDS), index=frame.index)], axis=1)
+    breakdowns = frame.pop("breakdown").to_numpy()
+    return {by: frame[breakdowns == masks[by]].drop(columns=[k for k in keys if k != by]).reset_index(drop=True)
+            for by in bys}
 
 
-def _changes(frame: pd.DataFrame, group: list[str], fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+def _changes(frame: pd.DataFrame, groups: np.ndarray, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
     """Each row's change against the same group's row 1 and 4 quarters before (NaN where there is none), found
     by searching sorted (group, quarter) keys in numpy: pandas' index alignment cost more than the query."""
     quarters = frame["period_no"].to_numpy(np.int64)
-    codes = pd.factorize(frame[group[0]], use_na_sentinel=False)[0] if group else np.zeros(len(frame), np.int64)
-    keys = codes * (int(quarters.max(initial=0)) + 5) + quarters  # distinct per (group, quarter), lags included
+    keys = groups * (int(quarters.max(initial=0)) + 5) + quarters  # distinct per (group, quarter), lags included
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
     values = frame[list(fields)].to_numpy(dtype=float, na_value=np.nan)

@@ -42,10 +42,11 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
 
 def problem_trends(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
     """问题趋势: problems per quarter by source and dimension, the unit × dimension grid, new vs closed."""
+    trends = metrics.trends(con, scope, (None, "source", "dimension"))  # one query for the three
     return {
-        "total": metrics.trend(con, scope),
-        "by_source": metrics.trend(con, scope, by="source"),
-        "by_dimension": metrics.trend(con, scope, by="dimension"),
+        "total": trends[None],
+        "by_source": trends["source"],
+        "by_dimension": trends["dimension"],
         "matrix": metrics.unit_dimension_matrix(con, period, scope),
     }
 
