@@ -127,3 +127,25 @@ def test_rates_stay_within_bounds(con2):
         for frame in (metrics.breakdown(con2, p, by) for by in ("unit", "source", "dimension")):
             for rate in ("closure_rate", "completion_rate", "on_time_rate"):
                 assert all(pd.isna(r) or 0 <= r <= 1 for r in frame[rate])
+
+
+@pytest.mark.parametrize("scope", [Scope(), Scope(units=("财务部", "销售部")), Scope(sources=("巡视巡察",))])
+def test_trends_from_one_query_match_each_breakdown_on_its_own(con2, scope):
+    together = metrics.trends(con2, scope, (None, "source", "dimension", "unit"))
+    for period in (Q1, Q2):
+        total = together[None][together[None]["period_no"] == period.index]
+        assert {f: int(total[f].iloc[0]) for f in metrics.COUNT_FIELDS} == {
+            f: metrics.headline(con2, period, scope)[f] for f in metrics.COUNT_FIELDS}
+    for by in ("source", "dimension", "unit"):
+        frame = together[by]
+        assert list(frame.columns[:3]) == ["period", "period_no", by] and frame.index.is_monotonic_increasing
+        for period in (Q1, Q2):
+            rows = frame[frame["period_no"] == period.index]
+            alone = metrics.breakdown(con2, period, by, scope)  # a query of its own
+            assert sorted(rows[[by, *metrics.COUNT_FIELDS]].values.tolist()) == sorted(
+                alone[[by, *metrics.COUNT_FIELDS]].values.tolist())
+        # 环比 within the same source / dimension / unit only
+        totals = {(p, k): t for p, k, t in frame[["period_no", by, "total"]].values.tolist()}
+        for k, change in frame[frame["period_no"] == Q2.index][[by, "total_qoq"]].values.tolist():
+            before = totals.get((Q1.index, k))
+            assert (pd.isna(change) if before is None else change == totals[(Q2.index, k)] - before)
