@@ -14,8 +14,10 @@ import json
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analytics import scoring
 from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
@@ -194,22 +196,18 @@ def _level_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, 
     return counts
 
 
-def _overdue_text(relation: str, threshold: str) -> str:
-    """SQL for the sentence 已逾期 N 天，超过/未超过 M 天."""
-    return f"'已逾期 ' || od || ' 天，{relation} ' || {threshold} || ' 天'"
-
-
-# the rule sentence of the tier a problem reached, naming every rule of that tier that fired
-_PROBLEM_RULE_SQL = f"""
-    CASE level
-        WHEN 3 THEN concat_ws('；',
-            CASE WHEN overdue AND od > $proposal_overdue THEN {_overdue_text("超过", "$proposal_overdue")} END,
-            CASE WHEN recurred THEN '整改后又复发' END)
-        WHEN 2 THEN {_overdue_text("超过", "$supervision_overdue")}
-        ELSE CASE WHEN overdue THEN {_overdue_text("未超过", "$reminder_max_overdue")}
-                  ELSE '距整改时限还有 ' || (-od) || ' 天（' || $notice_days || ' 天内到期）' END
-    END
-"""
+def _problem_rule(level: int, od: int | None, recurred: bool, cfg: ScoringConfig) -> str:
+    """The rule sentence of the tier a problem reached, naming every rule of that tier that fired (``od``: days
+    past the deadline at the quarter's end, negative before it; None without a deadline)."""
+    overdue = od is not None and od > 0
+    if level == 3:
+        return "；".join(([f"已逾期 {od} 天，超过 {cfg.proposal_overdue} 天"] if overdue and od > cfg.proposal_overdue
+                         else []) + (["整改后又复发"] if recurred else []))
+    if level == 2:
+        return f"已逾期 {od} 天，超过 {cfg.supervision_overdue} 天"
+    if overdue:
+        return f"已逾期 {od} 天，未超过 {cfg.reminder_max_overdue} 天"
+    return f"距整改时限还有 {-od} 天（{cfg.notice_days} 天内到期）"
 
 
 def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
@@ -252,23 +250,36 @@ def _grade_rule(score: float, grade: str) -> str:
 
 
 def _unit_warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
-                   units: pd.DataFrame | None, concentrated: pd.DataFrame | None = None) -> list[dict]:
-    """督办单 for concentrated unit × dimension, 建议书 for units graded proposal_grade."""
+                   units: pd.DataFrame | None, concentrated: pd.DataFrame | None = None) -> pa.Table:
+    """督办单 for concentrated unit × dimension, 建议书 for units graded proposal_grade, as warnings() rows."""
     if concentrated is None:
         concentrated = _concentrations(con, period, scope, cfg)
+    poor = _poor_units(con, period, scope, cfg, units)
     # zipped columns, not itertuples: a big company has over a thousand concentrations (9 → 3 ms for 1,600)
-    rows = [{"tier": TIERS[1], "level": 2, "unit": unit, "dimension": dim,
-             "rule": _concentration_rule(unit, dim, n, cfg), "figure": float(n)}
-            for unit, dim, n in zip(concentrated["unit"].tolist(), concentrated["dimension"].tolist(),
-                                    concentrated["open_problems"].tolist(), strict=True)]
-    rows += [{"tier": TIERS[2], "level": 3, "unit": r.unit, "dimension": None,
-              "rule": _grade_rule(r.score, r.grade), "figure": float(r.score)}
-             for r in _poor_units(con, period, scope, cfg, units).itertuples()]
-    return rows
+    counts, scores = concentrated["open_problems"].tolist(), poor["score"].tolist()
+    unit_names, dimensions = concentrated["unit"].tolist(), concentrated["dimension"].tolist()
+    rules = [_concentration_rule(unit, dim, n, cfg)
+             for unit, dim, n in zip(unit_names, dimensions, counts, strict=True)]
+    rules += [_grade_rule(score, grade) for score, grade in zip(scores, poor["grade"].tolist(), strict=True)]
+    return _warning_table(level=[2] * len(counts) + [3] * len(scores), target=[UNIT] * len(rules),
+                          unit=unit_names + poor["unit"].tolist(), dimension=dimensions + [None] * len(scores),
+                          rule=rules, figure=[float(n) for n in counts] + [float(x) for x in scores])
 
 
-_UNIT_ROW_TYPES = {"tier": pa.string(), "level": pa.int32(), "unit": pa.string(), "dimension": pa.string(),
-                   "rule": pa.string(), "figure": pa.float64()}
+_WARNING_TYPES = {"level": pa.int32(), "target": pa.string(), "unit": pa.string(), "dimension": pa.string(),
+                  "problem_id": pa.int64(), "problem_code": pa.string(), "description": pa.string(),
+                  "rule": pa.string(), "figure": pa.float64()}
+
+
+_WARNING_ORDER = (("level", "descending"), ("figure", "descending"), ("problem_id", "ascending"),
+                  ("unit", "ascending"), ("dimension", "ascending"))
+
+
+def _warning_table(**columns: list | pa.Array) -> pa.Table:
+    """warnings() rows (but their tier) as Arrow; columns not given are empty."""
+    size = len(columns["level"])
+    return pa.table({c: columns[c] if isinstance(columns.get(c), pa.Array | pa.ChunkedArray) else
+                     pa.array(columns.get(c, [None] * size), t) for c, t in _WARNING_TYPES.items()})
 
 
 def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
@@ -292,7 +303,7 @@ def warnings_and_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: S
     concentrations(), when the caller has them already."""
     cfg = cfg or scoring_config()
     rows, unit_rows = _warnings(con, period, scope, cfg, limit, None, per_tier, units, concentrated)
-    return rows, _tier_counts(_level_counts(con, period, scope, cfg), [row["level"] for row in unit_rows])
+    return rows, _tier_counts(_level_counts(con, period, scope, cfg), unit_rows["level"].to_pylist())
 
 
 def _tier_counts(problems: dict[int, int], unit_levels: list[int]) -> dict[str, int]:
@@ -311,53 +322,60 @@ def split_tiers(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
 
 def _warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
               limit: int | None, tier: str | None, per_tier: bool, units: pd.DataFrame | None,
-              concentrated: pd.DataFrame | None) -> tuple[pd.DataFrame, list[dict]]:
+              concentrated: pd.DataFrame | None) -> tuple[pd.DataFrame, pa.Table]:
     """warnings(), and the unit rows (督办单 and 建议书 for units) it was made with, before the cut."""
-    units = _unit_warnings(con, period, scope, cfg, units, concentrated)
-    where, params = _level_params(period, scope, cfg)
-    # the unit rows join the problem rows in SQL, so that DuckDB sorts them all
-    unit_rows = pa.table({c: pa.array([r[c] for r in units], t) for c, t in _UNIT_ROW_TYPES.items()})
-    order = "level DESC, figure DESC NULLS LAST, problem_id NULLS LAST, unit, dimension"
-    # Problems are cut first by level and deadline (most days overdue first, none last) as rows of numbers: their
-    # unit, dimension and text are read for the rows kept, and rule sentences built for them alone. Each level is
-    # its own top-N over the quarter's open problems (cheaper than materialising them once to share).
-    slim_order = "deadline ASC NULLS LAST, problem_id"
+    unit_rows = _unit_warnings(con, period, scope, cfg, units, concentrated)
+    if not has_table(con, "problem_state"):
+        return pd.DataFrame(columns=list(WARNING_COLUMNS)).astype({"problem_id": "Int64"}), unit_rows
     levels = (3, 2, 1) if tier is None else (TIERS.index(tier) + 1,)
+    found = _warned_problems(con, period, scope, cfg, levels, limit, per_tier)
+    od = found["od"]
+    problems = _warning_table(
+        level=found["level"], target=[PROBLEM] * len(found), unit=found["unit"], dimension=found["dimension"],
+        problem_id=found["problem_id"], problem_code=found["problem_code"], description=found["description"],
+        rule=[_problem_rule(*row, cfg) for row in zip(found["level"].to_pylist(), od.to_pylist(),
+                                                       found["recurred"].to_pylist(), strict=True)],
+        figure=pc.cast(od, pa.float64()))
+    rows = pa.concat_tables([problems, unit_rows.filter(pc.is_in(unit_rows["level"], pa.array(levels, pa.int32())))])
+    # most weighty first: level, then figure (days overdue, open problems or score), ties by problem, unit and
+    # dimension, empty values last, as DuckDB sorted them when the unit rows joined the problem rows in SQL
+    rows = rows.take(pc.sort_indices(rows, [(c, order, "at_end") for c, order in _WARNING_ORDER]))
+    if limit is not None:
+        level = rows["level"].to_numpy()
+        # rows before this one at its level: the levels come in runs, highest first
+        within = np.arange(len(level)) - np.searchsorted(-level, -level) if per_tier else np.arange(len(level))
+        rows = rows.filter(pa.array(within < limit))
+    tiers = pc.take(pa.array(TIERS, pa.string()), pc.subtract(rows["level"], 1))
+    out = rows.add_column(0, "tier", tiers).to_pandas()
+    out["problem_id"] = out["problem_id"].astype("Int64")
+    return out, unit_rows
+
+
+def _warned_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
+                     levels: tuple[int, ...], limit: int | None, per_tier: bool) -> pa.Table:
+    """The open problems warned at these levels, most days overdue first (none last): the first ``limit`` of
+    each level with ``per_tier``, else overall; columns as lists (level, problem_id, unit, dimension,
+    problem_code, description, recurred, od: days past the deadline at the quarter's end)."""
+    where, params = _level_params(period, scope, cfg)
+    # Cut first as rows of numbers, each level its own top-N over the quarter's open problems (cheaper than
+    # materialising them once to share); the text is read for the rows kept.
+    slim_order = "deadline ASC NULLS LAST, problem_id"
     if per_tier:
-        top = " UNION ALL ".join(f"(SELECT {lv} AS level, problem_id, deadline {_open_sql(where)} AND {_LEVEL_SQL[lv]} "
+        top = " UNION ALL ".join(f"(SELECT {lv} AS level, problem_id {_open_sql(where)} AND {_LEVEL_SQL[lv]} "
                                  f"ORDER BY {slim_order} LIMIT $limit)" for lv in levels)
-        cut = (f"SELECT * FROM candidates QUALIFY $limit IS NULL "
-               f"OR row_number() OVER (PARTITION BY level ORDER BY {order}) <= $limit")
     else:
         level = " ".join(f"WHEN {_LEVEL_SQL[lv]} THEN {lv}" for lv in levels)
-        top = (f"SELECT * FROM (SELECT CASE {level} END AS level, problem_id, deadline {_open_sql(where)}) "
-               f"WHERE level IS NOT NULL ORDER BY level DESC, {slim_order} LIMIT $limit")
-        cut = f"SELECT * FROM candidates ORDER BY {order} LIMIT $limit"
+        top = (f"SELECT level, problem_id FROM (SELECT CASE {level} END AS level, problem_id, deadline "
+               f"{_open_sql(where)}) WHERE level IS NOT NULL ORDER BY level DESC, {slim_order} LIMIT $limit")
     sql = f"""
-        WITH unit_rows AS (SELECT $unit AS target, * FROM unit_warnings WHERE $level IS NULL OR level = $level),
-        candidates AS (
-            SELECT level, $problem AS target, problem_id,
-                   CAST(date_diff('day', deadline, $period_end) AS DOUBLE) AS figure FROM ({top})
-            UNION ALL BY NAME SELECT * FROM unit_rows
-        ),
-        kept AS ({cut})
-        SELECT $tiers[level] AS tier, level, target, coalesce(k.unit, s.unit) AS unit,
-               coalesce(k.dimension, s.dimension) AS dimension, k.problem_id, s.problem_code, s.description,
-               CASE WHEN target = $problem THEN {_PROBLEM_RULE_SQL} ELSE rule END AS rule, figure
-        FROM kept k
-        LEFT JOIN (SELECT problem_id, unit, dimension, problem_code, description, coalesce(recurred, false) AS recurred,
-                          {OVERDUE_SQL} AS overdue, {_DAYS_OVERDUE_SQL} AS od
-                   FROM problem_state
-                   WHERE period_no = $period_no AND {where} AND {OPEN_SQL}
-                     AND problem_id IN (SELECT problem_id FROM kept)) s
-               ON s.problem_id = k.problem_id
-        ORDER BY {order}
+        WITH kept AS ({top})
+        SELECT level, problem_id, unit, dimension, problem_code, description, coalesce(recurred, false) AS recurred,
+               date_diff('day', deadline, period_end) AS od
+        FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
     """
-    params |= _threshold_params(cfg) | {"tiers": list(TIERS), "problem": PROBLEM, "unit": UNIT, "limit": limit,
-                                        "level": None if tier is None else TIERS.index(tier) + 1}
-    out = _query(con, sql, params, WARNING_COLUMNS, inputs={"unit_warnings": unit_rows})
-    out["problem_id"] = out["problem_id"].astype("Int64")
-    return out, units
+    params |= {"limit": limit}
+    with con.cursor() as cur:
+        return cur.sql(sql, params=_used(sql, params)).to_arrow_table()
 
 
 def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
