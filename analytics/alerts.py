@@ -82,10 +82,11 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     most overdue first; the first ``limit`` only when given."""
     cfg = cfg or scoring_config()
     where, params = scope.where()
-    # a top-N by deadline (a date bound, not days counted for each open problem), the rest read for the rows kept
+    # a top-N by deadline (a date bound, not days counted for each open problem); the rows kept are then read by
+    # rowid, which skips reading every open problem's text as a join would
     sql = f"""
         WITH kept AS (
-            SELECT problem_id FROM problem_state
+            SELECT rowid AS kept_row FROM problem_state
             WHERE period_no = $period_no AND {where} AND {OPEN_SQL} AND deadline <= $notice_until
             ORDER BY deadline, problem_id
             LIMIT $limit
@@ -95,7 +96,7 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
         FROM (SELECT *, date_diff('day', period_end, deadline) AS days_left,
                      CASE WHEN {OVERDUE_SQL} THEN 1 WHEN date_diff('day', period_end, deadline) <= $urgent_days THEN 2
                           ELSE 3 END AS band_no
-              FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id))
+              FROM problem_state WHERE rowid IN (SELECT kept_row FROM kept))
         ORDER BY deadline, problem_id
     """
     params |= {"period_no": period.index, "urgent_days": cfg.urgent_days,
