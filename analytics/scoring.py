@@ -248,15 +248,18 @@ def rank_units(raw: pd.DataFrame, scope: Scope = ALL, cfg: ScoringConfig | None 
     dims = scored_dimensions(scope, cfg)
     if raw.empty:
         return pd.DataFrame(columns=["unit", "score", "grade", "color", "rank", *dims])
-    totals = raw.groupby("unit")["score"].mean().round(1)  # sorted by unit, as is the pivot
-    by_dim = raw.pivot(index="unit", columns="dimension", values="score").round(1)
+    totals = raw.groupby("unit")["score"].mean().round(1)  # sorted by unit, as raw_scores' rows are
+    # raw_scores lists each unit with every scored dimension in order: a run of len(dims) rows per unit
+    if len(raw) != len(totals) * len(dims) or raw["dimension"].iloc[:len(dims)].tolist() != list(dims):
+        raise ValueError("rank_units needs one quarter of raw_scores(), in its order")
+    by_dim = raw["score"].to_numpy(dtype=float).reshape(len(totals), len(dims)).round(1)
     rank = totals.rank(method="min", ascending=False).astype(int).to_numpy()
     order = np.argsort(rank, kind="stable")  # by rank, then unit
     names, colors = _grades(totals, cfg)
     # built in one go: adding columns one by one to a frame costs more than the figures themselves
     return pd.DataFrame({"unit": totals.index.to_numpy()[order], "score": totals.to_numpy()[order],
                          "grade": names[order].tolist(), "color": colors[order].tolist(),
-                         "rank": rank[order], **{d: by_dim[d].to_numpy()[order] for d in dims}})
+                         "rank": rank[order], **{d: by_dim[order, k] for k, d in enumerate(dims)}})
 
 
 def unit_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
