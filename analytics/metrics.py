@@ -263,27 +263,37 @@ def trends(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
         SELECT {grouping} AS breakdown, {columns}, {_SUMS_SQL} FROM {cube(con, scope, *keys)} WHERE {where}
         GROUP BY GROUPING SETS ({sets}) ORDER BY breakdown, {columns}
     """, params)
-    frame = _rates(frame)
-    labels = {n: str(Period.from_index(int(n))) for n in frame["period_no"].unique()}
-    frame.insert(0, "period", frame["period_no"].map(labels).astype("str"))
-    groups = pd.factorize(frame["breakdown"])[0]
+    breakdowns, quarters = frame.pop("breakdown").to_numpy(), frame["period_no"].to_numpy(np.int64)
+    rates = {rate: [_ratio(p, w) for p, w in zip(frame[part].tolist(), frame[whole].tolist(), strict=True)]
+             for rate, (part, whole) in RATES.items()}
+    groups = pd.factorize(breakdowns)[0]
     for key in keys:  # a row's group: its breakdown and its value there (the other key columns are NULL)
         codes = pd.factorize(frame[key], use_na_sentinel=False)[0]
         groups = groups * (int(codes.max(initial=0)) + 1) + codes
-    frame = pd.concat([frame, pd.DataFrame(_changes(frame, groups, CHANGE_FIELDS), index=frame.index)], axis=1)
-    breakdowns = frame.pop("breakdown").to_numpy()
-    return {by: frame[breakdowns == masks[by]].drop(columns=[k for k in keys if k != by]).reset_index(drop=True)
-            for by in bys}
+    values = np.column_stack([frame[f].to_numpy(dtype=float) if f in COUNT_FIELDS
+                              else np.array(rates[f], dtype=float) for f in CHANGE_FIELDS])
+    changes = _changes(values, groups, quarters, CHANGE_FIELDS)
+    labels = {n: str(Period.from_index(int(n))) for n in np.unique(quarters)}
+    out = {}
+    for by in bys:  # each breakdown's rows, built in one go (inserting columns one by one cost more than the query)
+        rows = np.flatnonzero(breakdowns == masks[by])
+        out[by] = pd.DataFrame({
+            "period": pd.array([labels[n] for n in quarters[rows]], dtype="str"),
+            **{c: frame[c].array.take(rows) for c in ("period_no", *([by] if by else []), *COUNT_FIELDS)},
+            **{rate: [listed[i] for i in rows] for rate, listed in rates.items()},
+            **{name: change[rows] for name, change in changes.items()},
+        })
+    return out
 
 
-def _changes(frame: pd.DataFrame, groups: np.ndarray, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
-    """Each row's change against the same group's row 1 and 4 quarters before (NaN where there is none), found
-    by searching sorted (group, quarter) keys in numpy: pandas' index alignment cost more than the query."""
-    quarters = frame["period_no"].to_numpy(np.int64)
+def _changes(values: np.ndarray, groups: np.ndarray, quarters: np.ndarray,
+             fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Each row's change (``values``: a column per field) against the same group's row 1 and 4 quarters before
+    (NaN where there is none), found by searching sorted (group, quarter) keys in numpy: pandas' index alignment
+    cost more than the query."""
     keys = groups * (int(quarters.max(initial=0)) + 5) + quarters  # distinct per (group, quarter), lags included
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    values = frame[list(fields)].to_numpy(dtype=float, na_value=np.nan)
     changes = {}
     for lag, suffix in ((1, "qoq"), (4, "yoy")):
         at = np.minimum(np.searchsorted(ordered, keys - lag), max(len(keys) - 1, 0))
