@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 from analytics import scoring
 from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
 from analytics.db import has_table
-from analytics.metrics import ALL, LEVEL_COLUMNS, OPEN_SQL, OVERDUE_SQL, Scope, cube, query_frame
+from analytics.metrics import ALL, LEVEL_COLUMNS, OPEN_SQL, OVERDUE_SQL, Scope, cube, query_arrow, query_frame
 from analytics.periods import Period
 
 TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3
@@ -51,13 +51,13 @@ _DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict, columns: tuple[str, ...],
-           table: str = "problem_state", inputs: dict[str, pa.Table] | None = None) -> pd.DataFrame:
+           table: str = "problem_state") -> pd.DataFrame:
     """Run a query over problem_state (or problem_cube) through metrics.query_frame (the tens of thousands of text
     rows a big ledger gives convert several times faster than with .df()), or give the empty frame when the table
-    does not exist yet. ``inputs``: Arrow tables the query reads by name."""
+    does not exist yet."""
     if not has_table(con, table):
         return pd.DataFrame(columns=list(columns))
-    return query_frame(con, sql, _used(sql, params), inputs)
+    return query_frame(con, sql, _used(sql, params))
 
 
 def _used(sql: str, params: dict) -> dict:
@@ -355,8 +355,8 @@ def _warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg:
 def _warned_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
                      levels: tuple[int, ...], limit: int | None, per_tier: bool) -> pa.Table:
     """The open problems warned at these levels, most days overdue first (none last): the first ``limit`` of
-    each level with ``per_tier``, else overall; columns as lists (level, problem_id, unit, dimension,
-    problem_code, description, recurred, od: days past the deadline at the quarter's end)."""
+    each level with ``per_tier``, else overall, as Arrow: level, problem_id, unit, dimension, problem_code,
+    description, recurred, and od: days past the deadline at the quarter's end."""
     where, params = _level_params(period, scope, cfg)
     # Cut first as rows of numbers, each level its own top-N over the quarter's open problems (cheaper than
     # materialising them once to share); the text is read for the rows kept.
@@ -374,9 +374,7 @@ def _warned_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
                date_diff('day', deadline, period_end) AS od
         FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
     """
-    params |= {"limit": limit}
-    with con.cursor() as cur:
-        return cur.sql(sql, params=_used(sql, params)).to_arrow_table()
+    return query_arrow(con, sql, _used(sql, params | {"limit": limit}))
 
 
 def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,

@@ -103,16 +103,17 @@ CLOSE_DAYS_SQL = f"""
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
 
 
-def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None,
-                inputs: dict[str, pa.Table] | None = None) -> pd.DataFrame:
+def query_frame(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pd.DataFrame:
     """A query's result as a DataFrame through Arrow, faster than .df() for text columns (pandas keeps text in
-    Arrow); on its own cursor, since .sql() refuses a connection holding an unfinished execute() result.
-    ``inputs``: Arrow tables the query reads by name, registered on that cursor alone (a list parameter of a few
-    thousand values costs more to bind than the query takes)."""
+    Arrow)."""
+    return query_arrow(con, sql, params).to_pandas(date_as_object=False)
+
+
+def query_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | None = None) -> pa.Table:
+    """A query's result as an Arrow table, on its own cursor: .sql() refuses a connection holding an unfinished
+    execute() result."""
     with con.cursor() as cur:
-        for name, rows in (inputs or {}).items():
-            cur.register(name, rows)
-        return cur.sql(sql, params=params).to_arrow_table().to_pandas(date_as_object=False)
+        return cur.sql(sql, params=params).to_arrow_table()
 
 
 def rebuild_cube(con: duckdb.DuckDBPyConnection, levels: tuple[str, dict] | None = None) -> None:
