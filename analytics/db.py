@@ -8,11 +8,14 @@ read-only for as long as a query takes.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -247,3 +250,27 @@ def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     if name not in seen and table_exists(con, name):
         seen.add(name)
     return name in seen
+
+
+# A page's independent parts run side by side, each on a cursor of its own (a connection serves one thread at a
+# time): DuckDB works without the GIL, so one part's queries overlap another's Python (单位画像 at 1M: 62 → 38 ms).
+_WORKERS = "analytics-part"
+_POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix=_WORKERS)
+
+
+def side_by_side(con: duckdb.DuckDBPyConnection, *parts: Callable[[duckdb.DuckDBPyConnection], Any]) -> list:
+    """Each part called with a cursor of ``con``, all at once; their results in order. Every part has ended when
+    this returns or raises (the first part's error first), so ``con`` may then be closed."""
+    def run(part: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
+        with con.cursor() as cur:
+            _SEEN_TABLES[cur] = _SEEN_TABLES.setdefault(con, set())  # the tables con has seen, cur has too
+            return part(cur)
+
+    if threading.current_thread().name.startswith(_WORKERS):  # a part's own parts: no worker waits for another
+        return [run(part) for part in parts]
+    later = [_POOL.submit(run, part) for part in parts[1:]]
+    try:
+        first = run(parts[0])
+    finally:
+        wait(later)
+    return [first, *(future.result() for future in later)]

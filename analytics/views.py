@@ -13,6 +13,7 @@ import pandas as pd
 
 from analytics import alerts, metrics, recurrence, scoring, tasks
 from analytics.config import ScoringConfig, scoring_config
+from analytics.db import side_by_side
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
 
@@ -24,30 +25,38 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
              cfg: ScoringConfig | None = None) -> dict:
     """总览: headline with the previous quarter's for deltas, company score, trends, warnings, worst units."""
     cfg = cfg or scoring_config()
-    raw = scoring.raw_scores(con, period.previous(), period, scope, cfg)  # both quarters' scores in one pass
-    now = scoring.one_quarter(raw, period)
-    units = scoring.rank_units(now, scope, cfg)
-    trend = metrics.trend(con, scope)  # every quarter's headline figures
+
+    def scores_and_warnings(c: duckdb.DuckDBPyConnection) -> tuple:
+        raw = scoring.raw_scores(c, period.previous(), period, scope, cfg)  # both quarters' scores in one pass
+        units = scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg)
+        return raw, units, alerts.warning_counts(c, period, scope, cfg, units=units)
+
+    (raw, units, warnings), trend, recurred = side_by_side(
+        con, scores_and_warnings,
+        lambda c: metrics.trend(c, scope),  # every quarter's headline figures
+        lambda c: recurrence.recurrence_counts(c, period, scope))
     return {
         "headline": metrics.headline_of(trend, period),
         "previous": metrics.headline_of(trend, period.previous()),
-        "recurrence": recurrence.recurrence_counts(con, period, scope),
-        "company": scoring.company_of(now, cfg),
+        "recurrence": recurred,
+        "company": scoring.company_of(scoring.one_quarter(raw, period), cfg),
         "company_previous": scoring.company_of(scoring.one_quarter(raw, period.previous()), cfg),
         "trend": trend,
-        "warnings": alerts.warning_counts(con, period, scope, cfg, units=units),
+        "warnings": warnings,
         "worst_units": units.sort_values(["score", "unit"]).head(5),
     }
 
 
 def problem_trends(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
     """问题趋势: problems per quarter by source and dimension, the unit × dimension grid, new vs closed."""
-    trends = metrics.trends(con, scope, (None, "source", "dimension"))  # one query for the three
+    trends, matrix = side_by_side(
+        con, lambda c: metrics.trends(c, scope, (None, "source", "dimension")),  # one query for the three
+        lambda c: metrics.unit_dimension_matrix(c, period, scope))
     return {
         "total": trends[None],
         "by_source": trends["source"],
         "by_dimension": trends["dimension"],
-        "matrix": metrics.unit_dimension_matrix(con, period, scope),
+        "matrix": matrix,
     }
 
 
@@ -55,13 +64,19 @@ def rectification(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope =
                   cfg: ScoringConfig | None = None) -> dict:
     """整改销号: rates by unit, ageing, overdue and nearly due problems by band, days to close, 回头看."""
     cfg = cfg or scoring_config()
+    (bands, bands_total), (by_unit, ageing), (days, lookback) = side_by_side(
+        con,
+        lambda c: (alerts.deadline_bands(c, period, scope, cfg, limit=LIST_LIMIT),
+                   alerts.deadline_band_count(c, period, scope, cfg)),
+        lambda c: (metrics.breakdown(c, period, "unit", scope), metrics.ageing(c, period, scope)),
+        lambda c: (metrics.days_to_close(c, period, scope), alerts.lookback_sample(c, period, scope, cfg=cfg)))
     return {
-        "by_unit": metrics.breakdown(con, period, "unit", scope),
-        "ageing": metrics.ageing(con, period, scope),
-        "bands": alerts.deadline_bands(con, period, scope, cfg, limit=LIST_LIMIT),
-        "bands_total": alerts.deadline_band_count(con, period, scope, cfg),
-        "days_to_close": metrics.days_to_close(con, period, scope),
-        "lookback": alerts.lookback_sample(con, period, scope, cfg=cfg),
+        "by_unit": by_unit,
+        "ageing": ageing,
+        "bands": bands,
+        "bands_total": bands_total,
+        "days_to_close": days,
+        "lookback": lookback,
         "lookback_seed": cfg.lookback_seed,
         "lookback_size": cfg.lookback_size,
     }
@@ -89,14 +104,22 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
     """单位画像: one unit's figures, scores against the company's, trend, open problems, warnings, repeats."""
     cfg = cfg or scoring_config()
     mine, everyone = replace(scope, units=(unit,)), replace(scope, units=None)
-    trend = metrics.trend(con, mine)  # every quarter's headline figures
+
+    def scores_and_warnings(c: duckdb.DuckDBPyConnection) -> tuple:
+        # both quarters of every unit in one pass: the company and the ranking this unit is compared with ignore
+        # the sidebar's unit filter, and the unit's own rows are among them
+        both = scoring.raw_scores(c, period.previous(), period, everyone, cfg)
+        raw = both[both["unit"] == unit]
+        scored = scoring.rank_units(scoring.one_quarter(raw, period), mine, cfg)
+        return both, raw, scored, alerts.warnings_and_counts(c, period, mine, cfg, limit=LIST_LIMIT, units=scored)
+
+    (both, raw, scored, (warnings, counts)), (trend, open_problems), (repeats, recurred) = side_by_side(
+        con, scores_and_warnings,
+        lambda c: (metrics.trend(c, mine),  # every quarter's headline figures
+                   metrics.problems(c, period, mine, only_open=True, limit=LIST_LIMIT)),
+        lambda c: (recurrence.likely_repeats(c, period, mine, cfg), recurrence.recurred_problems(c, period, mine)))
     head = metrics.headline_of(trend, period)
-    # both quarters of every unit in one pass: the company and the ranking this unit is compared with ignore the
-    # sidebar's unit filter, and the unit's own rows are among them
-    both = scoring.raw_scores(con, period.previous(), period, everyone, cfg)
-    raw, company = both[both["unit"] == unit], scoring.one_quarter(both, period)
-    scored = scoring.rank_units(scoring.one_quarter(raw, period), mine, cfg)
-    warnings, counts = alerts.warnings_and_counts(con, period, mine, cfg, limit=LIST_LIMIT, units=scored)
+    company = scoring.one_quarter(both, period)
     return {
         "headline": head,
         "previous": metrics.headline_of(trend, period.previous()),
@@ -106,41 +129,42 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
         "company": scoring.company_of(company, cfg),
         "ranking": scoring.rank_units(company, everyone, cfg),
         "trend": trend,
-        "open_problems": metrics.problems(con, period, mine, only_open=True, limit=LIST_LIMIT),
+        "open_problems": open_problems,
         "open_total": head["open"],
         "warnings": warnings,
         "warnings_total": sum(counts.values()),
-        "repeats": recurrence.likely_repeats(con, period, mine, cfg),
-        "recurred": recurrence.recurred_problems(con, period, mine),
+        "repeats": repeats,
+        "recurred": recurred,
     }
 
 
 def supervision(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     """监督清单: measures done / due in total, by aspect and unit, over quarters, and the list itself."""
-    return {
-        "total": tasks.task_progress(con, period),
-        "by_aspect": tasks.task_progress(con, period, "aspect"),
-        "by_unit": tasks.task_progress(con, period, "unit"),
-        "trend": tasks.task_trend(con),
-        "list": tasks.task_list(con, period),
-    }
+    (total, by_aspect), (by_unit, trend), listed = side_by_side(
+        con,
+        lambda c: (tasks.task_progress(c, period), tasks.task_progress(c, period, "aspect")),
+        lambda c: (tasks.task_progress(c, period, "unit"), tasks.task_trend(c)),
+        lambda c: tasks.task_list(c, period))
+    return {"total": total, "by_aspect": by_aspect, "by_unit": by_unit, "trend": trend, "list": listed}
 
 
 def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
               cfg: ScoringConfig | None = None) -> dict:
     """预警督办: warnings by tier with their rules, and the 会商议题建议清单."""
     cfg = cfg or scoring_config()
-    raw = scoring.raw_scores(con, period.previous(), period, scope, cfg)  # both quarters in one pass
-    units = scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg)
-    concentrated = alerts.concentrations(con, period, scope, cfg)  # read once for the warnings and the agenda
-    rows, counts = alerts.warnings_and_counts(con, period, scope, cfg, limit=LIST_LIMIT, per_tier=True, units=units,
-                                              concentrated=concentrated)
+
+    def scores(c: duckdb.DuckDBPyConnection) -> tuple:
+        raw = scoring.raw_scores(c, period.previous(), period, scope, cfg)  # both quarters in one pass
+        return raw, scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg)
+
+    # read once for the warnings and the agenda
+    (raw, units), concentrated = side_by_side(con, scores, lambda c: alerts.concentrations(c, period, scope, cfg))
+    (rows, counts), agenda = side_by_side(
+        con,
+        lambda c: alerts.warnings_and_counts(c, period, scope, cfg, limit=LIST_LIMIT, per_tier=True, units=units,
+                                             concentrated=concentrated),
+        lambda c: alerts.meeting_agenda(c, period, scope, cfg, raw=raw, units=units, concentrated=concentrated))
     by_tier = alerts.split_tiers(rows)
     # all tiers are sorted highest level first, so the first rows overall are a prefix of the tiers' lists
     everything = pd.concat([by_tier[t] for t in reversed(alerts.TIERS)], ignore_index=True).head(LIST_LIMIT)
-    return {
-        "warnings": everything,
-        "by_tier": by_tier,
-        "counts": counts,
-        "agenda": alerts.meeting_agenda(con, period, scope, cfg, raw=raw, units=units, concentrated=concentrated),
-    }
+    return {"warnings": everything, "by_tier": by_tier, "counts": counts, "agenda": agenda}
