@@ -86,17 +86,19 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
            cfg: ScoringConfig | None = None) -> dict:
     """八维评分: dimension scores, unit ranking, company score, scores over quarters."""
     cfg = cfg or scoring_config()
-    history = scoring.raw_scores(con, scope=scope, cfg=cfg)  # every quarter with problems, in one pass
-    now = scoring.one_quarter(history, period)
-    if now.empty:  # a quarter without problems in scope: only its 评分表 can score units
-        now = scoring.raw_scores(con, period, scope=scope, cfg=cfg)
-    return {
-        "dimensions": scoring.dimensions_of(now, cfg),
-        "units": scoring.rank_units(now, scope, cfg),
-        "company": scoring.company_of(now, cfg),
-        "history": scoring.history_of(history),
-        "unit_history": scoring.unit_history_of(history, cfg),
-    }
+
+    def this_quarter(c: duckdb.DuckDBPyConnection) -> dict:
+        # its own query, also for a quarter without problems in scope, which only its 评分表 can score
+        now = scoring.raw_scores(c, period, scope=scope, cfg=cfg)
+        return {"dimensions": scoring.dimensions_of(now, cfg), "units": scoring.rank_units(now, scope, cfg),
+                "company": scoring.company_of(now, cfg)}
+
+    def every_quarter(c: duckdb.DuckDBPyConnection) -> dict:
+        history = scoring.raw_scores(c, scope=scope, cfg=cfg)  # every quarter with problems, in one pass
+        return {"history": scoring.history_of(history), "unit_history": scoring.unit_history_of(history, cfg)}
+
+    history, now = side_by_side(con, every_quarter, this_quarter)  # the longer first
+    return now | history
 
 
 def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, scope: Scope = ALL,
