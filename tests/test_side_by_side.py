@@ -68,32 +68,26 @@ def test_cursors_share_the_tables_their_connection_has_seen(con, monkeypatch):
     assert looked_up == []
 
 
+def every_page(con, period: Period) -> dict:
+    return {
+        "overview": views.overview(con, period, ALL),
+        "problem_trends": views.problem_trends(con, period, ALL),
+        "rectification": views.rectification(con, period, ALL),
+        "scores": views.scores(con, period, ALL),
+        "scores_before_any": views.scores(con, Period(2000, 1), ALL),
+        "unit_portrait": views.unit_portrait(con, period, "采购部", ALL),
+        "supervision": views.supervision(con, period),
+        "follow_up": views.follow_up(con, period, ALL),
+        "follow_up_a_year_before": views.follow_up(con, Period(period.year - 1, period.quarter), ALL),
+    }
+
+
 def test_each_page_equals_its_parts_computed_one_after_another(demo_db, monkeypatch):
     with db.open_db(demo_db, read_only=True) as con:
         period = available_periods(con)[-1]
-        together = {
-            "overview": views.overview(con, period, ALL),
-            "problem_trends": views.problem_trends(con, period, ALL),
-            "rectification": views.rectification(con, period, ALL),
-            "scores": views.scores(con, period, ALL),
-            "scores_before_any": views.scores(con, Period(2000, 1), ALL),
-            "unit_portrait": views.unit_portrait(con, period, "采购部", ALL),
-            "supervision": views.supervision(con, period),
-            "follow_up": views.follow_up(con, period, ALL),
-            "follow_up_before": views.follow_up(con, Period(period.year - 1, period.quarter), ALL),
-        }
+        together = every_page(con, period)
         monkeypatch.setattr(views, "side_by_side", lambda c, *parts: [part(c) for part in parts])
-        alone = {
-            "overview": views.overview(con, period, ALL),
-            "problem_trends": views.problem_trends(con, period, ALL),
-            "rectification": views.rectification(con, period, ALL),
-            "scores": views.scores(con, period, ALL),
-            "scores_before_any": views.scores(con, Period(2000, 1), ALL),
-            "unit_portrait": views.unit_portrait(con, period, "采购部", ALL),
-            "supervision": views.supervision(con, period),
-            "follow_up": views.follow_up(con, period, ALL),
-            "follow_up_before": views.follow_up(con, Period(period.year - 1, period.quarter), ALL),
-        }
+        alone = every_page(con, period)
     for page, figures in together.items():
         assert figures.keys() == alone[page].keys()
         for key, value in figures.items():
