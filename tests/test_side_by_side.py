@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -89,18 +90,28 @@ def test_each_page_equals_its_parts_computed_one_after_another(demo_db, monkeypa
         monkeypatch.setattr(views, "side_by_side", lambda c, *parts: [part(c) for part in parts])
         alone = every_page(con, period)
     for page, figures in together.items():
-        assert figures.keys() == alone[page].keys()
-        for key, value in figures.items():
-            expected = alone[page][key]
-            if hasattr(value, "equals"):
-                assert value.equals(expected), (page, key)
-            elif isinstance(value, dict):
-                assert _same(value, expected), (page, key)
-            else:
-                assert value == expected, (page, key)
+        assert _same(figures, alone[page]), page
 
 
 def _same(a: dict, b: dict) -> bool:
+    """Equal figures: frames cell for cell with their dtypes, dicts key for key."""
     return a.keys() == b.keys() and all(
         a[k].equals(b[k]) if hasattr(a[k], "equals") else _same(a[k], b[k]) if isinstance(a[k], dict)
         else a[k] == b[k] for k in a)
+
+
+def test_several_sessions_at_once_see_what_each_would_alone(demo_db):
+    # the app's sessions are threads, each on a connection of its own, and all share the pool of parts
+    with db.open_db(demo_db, read_only=True) as con:
+        periods = available_periods(con)
+        alone = {p: every_page(con, p) for p in periods[-2:]}
+
+    def session(period: Period) -> dict:
+        with db.open_db(demo_db, read_only=True) as con:
+            return every_page(con, period)
+
+    with ThreadPoolExecutor(4) as sessions:
+        at_once = list(sessions.map(session, [*periods[-2:]] * 3))
+    for period, pages in zip([*periods[-2:]] * 3, at_once, strict=True):
+        for page, figures in pages.items():
+            assert _same(figures, alone[period][page]), (period, page)
