@@ -1,7 +1,9 @@
 """What each page shows: one function per page, a connection and the filters in, plain data out.
 
-The pages draw what these return and compute nothing themselves; the page
-benchmark times exactly these calls, and the snapshot export reuses them.
+The pages draw what these return and compute nothing themselves, and the
+analytics benchmark times exactly these calls (the snapshot export builds its
+own figures in analytics.export.snapshot). Each runs its independent parts side
+by side (db.side_by_side), each part with a cursor of its own.
 """
 
 from __future__ import annotations
