@@ -261,7 +261,8 @@ _POOL = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_
 
 def side_by_side(con: duckdb.DuckDBPyConnection, *parts: Callable[[duckdb.DuckDBPyConnection], Any]) -> list:
     """Each part called with a cursor of ``con``, all at once; their results in order. Every part has ended when
-    this returns or raises (the first part's error first), so ``con`` may then be closed."""
+    this returns or raises (the first part's error first), so ``con`` may then be closed. A cursor is a connection
+    of its own: it sees what is committed, not what ``con``'s open transaction has written, so this is for reading."""
     def run(part: Callable[[duckdb.DuckDBPyConnection], Any]) -> Any:
         with con.cursor() as cur:
             _SEEN_TABLES[cur] = _SEEN_TABLES.setdefault(con, set())  # the tables con has seen, cur has too
