@@ -169,7 +169,7 @@ def cube_levels(cfg: ScoringConfig | None = None) -> tuple[str, dict]:
     """The warning level of a problem_state row as SQL and its parameters, for metrics.rebuild_cube: the cube then
     counts open problems per level, and warning_counts sums a few rows instead of ranking a quarter's problems."""
     cfg = cfg or scoring_config()
-    rule = _level_case("coalesce(recurred, false)", f"({OVERDUE_SQL})", _DAYS_OVERDUE_SQL)
+    rule = _level_case(_RECURRED, f"({OVERDUE_SQL})", _DAYS_OVERDUE_SQL)
     return f"CASE WHEN {OPEN_SQL} THEN {rule} END", _threshold_params(cfg)
 
 
@@ -370,8 +370,8 @@ def _warned_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
                f"{_open_sql(where)}) WHERE level IS NOT NULL ORDER BY level DESC, {slim_order} LIMIT $limit")
     sql = f"""
         WITH kept AS ({top})
-        SELECT level, problem_id, unit, dimension, problem_code, description, coalesce(recurred, false) AS recurred,
-               date_diff('day', deadline, period_end) AS od
+        SELECT level, problem_id, unit, dimension, problem_code, description, {_RECURRED} AS recurred,
+               {_DAYS_OVERDUE_SQL} AS od
         FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
     """
     return query_arrow(con, sql, _used(sql, params | {"limit": limit}))
@@ -419,8 +419,7 @@ def _agenda_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
              "2 * $top")))
     sql = f"""
         WITH kept AS ({lists})
-        SELECT list, problem_id, problem_code, unit, dimension, description, severity,
-               coalesce(recurred, false) AS recurred,
+        SELECT list, problem_id, problem_code, unit, dimension, description, severity, {_RECURRED} AS recurred,
                coalesce(date_diff('day', overdue_since, period_end), 0) AS days_overdue
         FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
         ORDER BY list, overdue_since NULLS LAST, problem_id

@@ -226,10 +226,16 @@ def breakdown(con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Sc
 
 
 def _rates(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same rates per row of a frame of counts."""
-    for rate, (part, whole) in RATES.items():
-        frame[rate] = [_ratio(p, w) for p, w in zip(frame[part], frame[whole], strict=True)]
+    """The same rates per row of a frame of counts, added to it."""
+    for rate, values in _rate_columns(frame).items():
+        frame[rate] = values
     return frame
+
+
+def _rate_columns(frame: pd.DataFrame) -> dict[str, list]:
+    """The rates of each row of a frame of counts: rate → its values (None where the whole is 0)."""
+    return {rate: [_ratio(p, w) for p, w in zip(frame[part].tolist(), frame[whole].tolist(), strict=True)]
+            for rate, (part, whole) in RATES.items()}
 
 
 CHANGE_FIELDS = ("total", "new", "closed", "completed", "open", "overdue", "recurred",
@@ -265,8 +271,7 @@ def trends(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
         GROUP BY GROUPING SETS ({sets}) ORDER BY breakdown, {columns}
     """, params)
     breakdowns, quarters = frame.pop("breakdown").to_numpy(), frame["period_no"].to_numpy(np.int64)
-    rates = {rate: [_ratio(p, w) for p, w in zip(frame[part].tolist(), frame[whole].tolist(), strict=True)]
-             for rate, (part, whole) in RATES.items()}
+    rates = _rate_columns(frame)
     groups = pd.factorize(breakdowns)[0]
     for key in keys:  # a row's group: its breakdown and its value there (the other key columns are NULL)
         codes = pd.factorize(frame[key], use_na_sentinel=False)[0]
