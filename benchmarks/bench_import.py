@@ -1,6 +1,6 @@
 """Import benchmark: how fast and how lean is importing a 100,000-row problem ledger?
 
-Run: python benchmarks/bench_import.py [--rows 100000] [--repeat 3] [--check] [--phases]
+Run: python benchmarks/bench_import.py [--rows 100000] [--repeat 3] [--check] [--phases] [--shared-strings]
 
 On a synthetic problem ledger (问题整改台账, .xlsx) written once and cached under
 benchmarks/out/, it measures, each as the best of --repeat runs, the three taking
@@ -31,8 +31,10 @@ the header, 200 units, sources written in their raw forms (巡察, 内部审计,
 real Excel dates for 发现时间 and text dates in several forms for 整改时限,
 销号时间 for closed problems, and a 合计 row and notes below the table. Every
 problem row is valid, which the benchmark checks on every import. The file is
-written with xlsxwriter in constant_memory mode, which stores strings inline
-rather than in a shared-string table (Excel's own habit); calamine reads both.
+written with xlsxwriter in constant_memory mode, which stores strings inline in
+the sheet, as streaming writers and many report exporters do. Excel and WPS keep
+them in a shared-string table instead: --shared-strings writes the same ledger
+that way (its own cached file), where openpyxl is faster and the ratios differ.
 """
 
 from __future__ import annotations
@@ -135,20 +137,22 @@ GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "
 # --- the synthetic ledger -------------------------------------------------------------------------
 
 
-def ledger_path(rows: int) -> Path:
+def ledger_path(rows: int, shared: bool = False) -> Path:
     size = f"{rows // 1000}k" if rows % 1000 == 0 else str(rows)
-    return OUT_DIR / f"{PERIOD.year}年第{_QUARTER_CN[PERIOD.quarter - 1]}季度问题整改台账_{size}.xlsx"
+    kind = "_sst" if shared else ""
+    return OUT_DIR / f"{PERIOD.year}年第{_QUARTER_CN[PERIOD.quarter - 1]}季度问题整改台账_{size}{kind}.xlsx"
 
 
-def _stamp(rows: int) -> str:
-    return f"bench_import ledger v{GENERATOR_VERSION}, seed {SEED}, {rows} rows"
+def _stamp(rows: int, shared: bool) -> str:
+    strings = ", shared strings" if shared else ""  # inline strings: the stamp of the files written before either
+    return f"bench_import ledger v{GENERATOR_VERSION}, seed {SEED}, {rows} rows{strings}"
 
 
-def _is_current(path: Path, rows: int) -> bool:
-    """A cached file written by this generator version for this row count."""
+def _is_current(path: Path, rows: int, shared: bool) -> bool:
+    """A cached file written by this generator version for this row count and kind of strings."""
     try:
         with zipfile.ZipFile(path) as z:
-            return _stamp(rows) in z.read("docProps/core.xml").decode()
+            return _stamp(rows, shared) in z.read("docProps/core.xml").decode()
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
 
@@ -196,8 +200,9 @@ def _problem(i: int, rng: random.Random, units: list[str], people: list[str]) ->
             closed, severity, remarks]
 
 
-def write_ledger(path: Path, rows: int) -> None:
-    """Write the synthetic ledger, seeded and deterministic, streaming rows (constant_memory)."""
+def write_ledger(path: Path, rows: int, shared: bool = False) -> None:
+    """Write the synthetic ledger, seeded and deterministic: streaming rows with strings inline (constant_memory),
+    or, shared, held in memory and written with a shared-string table as Excel does."""
     import xlsxwriter  # only the generator needs it
 
     rng = random.Random(SEED)
@@ -205,8 +210,8 @@ def write_ledger(path: Path, rows: int) -> None:
     people = [s + g for s in SURNAMES for g in GIVEN]
     tmp = path.with_name(path.stem + ".partial.xlsx")
     path.parent.mkdir(parents=True, exist_ok=True)
-    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
-    book.set_properties({"title": SHEET, "author": "纪委办公室", "company": COMPANY, "comments": _stamp(rows),
+    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": not shared})
+    book.set_properties({"title": SHEET, "author": "纪委办公室", "company": COMPANY, "comments": _stamp(rows, shared),
                          "created": dt.datetime(2025, 4, 8, 9, 0)})
     title = book.add_format({"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"})
     header = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True,
@@ -242,12 +247,13 @@ def write_ledger(path: Path, rows: int) -> None:
     os.replace(tmp, path)
 
 
-def ensure_ledger(rows: int) -> tuple[Path, bool]:
-    """The cached ledger for this row count, written if missing or stale; and whether it was reused."""
-    path = ledger_path(rows)
-    if path.exists() and _is_current(path, rows):
+def ensure_ledger(rows: int, shared: bool = False) -> tuple[Path, bool]:
+    """The cached ledger for this row count and kind of strings, written if missing or stale; whether it was
+    reused."""
+    path = ledger_path(rows, shared)
+    if path.exists() and _is_current(path, rows, shared):
         return path, True
-    write_ledger(path, rows)
+    write_ledger(path, rows, shared)
     return path, False
 
 
@@ -420,6 +426,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=3, help="runs per measured step; the best counts (default 3)")
     ap.add_argument("--check", action="store_true", help="exit 1 if a goal is missed")
     ap.add_argument("--phases", action="store_true", help="also show where the import's time goes")
+    ap.add_argument("--shared-strings", action="store_true",
+                    help="the ledger with a shared-string table, as Excel and WPS write it (default: inline strings)")
     ap.add_argument("--child", choices=("baseline", "import"), help=argparse.SUPPRESS)
     ap.add_argument("--file", help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
@@ -431,10 +439,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     t0 = time.perf_counter()
-    path, reused = ensure_ledger(args.rows)
+    path, reused = ensure_ledger(args.rows, args.shared_strings)
     made = "reused" if reused else f"written in {time.perf_counter() - t0:.1f} s"
     print(f"Synthetic ledger: {path.relative_to(ROOT)}")
-    print(f"  {args.rows:,} problem rows, {path.stat().st_size / 1e6:.1f} MB, {made}")
+    strings = "a shared-string table" if args.shared_strings else "strings inline"
+    print(f"  {args.rows:,} problem rows, {strings}, {path.stat().st_size / 1e6:.1f} MB, {made}")
 
     with tempfile.TemporaryDirectory(prefix="bench_import_") as tmp_name:
         tmp = Path(tmp_name)

@@ -9,6 +9,9 @@ where each worksheet's cells lie, from a streamed scan of the XML. The scan
 matters because calamine holds a sheet as a dense rectangle: two cells at A1
 and XFD1048576 ask it for 17 billion cells and abort the whole process, which
 no ``except`` can catch.
+
+The scan also keeps a large worksheet's XML when it is plain enough to be cut
+at its rows, so that calamine reads it in pieces side by side (pieces.py).
 """
 
 from __future__ import annotations
@@ -24,17 +27,25 @@ import sys
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from python_calamine import CalamineError, CalamineWorkbook, PasswordError, SheetTypeEnum, SheetVisibleEnum
+from python_calamine import (
+    CalamineError,
+    CalamineSheet,
+    CalamineWorkbook,
+    PasswordError,
+    SheetTypeEnum,
+    SheetVisibleEnum,
+)
 
 from analytics.config import Limits, ledger_config
 from analytics.errors import FileRejected, Issue, column_letter
+from analytics.ingest import pieces
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -62,10 +73,11 @@ def read_sheets(name: str, data: bytes, limits: Limits | None = None) -> list[Sh
     suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if data.startswith(_OLE_MAGIC) and _ENCRYPTED_MARK in data:
         raise FileRejected(name, [Issue(name, "文件设置了打开密码，请在 Excel/WPS 中取消密码后再导入")])
+    plain: dict[str, pieces.PlainSheet] = {}
     if data.startswith(_ZIP_MAGIC):
-        _check_xlsx(name, data, limits)
+        plain = _check_xlsx(name, data, limits)
     if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
-        sheets = _read_workbook(name, data, limits)
+        sheets = _read_workbook(name, data, limits, plain)
         _release_freed_heap()  # calamine's own copy of the cells went with its workbook
         return sheets
     if suffix in TEXT_SUFFIXES:
@@ -73,7 +85,8 @@ def read_sheets(name: str, data: bytes, limits: Limits | None = None) -> list[Sh
     raise FileRejected(name, [Issue(name, "不是 Excel（.xlsx/.xlsm/.xls）或 CSV 文件，无法导入")])
 
 
-def _read_workbook(name: str, data: bytes, limits: Limits) -> list[Sheet]:
+def _read_workbook(name: str, data: bytes, limits: Limits, plain: dict[str, pieces.PlainSheet]) -> list[Sheet]:
+    """Every visible worksheet's cells; the large plain ones (by sheet name) in pieces, side by side."""
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -81,22 +94,33 @@ def _read_workbook(name: str, data: bytes, limits: Limits) -> list[Sheet]:
         for meta in book.sheets_metadata:
             if meta.typ != SheetTypeEnum.WorkSheet or meta.visible != SheetVisibleEnum.Visible:
                 continue  # chart sheets and hidden helper sheets (drop-down lists) hold no rows
-            sheet = book.get_sheet_by_name(meta.name)
-            # calamine holds the cells; Python rows (the costly part) are not built yet
-            end = sheet.end or (-1, -1)
-            _check_extent(name, meta.name, end[0] + 1, end[1] + 1, limits, rows_so_far)
-            rows_so_far += end[0] + 1
-            rows = sheet.to_python(skip_empty_area=False)
-            try:
-                merged = list(sheet.merged_cell_ranges or [])
-            except CalamineError:
-                merged = []
-            sheets.append(Sheet(meta.name, rows, merged))
+
+            def check_end(end: tuple[int, int], sheet: str = meta.name, before: int = rows_so_far) -> None:
+                _check_extent(name, sheet, end[0] + 1, end[1] + 1, limits, before)
+
+            cut = plain.pop(meta.name, None)
+            read = pieces.read(data, cut, meta.name, check_end) if cut else None
+            del cut  # its XML goes as soon as it is read
+            if read is None:
+                read = _read_whole(book.get_sheet_by_name(meta.name), check_end)
+            sheets.append(Sheet(meta.name, *read))
+            rows_so_far += len(read[0])
         return sheets
     except PasswordError:
         raise FileRejected(name, [Issue(name, "文件设置了打开密码，请在 Excel/WPS 中取消密码后再导入")]) from None
     except (CalamineError, ValueError, OSError) as exc:
         raise FileRejected(name, [Issue(name, f"文件已损坏或不是有效的 Excel 文件，无法读取（{exc}）")]) from None
+
+
+def _read_whole(sheet: CalamineSheet, check_end: Callable[[tuple[int, int]], None]) -> tuple[list[list], list]:
+    """A sheet's rows from A1 and its merged ranges; check_end sees its last cell before the rows are built."""
+    check_end(sheet.end or (-1, -1))  # calamine holds the cells; Python rows (the costly part) are not built yet
+    rows = sheet.to_python(skip_empty_area=False)
+    try:
+        merged = list(sheet.merged_cell_ranges or [])
+    except CalamineError:
+        merged = []
+    return rows, merged
 
 
 def _release_freed_heap() -> None:
@@ -186,8 +210,11 @@ def _corrupt(name: str, why: str) -> FileRejected:
     return _refuse(name, f"文件已损坏或不是有效的 Excel 文件，无法读取（{why}）")
 
 
-def _check_xlsx(name: str, data: bytes, limits: Limits) -> None:
-    """Sizes from the zip directory, then every part decompressed as a stream: true sizes, ratios, cell extents."""
+def _check_xlsx(name: str, data: bytes, limits: Limits) -> dict[str, pieces.PlainSheet]:
+    """Sizes from the zip directory, then every part decompressed as a stream: true sizes, ratios, cell extents.
+
+    Returns the large worksheets fit to be read in pieces (pieces.py), by sheet name, with their XML.
+    """
     try:
         infos = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, struct.error,
@@ -203,14 +230,23 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> None:
     if "xl/workbook.xml" not in {i.filename for i in infos}:
         raise _corrupt(name, "压缩包中没有 Excel 工作簿；.ods、.xlsb 等格式请在 Excel/WPS 中另存为 .xlsx")
     parts = _Parts(name, data, infos, budget, limits)
-    sheets = parts.worksheets()
+    sheets, resolved = parts.worksheets()
+    others = [i for i in infos if i.filename not in sheets]
+    plain: dict[str, pieces.PlainSheet] = {}
     for info in infos:
         sheet = sheets.get(info.filename)
         if sheet is None:
             for _ in parts.chunks(info):  # only its true size matters (nothing for parts read already)
                 pass
-        elif _suspicious(parts.chunks(info), limits):
+            continue
+        kept = sum(p.own.file_size for p in plain.values())
+        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, kept) else None
+        suspect, fit = _scan_sheet(parts.chunks(info), limits, xml)
+        if suspect:
             _ExactExtent(name, sheet, limits).scan(parts.chunks(info, count=False))
+        elif xml is not None and fit:
+            plain[sheet] = pieces.PlainSheet(info, others, xml)
+    return plain
 
 
 def _check_ratio(name: str, info: zipfile.ZipInfo, size: int, limits: Limits) -> None:
@@ -265,8 +301,9 @@ class _Parts:
     def read(self, info: zipfile.ZipInfo) -> bytes:
         return b"".join(self.chunks(info))  # counted: its declared size may lie
 
-    def worksheets(self) -> dict[str, str]:
-        """Part name → sheet name, for the visible worksheets, resolved the way the workbook's relationships say.
+    def worksheets(self) -> tuple[dict[str, str], bool]:
+        """Part name → sheet name, for the visible worksheets, resolved the way the workbook's relationships say;
+        and whether every one resolved.
 
         A target that does not resolve to a part (calamine may resolve it otherwise) makes every XML part suspect.
         """
@@ -295,7 +332,7 @@ class _Parts:
             for info in self.infos:
                 if info.filename not in found and info.filename.endswith(".xml"):
                     found[info.filename] = info.filename
-        return found
+        return found, not unresolved
 
 
 def _inflate(stored: memoryview) -> Iterator[bytes]:
@@ -360,27 +397,54 @@ def _suspect_pattern(limits: Limits) -> str:
     return _PATTERNS[key]
 
 
-def _suspicious(chunks: Iterator[bytes], limits: Limits) -> bool:
-    """Whether any piece of a worksheet matches the suspect pattern; reads the whole part either way (its size).
+def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[tuple[bytes, int]] | None) -> tuple[bool, bool]:
+    """Whether any piece of a worksheet matches the suspect pattern; and, with keep (which then gets the XML),
+    whether the sheet is plain enough to cut (pieces.py: nothing after the XML declaration starts with "<!" or "<?").
+    Reads the whole part either way (its size).
 
     Pieces are matched _CHUNK bytes at a time (each match compiles the pattern anew), in a second thread while the
     next ones are inflated (both release the GIL), one at a time so that little is held.
     """
-    pattern = _suspect_pattern(limits)
-    carry, hit = b"", False
+    suspect = _suspect_pattern(limits)
+    carry, first = b"", True
+    hits = [False, keep is None]  # suspect; not plain
     with ThreadPoolExecutor(max_workers=1) as pool:
-        matching: Future[bool] | None = None
-        for pieces in _batched(chunks):
-            if hit or (matching is not None and matching.result()):
-                hit = True
-                continue
-            text = b"".join([carry, *pieces])
-            matching = pool.submit(_matches, text, pattern)
+        matching: Future[tuple[bool, bool]] | None = None
+        for batch in _batched(chunks):
+            if matching is not None:
+                hits = [a or b for a, b in zip(hits, matching.result(), strict=True)]
+                matching = None
+            if hits[0]:
+                continue  # suspect: the exact scan decides, on a sheet that is not cut
+            text = b"".join([carry, *batch])
+            if keep is not None:
+                keep.append((text, len(carry)))  # the carry is the end of the run before
+            matching = pool.submit(_verdict, _after_declaration(text) if first else text, suspect, not hits[1])
+            first = False
             cut = text.rfind(b"<")  # a tag cut in two is seen whole with the next piece
             carry = text[cut:] if cut >= 0 else b""
             if len(carry) > MB:
-                hit = True  # a single tag longer than a megabyte: let the exact scan judge it
-        return hit or (matching is not None and matching.result())
+                hits[0] = True  # a single tag longer than a megabyte: let the exact scan judge it
+        if matching is not None:
+            hits = [a or b for a, b in zip(hits, matching.result(), strict=True)]
+    return hits[0], not hits[1]
+
+
+def _after_declaration(text: bytes) -> bytes:
+    """The XML after its declaration (<?xml …?>, perhaps after a byte-order mark), or all of it."""
+    if text.removeprefix(b"\xef\xbb\xbf").startswith(b"<?xml"):
+        end = text.find(b"?>")
+        return text[end + 2:] if end >= 0 else text
+    return text
+
+
+def _verdict(text: bytes, suspect: str, check_plain: bool) -> tuple[bool, bool]:
+    """(matches the suspect pattern, has "<!" or "<?"), with one pass in the usual case: neither."""
+    if not check_plain:
+        return _matches(text, suspect), False
+    if not _matches(text, f"{suspect}|<[!?]"):
+        return False, False
+    return _matches(text, suspect), _matches(text, "<[!?]")
 
 
 def _batched(chunks: Iterator[bytes]) -> Iterator[list[bytes]]:

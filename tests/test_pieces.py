@@ -1,0 +1,246 @@
+"""A large worksheet read in pieces side by side (analytics.ingest.pieces) gives exactly what it gives read whole."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+import xlsxwriter
+
+from analytics.config import ledger_config
+from analytics.errors import FileRejected
+from analytics.ingest import pieces, reader
+from analytics.ingest.parse import parse_file
+from tests.conftest import HEADER, SAMPLES, problem_row, write_xlsx
+
+SHEET = "xl/worksheets/sheet1.xml"
+
+
+@pytest.fixture
+def cut(monkeypatch):
+    """Every worksheet is cut into pieces of about 2 KB of XML, whatever its size and shared strings; returns the
+    list of what each pieces.read gave (None: it fell back to reading the sheet whole)."""
+    monkeypatch.setattr(pieces, "SPLIT_FROM", 0)
+    monkeypatch.setattr(pieces, "PIECE", 2048)
+    monkeypatch.setattr(pieces, "SHARED_SHARE", 0)
+    monkeypatch.setattr(pieces, "WORKERS", 2)
+    results = []
+    read = pieces.read
+
+    def spied(*args, **kwargs):
+        results.append(read(*args, **kwargs))
+        return results[-1]
+
+    monkeypatch.setattr(pieces, "read", spied)
+    return results
+
+
+def whole(name: str, data: bytes) -> list[reader.Sheet]:
+    """The sheets as read with no cutting at all."""
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(pieces, "SPLIT_FROM", float("inf"))
+        return reader.read_sheets(name, data)
+
+
+def same_sheets(name: str, data: bytes) -> list[reader.Sheet]:
+    """The sheets read as configured (cut, under the fixture), checked equal to the sheets read whole."""
+    expected = whole(name, data)
+    got = reader.read_sheets(name, data)
+    assert [(s.name, s.merged) for s in got] == [(s.name, s.merged) for s in expected]
+    for g, e in zip(got, expected, strict=True):
+        assert len(g.rows) == len(e.rows) and g.rows == e.rows, g.name
+    return got
+
+
+def streamed_ledger(path: Path, rows: int = 400) -> Path:
+    """A ledger written the way xlsxwriter streams (strings inline), with what a cut could get wrong: a merged title,
+    runs of blank rows, rows starting at column B, dates, numbers, booleans, a narrow note and a wide last row."""
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("台账")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    sheet.merge_range(0, 0, 0, len(HEADER) - 1, "2024年第三季度问题整改台账")
+    sheet.write_row(1, 0, HEADER)
+    for i in range(1, rows + 1):
+        r = i + 1 + 3 * (i // 10) + (60 if i > rows // 2 else 0)  # three blank rows every ten, sixty halfway
+        row = problem_row(i, f"XC-{i:04d}", description=f"问题描述{i}：" + "会议记录不完整，" * (i % 5))
+        row[7] = dt.datetime(2024, 1, 1) + dt.timedelta(days=i % 90)
+        for c, value in enumerate(row):
+            if c == 0 and rows // 3 < i < rows // 2:
+                continue  # a stretch of rows with column A blank: those rows start at column B
+            if isinstance(value, dt.datetime):
+                sheet.write_datetime(r, c, value, date)
+            elif value is not None:
+                sheet.write(r, c, value)
+        if i % 7 == 0:
+            sheet.write_boolean(r, len(HEADER), True)
+    last = r
+    sheet.write_string(last + 1, 0, "注：整改状态按未整改、整改中、已整改、已销号填写。")
+    sheet.write_string(last + 2, 25, "Z 列的一格")
+    book.close()
+    return path
+
+
+def test_a_streamed_ledger_read_in_pieces_equals_it_read_whole(tmp_path, cut):
+    path = streamed_ledger(tmp_path / "2024年第三季度问题整改台账.xlsx")
+    sheets = same_sheets(path.name, path.read_bytes())
+    assert len(cut) == 1 and cut[0] is not None  # it was cut, not read whole
+    assert sheets[0].merged == [((0, 0), (0, len(HEADER) - 1))]
+    assert len(sheets[0].rows[0]) == 26  # as wide as its widest row (column Z)
+
+
+def test_a_workbook_with_shared_strings_read_in_pieces_equals_it_read_whole(tmp_path, cut):
+    rows = [["2024年第三季度问题整改台账"], HEADER, *(problem_row(i, f"SJ-{i}", source="审计") for i in range(1, 300))]
+    path = write_xlsx(tmp_path / "2024年第三季度问题整改台账.xlsx", {"台账": rows, "第二张": rows[:40]},
+                      merges={"台账": ["A1:L1"]})
+    same_sheets(path.name, path.read_bytes())
+    assert len(cut) == 2 and all(r is not None for r in cut)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.xls*")))
+def test_every_sample_parses_the_same_read_in_pieces(name, cut):
+    data = (SAMPLES / name).read_bytes()
+    same_sheets(name, data)
+    assert any(r is not None for r in cut)  # a sheet of a row or two (填表说明) may be too short to cut
+    expected = _parsed(name, data, split=False)
+    assert _parsed(name, data, split=True) == expected
+
+
+def _parsed(name: str, data: bytes, split: bool) -> tuple:
+    with pytest.MonkeyPatch.context() as m:
+        if not split:
+            m.setattr(pieces, "SPLIT_FROM", float("inf"))
+        parsed = parse_file(name, data)
+    return (parsed.period, [str(i) for i in parsed.issues],
+            [(s.name, s.rows.to_pylist(), dict(s.skipped)) for s in parsed.sheets])
+
+
+def with_sheet_xml(data: bytes, change) -> bytes:
+    """The workbook with its first worksheet's XML changed."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            target.writestr(info.filename, change(part) if info.filename == SHEET else part)
+    return out.getvalue()
+
+
+def test_rows_out_of_order_are_read_whole(tmp_path, cut):
+    data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
+
+    def move_row_5_to_the_end(xml: bytes) -> bytes:
+        start = xml.index(b'<row r="5"')
+        end = xml.index(b"</row>", start) + len(b"</row>")
+        return xml[:start] + xml[end:].replace(b"</sheetData>", xml[start:end] + b"</sheetData>")
+
+    changed = with_sheet_xml(data, move_row_5_to_the_end)
+    same_sheets("2024年第三季度问题整改台账.xlsx", changed)
+    assert cut == [None]
+
+
+@pytest.mark.parametrize("odd", [
+    b'<!-- <row r="3"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row> -->',
+    b"<?generator calc?>",
+], ids=["comment", "processing-instruction"])
+def test_a_sheet_with_a_comment_or_instruction_is_not_cut(tmp_path, cut, odd):
+    data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
+    changed = with_sheet_xml(data, lambda xml: xml.replace(b'<row r="100"', odd + b'<row r="100"'))
+    same_sheets("2024年第三季度问题整改台账.xlsx", changed)
+    assert cut == []  # the scan found it not plain: pieces.read was never asked
+
+
+def test_cdata_in_a_cell_keeps_the_sheet_whole(tmp_path, cut):
+    data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
+    cdata = b'<c r="P50" t="inlineStr"><is><t><![CDATA[</row><row r="999">]]></t></is></c></row>'
+    changed = with_sheet_xml(data, lambda xml: xml.replace(b"</row>", cdata, 50).replace(cdata, b"</row>", 49))
+    same_sheets("2024年第三季度问题整改台账.xlsx", changed)
+    assert cut == []
+
+
+def test_a_broken_piece_is_reported_as_the_whole_sheet_would_be(tmp_path, cut):
+    data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
+    broken = with_sheet_xml(data, lambda xml: xml.replace(b'<c r="B200" t="inlineStr"><is><t>',
+                                                          b'<c r="B200" t="inlineStr"><is><t>&bogus;'))
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(pieces, "SPLIT_FROM", float("inf"))
+        with pytest.raises(FileRejected) as read_whole:
+            reader.read_sheets("l.xlsx", broken)
+    with pytest.raises(FileRejected) as read_cut:
+        reader.read_sheets("l.xlsx", broken)
+    assert str(read_cut.value) == str(read_whole.value)
+    assert "文件已损坏或不是有效的 Excel 文件" in str(read_cut.value)
+    assert cut == [None]
+
+
+def test_the_row_limit_holds_for_a_sheet_read_in_pieces(tmp_path, cut):
+    data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
+    limits = dataclasses.replace(ledger_config().limits, max_rows=300)
+    # the quick check refuses first: the pieces see it only if it is passed by
+    with pytest.raises(FileRejected, match="超过上限 300 行"):
+        reader.read_sheets("l.xlsx", data, limits)
+    check_end = []
+    plain = reader._check_xlsx("l.xlsx", data, ledger_config().limits)["台账"]
+
+    def refuse_past_300(end):
+        check_end.append(end)
+        if end[0] + 1 > 300:
+            raise FileRejected("l.xlsx", [])
+
+    with pytest.raises(FileRejected):
+        pieces.read(data, plain, "台账", refuse_past_300)
+    assert max(e[0] for e in check_end) + 1 > 300
+
+
+def test_only_large_sheets_are_cut_into_pieces_no_fewer_than_threads_nor_smaller_than_shared_strings(monkeypatch):
+    def info(name: str, size: int) -> zipfile.ZipInfo:
+        i = zipfile.ZipInfo(name)
+        i.file_size = size
+        return i
+
+    monkeypatch.setattr(pieces, "WORKERS", 2)
+    assert pieces.worth_splitting(info(SHEET, 20 * pieces.MB))
+    assert not pieces.worth_splitting(info(SHEET, 2 * pieces.MB))
+    assert not pieces.worth_splitting(info(SHEET, 20 * pieces.MB), kept=pieces.KEPT_AT_MOST - pieces.MB)
+    monkeypatch.setattr(pieces, "WORKERS", 1)
+    assert not pieces.worth_splitting(info(SHEET, 20 * pieces.MB))  # one core: nothing to read side by side
+
+    monkeypatch.setattr(pieces, "WORKERS", 2)
+    rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(1, 2001))
+    rope = pieces._Rope([(b"<sheetData>" + rows + b"</sheetData>", 0)])
+    assert len(pieces._cuts(rope, len(rows) // 10)) == 11  # ten pieces
+    assert len(pieces._cuts(rope, len(rows) * 10)) == 3  # two: as many as threads
+
+
+def test_the_rope_finds_and_slices_across_its_runs():
+    text = b'<sheetData><row r="1"/><row r="2"/></sheetData>'
+    # the same text in runs cut everywhere, each run after the first starting with bytes of the run before
+    for a in range(1, len(text) - 2):
+        for b in range(a + 1, len(text) - 1):
+            runs = [(text[:a], 0), (b"xy" + text[a:b], 2), (b"z" + text[b:], 1)]
+            rope = pieces._Rope(runs)
+            assert len(rope) == len(text)
+            assert b"".join(rope.slices(3, len(text) - 2)) == text[3:-2]
+            for needle in (b"<row ", b"<sheetData>", b"</sheetData>", b"/>"):
+                for start in (0, 5, 20):
+                    assert rope.find(needle, start, len(text)) == text.find(needle, start), (a, b, needle, start)
+                assert rope.rfind(needle) == text.rfind(needle)
+            assert pieces._cuts(rope, 2048) == [11, 23, 35]
+            rope.drop_before(35)
+            assert b"".join(rope.slices(35, len(text))) == text[35:]
+
+
+def test_the_scan_tells_plain_sheets_from_others():
+    limits = ledger_config().limits
+    plain = b'\xef\xbb\xbf<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+    kept: list = []
+    assert reader._scan_sheet(iter([plain, b"</sheetData></worksheet>"]), limits, kept) == (False, True)
+    rope = pieces._Rope(kept)
+    assert b"".join(rope.slices(0, len(rope))) == plain + b"</sheetData></worksheet>"
+    for odd in (b"<!-- x -->", b"<![CDATA[x]]>", b"<?pi?>"):
+        assert reader._scan_sheet(iter([plain, odd, b"</sheetData></worksheet>"]), limits, []) == (False, False)
+    assert reader._scan_sheet(iter([plain.replace(b'r="A1"', b'r="ZZZ1"')]), limits, [])[0]  # suspect
+    assert reader._scan_sheet(iter([plain]), limits, None) == (False, False)  # not asked: not plain
