@@ -55,15 +55,30 @@ def _quarter_end(expr: str) -> str:
     return (f"last_day(make_date(CAST(({expr}) // 4 AS INTEGER), CAST((({expr}) % 4 + 1) * 3 AS INTEGER), 1))")
 
 
+# Each quarter's move, from the status before it (prev_status: NULL in a problem's first quarter)
+_MOVES = """coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened_here,
+            status IN ('已整改', '已销号') AND coalesce(prev_status NOT IN ('已整改', '已销号'), true)
+                AS completed_here"""
+
+
 def _state_sql(where_obs: str) -> str:
-    """SELECT of problem_state rows for the observations matching where_obs, expanded up to $max_no."""
+    """SELECT of problem_state rows for the observations matching where_obs, expanded up to $max_no.
+
+    A problem reported once (most of a quarter's new ones) needs no window: its one report is its state, as the
+    windows would find it. Only the others go through the windows' sorts.
+    """
     resolved = ", ".join(f"last_value({c} IGNORE NULLS) OVER w AS {c}" for c in INHERITED)
     cleaned = ", ".join([*(f"NULLIF({c}, '') AS {c}" for c in _TEXT),
                          *(f"NULLIF({c}, DATE '{BLANK_DATE}') AS {c}" for c in _DATES)])
+    listed = "problem_id, period_no, import_id, excel_row, source, description, unit, status"
     return f"""
-    WITH resolved AS (
-        SELECT problem_id, period_no, import_id, excel_row, source, description, unit, status, {resolved}
-        FROM observations WHERE {where_obs}
+    WITH reports AS (
+        SELECT problem_id, count(*) = 1 AS once FROM observations WHERE {where_obs} GROUP BY problem_id
+    ),
+    resolved AS (
+        SELECT {listed}, {resolved}
+        FROM observations
+        WHERE {where_obs} AND problem_id IN (SELECT problem_id FROM reports WHERE NOT once)
         WINDOW w AS (PARTITION BY problem_id ORDER BY period_no, import_id, excel_row
                      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
         -- the quarter's last report: the next one in w's order is of a later quarter (one sort, not two)
@@ -76,19 +91,27 @@ def _state_sql(where_obs: str) -> str:
                first_value(period_no) OVER p AS first_no
         FROM resolved WINDOW p AS (PARTITION BY problem_id ORDER BY period_no)
     ),
-    moves AS (
-        SELECT *,
-               coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened_here,
-               status IN ('已整改', '已销号') AND coalesce(prev_status NOT IN ('已整改', '已销号'), true)
-                   AS completed_here
-        FROM steps
-    ),
-    history AS (
+    moves AS (SELECT *, {_MOVES} FROM steps),
+    history_of_several AS (
         SELECT *,
                bool_or(reopened_here) OVER c AS ever_reopened,
                bool_or(coalesce(recurred_mark, false)) OVER c AS ever_marked,
                last_value(CASE WHEN completed_here THEN period_no END IGNORE NULLS) OVER c AS completed_since_no
         FROM moves WINDOW c AS (PARTITION BY problem_id ORDER BY period_no ROWS UNBOUNDED PRECEDING)
+    ),
+    first_moves AS (
+        SELECT *, {_MOVES}
+        FROM (SELECT {listed}, {", ".join(INHERITED)}, CAST(NULL AS VARCHAR) AS prev_status,
+                     $max_no + 1 AS next_no, period_no AS first_no
+              FROM observations
+              WHERE {where_obs} AND problem_id IN (SELECT problem_id FROM reports WHERE once))
+    ),
+    history AS (
+        SELECT * FROM history_of_several
+        UNION ALL BY NAME
+        SELECT *, reopened_here AS ever_reopened, coalesce(recurred_mark, false) AS ever_marked,
+               CASE WHEN completed_here THEN period_no END AS completed_since_no
+        FROM first_moves
     ),
     expanded AS (
         SELECT *, unnest(range(period_no, next_no)) AS at_no FROM history
