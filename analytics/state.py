@@ -99,7 +99,7 @@ def _state_sql(where_obs: str) -> str:
                last_value(CASE WHEN completed_here THEN period_no END IGNORE NULLS) OVER c AS completed_since_no
         FROM moves WINDOW c AS (PARTITION BY problem_id ORDER BY period_no ROWS UNBOUNDED PRECEDING)
     ),
-    first_moves AS (
+    moves_of_one AS (
         SELECT *, {_MOVES}
         FROM (SELECT {listed}, {", ".join(INHERITED)}, CAST(NULL AS VARCHAR) AS prev_status,
                      $max_no + 1 AS next_no, period_no AS first_no
@@ -111,7 +111,7 @@ def _state_sql(where_obs: str) -> str:
         UNION ALL BY NAME
         SELECT *, reopened_here AS ever_reopened, coalesce(recurred_mark, false) AS ever_marked,
                CASE WHEN completed_here THEN period_no END AS completed_since_no
-        FROM first_moves
+        FROM moves_of_one
     ),
     expanded AS (
         SELECT *, unnest(range(period_no, next_no)) AS at_no FROM history
