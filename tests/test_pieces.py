@@ -26,7 +26,7 @@ def cut(monkeypatch):
     list of what each pieces.read gave (None: it fell back to reading the sheet whole)."""
     monkeypatch.setattr(pieces, "SPLIT_FROM", 0)
     monkeypatch.setattr(pieces, "PIECE", 2048)
-    monkeypatch.setattr(pieces, "SHARED_SHARE", 0)
+    monkeypatch.setattr(pieces, "SHARED_SHARE", float("inf"))
     monkeypatch.setattr(pieces, "WORKERS", 2)
     results = []
     read = pieces.read
@@ -129,6 +129,24 @@ def with_sheet_xml(data: bytes, change) -> bytes:
     return out.getvalue()
 
 
+def test_a_piece_s_workbook_copies_the_xml_parts_only(tmp_path, cut):
+    """Images, printer settings and macros are not copied into every piece: calamine reads none of them for cells."""
+    data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "a") as target:
+        for info in source.infolist():
+            target.writestr(info, source.read(info.filename))
+        target.writestr("xl/media/image1.png", bytes(range(256)) * 4096)
+        target.writestr("xl/vbaProject.bin", b"\0" * 1024)
+    data = out.getvalue()
+    plain = reader._check_xlsx("l.xlsx", data, ledger_config().limits)["台账"]
+    copied = {i.filename for i in plain.others}
+    assert {"xl/workbook.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"} <= copied
+    assert not copied & {"xl/media/image1.png", "xl/vbaProject.bin", SHEET}
+    same_sheets("2024年第三季度问题整改台账.xlsx", data)
+    assert cut and cut[-1] is not None
+
+
 def test_rows_out_of_order_are_read_whole(tmp_path, cut):
     data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
 
@@ -195,18 +213,21 @@ def test_the_row_limit_holds_for_a_sheet_read_in_pieces(tmp_path, cut):
     assert max(e[0] for e in check_end) + 1 > 300
 
 
-def test_only_large_sheets_are_cut_into_pieces_no_fewer_than_threads_nor_smaller_than_shared_strings(monkeypatch):
+def test_only_large_sheets_with_few_shared_strings_are_cut_and_into_at_least_as_many_pieces_as_threads(monkeypatch):
     def info(name: str, size: int) -> zipfile.ZipInfo:
         i = zipfile.ZipInfo(name)
         i.file_size = size
         return i
 
+    big, small = info(SHEET, 20 * pieces.MB), info(SHEET, 2 * pieces.MB)
     monkeypatch.setattr(pieces, "WORKERS", 2)
-    assert pieces.worth_splitting(info(SHEET, 20 * pieces.MB))
-    assert not pieces.worth_splitting(info(SHEET, 2 * pieces.MB))
-    assert not pieces.worth_splitting(info(SHEET, 20 * pieces.MB), kept=pieces.KEPT_AT_MOST - pieces.MB)
+    assert pieces.worth_splitting(big, [big])
+    assert pieces.worth_splitting(big, [big, info("xl/sharedStrings.xml", pieces.MB)])  # 1 MB beside 20 MB
+    assert not pieces.worth_splitting(big, [big, info("xl/sharedStrings.xml", 5 * pieces.MB)])
+    assert not pieces.worth_splitting(small, [small])
+    assert not pieces.worth_splitting(big, [big], kept=pieces.KEPT_AT_MOST - pieces.MB)
     monkeypatch.setattr(pieces, "WORKERS", 1)
-    assert not pieces.worth_splitting(info(SHEET, 20 * pieces.MB))  # one core: nothing to read side by side
+    assert not pieces.worth_splitting(big, [big])  # one core: nothing to read side by side
 
     monkeypatch.setattr(pieces, "WORKERS", 2)
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(1, 2001))

@@ -231,7 +231,8 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> dict[str, pieces.Plai
         raise _corrupt(name, "压缩包中没有 Excel 工作簿；.ods、.xlsb 等格式请在 Excel/WPS 中另存为 .xlsx")
     parts = _Parts(name, data, infos, budget, limits)
     sheets, resolved = parts.worksheets()
-    others = [i for i in infos if i.filename not in sheets]
+    # what a piece's workbook copies: the XML parts but the worksheets (not images, printer settings, macros)
+    others = [i for i in infos if i.filename not in sheets and i.filename.lower().endswith((".xml", ".rels"))]
     plain: dict[str, pieces.PlainSheet] = {}
     for info in infos:
         sheet = sheets.get(info.filename)
@@ -240,7 +241,7 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> dict[str, pieces.Plai
                 pass
             continue
         kept = sum(p.own.file_size for p in plain.values())
-        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, kept) else None
+        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, infos, kept) else None
         suspect, fit = _scan_sheet(parts.chunks(info), limits, xml)
         if suspect:
             _ExactExtent(name, sheet, limits).scan(parts.chunks(info, count=False))
