@@ -265,3 +265,12 @@ def test_the_scan_tells_plain_sheets_from_others():
         assert reader._scan_sheet(iter([plain, odd, b"</sheetData></worksheet>"]), limits, []) == (False, False)
     assert reader._scan_sheet(iter([plain.replace(b'r="A1"', b'r="ZZZ1"')]), limits, [])[0]  # suspect
     assert reader._scan_sheet(iter([plain]), limits, None) == (False, False)  # not asked: not plain
+
+
+def test_one_thread_alone_reads_every_piece_in_turn(tmp_path, cut, monkeypatch):
+    data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
+    plain = reader._check_xlsx("l.xlsx", data, ledger_config().limits)["台账"]
+    monkeypatch.setattr(pieces, "WORKERS", 1)
+    rows, merged = pieces.read(data, plain, "台账", lambda end: None)
+    expected = whole("l.xlsx", data)[0]
+    assert rows == expected.rows and merged == expected.merged
