@@ -191,15 +191,15 @@ def _piece(found: CalamineSheet, first: bool, check_end: Callable[[tuple[int, in
     return _Piece(found.start, found.end, found.to_python(skip_empty_area=True), merged)
 
 
-def _cuts(xml: _Rope, piece: int = PIECE) -> list[int] | None:
+def _cuts(xml: _Rope, piece: int | None = None) -> list[int] | None:
     """Where the pieces' rows start, then where the sheet data ends: the first piece starts after <sheetData>,
-    each other before a "<row ", about piece bytes apart (at least WORKERS pieces). None if the sheet has no plain
-    <sheetData>."""
+    each other before a "<row ", about piece (default: PIECE) bytes apart, in at least WORKERS pieces. None if the
+    sheet has no plain <sheetData>."""
     start, end = xml.find(b"<sheetData>", 0, len(xml)), xml.rfind(b"</sheetData>")
     if start < 0 or end < start:
         return None
     start += len(b"<sheetData>")
-    count = max(WORKERS, round((end - start) / piece))
+    count = max(WORKERS, round((end - start) / (piece or PIECE)))
     cuts = [start]
     for k in range(1, count):
         at = xml.find(b"<row ", max(cuts[-1] + 1, start + (end - start) * k // count), end)
