@@ -22,7 +22,18 @@ import pyarrow.compute as pc
 from analytics import scoring
 from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
 from analytics.db import has_table
-from analytics.metrics import ALL, LEVEL_COLUMNS, OPEN_SQL, OVERDUE_SQL, Scope, cube, query_arrow, query_frame
+from analytics.metrics import (
+    ALL,
+    DAYS_OVERDUE_SQL,
+    LEVEL_COLUMNS,
+    OPEN_SQL,
+    OVERDUE_SQL,
+    RECURRED_SQL,
+    Scope,
+    cube,
+    query_arrow,
+    query_frame,
+)
 from analytics.periods import Period
 
 TIERS = ("工作提醒函", "工作督办单", "纪检建议书")  # level 1, 2, 3
@@ -46,8 +57,6 @@ LOOKBACK_COLUMNS = ("problem_id", "problem_code", "unit", "source", "dimension",
 # A list's full rows, joined to the few rows kept after sorting slim ones. The same filters as the list's let
 # DuckDB skip the blocks without a match (state.py stores open problems, then completed ones, unit by unit).
 _ROWS_SQL = "SELECT * FROM problem_state WHERE period_no = $period_no AND {where} AND {only}"
-# signed days past the deadline at the period end: > 0 exactly when an open problem is overdue; NULL without one
-_DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str, params: dict, columns: tuple[str, ...],
@@ -131,11 +140,10 @@ def _level_case(recurred: str, overdue: str, od: str) -> str:
 # date ranges DuckDB filters while scanning, where a CASE counting days for each of a quarter's 210,000 open
 # problems took most of the time. Open statuses are 未启动, 整改中 and 长期整改 only (the importer refuses others),
 # so an open problem is overdue exactly when its deadline is before the end, as OVERDUE_SQL says.
-_RECURRED = "coalesce(recurred, false)"
 _LEVEL_SQL = {
-    3: f"({_RECURRED} OR deadline < $proposal_before)",
-    2: f"(NOT {_RECURRED} AND deadline >= $proposal_before AND deadline < $supervision_before)",
-    1: f"(NOT {_RECURRED} AND deadline BETWEEN $reminder_from AND $notice_until)",
+    3: f"({RECURRED_SQL} OR deadline < $proposal_before)",
+    2: f"(NOT {RECURRED_SQL} AND deadline >= $proposal_before AND deadline < $supervision_before)",
+    1: f"(NOT {RECURRED_SQL} AND deadline BETWEEN $reminder_from AND $notice_until)",
 }
 
 
@@ -169,7 +177,7 @@ def cube_levels(cfg: ScoringConfig | None = None) -> tuple[str, dict]:
     """The warning level of a problem_state row as SQL and its parameters, for metrics.rebuild_cube: the cube then
     counts open problems per level, and warning_counts sums a few rows instead of ranking a quarter's problems."""
     cfg = cfg or scoring_config()
-    rule = _level_case(_RECURRED, f"({OVERDUE_SQL})", _DAYS_OVERDUE_SQL)
+    rule = _level_case(RECURRED_SQL, f"({OVERDUE_SQL})", DAYS_OVERDUE_SQL)
     return f"CASE WHEN {OPEN_SQL} THEN {rule} END", _threshold_params(cfg)
 
 
@@ -370,8 +378,8 @@ def _warned_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
                f"{_open_sql(where)}) WHERE level IS NOT NULL ORDER BY level DESC, {slim_order} LIMIT $limit")
     sql = f"""
         WITH kept AS ({top})
-        SELECT level, problem_id, unit, dimension, problem_code, description, {_RECURRED} AS recurred,
-               {_DAYS_OVERDUE_SQL} AS od
+        SELECT level, problem_id, unit, dimension, problem_code, description, {RECURRED_SQL} AS recurred,
+               {DAYS_OVERDUE_SQL} AS od
         FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
     """
     return query_arrow(con, sql, _used(sql, params | {"limit": limit}))
@@ -419,7 +427,7 @@ def _agenda_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
              "2 * $top")))
     sql = f"""
         WITH kept AS ({lists})
-        SELECT list, problem_id, problem_code, unit, dimension, description, severity, {_RECURRED} AS recurred,
+        SELECT list, problem_id, problem_code, unit, dimension, description, severity, {RECURRED_SQL} AS recurred,
                coalesce(date_diff('day', overdue_since, period_end), 0) AS days_overdue
         FROM kept JOIN ({_ROWS_SQL.format(where=where, only=OPEN_SQL)}) USING (problem_id)
         ORDER BY list, overdue_since NULLS LAST, problem_id

@@ -22,6 +22,10 @@ from analytics.errors import DashboardError
 from analytics.periods import Period, parse_period
 
 OVERDUE_SQL = "status IN ('未启动', '整改中', '长期整改') AND deadline IS NOT NULL AND deadline < period_end"
+# signed days past the deadline at the period end: > 0 exactly when an open problem is overdue; NULL without one
+DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
+# ever reopened or marked 复发, as plain true or false (NULL counts as not)
+RECURRED_SQL = "coalesce(recurred, false)"
 COMPLETED_SQL = "status IN ('已整改', '已销号')"
 # open (not completed), as problem_state stores it: a filter on it skips whole row groups, since each quarter's
 # open problems are stored before its completed ones
@@ -376,7 +380,7 @@ def problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
         return pd.DataFrame(columns=[*PROBLEM_COLUMNS, "days_overdue"])
     sql = f"""
         SELECT {", ".join(PROBLEM_COLUMNS)},
-               CASE WHEN {OVERDUE_SQL} THEN date_diff('day', deadline, period_end) END AS days_overdue
+               CASE WHEN {OVERDUE_SQL} THEN {DAYS_OVERDUE_SQL} END AS days_overdue
         FROM problem_state WHERE {" AND ".join(conditions)}
         ORDER BY days_overdue DESC NULLS LAST, unit, problem_id
     """

@@ -25,7 +25,7 @@ import pandas as pd
 
 from analytics.config import ScoringConfig, scoring_config
 from analytics.db import has_table
-from analytics.metrics import ALL, OPEN_SQL, OVERDUE_SQL, Scope, cube, query_frame
+from analytics.metrics import ALL, DAYS_OVERDUE_SQL, OPEN_SQL, OVERDUE_SQL, RECURRED_SQL, Scope, cube, query_frame
 from analytics.periods import Period
 
 # points of one problem_state row (one problem), for 扣分明细
@@ -318,8 +318,8 @@ def score_deductions(con: duckdb.DuckDBPyConnection, period: Period, unit: str, 
     where, params = scope.where()
     frame = con.execute(f"""
         SELECT problem_id, problem_code, description, dimension, status, severity AS severity_raw, deadline,
-               CASE WHEN {OVERDUE_SQL} THEN date_diff('day', deadline, period_end) ELSE 0 END AS days_overdue,
-               coalesce(recurred, false) AS recurred,
+               CASE WHEN {OVERDUE_SQL} THEN {DAYS_OVERDUE_SQL} ELSE 0 END AS days_overdue,
+               {RECURRED_SQL} AS recurred,
                {_SEVERITY_POINTS_SQL} AS severity_points,
                {_OVERDUE_POINTS_SQL} AS overdue_points,
                {_RECURRED_POINTS_SQL} AS recurred_points
