@@ -274,3 +274,37 @@ def test_one_thread_alone_reads_every_piece_in_turn(tmp_path, cut, monkeypatch):
     rows, merged = pieces.read(data, plain, "台账", lambda end: None)
     expected = whole("l.xlsx", data)[0]
     assert rows == expected.rows and merged == expected.merged
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_random_sparse_sheets_cut_anywhere_read_as_whole(tmp_path, cut, monkeypatch, seed):
+    """Sheets of random gaps, widths and kinds of cell, text that looks like the XML it is cut at included, cut into
+    pieces of a random size: each must equal the sheet read whole."""
+    import random
+
+    rng = random.Random(seed)
+    monkeypatch.setattr(pieces, "PIECE", rng.randrange(150, 3000))
+    path = tmp_path / f"2024年第三季度问题整改台账_{seed}.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("台账")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    texts = ["整改中", '<row r="9"><c r="A9">', "a & b < c > d \"e\"", " 前后空格 ", "</sheetData>", "x" * 300]
+    row = rng.randrange(0, 5)
+    for _ in range(rng.randrange(20, 300)):
+        width = rng.randrange(1, 30)
+        for col in sorted(rng.sample(range(width), rng.randrange(1, min(width, 8) + 1))):
+            kind = rng.randrange(5)
+            if kind == 0:
+                sheet.write_string(row, col, rng.choice(texts))
+            elif kind == 1:
+                sheet.write_number(row, col, rng.choice((0, 1, -2.5, 1e9, 45000)))
+            elif kind == 2:
+                sheet.write_datetime(row, col, dt.datetime(2024, 1, 1) + dt.timedelta(days=rng.randrange(700)), date)
+            elif kind == 3:
+                sheet.write_boolean(row, col, rng.random() < 0.5)
+            else:
+                sheet.write_string(row, col, f"问题描述{row}-{col}")
+        row += rng.choice((1, 1, 1, 2, 7))
+    book.close()
+    same_sheets(path.name, path.read_bytes())
+    assert cut and cut[-1] is not None
