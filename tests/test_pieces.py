@@ -219,7 +219,7 @@ def test_only_large_sheets_with_few_shared_strings_are_cut_and_into_at_least_as_
         i.file_size = size
         return i
 
-    big, small = info(SHEET, 20 * pieces.MB), info(SHEET, 2 * pieces.MB)
+    big, small = info(SHEET, 20 * pieces.MB), info(SHEET, pieces.MB // 2)
     monkeypatch.setattr(pieces, "WORKERS", 2)
     assert pieces.worth_splitting(big, [big])
     assert pieces.worth_splitting(big, [big, info("xl/sharedStrings.xml", pieces.MB)])  # 1 MB beside 20 MB
