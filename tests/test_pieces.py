@@ -140,7 +140,7 @@ def test_a_piece_s_workbook_copies_the_xml_parts_only(tmp_path, cut):
         target.writestr("xl/vbaProject.bin", b"\0" * 1024)
     data = out.getvalue()
     plain = reader._check_xlsx("l.xlsx", data, ledger_config().limits)["台账"]
-    copied = {i.filename for i in plain.others}
+    copied = {i.filename for i, _ in plain.others}
     assert {"xl/workbook.xml", "xl/styles.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"} <= copied
     assert not copied & {"xl/media/image1.png", "xl/vbaProject.bin", SHEET}
     same_sheets("2024年第三季度问题整改台账.xlsx", data)
@@ -209,7 +209,7 @@ def test_the_row_limit_holds_for_a_sheet_read_in_pieces(tmp_path, cut):
             raise FileRejected("l.xlsx", [])
 
     with pytest.raises(FileRejected):
-        pieces.read(data, plain, "台账", refuse_past_300)
+        pieces.read(plain, "台账", refuse_past_300)
     assert max(e[0] for e in check_end) + 1 > 300
 
 
@@ -271,7 +271,7 @@ def test_one_thread_alone_reads_every_piece_in_turn(tmp_path, cut, monkeypatch):
     data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
     plain = reader._check_xlsx("l.xlsx", data, ledger_config().limits)["台账"]
     monkeypatch.setattr(pieces, "WORKERS", 1)
-    rows, merged = pieces.read(data, plain, "台账", lambda end: None)
+    rows, merged = pieces.read(plain, "台账", lambda end: None)
     expected = whole("l.xlsx", data)[0]
     assert rows == expected.rows and merged == expected.merged
 

@@ -50,7 +50,7 @@ class PlainSheet:
     """A large worksheet's XML as the reader's scan inflated it, kept to be read in pieces."""
 
     own: zipfile.ZipInfo  # its entry in the zip
-    others: list[zipfile.ZipInfo]  # the XML parts each piece's workbook copies (not the worksheets)
+    others: list[tuple[zipfile.ZipInfo, memoryview]]  # the XML parts each piece's workbook copies, as stored
     xml: list[tuple[bytes, int]]  # the XML in the scan's runs (_Rope): joined, it would be copied again
 
 
@@ -71,7 +71,7 @@ class _Piece:
     merged: list
 
 
-def read(data: bytes, plain: PlainSheet, sheet: str,
+def read(plain: PlainSheet, sheet: str,
          check_end: Callable[[tuple[int, int]], None]) -> tuple[list[list], list] | None:
     """The sheet's rows and merged ranges, as to_python(skip_empty_area=False) gives them; None if the sheet is not
     fit to be cut, or calamine refuses a piece (the caller then reads it whole). check_end sees each piece's last
@@ -99,7 +99,7 @@ def read(data: bytes, plain: PlainSheet, sheet: str,
         done = []
         while (taken := take()) is not None:
             k, views = taken
-            blob = _workbook(data, plain.others, plain.own, [head, *views, tail])
+            blob = _workbook(plain.others, plain.own, [head, *views, tail])
             del taken, views
             book = CalamineWorkbook.from_filelike(io.BytesIO(blob))
             del blob  # calamine holds its own copy
@@ -210,7 +210,7 @@ def _cuts(xml: _Rope, piece: int | None = None) -> list[int] | None:
     return [*cuts, end] if len(cuts) > 1 else None
 
 
-def _workbook(data: bytes, others: list[zipfile.ZipInfo], own: zipfile.ZipInfo, sheet: list) -> bytes:
+def _workbook(others: list[tuple[zipfile.ZipInfo, memoryview]], own: zipfile.ZipInfo, sheet: list) -> bytes:
     """A zip of the file's other parts, copied compressed as they are, and the piece's sheet XML stored."""
     out, directory = [], []
     offset = 0
@@ -226,8 +226,8 @@ def _workbook(data: bytes, others: list[zipfile.ZipInfo], own: zipfile.ZipInfo, 
                                      offset) + name)
         offset += 30 + len(name) + packed
 
-    for info in others:
-        add(info, info.compress_type, info.CRC, info.file_size, [_stored(data, info)])
+    for info, stored in others:
+        add(info, info.compress_type, info.CRC, info.file_size, [stored])
     crc = 0
     for chunk in sheet:
         crc = zlib.crc32(chunk, crc)
@@ -236,16 +236,6 @@ def _workbook(data: bytes, others: list[zipfile.ZipInfo], own: zipfile.ZipInfo, 
     out.extend([table, struct.pack("<4s4HLLH", b"PK\x05\x06", 0, 0, len(directory), len(directory), len(table),
                                    offset, 0)])
     return b"".join(out)
-
-
-def _stored(data: bytes, info: zipfile.ZipInfo) -> memoryview:
-    """A part's bytes as stored in the file (compressed or not), from its local header (the reader's scan has
-    refused a file whose parts are not where its directory says)."""
-    head = data[info.header_offset:info.header_offset + 30]
-    if len(head) < 30 or not head.startswith(b"PK\x03\x04"):
-        raise ValueError(f"{info.filename}: no local header")
-    start = info.header_offset + 30 + sum(struct.unpack("<HH", head[26:30]))
-    return memoryview(data)[start:start + info.compress_size]
 
 
 def _assemble(pieces: list[_Piece]) -> list[list] | None:

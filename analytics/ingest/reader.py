@@ -99,7 +99,7 @@ def _read_workbook(name: str, data: bytes, limits: Limits, plain: dict[str, piec
                 _check_extent(name, sheet, end[0] + 1, end[1] + 1, limits, before)
 
             cut = plain.pop(meta.name, None)
-            read = pieces.read(data, cut, meta.name, check_end) if cut else None
+            read = pieces.read(cut, meta.name, check_end) if cut else None
             del cut  # its XML goes as soon as it is read
             if read is None:
                 read = _read_whole(book.get_sheet_by_name(meta.name), check_end)
@@ -231,23 +231,24 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> dict[str, pieces.Plai
         raise _corrupt(name, "压缩包中没有 Excel 工作簿；.ods、.xlsb 等格式请在 Excel/WPS 中另存为 .xlsx")
     parts = _Parts(name, data, infos, budget, limits)
     sheets, resolved = parts.worksheets()
-    # what a piece's workbook copies: the XML parts but the worksheets (not images, printer settings, macros)
-    others = [i for i in infos if i.filename not in sheets and i.filename.lower().endswith((".xml", ".rels"))]
-    plain: dict[str, pieces.PlainSheet] = {}
+    kept: dict[str, tuple[zipfile.ZipInfo, list[tuple[bytes, int]]]] = {}  # sheet → its part and XML
     for info in infos:
         sheet = sheets.get(info.filename)
         if sheet is None:
             for _ in parts.chunks(info):  # only its true size matters (nothing for parts read already)
                 pass
             continue
-        kept = sum(p.own.file_size for p in plain.values())
-        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, infos, kept) else None
+        held = sum(own.file_size for own, _ in kept.values())
+        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, infos, held) else None
         suspect, fit = _scan_sheet(parts.chunks(info), limits, xml)
         if suspect:
             _ExactExtent(name, sheet, limits).scan(parts.chunks(info, count=False))
         elif xml is not None and fit:
-            plain[sheet] = pieces.PlainSheet(info, others, xml)
-    return plain
+            kept[sheet] = (info, xml)
+    # what a piece's workbook copies, as stored: the XML parts but the worksheets (not images, printer settings, macros)
+    others = [(i, parts.stored(i)) for i in infos
+              if kept and i.filename not in sheets and i.filename.lower().endswith((".xml", ".rels"))]
+    return {sheet: pieces.PlainSheet(own, others, xml) for sheet, (own, xml) in kept.items()}
 
 
 def _check_ratio(name: str, info: zipfile.ZipInfo, size: int, limits: Limits) -> None:
@@ -266,15 +267,19 @@ class _Parts:
         self.used = 0
         self.counted: set[int] = set()  # parts whose size is in self.used (by id of their ZipInfo)
 
-    def chunks(self, info: zipfile.ZipInfo, count: bool = True) -> Iterator[bytes]:
-        """The part's bytes, decompressed piece by piece; refuses past the budget or the compression ratio."""
-        if info.flag_bits & 0x1:
-            raise _corrupt(self.name, f"「{info.filename}」被加密")
+    def stored(self, info: zipfile.ZipInfo) -> memoryview:
+        """The part's bytes as the file stores them (compressed or not), found by its local header."""
         head = self.data[info.header_offset:info.header_offset + 30]
         if len(head) < 30 or not head.startswith(_ZIP_MAGIC):
             raise _corrupt(self.name, f"「{info.filename}」的位置不对")
         start = info.header_offset + 30 + sum(struct.unpack("<HH", head[26:30]))
-        stored = memoryview(self.data)[start:start + info.compress_size]
+        return memoryview(self.data)[start:start + info.compress_size]
+
+    def chunks(self, info: zipfile.ZipInfo, count: bool = True) -> Iterator[bytes]:
+        """The part's bytes, decompressed piece by piece; refuses past the budget or the compression ratio."""
+        if info.flag_bits & 0x1:
+            raise _corrupt(self.name, f"「{info.filename}」被加密")
+        stored = self.stored(info)
         if info.compress_type == zipfile.ZIP_STORED:
             pieces: Iterator[bytes] = (bytes(stored[i:i + _CHUNK]) for i in range(0, len(stored), _CHUNK))
         elif info.compress_type == zipfile.ZIP_DEFLATED:
