@@ -30,10 +30,11 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
 
     def scores_and_warnings(c: duckdb.DuckDBPyConnection) -> tuple:
         raw = scoring.raw_scores(c, period.previous(), period, scope, cfg)  # both quarters' scores in one pass
-        units = scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg)
-        return raw, units, alerts.warning_counts(c, period, scope, cfg, units=units)
+        now = scoring.one_quarter(raw, period)
+        units = scoring.rank_units(now, scope, cfg)
+        return raw, now, units, alerts.warning_counts(c, period, scope, cfg, units=units)
 
-    (raw, units, warnings), trend, recurred = side_by_side(
+    (raw, now, units, warnings), trend, recurred = side_by_side(
         con, scores_and_warnings,
         lambda c: metrics.trend(c, scope),  # every quarter's headline figures
         lambda c: recurrence.recurrence_counts(c, period, scope))
@@ -41,7 +42,7 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
         "headline": metrics.headline_of(trend, period),
         "previous": metrics.headline_of(trend, period.previous()),
         "recurrence": recurred,
-        "company": scoring.company_of(scoring.one_quarter(raw, period), cfg),
+        "company": scoring.company_of(now, cfg),
         "company_previous": scoring.company_of(scoring.one_quarter(raw, period.previous()), cfg),
         "trend": trend,
         "warnings": warnings,
