@@ -56,9 +56,8 @@ def _quarter_end(expr: str) -> str:
 
 
 # Each quarter's move, from the status before it (prev_status: NULL in a problem's first quarter)
-_MOVES = """coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened_here,
-            status IN ('已整改', '已销号') AND coalesce(prev_status NOT IN ('已整改', '已销号'), true)
-                AS completed_here"""
+_MOVES = f"""coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened_here,
+            {COMPLETED_SQL} AND coalesce(prev_status NOT IN ('已整改', '已销号'), true) AS completed_here"""
 
 
 def _state_sql(where_obs: str) -> str:
