@@ -27,9 +27,12 @@ _TRAILING_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
 
 
 def to_text(value: object) -> str:
-    """A cell as text: numbers without a spurious '.0', None as ''."""
+    """A cell as text: numbers without a spurious '.0', None as '', booleans as a large sheet's cells give them
+    (reader.Sheet: 'true', 'false')."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)

@@ -1,4 +1,5 @@
-"""A large worksheet read in pieces side by side (analytics.ingest.pieces) gives exactly what it gives read whole."""
+"""A large worksheet read in pieces side by side (analytics.ingest.pieces) gives what it gives read whole, as text,
+and parses exactly as it does read whole."""
 
 from __future__ import annotations
 
@@ -47,13 +48,31 @@ def whole(name: str, data: bytes) -> list[reader.Sheet]:
 
 
 def same_sheets(name: str, data: bytes) -> list[reader.Sheet]:
-    """The sheets read as configured (cut, under the fixture), checked equal to the sheets read whole."""
+    """The sheets read as configured (cut, under the fixture), checked equal to the sheets read whole, cell by cell
+    as text."""
     expected = whole(name, data)
     got = reader.read_sheets(name, data)
     assert [(s.name, s.merged) for s in got] == [(s.name, s.merged) for s in expected]
     for g, e in zip(got, expected, strict=True):
-        assert len(g.rows) == len(e.rows) and g.rows == e.rows, g.name
+        assert g.height == e.height and as_text(g) == as_text(e), g.name
     return got
+
+
+def as_text(sheet: reader.Sheet) -> list[list[str]]:
+    """A sheet's rows with each cell as a sheet read in pieces gives it (reader.Sheet), for the kinds of cell these
+    tests write: text, booleans, dates, and numbers whole or of one decimal."""
+    def text(v: object) -> str:
+        if isinstance(v, bool):
+            return str(v).lower()
+        if isinstance(v, float):
+            return str(int(v)) if v.is_integer() else str(v)
+        if isinstance(v, dt.datetime):
+            return v.strftime("%Y-%m-%d %H:%M:%S")
+        if isinstance(v, dt.date):
+            return f"{v.isoformat()} 00:00:00"
+        return v
+
+    return sheet.head(sheet.height) if sheet.columns is not None else [[text(v) for v in r] for r in sheet.rows]
 
 
 def streamed_ledger(path: Path, rows: int = 400) -> Path:
@@ -89,7 +108,8 @@ def test_a_streamed_ledger_read_in_pieces_equals_it_read_whole(tmp_path, cut):
     sheets = same_sheets(path.name, path.read_bytes())
     assert len(cut) == 1 and cut[0] is not None  # it was cut, not read whole
     assert sheets[0].merged == [((0, 0), (0, len(HEADER) - 1))]
-    assert len(sheets[0].rows[0]) == 26  # as wide as its widest row (column Z)
+    assert len(sheets[0].columns) == 26  # as wide as its widest row (column Z)
+    assert sheets[0].head(3)[2][:2] == ["1", "XC-0001"]  # a whole number without ".0"
 
 
 def test_a_workbook_with_shared_strings_read_in_pieces_equals_it_read_whole(tmp_path, cut):
@@ -116,6 +136,47 @@ def _parsed(name: str, data: bytes, split: bool) -> tuple:
         parsed = parse_file(name, data)
     return (parsed.period, [str(i) for i in parsed.issues],
             [(s.name, s.rows.to_pylist(), dict(s.skipped)) for s in parsed.sheets])
+
+
+def test_cells_of_every_kind_parse_the_same_read_in_pieces(tmp_path, cut):
+    """Read in pieces, every cell is text: numbers, dates, serial days and booleans must still parse as they do
+    typed, and rows of one number or one date be skipped for the same reason."""
+    path = tmp_path / "2024年第三季度问题整改台账.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("台账")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    sheet.write_row(0, 0, [*HEADER, "备注"])
+    r = 1
+    for i in range(1, 120):
+        row = problem_row(i, f"XC-{i:04d}", status="已销号" if i % 3 == 0 else "整改中")
+        sheet.write_row(r, 0, row[:7])
+        sheet.write_number(r, 1, 2024000 + i) if i % 4 == 0 else None  # a problem code as a number
+        sheet.write_datetime(r, 7, dt.datetime(2024, 1, 1) + dt.timedelta(days=i), date)
+        if i % 5 == 0:
+            sheet.write_number(r, 8, 45500 + i)  # a date that lost its format: a serial day
+        elif i % 5 == 1:
+            sheet.write_datetime(r, 8, dt.datetime(2024, 6, 30, 17, 30), stamp)
+        else:
+            sheet.write_string(r, 8, "长期坚持" if i % 5 == 2 else "2024.9.30")
+        sheet.write_string(r, 9, row[9])
+        if i % 3 == 0:
+            sheet.write_datetime(r, 10, dt.datetime(2024, 7, 1), date)
+        sheet.write_string(r, 11, "一般")
+        sheet.write(r, 12, [True, 3.5, 0, "见附件"][i % 4])
+        r += 1
+        if i % 40 == 0:  # rows that are not problems
+            sheet.write_number(r, 0, i)
+            sheet.write_datetime(r + 1, 7, dt.datetime(2024, 3, 1), date)
+            sheet.write_number(r + 2, 12, 7)
+            r += 3
+    book.close()
+    data = path.read_bytes()
+    expected = _parsed(path.name, data, split=False)
+    assert _parsed(path.name, data, split=True) == expected
+    assert cut and cut[-1] is not None
+    assert expected[2][0][1][4]["deadline"] == dt.date(2024, 8, 1)  # 45,505: a serial day
+    assert expected[2][0][2] == {"无问题内容的行": 6}  # a row of one number, one date: not a heading
 
 
 def with_sheet_xml(data: bytes, change) -> bytes:
@@ -249,6 +310,7 @@ def test_the_rope_finds_and_slices_across_its_runs():
                 for start in (0, 5, 20):
                     assert rope.find(needle, start, len(text)) == text.find(needle, start), (a, b, needle, start)
                 assert rope.rfind(needle) == text.rfind(needle)
+                assert rope.rfind(needle, 5, len(text) - 3) == text.rfind(needle, 5, len(text) - 3)
             assert pieces._cuts(rope, 2048) == [11, 23, 35]
             rope.drop_before(35)
             assert b"".join(rope.slices(35, len(text))) == text[35:]
@@ -271,9 +333,9 @@ def test_one_thread_alone_reads_every_piece_in_turn(tmp_path, cut, monkeypatch):
     data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
     plain = reader._check_xlsx("l.xlsx", data, ledger_config().limits)["台账"]
     monkeypatch.setattr(pieces, "WORKERS", 1)
-    rows, merged = pieces.read(plain, "台账", lambda end: None)
+    columns, merged = pieces.read(plain, "台账", lambda end: None)
     expected = whole("l.xlsx", data)[0]
-    assert rows == expected.rows and merged == expected.merged
+    assert as_text(reader.Sheet("台账", [], merged, columns)) == as_text(expected) and merged == expected.merged
 
 
 @pytest.mark.parametrize("seed", range(8))

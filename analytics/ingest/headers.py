@@ -93,7 +93,8 @@ def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig) -> Layo
     """The best header row in the first rows of a sheet and its kind, or None if the sheet holds no ledger."""
     best: Layout | None = None
     best_score = 1  # a header needs at least two recognised columns
-    for r, row in enumerate(sheet.rows[:HEADER_SCAN_ROWS]):
+    rows = sheet.head(HEADER_SCAN_ROWS + 1)  # and the row under the last, for a header on two rows
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         names = _row_names(row)
         if len(names) < 2:
             continue
@@ -106,10 +107,10 @@ def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig) -> Layo
     if best is None:
         return None
     r = best.header_row
-    if r + 1 < len(sheet.rows):
-        child = _child_row(sheet.rows[r], sheet.rows[r + 1], cfg.aliases[best.kind])
+    if r + 1 < len(rows):
+        child = _child_row(rows[r], rows[r + 1], cfg.aliases[best.kind])
         if child:
-            names = _row_names(sheet.rows[r]) | child
+            names = _row_names(rows[r]) | child
             merged = _map_columns(dict(sorted(names.items())), best.kind, cfg, scoring)
             if _signature_ok(merged):
                 merged.header_row, merged.header_height = r, 2

@@ -28,6 +28,7 @@ _QUARTER_Q = re.compile(rf"^(\d{{4}})[-]?[Qq]([1-4])(?:末|底)?{_SUFFIX}$")
 _HALF = re.compile(rf"^(\d{{4}})年?(上|下)半年(?:末|底)?{_SUFFIX}$")
 _YEAR_END = re.compile(rf"^(\d{{4}})年?(?:年)?(?:底|末|年底|年末|全年)?{_SUFFIX}$")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SERIAL = re.compile(r"^(?:[2-7]\d{4}|80000)(?:\.\d+)?$")  # 20000 to 80000, as the typed rule below
 
 
 def _month_end(year: int, month: int) -> dt.date:
@@ -41,7 +42,7 @@ def _month_number(text: str) -> int:
 def parse_date(value: object, no_deadline_words: frozenset[str]) -> tuple[dt.date | None, bool]:
     """A date cell → (date, no_deadline). Blank → (None, False); 长期坚持 → (None, True).
 
-    Accepts real Excel dates, Excel serial numbers, 2024.9.30, 2024/9/30, 2024-09-30,
+    Accepts real Excel dates, Excel serial numbers (typed or as text), 2024.9.30, 2024/9/30, 2024-09-30,
     2024年9月30日, 20240930, 2024年9月底 (month end), 2024年三季度末 (quarter end),
     2024年上半年, 2024年底.
     """
@@ -58,6 +59,8 @@ def parse_date(value: object, no_deadline_words: frozenset[str]) -> tuple[dt.dat
         text = str(number)
     else:
         text = key(value)
+        if _SERIAL.match(text):  # the same as text: a large sheet's cells and CSV exports are text
+            return _EXCEL_EPOCH + dt.timedelta(days=int(text[:5])), False
     if text in no_deadline_words:
         return None, True
     try:

@@ -44,6 +44,8 @@ _PROBLEM_TEXTS = tuple(f for f in PROBLEM_TEXT_FIELDS if f not in ("unit", "prob
 TASK_TEXT_FIELDS = ("seq", "aspect", "measure", "requirement", "unit", "remarks")
 _FREQUENCIES = ("每月", "每季度", "每半年", "每年", "每周", "常态化", "长期")
 _SECTION_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十]+[、.．)）]|^\d+[、.．]")
+# a number, date or boolean cell as a sheet read in pieces gives it (reader.Sheet): a value, not words
+_VALUE_AS_TEXT = re.compile(r"-?\d+(?:\.\d+)?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?|true|false")
 
 
 @dataclass
@@ -174,8 +176,7 @@ def _parse_sheets(name: str, sheets: list[Sheet], cfg: LedgerConfig,
             continue
         layout = find_layout(sheet, cfg, scoring)
         if layout is None:
-            has_cells = any(not _blank(v) for row in sheet.rows for v in row)
-            ignored.append((sheet.name, "未找到表头，不是台账" if has_cells else "空工作表"))
+            ignored.append((sheet.name, "未找到表头，不是台账" if sheet.has_cells() else "空工作表"))
             continue
         parsed.append(_parse_sheet(name, sheet, layout, cfg, scoring))
     if not parsed:
@@ -196,7 +197,7 @@ def _infer_period(name: str, sheets: list[Sheet], parsed: list[ParsedSheet],
     by_name = {s.name: s for s in sheets}
     for ps in parsed:
         titles |= find_periods(ps.name)
-        for row in by_name[ps.name].rows[: ps.layout.header_row]:
+        for row in by_name[ps.name].head(ps.layout.header_row):
             for cell in row:
                 if isinstance(cell, str):
                     titles |= find_periods(cell)
@@ -225,6 +226,11 @@ class _Cells:
         if col is None or not self.columns:
             return [None] * len(self.row_numbers)
         return self.columns[col]
+
+    def values(self, fld: str) -> list:
+        """A column's cells as Python values, to go through one by one."""
+        raw = self.raw(fld)
+        return raw.to_pylist() if isinstance(raw, pa.Array) else list(raw)
 
     def issue(self, i: int, fld: str, value: object, reason: str, col: int | None = None) -> None:
         layout = self.sheet.layout
@@ -258,7 +264,7 @@ class _Cells:
         if failures:
             for i, k in enumerate(codes.to_pylist()):
                 if k in failures:
-                    self.issue(i, fld, values[i], failures[k], col)
+                    self.issue(i, fld, seen[k], failures[k], col)
         return results, codes
 
     def convert(self, fld: str, fn: Callable[[object], object], values: Sequence | None = None,
@@ -294,6 +300,8 @@ def _all_text(values: Sequence) -> pa.Array | None:
     would also leave a UTF-8 copy cached inside every non-ASCII cell for as long as the cells live (40 MB at
     100,000 rows). A cell holding NUL itself would split in two, so the count is checked.
     """
+    if isinstance(values, pa.Array):  # a large sheet's column, text already ("" for blank)
+        return values
     if not values:
         return None
     try:
@@ -313,29 +321,33 @@ def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tu
     Returns the data rows' columns, their Excel row numbers and the section each row is under.
     """
     start = layout.data_start
-    body = sheet.rows[start:]
-    columns = list(zip(*body, strict=True))  # transposed once; rows are rectangular
+    columns = sheet.body(start)
+    count = max(sheet.height - start, 0)
     required_cols = [layout.columns[f] for f in required if f in layout.columns]
     rule = _RowRule(cfg, required_cols, section_words)
     runs: list[tuple[int, int]] = []  # the kept rows, as runs [a, b) of consecutive rows
     sections: list[str | None] = []
     section: str | None = None
     done = 0
-    for i in _unusual_rows(columns, len(body), required_cols, rule.total):
+    for i in _unusual_rows(columns, count, required_cols, rule):
         _keep(runs, done, i)  # the usual rows before this one
         sections.extend([section] * (i - done))
         done = i + 1
-        skip, section = rule.judge(body[i], section)
+        skip, section = rule.judge([_cell(c, i) for c in columns], section)
         if skip:
             parsed.skipped[skip] += 1
         else:
             _keep(runs, i, i + 1)
             sections.append(section)
-    _keep(runs, done, len(body))
-    sections.extend([section] * (len(body) - done))
+    _keep(runs, done, count)
+    sections.extend([section] * (count - done))
     parsed.rows_read = len(sections)
     numbers = list(chain.from_iterable(range(start + a + 1, start + b + 1) for a, b in runs))
-    return _take_rows(columns, runs, len(body)), numbers, sections
+    return _take_rows(columns, runs, count), numbers, sections
+
+
+def _cell(column: Sequence, i: int) -> object:
+    return column[i].as_py() if isinstance(column, pa.Array) else column[i]
 
 
 def _keep(runs: list[tuple[int, int]], a: int, b: int) -> None:
@@ -348,14 +360,20 @@ def _keep(runs: list[tuple[int, int]], a: int, b: int) -> None:
         runs.append((a, b))
 
 
-def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int], total: re.Pattern) -> list[int]:
+def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int], rule: _RowRule) -> list[int]:
     """Rows that need a closer look, in order: the rest have every required cell filled and no 合计 in front."""
     if not required_cols or not columns:
         return list(range(count))
     unusual: set[int] = set()
     for c in required_cols:
         unusual.update(_blank_cells(columns[c], count))
-    unusual.update(i for i, v in enumerate(columns[0]) if type(v) is str and total.match(v))
+    first = columns[0]
+    if isinstance(first, pa.Array):  # only cells holding a 合计 word can start with one
+        words = "|".join(map(re.escape, rule.cfg.total_prefixes))
+        holding = pc.indices_nonzero(pc.match_substring_regex(first, words)).to_pylist()
+        unusual.update(i for i in holding if rule.total.match(first[i].as_py()))
+    else:
+        unusual.update(i for i, v in enumerate(first) if type(v) is str and rule.total.match(v))
     return sorted(unusual)
 
 
@@ -365,6 +383,9 @@ _BLOCK = 4096
 def _blank_cells(column: Sequence, count: int) -> Iterator[int]:
     """The rows whose cell is falsy (empty text, None), looked for a block at a time: all() passes over most blocks
     several times faster than picking cells one by one."""
+    if isinstance(column, pa.Array):
+        yield from pc.indices_nonzero(pc.equal(column, "")).to_pylist()
+        return
     for a in range(0, count, _BLOCK):
         block = column[a:a + _BLOCK]
         if not all(block):
@@ -377,7 +398,8 @@ def _take_rows(columns: list[Sequence], runs: list[tuple[int, int]], count: int)
         return columns
     if len(runs) == 1:
         return [col[runs[0][0]:runs[0][1]] for col in columns]
-    return [_concat(col[a:b] for a, b in runs) for col in columns]
+    return [pa.concat_arrays([col[a:b] for a, b in runs]) if isinstance(col, pa.Array) else
+            _concat(col[a:b] for a, b in runs) for col in columns]
 
 
 def _concat(pieces: Iterator[Sequence]) -> list:
@@ -406,7 +428,7 @@ class _RowRule:
             return "合计/小计行", section
         if isinstance(filled[0], str) and self.note.match(first) and len(filled) <= 2:
             return "注释/说明行", section
-        if len(filled) == 1 and isinstance(filled[0], str):
+        if len(filled) == 1 and _words(filled[0]):
             if self.section_words and _SECTION_NUMBER.match(first):
                 found = normalise_source(first, cfg)
                 section = found if found in cfg.source_names else None
@@ -414,6 +436,11 @@ class _RowRule:
         if self.required_cols and all(_blank(row[c]) for c in self.required_cols):
             return "无问题内容的行", section
         return None, section
+
+
+def _words(value: object) -> bool:
+    """Whether a cell holds words (a heading's), not a number, date or boolean, typed or as text."""
+    return isinstance(value, str) and not _VALUE_AS_TEXT.fullmatch(value)
 
 
 def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, scoring: ScoringConfig) -> ParsedSheet:
@@ -429,7 +456,7 @@ def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, sco
         return parsed
     columns, numbers, sections = _classify_rows(sheet, layout, cfg, cfg.required[layout.kind], parsed,
                                                 section_words=layout.kind == "problems")
-    sheet.rows = sheet.rows[:layout.header_row]  # the row lists go: the columns hold the cells, the title the period
+    sheet.keep_head(layout.header_row)  # the rows go: the columns hold the cells, the title rows the period
     cells = _Cells(file, parsed, columns, numbers)
     del columns  # the raw cells now go with cells, before the table is built
     builder = {"problems": _problem_rows, "tasks": _task_rows, "scores": _score_rows}[layout.kind]
@@ -522,8 +549,10 @@ def _problem_values(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig,
     cols: dict[str, pa.Array] = {}
     default = _default_source(file, sheet, cfg)
     source_raw = cells.raw("source")
-    if any(map(_blank, set(source_raw))):  # blank cells take the section's or the sheet's source
-        source_raw = [sec or default if _blank(v) else v for v, sec in zip(source_raw, sections, strict=True)]
+    distinct = pc.unique(source_raw).to_pylist() if isinstance(source_raw, pa.Array) else set(source_raw)
+    if any(map(_blank, distinct)):  # blank cells take the section's or the sheet's source
+        source_raw = [sec or default if _blank(v) else v
+                      for v, sec in zip(cells.values("source"), sections, strict=True)]
     cols["source"] = cells.array("source", lambda v: None if _blank(v) else normalise_source(v, cfg), pa.string(),
                                  source_raw)
     status_col = cells.sheet.layout.columns.get("status")
@@ -573,7 +602,7 @@ def _task_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scorin
     cols["unit"] = key_many(_strings(cells.raw("unit")))
     has_frequency = "frequency" in cells.sheet.layout.columns
     # 完成时限 often holds a frequency (每季度) instead of a date
-    when = cells.raw("frequency" if has_frequency else "deadline")
+    when = cells.values("frequency" if has_frequency else "deadline")
     frequency = [next((f for f in _FREQUENCIES if key(v).startswith(f)), None) if isinstance(v, str) else None
                  for v in when]
     deadline_raw = cells.raw("deadline") if has_frequency else [None if f else v for v, f in zip(when, frequency,

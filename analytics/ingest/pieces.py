@@ -1,19 +1,21 @@
-"""A large worksheet read by calamine in pieces, side by side.
+"""A large worksheet read in pieces, side by side, into Arrow text columns.
 
-calamine reads a sheet in one thread: a 100,000-row sheet keeps one core busy
-for about a second while the others wait. The reader inflates each worksheet's
-XML anyway, to hold it against the limits; for a large, plain sheet it keeps
-that XML, and this module cuts it at row boundaries, wraps each piece in a
-workbook of its own (the piece stored, the file's other XML parts copied as
-they are), has calamine read the pieces in two threads, this one and a helper
-(it releases the GIL), and puts their rows together exactly as calamine gives
-the sheet read whole.
+calamine reads a sheet in one thread, and python-calamine then makes a Python
+object of every cell: a 100,000-row sheet keeps one core busy for over a second
+while the others wait, and its 1.3 million cells must then be turned into
+columns. The reader inflates each worksheet's XML anyway, to hold it against the
+limits; for a large, plain sheet it keeps that XML, and this module cuts it at
+row boundaries, wraps each piece in a workbook of its own (the piece stored, the
+file's other XML parts copied as they are), has fastexcel (calamine to Arrow, no
+Python objects, the GIL released) read the pieces as text in two threads, this
+one and a helper, and puts their columns together as the sheet read whole would
+be, cell by cell as text (reader.Sheet says how each kind of cell reads).
 
 Only a sheet that cannot fool the cut is split: every <row> and <c> carries
 its position (the reader's fast check), nothing but the XML declaration starts
 with "<!" or "<?" (a comment or CDATA is the only place a "<row " can hide), and
-its rows come in ascending order. Otherwise, or if calamine refuses a piece,
-the sheet is read whole as before.
+its rows come in ascending order. Otherwise, or if a piece cannot be read, the
+sheet is read whole by python-calamine, which names any fault.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import bisect
 import io
 import itertools
 import os
+import re
 import struct
 import threading
 import zipfile
@@ -30,13 +33,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
+import fastexcel
+import pyarrow as pa
+import pyarrow.compute as pc
+from python_calamine import CalamineError, CalamineWorkbook
 
 MB = 1024 * 1024
 SPLIT_FROM = 1 * MB  # a worksheet's XML worth cutting (a 2,000-row ledger's 1.5 MB: 50 → 31 ms; 20,000 rows: 287 → 190)
 PIECE = 16 * MB  # XML per piece, about: several per thread even out the threads' shares
 # Threads reading pieces (this one included). Each holds a piece's XML twice and calamine's cells: on a 100,000-row
-# sheet, four threads peaked 40–60 MB above two, so two it is, wherever there is a second core.
+# sheet, four threads peaked 40–60 MB above two (python-calamine), so two it is, wherever there is a second core.
 WORKERS = min(os.cpu_count() or 1, 2)
 # Each piece's workbook parses and holds the shared strings again (calamine reads them on opening): a sheet is cut
 # only if they are at most this share of it. The benchmark's 100,000-row ledger as Excel writes it (shared strings 40 %
@@ -65,17 +71,16 @@ def worth_splitting(info: zipfile.ZipInfo, infos: list[zipfile.ZipInfo], kept: i
 
 @dataclass
 class _Piece:
-    start: tuple[int, int] | None  # its first and last cell with a value, as calamine reports them (absolute)
-    end: tuple[int, int] | None
-    rows: list[list]
-    merged: list
+    start: int  # the row (from 0) of its first row, which may be blank: the rows from there to stop
+    stop: int
+    columns: list[pa.Array]  # by column from A; blank cells null
 
 
 def read(plain: PlainSheet, sheet: str,
-         check_end: Callable[[tuple[int, int]], None]) -> tuple[list[list], list] | None:
-    """The sheet's rows and merged ranges, as to_python(skip_empty_area=False) gives them; None if the sheet is not
-    fit to be cut, or calamine refuses a piece (the caller then reads it whole). check_end sees each piece's last
-    cell before its rows are built, and may raise."""
+         check_end: Callable[[tuple[int, int]], None]) -> tuple[list[pa.Array], list] | None:
+    """The sheet's cells as text columns from A1 (blank: ""), as long as the sheet to its last cell with a value and
+    as many as its widest row, and its merged ranges; None if the sheet is not fit to be cut, or a piece cannot be
+    read (the caller then reads it whole). check_end sees the last cell with a value, and may raise."""
     xml = _Rope(plain.xml)
     bounds = _cuts(xml)
     if bounds is None:
@@ -85,41 +90,87 @@ def read(plain: PlainSheet, sheet: str,
     taking = threading.Lock()
     order = iter(range(len(bounds) - 1))
 
-    def take() -> tuple[int, list[memoryview]] | None:
-        """The next piece and its XML, to the thread that reads it, once that is free: few pieces are held."""
+    def take() -> tuple[int, list[memoryview], int] | None:
+        """The next piece, its XML and its last row's number, to the thread that reads it, once that is free: few
+        pieces are held."""
         with taking:
             k = next(order, None)
             if k is None:
                 return None
             views = xml.slices(bounds[k], bounds[k + 1])
+            last = _last_row(xml, bounds[k], bounds[k + 1])
             xml.drop_before(bounds[k + 1])  # the views keep what this piece needs
-            return k, views
+            return k, views, last
 
-    def work() -> list[tuple[int, _Piece]]:
+    def work() -> list[tuple[int, _Piece | None]]:
         done = []
         while (taken := take()) is not None:
-            k, views = taken
-            blob = _workbook(plain.others, plain.own, [head, *views, tail])
+            k, views, last = taken
+            blob = _workbook(plain.others, plain.own, [head, *views, _end_row(last), tail])
             del taken, views
-            book = CalamineWorkbook.from_filelike(io.BytesIO(blob))
-            del blob  # calamine holds its own copy
-            done.append((k, _piece(book.get_sheet_by_name(sheet), k == 0, check_end)))
-            del book
+            done.append((k, _piece(blob, sheet, last)))
+            del blob
         return done
 
-    # This thread reads pieces too: each thread's allocations take an arena of the C library's heap of their own,
-    # which keeps what it frees: a thread fewer is about 50 MB less at the peak (100,000 rows: 472 → 424 MB).
     with ThreadPoolExecutor(max_workers=max(WORKERS - 1, 1)) as pool:
         helpers = [pool.submit(work) for _ in range(WORKERS - 1)]
         try:
             done = work() + [p for helper in helpers for p in helper.result()]
-        except (CalamineError, ValueError, OSError):
+        except (fastexcel.FastExcelError, ValueError, OSError):
             return None  # read whole, which names the fault
         finally:
             order = iter(())  # after an error, no thread takes a further piece
-    pieces = [p for _, p in sorted(done, key=lambda d: d[0])]
-    rows = _assemble(pieces)
-    return None if rows is None else (rows, pieces[0].merged)
+    found = [p for _, p in sorted(done, key=lambda d: d[0])]
+    columns = _assemble(found)
+    if columns is None:
+        return None
+    if columns:
+        check_end((len(columns[0]) - 1, len(columns) - 1))
+    return columns, _merged(plain, head, tail, sheet)
+
+
+def _last_row(xml: _Rope, a: int, b: int) -> int:
+    """The number of the last row in bytes a to b: after a cut, each piece starts at a row (r its first attribute)."""
+    at = xml.rfind(b"<row r=\"", a, b)
+    found = _ROW_NUMBER.match(b"".join(xml.slices(at, min(at + 32, b)))) if at >= 0 else None
+    if found is None:
+        raise ValueError("no row in a piece")
+    return int(found[1])
+
+
+_ROW_NUMBER = re.compile(rb'<row r="([0-9]+)"')
+_END_TEXT = "\ue000\u2063"  # the mark of a piece's end row: private-use and invisible, in no ledger
+
+
+def _end_row(last: int) -> bytes:
+    """A row after the piece's last, with one cell in column A: the piece's range then ends there and starts at
+    column A, so where its rows lie is known (fastexcel does not say where a sheet's range starts)."""
+    r = last + 1
+    return f'<row r="{r}"><c r="A{r}" t="inlineStr"><is><t>{_END_TEXT}</t></is></c></row>'.encode()
+
+
+def _piece(blob: bytes, sheet: str, last: int) -> _Piece | None:
+    """A piece's cells as text columns, rows from its first with a value; None if its end row is not its last
+    (a row of it out of order)."""
+    found = fastexcel.read_excel(blob).load_sheet_by_name(sheet, header_row=None, dtypes="string")
+    batch = found.to_arrow()
+    height = batch.num_rows
+    if [c.absolute_index for c in found.available_columns()] != list(range(batch.num_columns)):
+        return None  # not every column from A, in order: not a layout this module knows
+    if not height or batch.column(0)[height - 1].as_py() != _END_TEXT or any(
+            batch.column(j)[height - 1].is_valid for j in range(1, batch.num_columns)):
+        return None
+    return _Piece(last - height + 1, last, [c.slice(0, height - 1) for c in batch.columns])
+
+
+def _merged(plain: PlainSheet, head: bytes, tail: bytes, sheet: str) -> list:
+    """The sheet's merged ranges, as calamine gives them: from a workbook of the sheet without its rows."""
+    blob = _workbook(plain.others, plain.own, [head, tail])
+    try:
+        return list(CalamineWorkbook.from_filelike(io.BytesIO(blob)).get_sheet_by_name(sheet).merged_cell_ranges
+                    or [])
+    except CalamineError:
+        return []
 
 
 class _Rope:
@@ -161,14 +212,16 @@ class _Rope:
             k += 1
         return -1
 
-    def rfind(self, needle: bytes) -> int:
-        """Where needle last lies, looked for from the end (where it is expected), or -1."""
+    def rfind(self, needle: bytes, a: int = 0, b: int | None = None) -> int:
+        """Where needle last lies wholly within bytes a to b (default: to the end), looked for from b (where it is
+        expected), or -1."""
+        b = len(self) if b is None else b
         window = 1 << 16
         while True:
-            a = max(len(self) - window, 0)
-            at = b"".join(self.slices(a, len(self))).rfind(needle)
-            if at >= 0 or a == 0:
-                return a + at if at >= 0 else -1
+            lo = max(b - window, a)
+            at = b"".join(self.slices(lo, b)).rfind(needle)
+            if at >= 0 or lo == a:
+                return lo + at if at >= 0 else -1
             window *= 16
 
     def drop_before(self, at: int) -> None:
@@ -178,18 +231,6 @@ class _Rope:
 
     def _run(self, a: int) -> int:
         return max(bisect.bisect_right(self.starts, a) - 1, 0)
-
-
-def _piece(found: CalamineSheet, first: bool, check_end: Callable[[tuple[int, int]], None]) -> _Piece:
-    """A piece's cells as rows from its first cell with a value (and the merged ranges, kept from the first)."""
-    if found.end is None:
-        return _Piece(None, None, [], [])
-    check_end(found.end)
-    try:
-        merged = list(found.merged_cell_ranges or []) if first else []
-    except CalamineError:
-        merged = []
-    return _Piece(found.start, found.end, found.to_python(skip_empty_area=True), merged)
 
 
 def _cuts(xml: _Rope, piece: int | None = None) -> list[int] | None:
@@ -238,22 +279,39 @@ def _workbook(others: list[tuple[zipfile.ZipInfo, memoryview]], own: zipfile.Zip
     return b"".join(out)
 
 
-def _assemble(pieces: list[_Piece]) -> list[list] | None:
-    """The pieces' rows as one sheet from A1, each row as wide as the widest: what calamine gives for the sheet read
-    whole. None if a piece's rows do not all come after the previous piece's (rows out of order)."""
-    filled = [p for p in pieces if p.start is not None and p.end is not None]
+def _assemble(pieces: list[_Piece | None]) -> list[pa.Array] | None:
+    """The pieces' columns as one sheet from A1: as many columns as the widest row, each as long as the sheet to its
+    last row with a value, blank cells "" (as calamine gives a sheet read whole). None if a piece's rows do not all
+    come after the previous piece's (rows out of order)."""
+    if any(p is None for p in pieces):
+        return None
+    for before, after in itertools.pairwise(pieces):
+        if after.start < before.stop:
+            return None
+    filled = [p for p in pieces if any(c.null_count < len(c) for c in p.columns)]
     if not filled:
         return []
-    for before, after in itertools.pairwise(filled):
-        if after.start[0] <= before.end[0]:
-            return None
-    width = max(p.end[1] for p in filled) + 1
-    rows: list[list] = []
-    for p in filled:
-        rows.extend([""] * width for _ in range(p.start[0] - len(rows)))
-        left = p.start[1]
-        if left == 0 and all(len(r) == width for r in p.rows):
-            rows.extend(p.rows)
-        else:
-            rows.extend([*([""] * left), *r, *([""] * (width - left - len(r)))] for r in p.rows)
-    return rows
+    width = max(_width(p) for p in filled)
+    stop = _stop(filled[-1])
+    columns = []
+    for j in range(width):
+        parts, at = [], 0
+        for p in filled:
+            if p.start > at:
+                parts.append(pa.nulls(p.start - at, pa.string()))
+            rows = min(p.stop, stop) - p.start
+            parts.append(p.columns[j].slice(0, rows) if j < len(p.columns) else pa.nulls(rows, pa.string()))
+            at = p.start + rows
+        columns.append(pc.fill_null(pa.concat_arrays(parts), ""))
+    return columns
+
+
+def _width(p: _Piece) -> int:
+    """Columns to the last holding a value."""
+    return max((j + 1 for j, c in enumerate(p.columns) if c.null_count < len(c)), default=0)
+
+
+def _stop(p: _Piece) -> int:
+    """The row after its last holding a value."""
+    return p.start + 1 + max(pc.indices_nonzero(pc.is_valid(c))[-1].as_py() for c in p.columns
+                             if c.null_count < len(c))

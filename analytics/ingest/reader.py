@@ -27,7 +27,7 @@ import sys
 import xml.etree.ElementTree as ET
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from xml.parsers import expat
@@ -57,11 +57,45 @@ SUFFIXES = WORKBOOK_SUFFIXES + TEXT_SUFFIXES
 
 @dataclass
 class Sheet:
-    """One sheet's cells, row 0 being Excel row 1 and column 0 being column A."""
+    """One sheet's cells, row 0 being Excel row 1 and column 0 being column A: as rows of typed cells (blank: ""),
+    or, for a large sheet read in pieces, as columns of text (pieces.py), where a date reads 2024-03-31 00:00:00
+    and a number as written, without a trailing .0."""
 
     name: str
     rows: list[list]
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
+    columns: list[pa.Array] | None = None  # when set, the cells; rows is then empty
+
+    @property
+    def height(self) -> int:
+        if self.columns is None:
+            return len(self.rows)
+        return len(self.columns[0]) if self.columns else 0
+
+    def head(self, n: int) -> list[list]:
+        """The first n rows (fewer if the sheet has fewer)."""
+        if self.columns is None:
+            return self.rows[:n]
+        return [list(row) for row in zip(*(c.slice(0, n).to_pylist() for c in self.columns), strict=True)]
+
+    def body(self, start: int) -> list[Sequence]:
+        """The columns from row start down."""
+        if self.columns is None:
+            return list(zip(*self.rows[start:], strict=True))  # transposed once; rows are rectangular
+        return [c.slice(start) for c in self.columns]
+
+    def has_cells(self) -> bool:
+        """Whether any cell holds more than blanks."""
+        if self.columns is None:
+            return any(v is not None and (not isinstance(v, str) or v.strip()) for row in self.rows for v in row)
+        return any(pc.any(pc.not_equal(pc.utf8_trim_whitespace(c), "")).as_py() for c in self.columns)
+
+    def keep_head(self, n: int) -> None:
+        """Let go of every row from n on (the parse keeps the title rows, for the period)."""
+        if self.columns is None:
+            self.rows = self.rows[:n]
+        else:
+            self.rows, self.columns = self.head(n), None
 
 
 def read_sheets(name: str, data: bytes, limits: Limits | None = None) -> list[Sheet]:
@@ -102,9 +136,10 @@ def _read_workbook(name: str, data: bytes, limits: Limits, plain: dict[str, piec
             read = pieces.read(cut, meta.name, check_end) if cut else None
             del cut  # its XML goes as soon as it is read
             if read is None:
-                read = _read_whole(book.get_sheet_by_name(meta.name), check_end)
-            sheets.append(Sheet(meta.name, *read))
-            rows_so_far += len(read[0])
+                sheets.append(Sheet(meta.name, *_read_whole(book.get_sheet_by_name(meta.name), check_end)))
+            else:
+                sheets.append(Sheet(meta.name, [], read[1], read[0]))
+            rows_so_far += sheets[-1].height
         return sheets
     except PasswordError:
         raise FileRejected(name, [Issue(name, "文件设置了打开密码，请在 Excel/WPS 中取消密码后再导入")]) from None
