@@ -274,7 +274,7 @@ def test_the_row_limit_holds_for_a_sheet_read_in_pieces(tmp_path, cut):
     assert max(e[0] for e in check_end) + 1 > 300
 
 
-def test_only_large_sheets_with_few_shared_strings_are_cut_and_into_at_least_as_many_pieces_as_threads(monkeypatch):
+def test_only_large_sheets_with_few_shared_strings_are_cut_and_into_as_many_pieces_for_each_thread(monkeypatch):
     def info(name: str, size: int) -> zipfile.ZipInfo:
         i = zipfile.ZipInfo(name)
         i.file_size = size
@@ -295,6 +295,7 @@ def test_only_large_sheets_with_few_shared_strings_are_cut_and_into_at_least_as_
     rope = pieces._Rope([(b"<sheetData>" + rows + b"</sheetData>", 0)])
     assert len(pieces._cuts(rope, len(rows) // 10)) == 11  # ten pieces
     assert len(pieces._cuts(rope, len(rows) * 10)) == 3  # two: as many as threads
+    assert len(pieces._cuts(rope, len(rows) // 3)) == 5  # four, not three: as many for each thread
 
 
 def test_the_rope_finds_and_slices_across_its_runs():
