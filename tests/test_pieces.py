@@ -330,6 +330,23 @@ def test_the_scan_tells_plain_sheets_from_others():
     assert reader._scan_sheet(iter([plain]), limits, None) == (False, False)  # not asked: not plain
 
 
+def test_the_scan_sees_a_tag_cut_between_inflated_chunks():
+    """The scan matches chunks and the seams between them: a tag cut anywhere, even over three chunks, is seen."""
+    limits = ledger_config().limits
+    head = b'<?xml version="1.0"?><worksheet><sheetData><row r="1"><c r="A1"><v>1</v></c></row>'
+    for odd, verdict in ((b'<row r="2"><c r="ZZZ2"><v>1</v></c></row>', (True, True)),
+                         (b"<!-- a comment -->", (False, False))):
+        text = head + odd + b"</sheetData></worksheet>"
+        at = len(head)
+        for a in range(at, at + len(odd)):
+            for b in (a + 1, a + 3):
+                chunks = [text[:a], text[a:b], text[b:]]
+                kept: list = []
+                assert reader._scan_sheet(iter(chunks), limits, kept) == verdict, (odd, a, b)
+                if not verdict[0]:
+                    assert b"".join(t for t, _ in kept) == text
+
+
 def test_one_thread_alone_reads_every_piece_in_turn(tmp_path, cut, monkeypatch):
     data = streamed_ledger(tmp_path / "l.xlsx").read_bytes()
     plain = reader._check_xlsx("l.xlsx", data, ledger_config().limits)["台账"]

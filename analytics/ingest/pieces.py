@@ -73,7 +73,9 @@ def worth_splitting(info: zipfile.ZipInfo, infos: list[zipfile.ZipInfo], kept: i
 class _Piece:
     start: int  # the row (from 0) of its first row, which may be blank: the rows from there to stop
     stop: int
-    columns: list[pa.Array]  # by column from A; blank cells null
+    columns: list[pa.Array]  # by column from A; blank cells ""
+    width: int  # columns to the last holding a value
+    filled_to: int  # the row after its last holding a value (start if none)
 
 
 def read(plain: PlainSheet, sheet: str,
@@ -160,7 +162,12 @@ def _piece(blob: bytes, sheet: str, last: int) -> _Piece | None:
     if not height or batch.column(0)[height - 1].as_py() != _END_TEXT or any(
             batch.column(j)[height - 1].is_valid for j in range(1, batch.num_columns)):
         return None
-    return _Piece(last - height + 1, last, [c.slice(0, height - 1) for c in batch.columns])
+    columns = [c.slice(0, height - 1) for c in batch.columns]
+    filled = [j for j, c in enumerate(columns) if c.null_count < len(c)]
+    start = last - height + 1
+    filled_to = start + 1 + max(pc.indices_nonzero(pc.is_valid(columns[j]))[-1].as_py() for j in filled) if filled \
+        else start
+    return _Piece(start, last, [pc.fill_null(c, "") for c in columns], filled[-1] + 1 if filled else 0, filled_to)
 
 
 def _merged(plain: PlainSheet, head: bytes, tail: bytes, sheet: str) -> list:
@@ -288,30 +295,23 @@ def _assemble(pieces: list[_Piece | None]) -> list[pa.Array] | None:
     for before, after in itertools.pairwise(pieces):
         if after.start < before.stop:
             return None
-    filled = [p for p in pieces if any(c.null_count < len(c) for c in p.columns)]
+    filled = [p for p in pieces if p.width]
     if not filled:
         return []
-    width = max(_width(p) for p in filled)
-    stop = _stop(filled[-1])
+    width = max(p.width for p in filled)
+    stop = filled[-1].filled_to
     columns = []
     for j in range(width):
         parts, at = [], 0
         for p in filled:
             if p.start > at:
-                parts.append(pa.nulls(p.start - at, pa.string()))
+                parts.append(_blank(p.start - at))
             rows = min(p.stop, stop) - p.start
-            parts.append(p.columns[j].slice(0, rows) if j < len(p.columns) else pa.nulls(rows, pa.string()))
+            parts.append(p.columns[j].slice(0, rows) if j < len(p.columns) else _blank(rows))
             at = p.start + rows
-        columns.append(pc.fill_null(pa.concat_arrays(parts), ""))
+        columns.append(pa.concat_arrays(parts))
     return columns
 
 
-def _width(p: _Piece) -> int:
-    """Columns to the last holding a value."""
-    return max((j + 1 for j, c in enumerate(p.columns) if c.null_count < len(c)), default=0)
-
-
-def _stop(p: _Piece) -> int:
-    """The row after its last holding a value."""
-    return p.start + 1 + max(pc.indices_nonzero(pc.is_valid(c))[-1].as_py() for c in p.columns
-                             if c.null_count < len(c))
+def _blank(rows: int) -> pa.Array:
+    return pa.repeat(pa.scalar("", pa.string()), rows)

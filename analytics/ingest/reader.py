@@ -443,8 +443,10 @@ def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[tuple[bytes,
     whether the sheet is plain enough to cut (pieces.py: nothing after the XML declaration starts with "<!" or "<?").
     Reads the whole part either way (its size).
 
-    Pieces are matched _CHUNK bytes at a time (each match compiles the pattern anew), in a second thread while the
-    next ones are inflated (both release the GIL), one at a time so that little is held.
+    Each inflated chunk is matched as it is, and so is each seam between two: the end of the one from its last "<"
+    (the carry) and the next up to its first, so that every tag is seen whole once without joining the chunks (a
+    copy of the sheet). About _CHUNK bytes are matched at a time, in a second thread while the next are inflated
+    (both release the GIL), one batch at a time so that little is held.
     """
     suspect = _suspect_pattern(limits)
     carry, first = b"", True
@@ -457,17 +459,25 @@ def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[tuple[bytes,
                 matching = None
             if hits[0]:
                 continue  # suspect: the exact scan decides, on a sheet that is not cut
-            text = b"".join([carry, *batch])
             if keep is not None:
-                keep.append((text, len(carry)))  # the carry is the end of the run before
-            matching = pool.submit(_verdict, _after_declaration(text) if first else text, suspect, not hits[1])
-            first = False
-            cut = text.rfind(b"<")  # a tag cut in two is seen whole with the next piece
-            carry = text[cut:] if cut >= 0 else b""
-            if len(carry) > MB:
-                hits[0] = True  # a single tag longer than a megabyte: let the exact scan judge it
+                keep.extend((chunk, 0) for chunk in batch)
+            texts = []
+            for chunk in batch:
+                if first:
+                    chunk, first = _after_declaration(chunk), False
+                start, end = chunk.find(b"<"), chunk.rfind(b"<")
+                if start < 0:  # inside one tag or text throughout: the seam goes on
+                    carry += chunk
+                else:
+                    texts += [carry + chunk[:start], chunk]
+                    carry = chunk[end:]
+                if len(carry) > MB:
+                    hits[0] = True  # a single tag longer than a megabyte: let the exact scan judge it
+            matching = pool.submit(_verdict, texts, suspect, not hits[1])
         if matching is not None:
             hits = [a or b for a, b in zip(hits, matching.result(), strict=True)]
+        if carry and not hits[0]:
+            hits = [a or b for a, b in zip(hits, _verdict([carry], suspect, not hits[1]), strict=True)]
     return hits[0], not hits[1]
 
 
@@ -479,13 +489,14 @@ def _after_declaration(text: bytes) -> bytes:
     return text
 
 
-def _verdict(text: bytes, suspect: str, check_plain: bool) -> tuple[bool, bool]:
-    """(matches the suspect pattern, has "<!" or "<?"), with one pass in the usual case: neither."""
+def _verdict(texts: list[bytes], suspect: str, check_plain: bool) -> tuple[bool, bool]:
+    """(any text matches the suspect pattern, any has "<!" or "<?"), with one pass in the usual case: neither."""
+    column = pa.chunked_array([_binary(t) for t in texts], pa.large_binary())
     if not check_plain:
-        return _matches(text, suspect), False
-    if not _matches(text, f"{suspect}|<[!?]"):
+        return _matches(column, suspect), False
+    if not _matches(column, f"{suspect}|<[!?]"):
         return False, False
-    return _matches(text, suspect), _matches(text, "<[!?]")
+    return _matches(column, suspect), _matches(column, "<[!?]")
 
 
 def _batched(chunks: Iterator[bytes]) -> Iterator[list[bytes]]:
@@ -502,8 +513,14 @@ def _batched(chunks: Iterator[bytes]) -> Iterator[list[bytes]]:
         yield batch
 
 
-def _matches(text: bytes, pattern: str) -> bool:
-    return pc.match_substring_regex(pa.array([text], pa.large_binary()), pattern)[0].as_py()
+def _binary(text: bytes) -> pa.Array:
+    """The text as an Arrow array of one value, without copying it."""
+    offsets = pa.py_buffer(struct.pack("<qq", 0, len(text)))
+    return pa.Array.from_buffers(pa.large_binary(), 1, [None, offsets, pa.py_buffer(text)])
+
+
+def _matches(texts: pa.ChunkedArray, pattern: str) -> bool:
+    return bool(pc.any(pc.match_substring_regex(texts, pattern)).as_py())
 
 
 class _ExactExtent:
