@@ -19,6 +19,8 @@ D = dt.date(2024, 9, 30)
     param(dt.date(2024, 9, 30), (D, False), id="excel-date"),
     param(dt.datetime(2024, 9, 30, 15, 0), (D, False), id="excel-datetime"),
     param(45565.0, (D, False), id="excel-serial"),
+    param("45565", (D, False), id="excel-serial-as-text"),
+    param("2024-09-30 15:00:00.500", (D, False), id="with-milliseconds"),
     param("2024.9.30", (D, False), id="dots"),
     param("2024/9/30", (D, False), id="slashes"),
     param("2024-09-30", (D, False), id="iso"),
@@ -43,7 +45,9 @@ def test_dates(raw, expected):
     assert parse_date(raw, CFG.no_deadline) == expected
 
 
-@pytest.mark.parametrize("raw", ["2024年2月30日", "下个月", "9/30", "abc", "2024.13.1"])
+# a time of day, typed or as a large sheet's text gives it (its day is Excel's day 0); a number past the serial days
+@pytest.mark.parametrize("raw", ["2024年2月30日", "下个月", "9/30", "abc", "2024.13.1", dt.time(12, 0),
+                                 "1899-12-31 12:00:00", "80001", "19999"])
 def test_unparseable_dates_are_refused(raw):
     with pytest.raises(ValueError, match="无法识别的日期"):
         parse_date(raw, CFG.no_deadline)

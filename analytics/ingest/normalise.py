@@ -64,7 +64,8 @@ def parse_date(value: object, no_deadline_words: frozenset[str]) -> tuple[dt.dat
     if text in no_deadline_words:
         return None, True
     try:
-        if m := _FULL.match(text) or _COMPACT.match(text):
+        # not before 1900: 1899-12-31 12:00:00 is a time of day as a large sheet's text gives it (day 0)
+        if (m := _FULL.match(text) or _COMPACT.match(text)) and int(m[1]) >= 1900:
             return dt.date(int(m[1]), int(m[2]), int(m[3])), False
         if m := _MONTH.match(text):
             return _month_end(int(m[1]), _month_number(m[2])), False
