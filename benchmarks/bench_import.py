@@ -326,7 +326,7 @@ def pandas_openpyxl(path: Path) -> object:
 # (label, module, function): each step's time is taken by a timer put around the function for the run
 PHASES = (
     ("zip scan against the limits (reader._check_xlsx)", reader, "_check_xlsx"),
-    ("calamine + to_python (reader._read_workbook)", reader, "_read_workbook"),
+    ("reading the sheets (reader._read_workbook: fastexcel)", reader, "_read_workbook"),
     ("locate, normalise, validate (parse._parse_sheets)", parse, "_parse_sheets"),
     ("backup before writing (backup.before_write)", ledger.backup, "before_write"),
     ("insert observations (ledger._store_problems)", ledger, "_store_problems"),

@@ -16,7 +16,7 @@ from analytics.config import ledger_config
 from analytics.errors import FileRejected
 from analytics.ingest import pieces, reader
 from analytics.ingest.parse import parse_file
-from tests.conftest import HEADER, SAMPLES, problem_row, write_xlsx
+from tests.conftest import HEADER, SAMPLES, problem_row
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -27,7 +27,7 @@ def cut(monkeypatch):
     list of what each pieces.read gave (None: it fell back to reading the sheet whole)."""
     monkeypatch.setattr(pieces, "SPLIT_FROM", 0)
     monkeypatch.setattr(pieces, "PIECE", 2048)
-    monkeypatch.setattr(pieces, "SHARED_SHARE", float("inf"))
+    monkeypatch.setattr(pieces, "SHARED_PIECE", 0)
     monkeypatch.setattr(pieces, "WORKERS", 2)
     results = []
     read = pieces.read
@@ -112,12 +112,38 @@ def test_a_streamed_ledger_read_in_pieces_equals_it_read_whole(tmp_path, cut):
     assert sheets[0].head(3)[2][:2] == ["1", "XC-0001"]  # a whole number without ".0"
 
 
+def shared_strings_ledger(path: Path, rows: int = 300) -> Path:
+    """A ledger as Excel and WPS write one: its text in the shared-string table, a merged title, a second sheet."""
+    book = xlsxwriter.Workbook(str(path))
+    table = [["2024年第三季度问题整改台账"], HEADER, *(problem_row(i, f"SJ-{i}", source="审计")
+                                                 for i in range(1, rows))]
+    for name, sheet_rows in (("台账", table), ("第二张", table[:40])):
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(sheet_rows):
+            sheet.write_row(r, 0, row)
+    book.get_worksheet_by_name("台账").merge_range("A1:L1", table[0][0])
+    book.close()
+    assert "xl/sharedStrings.xml" in zipfile.ZipFile(path).namelist()
+    return path
+
+
 def test_a_workbook_with_shared_strings_read_in_pieces_equals_it_read_whole(tmp_path, cut):
-    rows = [["2024年第三季度问题整改台账"], HEADER, *(problem_row(i, f"SJ-{i}", source="审计") for i in range(1, 300))]
-    path = write_xlsx(tmp_path / "2024年第三季度问题整改台账.xlsx", {"台账": rows, "第二张": rows[:40]},
-                      merges={"台账": ["A1:L1"]})
+    path = shared_strings_ledger(tmp_path / "2024年第三季度问题整改台账.xlsx")
     same_sheets(path.name, path.read_bytes())
     assert len(cut) == 2 and all(r is not None for r in cut)
+    assert _parsed(path.name, path.read_bytes(), split=True) == _parsed(path.name, path.read_bytes(), split=False)
+
+
+def test_pieces_are_larger_beside_shared_strings(tmp_path, cut, monkeypatch):
+    """Every piece's workbook parses the shared strings again: a piece is at least SHARED_PIECE times their size."""
+    monkeypatch.setattr(pieces, "SHARED_PIECE", 4)
+    asked = []
+    cuts = pieces._cuts
+    monkeypatch.setattr(pieces, "_cuts", lambda xml, piece=None: asked.append(piece) or cuts(xml, piece))
+    path = shared_strings_ledger(tmp_path / "2024年第三季度问题整改台账.xlsx")
+    same_sheets(path.name, path.read_bytes())
+    shared = zipfile.ZipFile(path).getinfo("xl/sharedStrings.xml").file_size
+    assert asked == [4 * shared, 4 * shared] and cut[-1] is not None  # both sheets
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.xls*")))
@@ -274,7 +300,7 @@ def test_the_row_limit_holds_for_a_sheet_read_in_pieces(tmp_path, cut):
     assert max(e[0] for e in check_end) + 1 > 300
 
 
-def test_only_large_sheets_with_few_shared_strings_are_cut_and_into_as_many_pieces_for_each_thread(monkeypatch):
+def test_only_large_sheets_are_cut_and_into_as_many_pieces_for_each_thread(monkeypatch):
     def info(name: str, size: int) -> zipfile.ZipInfo:
         i = zipfile.ZipInfo(name)
         i.file_size = size
@@ -282,13 +308,11 @@ def test_only_large_sheets_with_few_shared_strings_are_cut_and_into_as_many_piec
 
     big, small = info(SHEET, 20 * pieces.MB), info(SHEET, pieces.MB // 2)
     monkeypatch.setattr(pieces, "WORKERS", 2)
-    assert pieces.worth_splitting(big, [big])
-    assert pieces.worth_splitting(big, [big, info("xl/sharedStrings.xml", pieces.MB)])  # 1 MB beside 20 MB
-    assert not pieces.worth_splitting(big, [big, info("xl/sharedStrings.xml", 5 * pieces.MB)])
-    assert not pieces.worth_splitting(small, [small])
-    assert not pieces.worth_splitting(big, [big], kept=pieces.KEPT_AT_MOST - pieces.MB)
+    assert pieces.worth_splitting(big)
+    assert not pieces.worth_splitting(small)
+    assert not pieces.worth_splitting(big, kept=pieces.KEPT_AT_MOST - pieces.MB)
     monkeypatch.setattr(pieces, "WORKERS", 1)
-    assert not pieces.worth_splitting(big, [big])  # one core: nothing to read side by side
+    assert not pieces.worth_splitting(big)  # one core: nothing to read side by side
 
     monkeypatch.setattr(pieces, "WORKERS", 2)
     rows = b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(1, 2001))

@@ -44,10 +44,10 @@ PIECE = 4 * MB  # XML per piece, about: many per thread even out their shares (1
 # Threads reading pieces (this one included). Each holds a piece's XML twice and calamine's cells: on a 100,000-row
 # sheet, four threads peaked 40–60 MB above two (python-calamine), so two it is, wherever there is a second core.
 WORKERS = min(os.cpu_count() or 1, 2)
-# Each piece's workbook parses and holds the shared strings again (calamine reads them on opening): a sheet is cut
-# only if they are at most this share of it. The benchmark's 100,000-row ledger as Excel writes it (shared strings 40 %
-# of the sheet) was 0.23 s faster in two pieces, but peaked 50–60 MB higher (486 MB), so it is read whole.
-SHARED_SHARE = 1 / 16
+# Each piece's workbook parses the shared strings again (calamine reads them on opening): a piece is at least this many
+# times their size. The benchmark's 100,000-row ledger as Excel writes it (42 MB of sheet, 18 MB of shared strings):
+# 2.58 s read whole, 2.12 s in ten 4 MB pieces, 1.92 s in two (peak 413, 400 and 411 MB).
+SHARED_PIECE = 4
 KEPT_AT_MOST = 256 * MB  # the XML kept from the scan for all of a file's sheets, until they are read
 
 
@@ -60,13 +60,10 @@ class PlainSheet:
     xml: list[tuple[bytes, int]]  # the XML in the scan's runs (_Rope): joined, it would be copied again
 
 
-def worth_splitting(info: zipfile.ZipInfo, infos: list[zipfile.ZipInfo], kept: int = 0) -> bool:
-    """Whether a worksheet part is large enough, and the shared strings small enough, to read it in pieces, with
-    kept bytes of XML already kept for other sheets (by the sizes the zip declares: only a guess, which the scan's
-    true sizes then bound)."""
-    shared = sum(i.file_size for i in infos if i.filename.lower().endswith("sharedstrings.xml"))
-    return (WORKERS > 1 and info.file_size >= SPLIT_FROM and shared <= SHARED_SHARE * info.file_size
-            and kept + info.file_size <= KEPT_AT_MOST)
+def worth_splitting(info: zipfile.ZipInfo, kept: int = 0) -> bool:
+    """Whether a worksheet part is large enough to read it in pieces, with kept bytes of XML already kept for other
+    sheets (by the sizes the zip declares: only a guess, which the scan's true sizes then bound)."""
+    return WORKERS > 1 and info.file_size >= SPLIT_FROM and kept + info.file_size <= KEPT_AT_MOST
 
 
 @dataclass
@@ -84,7 +81,8 @@ def read(plain: PlainSheet, sheet: str,
     as many as its widest row, and its merged ranges; None if the sheet is not fit to be cut, or a piece cannot be
     read (the caller then reads it whole). check_end sees the last cell with a value, and may raise."""
     xml = _Rope(plain.xml)
-    bounds = _cuts(xml)
+    shared = sum(i.file_size for i, _ in plain.others if i.filename.lower().endswith("sharedstrings.xml"))
+    bounds = _cuts(xml, max(PIECE, SHARED_PIECE * shared))
     if bounds is None:
         return None
     # copied, so that the first and last runs need not be kept for them (the tail is the sheet's end: merged cells…)

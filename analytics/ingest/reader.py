@@ -274,7 +274,7 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> dict[str, pieces.Plai
                 pass
             continue
         held = sum(own.file_size for own, _ in kept.values())
-        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, infos, held) else None
+        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, held) else None
         suspect, fit = _scan_sheet(parts.chunks(info), limits, xml)
         if suspect:
             _ExactExtent(name, sheet, limits).scan(parts.chunks(info, count=False))
