@@ -168,9 +168,20 @@ def _piece(blob: bytes, sheet: str, last: int) -> _Piece | None:
     return _Piece(start, last, [pc.fill_null(c, "") for c in columns], filled[-1] + 1 if filled else 0, filled_to)
 
 
+def outline(plain: PlainSheet) -> bytes:
+    """A workbook of the file's XML parts but its worksheets and shared strings: its list of sheets, read without
+    parsing the shared strings (0.1 s for the benchmark's ledger as Excel writes it)."""
+    return _workbook(_without_shared(plain.others), None, [])
+
+
+def _without_shared(others: list[tuple[zipfile.ZipInfo, memoryview]]) -> list[tuple[zipfile.ZipInfo, memoryview]]:
+    return [(info, stored) for info, stored in others if not info.filename.lower().endswith("sharedstrings.xml")]
+
+
 def _merged(plain: PlainSheet, head: bytes, tail: bytes, sheet: str) -> list:
-    """The sheet's merged ranges, as calamine gives them: from a workbook of the sheet without its rows."""
-    blob = _workbook(plain.others, plain.own, [head, tail])
+    """The sheet's merged ranges, as calamine gives them: from a workbook of the sheet without its rows (and so
+    without the shared strings)."""
+    blob = _workbook(_without_shared(plain.others), plain.own, [head, tail])
     try:
         return list(CalamineWorkbook.from_filelike(io.BytesIO(blob)).get_sheet_by_name(sheet).merged_cell_ranges
                     or [])
@@ -256,8 +267,8 @@ def _cuts(xml: _Rope, piece: int | None = None) -> list[int] | None:
     return [*cuts, end] if len(cuts) > 1 else None
 
 
-def _workbook(others: list[tuple[zipfile.ZipInfo, memoryview]], own: zipfile.ZipInfo, sheet: list) -> bytes:
-    """A zip of the file's other parts, copied compressed as they are, and the piece's sheet XML stored."""
+def _workbook(others: list[tuple[zipfile.ZipInfo, memoryview]], own: zipfile.ZipInfo | None, sheet: list) -> bytes:
+    """A zip of the file's other parts, copied compressed as they are, and the piece's sheet XML stored (if own)."""
     out, directory = [], []
     offset = 0
 
@@ -274,10 +285,11 @@ def _workbook(others: list[tuple[zipfile.ZipInfo, memoryview]], own: zipfile.Zip
 
     for info, stored in others:
         add(info, info.compress_type, info.CRC, info.file_size, [stored])
-    crc = 0
-    for chunk in sheet:
-        crc = zlib.crc32(chunk, crc)
-    add(own, zipfile.ZIP_STORED, crc, sum(len(c) for c in sheet), list(sheet))
+    if own is not None:
+        crc = 0
+        for chunk in sheet:
+            crc = zlib.crc32(chunk, crc)
+        add(own, zipfile.ZIP_STORED, crc, sum(len(c) for c in sheet), list(sheet))
     table = b"".join(directory)
     out.extend([table, struct.pack("<4s4HLLH", b"PK\x05\x06", 0, 0, len(directory), len(directory), len(table),
                                    offset, 0)])

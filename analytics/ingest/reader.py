@@ -58,8 +58,9 @@ SUFFIXES = WORKBOOK_SUFFIXES + TEXT_SUFFIXES
 @dataclass
 class Sheet:
     """One sheet's cells, row 0 being Excel row 1 and column 0 being column A: as rows of typed cells (blank: ""),
-    or, for a large sheet read in pieces, as columns of text (pieces.py), where a date reads 2024-03-31 00:00:00
-    and a number as written, without a trailing .0."""
+    or, for a large sheet read in pieces (pieces.py), as columns of text (blank: ""), where a date reads
+    2024-03-31 00:00:00, a time of day 1899-12-31 12:00:00, a boolean true or false, and a number in its shortest
+    form (1, 2.5; at most nine decimals). The parse reads both alike (tests/test_pieces.py)."""
 
     name: str
     rows: list[list]
@@ -122,7 +123,11 @@ def read_sheets(name: str, data: bytes, limits: Limits | None = None) -> list[Sh
 def _read_workbook(name: str, data: bytes, limits: Limits, plain: dict[str, pieces.PlainSheet]) -> list[Sheet]:
     """Every visible worksheet's cells; the large plain ones (by sheet name) in pieces, side by side."""
     try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        # the list of sheets from the file's outline when some are cut: the whole file is opened (its shared strings
+        # parsed) only for a sheet read whole
+        outline = pieces.outline(next(iter(plain.values()))) if plain else None
+        book = CalamineWorkbook.from_filelike(io.BytesIO(outline or data))
+        whole = None if outline else book
         sheets = []
         rows_so_far = 0
         for meta in book.sheets_metadata:
@@ -136,7 +141,8 @@ def _read_workbook(name: str, data: bytes, limits: Limits, plain: dict[str, piec
             read = pieces.read(cut, meta.name, check_end) if cut else None
             del cut  # its XML goes as soon as it is read
             if read is None:
-                sheets.append(Sheet(meta.name, *_read_whole(book.get_sheet_by_name(meta.name), check_end)))
+                whole = whole or CalamineWorkbook.from_filelike(io.BytesIO(data))
+                sheets.append(Sheet(meta.name, *_read_whole(whole.get_sheet_by_name(meta.name), check_end)))
             else:
                 sheets.append(Sheet(meta.name, [], read[1], read[0]))
             rows_so_far += sheets[-1].height
