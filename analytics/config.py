@@ -338,17 +338,20 @@ class ScoringConfig:
             return None
         return next((g for g in self.grades if score >= g.min), self.grades[-1])
 
+    @functools.cached_property
+    def _words(self) -> tuple[tuple[str, str], ...]:
+        """(dimension, its name or a keyword as a matching key), in the config's order: keyed once, not per call."""
+        return tuple((dim.name, w) for dim in self.dimensions for w in map(key, (dim.name, *dim.keywords)) if w)
+
     def classify(self, category: str) -> str:
         """维度: the dimension named by a category text, by the longest name or keyword it contains."""
         text = key(category)
         if not text:
             return self.unclassified
         best, best_len = self.unclassified, 0
-        for dim in self.dimensions:
-            for word in (dim.name, *dim.keywords):
-                w = key(word)
-                if w and w in text and len(w) > best_len:
-                    best, best_len = dim.name, len(w)
+        for name, w in self._words:
+            if w in text and len(w) > best_len:
+                best, best_len = name, len(w)
         return best
 
 
