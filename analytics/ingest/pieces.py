@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from python_calamine import CalamineError, CalamineWorkbook
 
 MB = 1024 * 1024
-SPLIT_FROM = 1 * MB  # a worksheet's XML worth cutting (a 2,000-row ledger's 1.5 MB: 50 → 31 ms; 20,000 rows: 287 → 190)
+SPLIT_FROM = 1 * MB  # a worksheet's XML worth cutting (parse_file, 2,000 rows: 53 → 39 ms; 700 rows: 30 ms both ways)
 PIECE = 4 * MB  # XML per piece, about: many per thread even out their shares (100,000 rows: 16 MB 585 ms, 4 MB 550)
 # Threads reading pieces (this one included). Each holds a piece's XML twice and calamine's cells: on a 100,000-row
 # sheet, four threads peaked 40–60 MB above two (python-calamine), so two it is, wherever there is a second core.
