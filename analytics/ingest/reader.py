@@ -113,7 +113,8 @@ def read_sheets(name: str, data: bytes, limits: Limits | None = None) -> list[Sh
         plain = _check_xlsx(name, data, limits)
     if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)):
         sheets = _read_workbook(name, data, limits, plain)
-        _release_freed_heap()  # calamine's own copy of the cells went with its workbook
+        if any(s.columns is None for s in sheets):
+            _release_freed_heap()  # calamine's own copy of the cells went with its workbook (sheets in pieces: none)
         return sheets
     if suffix in TEXT_SUFFIXES:
         return [Sheet(name.rsplit(".", 1)[0], _read_csv(name, data, limits))]
