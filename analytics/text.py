@@ -7,6 +7,7 @@ values); tests/test_text.py checks that the two agree on every kind of input.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -27,14 +28,17 @@ _TRAILING_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
 
 
 def to_text(value: object) -> str:
-    """A cell as text: numbers without a spurious '.0', None as '', booleans as a large sheet's cells give them
-    (reader.Sheet: 'true', 'false')."""
+    """A cell as text: None as '', and numbers and booleans as a large sheet's cells read (reader.Sheet): a whole
+    number without '.0', others to at most nine decimals (1/3: 0.333333333), 'true' and 'false'."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        if math.isfinite(value):
+            return f"{value:.9f}".rstrip("0").rstrip(".")
     return str(value)
 
 

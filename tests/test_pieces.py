@@ -16,6 +16,7 @@ from analytics.config import ledger_config
 from analytics.errors import FileRejected
 from analytics.ingest import pieces, reader
 from analytics.ingest.parse import parse_file
+from analytics.text import to_text
 from tests.conftest import HEADER, SAMPLES, problem_row
 
 SHEET = "xl/worksheets/sheet1.xml"
@@ -60,16 +61,14 @@ def same_sheets(name: str, data: bytes) -> list[reader.Sheet]:
 
 def as_text(sheet: reader.Sheet) -> list[list[str]]:
     """A sheet's rows with each cell as a sheet read in pieces gives it (reader.Sheet), for the kinds of cell these
-    tests write: text, booleans, dates, and numbers whole or of one decimal."""
+    tests write: text, booleans, dates and numbers."""
     def text(v: object) -> str:
         if isinstance(v, bool):
             return str(v).lower()
         if isinstance(v, float):
-            return str(int(v)) if v.is_integer() else str(v)
-        if isinstance(v, dt.datetime):
-            return v.strftime("%Y-%m-%d %H:%M:%S")
-        if isinstance(v, dt.date):
-            return f"{v.isoformat()} 00:00:00"
+            return to_text(v)
+        if isinstance(v, dt.datetime | dt.date):
+            return to_text(v)
         return v
 
     return sheet.head(sheet.height) if sheet.columns is not None else [[text(v) for v in r] for r in sheet.rows]
@@ -203,6 +202,69 @@ def test_cells_of_every_kind_parse_the_same_read_in_pieces(tmp_path, cut):
     assert cut and cut[-1] is not None
     assert expected[2][0][1][4]["deadline"] == dt.date(2024, 8, 1)  # 45,505: a serial day
     assert expected[2][0][2] == {"无问题内容的行": 6}  # a row of one number, one date: not a heading
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_messy_ledgers_parse_the_same_read_in_pieces(tmp_path, cut, monkeypatch, seed):
+    """Ledgers of random mess, cut at random piece sizes, parse to the same rows, issues and skipped rows as read
+    whole: section headings, 合计 and 注 rows, blank and lone-value rows, codes as numbers, dates as dates, serial
+    numbers, text and date-times, booleans and decimals in text columns, bad statuses and dates, repeated rows."""
+    import random
+
+    rng = random.Random(seed)
+    monkeypatch.setattr(pieces, "PIECE", rng.randrange(300, 4000))
+    path = tmp_path / "2024年第三季度问题整改台账.xlsx"
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": rng.random() < 0.5})
+    sheet = book.add_worksheet("台账")
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    stamp = book.add_format({"num_format": "yyyy-mm-dd hh:mm"})
+    headers = [*HEADER, "备注"]
+    sheet.merge_range(0, 0, 0, len(headers) - 1, "2024年第三季度问题整改台账")
+    sheet.write_row(1, 0, ["填报单位：纪委办公室", *[""] * 8, "填报日期：2024年10月8日"])
+    sheet.write_row(2, 0, headers)
+    r = 3
+
+    def cell(c: int, value: object) -> None:
+        if isinstance(value, dt.datetime):
+            sheet.write_datetime(r, c, value, stamp if value.hour else date)
+        elif value is not None:
+            sheet.write(r, c, value)
+
+    for i in range(1, rng.randrange(150, 400)):
+        roll = rng.random()
+        if roll < 0.03:
+            sheet.write_string(r, 0, rng.choice(["一、巡视巡察反馈问题（5项）", "二、审计发现问题", "（三）信访举报"]))
+        elif roll < 0.05:
+            sheet.write_row(r, 0, [rng.choice(["合计", "小计"]), "", "", "", f"共 {i} 项"])
+        elif roll < 0.07:
+            sheet.write_string(r, 0, "注：整改状态按未启动、整改中、已整改、已销号填写。")
+        elif roll < 0.09:
+            cell(rng.randrange(len(headers)), rng.choice([i, dt.datetime(2024, 3, 1), True, "  "]))
+        elif roll < 0.12:
+            pass  # a blank row
+        else:
+            status = rng.choice(["整改中", "已销号", "已整改", "未启动", "长期整改", "完成", "整改中 "])
+            row = problem_row(i, rng.choice([f"XC-{i:04d}", 2024000 + i, None]), status,
+                              source=rng.choice(["巡察", "", "内部审计", "信访"]),
+                              unit=rng.choice(["冶炼厂", "矿业公司", "物流中心"]))
+            row[7] = rng.choice([dt.datetime(2024, 1, 1) + dt.timedelta(days=i % 200), "2024.2.3",
+                                 45300 + i % 50, dt.datetime(2024, 2, 1, 9, 30)])
+            row[8] = rng.choice(["长期坚持", "2024年9月底", dt.datetime(2024, 9, 30), 45565, "2024-13-01"])
+            row[10] = dt.datetime(2024, 10, 1) if status == "已销号" and rng.random() < 0.8 else None
+            row.append(rng.choice([None, "已约谈", 3.5, 0, False, 1 / 3]))
+            for c, value in enumerate(row):
+                cell(c, value)
+            if rng.random() < 0.03:  # the same row again
+                r += 1
+                for c, value in enumerate(row):
+                    cell(c, value)
+        r += 1
+    book.close()
+    data = path.read_bytes()
+    expected = _parsed(path.name, data, split=False)
+    assert _parsed(path.name, data, split=True) == expected
+    assert cut and cut[-1] is not None
+    assert expected[1] and expected[2][0][1]  # issues and valid rows both
 
 
 def with_sheet_xml(data: bytes, change) -> bytes:

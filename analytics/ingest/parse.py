@@ -44,8 +44,9 @@ _PROBLEM_TEXTS = tuple(f for f in PROBLEM_TEXT_FIELDS if f not in ("unit", "prob
 TASK_TEXT_FIELDS = ("seq", "aspect", "measure", "requirement", "unit", "remarks")
 _FREQUENCIES = ("每月", "每季度", "每半年", "每年", "每周", "常态化", "长期")
 _SECTION_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十]+[、.．)）]|^\d+[、.．]")
-# a number, date or boolean cell as a sheet read in pieces gives it (reader.Sheet): a value, not words
-_VALUE_AS_TEXT = re.compile(r"-?\d+(?:\.\d+)?|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)?|true|false")
+# a number, date, time or boolean cell as text (text.to_text, reader.Sheet): a value, not words
+_TIME = r"\d{2}:\d{2}:\d{2}(?:\.\d+)?"
+_VALUE_AS_TEXT = re.compile(rf"-?\d+(?:\.\d+)?|\d{{4}}-\d{{2}}-\d{{2}}(?: {_TIME})?|{_TIME}|true|false")
 
 
 @dataclass

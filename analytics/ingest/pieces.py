@@ -167,7 +167,18 @@ def _piece(blob: bytes, sheet: str, last: int) -> _Piece | None:
     start = last - height + 1
     filled_to = start + 1 + max(pc.indices_nonzero(pc.is_valid(columns[j]))[-1].as_py() for j in filled) if filled \
         else start
-    return _Piece(start, last, [pc.fill_null(c, "") for c in columns], filled[-1] + 1 if filled else 0, filled_to)
+    return _Piece(start, last, [_as_typed_text(pc.fill_null(c, "")) for c in columns], filled[-1] + 1 if filled else 0,
+                  filled_to)
+
+
+def _as_typed_text(column: pa.Array) -> pa.Array:
+    """A date at midnight and a time of day as a typed cell reads as text (text.to_text): 2024-03-31 rather than
+    fastexcel's 2024-03-31 00:00:00, 12:00:00 rather than 1899-12-31 12:00:00 (Excel's day 0)."""
+    if pc.any(pc.starts_with(column, "1899-12-31 ")).as_py():
+        column = pc.replace_substring_regex(column, r"^1899-12-31 (\d\d:\d\d:\d\d(?:\.\d+)?)$", r"\1")
+    if pc.any(pc.ends_with(column, " 00:00:00")).as_py():
+        column = pc.replace_substring_regex(column, r"^(\d{4}-\d\d-\d\d) 00:00:00$", r"\1")
+    return column
 
 
 def outline(plain: PlainSheet) -> bytes:

@@ -58,9 +58,9 @@ SUFFIXES = WORKBOOK_SUFFIXES + TEXT_SUFFIXES
 @dataclass
 class Sheet:
     """One sheet's cells, row 0 being Excel row 1 and column 0 being column A: as rows of typed cells (blank: ""),
-    or, for a large sheet read in pieces (pieces.py), as columns of text (blank: ""), where a date reads
-    2024-03-31 00:00:00, a time of day 1899-12-31 12:00:00, a boolean true or false, and a number in its shortest
-    form (1, 2.5; at most nine decimals). The parse reads both alike (tests/test_pieces.py)."""
+    or, for a large sheet read in pieces (pieces.py), as columns of text (blank: ""), each cell as text.to_text
+    gives a typed one: a date 2024-03-31, with a time 2024-03-31 10:05:00, a time of day 12:00:00, a boolean true
+    or false, a number 1, 2.5 or 0.333333333 (at most nine decimals). The parse reads both alike (tests/test_pieces)."""
 
     name: str
     rows: list[list]
