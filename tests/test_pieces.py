@@ -154,6 +154,16 @@ def test_every_sample_parses_the_same_read_in_pieces(name, cut):
     assert _parsed(name, data, split=True) == expected
 
 
+def parses_the_same(path: Path, cut: list) -> tuple:
+    """The file's parse (period, issues, each sheet's rows and skipped rows), checked the same read whole and read in
+    pieces (which it was)."""
+    data = path.read_bytes()
+    expected = _parsed(path.name, data, split=False)
+    assert _parsed(path.name, data, split=True) == expected
+    assert cut and cut[-1] is not None
+    return expected
+
+
 def _parsed(name: str, data: bytes, split: bool) -> tuple:
     with pytest.MonkeyPatch.context() as m:
         if not split:
@@ -196,10 +206,7 @@ def test_cells_of_every_kind_parse_the_same_read_in_pieces(tmp_path, cut):
             sheet.write_number(r + 2, 12, 7)
             r += 3
     book.close()
-    data = path.read_bytes()
-    expected = _parsed(path.name, data, split=False)
-    assert _parsed(path.name, data, split=True) == expected
-    assert cut and cut[-1] is not None
+    expected = parses_the_same(path, cut)
     assert expected[2][0][1][4]["deadline"] == dt.date(2024, 8, 1)  # 45,505: a serial day
     assert expected[2][0][2] == {"无问题内容的行": 6}  # a row of one number, one date: not a heading
 
@@ -260,10 +267,7 @@ def test_random_messy_ledgers_parse_the_same_read_in_pieces(tmp_path, cut, monke
                     cell(c, value)
         r += 1
     book.close()
-    data = path.read_bytes()
-    expected = _parsed(path.name, data, split=False)
-    assert _parsed(path.name, data, split=True) == expected
-    assert cut and cut[-1] is not None
+    expected = parses_the_same(path, cut)
     assert expected[1] and expected[2][0][1]  # issues and valid rows both
 
 
