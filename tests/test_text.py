@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
 
-from analytics.text import clean, clean_many, fingerprint_text, fold_many, key, key_many
+from analytics.text import clean, clean_many, fingerprint_text, fold_many, key, key_many, to_text
 
 TRICKY = [
     "", " ", "　", "综合 管理部　", "  落实“第一议题”，制度\u3000不到位  ", "Ａ１ＢＣ－２０２４", "XC-2024-001 ",
@@ -36,3 +37,14 @@ def test_examples():
     assert clean("  多  个\u3000空格 ") == "多 个 空格"
     assert fingerprint_text("落实“第一议题”，制度 不到位。") == fingerprint_text("落实第一议题制度不到位")
     assert fingerprint_text("ＡＢＣ问题") == "abc问题"
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (None, ""), (3.0, "3"), (2.5, "2.5"), (1 / 3, "0.333333333"), (2 / 3, "0.666666667"), (0.1 + 0.2, "0.3"),
+    (5e-10, "0.000000001"), (123456.78901234, "123456.78901234"), (True, "true"), (False, "false"),
+    (dt.date(2024, 3, 31), "2024-03-31"), (dt.datetime(2024, 3, 31, 10, 5), "2024-03-31 10:05:00"),
+    (dt.time(12, 0), "12:00:00"), ("文本", "文本"),
+], ids=repr)
+def test_a_cell_as_text_reads_as_a_large_sheet_s_cells_do(value, text):
+    """What fastexcel gives a cell of a sheet read in pieces (tests/test_pieces.py checks it against the reader)."""
+    assert to_text(value) == text
