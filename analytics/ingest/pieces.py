@@ -57,7 +57,7 @@ class PlainSheet:
 
     own: zipfile.ZipInfo  # its entry in the zip
     others: list[tuple[zipfile.ZipInfo, memoryview]]  # the XML parts each piece's workbook copies, as stored
-    xml: list[tuple[bytes, int]]  # the XML in the scan's runs (_Rope): joined, it would be copied again
+    xml: list[bytes]  # the XML in the scan's inflated chunks (_Rope): joined, it would be copied again
 
 
 def worth_splitting(info: zipfile.ZipInfo, kept: int = 0) -> bool:
@@ -205,9 +205,9 @@ def _merged(plain: PlainSheet, head: bytes, tail: bytes, sheet: str) -> list:
 class _Rope:
     """The scan's runs of XML read as one text, found in and sliced across without joining them."""
 
-    def __init__(self, runs: list[tuple[bytes, int]]):
-        self.runs = runs  # (bytes, how many of its first bytes belong to the run before)
-        self.starts = list(itertools.accumulate((len(text) - skip for text, skip in runs), initial=0))
+    def __init__(self, runs: list[bytes]):
+        self.runs = runs
+        self.starts = list(itertools.accumulate(map(len, runs), initial=0))
 
     def __len__(self) -> int:
         return self.starts[-1]
@@ -219,21 +219,20 @@ class _Rope:
             start = self.starts[k]
             if start >= b:
                 break
-            text, skip = self.runs[k]
-            lo, hi = skip + max(a - start, 0), skip + min(b, self.starts[k + 1]) - start
+            lo, hi = max(a - start, 0), min(b, self.starts[k + 1]) - start
             if hi > lo:
-                out.append(memoryview(text)[lo:hi])
+                out.append(memoryview(self.runs[k])[lo:hi])
         return out
 
     def find(self, needle: bytes, a: int, b: int) -> int:
         """Where needle first lies wholly within bytes a to b, or -1."""
         k, n = self._run(a), len(needle)
         while k < len(self.runs) and self.starts[k] < b:
-            (text, skip), start = self.runs[k], self.starts[k]
+            text, start = self.runs[k], self.starts[k]
             end = min(self.starts[k + 1], b)
-            at = text.find(needle, skip + max(a - start, 0), skip + end - start)
+            at = text.find(needle, max(a - start, 0), end - start)
             if at >= 0:
-                return start + at - skip
+                return start + at
             edge = max(a, end - n + 1)  # one across the end of this run
             at = b"".join(self.slices(edge, min(end + n - 1, b))).find(needle)
             if at >= 0:
@@ -256,7 +255,7 @@ class _Rope:
     def drop_before(self, at: int) -> None:
         """Let go of the runs wholly before byte at (they are not asked for again)."""
         for k in range(self._run(at)):
-            self.runs[k] = (b"", 0)
+            self.runs[k] = b""
 
     def _run(self, a: int) -> int:
         return max(bisect.bisect_right(self.starts, a) - 1, 0)

@@ -273,7 +273,7 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> dict[str, pieces.Plai
         raise _corrupt(name, "压缩包中没有 Excel 工作簿；.ods、.xlsb 等格式请在 Excel/WPS 中另存为 .xlsx")
     parts = _Parts(name, data, infos, budget, limits)
     sheets, resolved = parts.worksheets()
-    kept: dict[str, tuple[zipfile.ZipInfo, list[tuple[bytes, int]]]] = {}  # sheet → its part and XML
+    kept: dict[str, tuple[zipfile.ZipInfo, list[bytes]]] = {}  # sheet → its part and XML
     for info in infos:
         sheet = sheets.get(info.filename)
         if sheet is None:
@@ -281,7 +281,7 @@ def _check_xlsx(name: str, data: bytes, limits: Limits) -> dict[str, pieces.Plai
                 pass
             continue
         held = sum(own.file_size for own, _ in kept.values())
-        xml: list[tuple[bytes, int]] | None = [] if resolved and pieces.worth_splitting(info, held) else None
+        xml: list[bytes] | None = [] if resolved and pieces.worth_splitting(info, held) else None
         suspect, fit = _scan_sheet(parts.chunks(info), limits, xml)
         if suspect:
             _ExactExtent(name, sheet, limits).scan(parts.chunks(info, count=False))
@@ -445,7 +445,7 @@ def _suspect_pattern(limits: Limits) -> str:
     return _PATTERNS[key]
 
 
-def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[tuple[bytes, int]] | None) -> tuple[bool, bool]:
+def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[bytes] | None) -> tuple[bool, bool]:
     """Whether any piece of a worksheet matches the suspect pattern; and, with keep (which then gets the XML),
     whether the sheet is plain enough to cut (pieces.py: nothing after the XML declaration starts with "<!" or "<?").
     Reads the whole part either way (its size).
@@ -467,7 +467,7 @@ def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[tuple[bytes,
             if hits[0]:
                 continue  # suspect: the exact scan decides, on a sheet that is not cut
             if keep is not None:
-                keep.extend((chunk, 0) for chunk in batch)
+                keep.extend(batch)
             texts = []
             for chunk in batch:
                 if first:
