@@ -42,6 +42,11 @@ def to_text(value: object) -> str:
     return str(value)
 
 
+def is_blank(value: object) -> bool:
+    """Whether a cell holds nothing but white space (None, '', '  ')."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def as_strings(values: Sequence | pa.Array) -> pa.Array:
     """A column of cells as an Arrow string array (None stays null; whole numbers without '.0')."""
     if isinstance(values, pa.Array):

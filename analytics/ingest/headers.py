@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from analytics.config import KINDS, LedgerConfig, ScoringConfig
 from analytics.ingest.reader import Sheet
-from analytics.text import clean, header_key
+from analytics.text import clean, header_key, is_blank
 
 HEADER_SCAN_ROWS = 30
 
@@ -30,10 +30,6 @@ class Layout:
 
     def header_of(self, name: str) -> str:
         return self.headers[self.columns[name]]
-
-
-def _is_blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _map_columns(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: ScoringConfig) -> Layout:
@@ -69,19 +65,19 @@ def _signature_ok(layout: Layout) -> bool:
 
 
 def _row_names(row: list) -> dict[int, str]:
-    return {c: clean(v) for c, v in enumerate(row) if isinstance(v, str) and not _is_blank(v)}
+    return {c: clean(v) for c, v in enumerate(row) if isinstance(v, str) and not is_blank(v)}
 
 
 def _child_row(top: list, below: list, aliases: dict[str, str]) -> dict[int, str] | None:
     """The row under a header, if it is a second header row under merged parents (整改情况 → 整改措施 …)."""
-    cells = {c: v for c, v in enumerate(below) if not _is_blank(v)}
+    cells = {c: v for c, v in enumerate(below) if not is_blank(v)}
     if len(cells) < 2 or not all(isinstance(v, str) for v in cells.values()):
         return None
     if not any(header_key(v) in aliases for v in cells.values()):
         return None
 
     def top_blank(c: int) -> bool:
-        return c >= len(top) or _is_blank(top[c])
+        return c >= len(top) or is_blank(top[c])
 
     # each child sits under a blank top cell or under the first cell of a merged parent span
     if all(top_blank(c) or top_blank(c + 1) for c in cells):

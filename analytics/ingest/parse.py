@@ -36,7 +36,7 @@ from analytics.ingest.normalise import (
 )
 from analytics.ingest.reader import Sheet, read_sheets
 from analytics.periods import Period, find_periods
-from analytics.text import as_strings, clean_many, fold_many, header_key, key, key_many, to_text
+from analytics.text import as_strings, clean_many, fold_many, header_key, is_blank, key, key_many, to_text
 
 PROBLEM_TEXT_FIELDS = ("problem_code", "seq", "category", "description", "unit", "owner", "leader",
                        "measures", "progress", "remarks")
@@ -209,10 +209,6 @@ def _infer_period(name: str, sheets: list[Sheet], parsed: list[ParsedSheet],
     if named:
         return None, f"文件名和标题中出现多个期间（{'、'.join(named)}），{ask}"
     return None, f"无法从文件名或标题识别季度，{ask}"
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 class _Cells:
@@ -421,7 +417,7 @@ class _RowRule:
     def judge(self, row: list, section: str | None) -> tuple[str | None, str | None]:
         """(why the row is skipped, or None for a data row; the section from here on)."""
         cfg = self.cfg
-        filled = [v for v in row if not _blank(v)]
+        filled = [v for v in row if not is_blank(v)]
         if not filled:
             return "空行", section
         first = key(filled[0])
@@ -434,7 +430,7 @@ class _RowRule:
                 found = normalise_source(first, cfg)
                 section = found if found in cfg.source_names else None
             return "分类标题行", section
-        if self.required_cols and all(_blank(row[c]) for c in self.required_cols):
+        if self.required_cols and all(is_blank(row[c]) for c in self.required_cols):
             return "无问题内容的行", section
         return None, section
 
@@ -551,10 +547,10 @@ def _problem_values(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig,
     default = _default_source(file, sheet, cfg)
     source_raw = cells.raw("source")
     distinct = pc.unique(source_raw).to_pylist() if isinstance(source_raw, pa.Array) else set(source_raw)
-    if any(map(_blank, distinct)):  # blank cells take the section's or the sheet's source
-        source_raw = [sec or default if _blank(v) else v
+    if any(map(is_blank, distinct)):  # blank cells take the section's or the sheet's source
+        source_raw = [sec or default if is_blank(v) else v
                       for v, sec in zip(cells.values("source"), sections, strict=True)]
-    cols["source"] = cells.array("source", lambda v: None if _blank(v) else normalise_source(v, cfg), pa.string(),
+    cols["source"] = cells.array("source", lambda v: None if is_blank(v) else normalise_source(v, cfg), pa.string(),
                                  source_raw)
     status_col = cells.sheet.layout.columns.get("status")
     status_header = header_key(cells.sheet.layout.headers[status_col]) if status_col is not None else ""
@@ -648,7 +644,7 @@ def _score_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scori
 
     if layout.dimension_columns:  # wide: one column per dimension
         for col, dim in layout.dimension_columns.items():
-            values = cells.convert(dim, lambda v: None if _blank(v) else _score_value(v), col=col)
+            values = cells.convert(dim, lambda v: None if is_blank(v) else _score_value(v), col=col)
             for i, v in enumerate(values):
                 if v is not None:
                     add(i, dim, v)

@@ -46,6 +46,7 @@ from python_calamine import (
 from analytics.config import Limits, ledger_config
 from analytics.errors import FileRejected, Issue, column_letter
 from analytics.ingest import pieces
+from analytics.text import is_blank
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -88,7 +89,7 @@ class Sheet:
     def has_cells(self) -> bool:
         """Whether any cell holds more than blanks."""
         if self.columns is None:
-            return any(v is not None and (not isinstance(v, str) or v.strip()) for row in self.rows for v in row)
+            return not all(is_blank(v) for row in self.rows for v in row)
         return any(pc.any(pc.not_equal(pc.utf8_trim_whitespace(c), "")).as_py() for c in self.columns)
 
     def keep_head(self, n: int) -> None:
