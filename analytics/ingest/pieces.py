@@ -81,7 +81,7 @@ def read(plain: PlainSheet, sheet: str,
     as many as its widest row, and its merged ranges; None if the sheet is not fit to be cut, or a piece cannot be
     read (the caller then reads it whole). check_end sees the last cell with a value, and may raise."""
     xml = _Rope(plain.xml)
-    shared = sum(i.file_size for i, _ in plain.others if i.filename.lower().endswith("sharedstrings.xml"))
+    shared = sum(info.file_size for info, _ in plain.others if _is_shared(info))
     bounds = _cuts(xml, max(PIECE, SHARED_PIECE * shared))
     if bounds is None:
         return None
@@ -188,7 +188,12 @@ def outline(plain: PlainSheet) -> bytes:
 
 
 def _without_shared(others: list[tuple[zipfile.ZipInfo, memoryview]]) -> list[tuple[zipfile.ZipInfo, memoryview]]:
-    return [(info, stored) for info, stored in others if not info.filename.lower().endswith("sharedstrings.xml")]
+    return [(info, stored) for info, stored in others if not _is_shared(info)]
+
+
+def _is_shared(info: zipfile.ZipInfo) -> bool:
+    """Whether a part is the shared-string table."""
+    return info.filename.lower().endswith("sharedstrings.xml")
 
 
 def _merged(plain: PlainSheet, head: bytes, tail: bytes, sheet: str) -> list:
