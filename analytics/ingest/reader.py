@@ -463,8 +463,7 @@ def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[bytes] | Non
         matching: Future[tuple[bool, bool]] | None = None
         for batch in _batched(chunks):
             if matching is not None:
-                hits = [a or b for a, b in zip(hits, matching.result(), strict=True)]
-                matching = None
+                hits, matching = _either(hits, matching.result()), None
             if hits[0]:
                 continue  # suspect: the exact scan decides, on a sheet that is not cut
             if keep is not None:
@@ -483,10 +482,15 @@ def _scan_sheet(chunks: Iterator[bytes], limits: Limits, keep: list[bytes] | Non
                     hits[0] = True  # a single tag longer than a megabyte: let the exact scan judge it
             matching = pool.submit(_verdict, texts, suspect, not hits[1])
         if matching is not None:
-            hits = [a or b for a, b in zip(hits, matching.result(), strict=True)]
+            hits = _either(hits, matching.result())
         if carry and not hits[0]:
-            hits = [a or b for a, b in zip(hits, _verdict([carry], suspect, not hits[1]), strict=True)]
+            hits = _either(hits, _verdict([carry], suspect, not hits[1]))
     return hits[0], not hits[1]
+
+
+def _either(hits: list[bool], verdict: tuple[bool, bool]) -> list[bool]:
+    """What the scan has found so far, with a batch's verdict added."""
+    return [a or b for a, b in zip(hits, verdict, strict=True)]
 
 
 def _after_declaration(text: bytes) -> bytes:
