@@ -366,8 +366,7 @@ def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int],
         unusual.update(_blank_cells(columns[c], count))
     first = columns[0]
     if isinstance(first, pa.Array):  # only cells holding a 合计 word can start with one
-        words = "|".join(map(re.escape, rule.cfg.total_prefixes))
-        holding = pc.indices_nonzero(pc.match_substring_regex(first, words)).to_pylist()
+        holding = pc.indices_nonzero(pc.match_substring_regex(first, rule.total_words)).to_pylist()
         unusual.update(i for i in holding if rule.total.match(first[i].as_py()))
     else:
         unusual.update(i for i, v in enumerate(first) if type(v) is str and rule.total.match(v))
@@ -412,7 +411,8 @@ class _RowRule:
     def __init__(self, cfg: LedgerConfig, required_cols: list[int], section_words: bool):
         self.cfg, self.required_cols, self.section_words = cfg, required_cols, section_words
         self.note = re.compile("^(?:" + "|".join(map(re.escape, cfg.note_prefixes)) + r")\s*\d*\s*[:：]?")
-        self.total = re.compile(r"^\s*(?:" + "|".join(map(re.escape, cfg.total_prefixes)) + ")")
+        self.total_words = "|".join(map(re.escape, cfg.total_prefixes))  # anywhere in a cell: only those may match
+        self.total = re.compile(rf"^\s*(?:{self.total_words})")
 
     def judge(self, row: list, section: str | None) -> tuple[str | None, str | None]:
         """(why the row is skipped, or None for a data row; the section from here on)."""
