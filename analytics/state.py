@@ -55,6 +55,8 @@ def _quarter_end(expr: str) -> str:
     return (f"last_day(make_date(CAST(({expr}) // 4 AS INTEGER), CAST((({expr}) % 4 + 1) * 3 AS INTEGER), 1))")
 
 
+# marked 复发 by a report (NULL: not)
+_MARKED = "coalesce(recurred_mark, false)"
 # Each quarter's move, from the status before it (prev_status: NULL in a problem's first quarter)
 _MOVES = f"""coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened_here,
             {COMPLETED_SQL} AND coalesce(prev_status NOT IN ('已整改', '已销号'), true) AS completed_here"""
@@ -94,7 +96,7 @@ def _state_sql(where_obs: str) -> str:
     history_of_several AS (
         SELECT *,
                bool_or(reopened_here) OVER c AS ever_reopened,
-               bool_or(coalesce(recurred_mark, false)) OVER c AS ever_marked,
+               bool_or({_MARKED}) OVER c AS ever_marked,
                last_value(CASE WHEN completed_here THEN period_no END IGNORE NULLS) OVER c AS completed_since_no
         FROM moves WINDOW c AS (PARTITION BY problem_id ORDER BY period_no ROWS UNBOUNDED PRECEDING)
     ),
@@ -108,7 +110,7 @@ def _state_sql(where_obs: str) -> str:
     history AS (
         SELECT * FROM history_of_several
         UNION ALL BY NAME
-        SELECT *, reopened_here AS ever_reopened, coalesce(recurred_mark, false) AS ever_marked,
+        SELECT *, reopened_here AS ever_reopened, {_MARKED} AS ever_marked,
                CASE WHEN completed_here THEN period_no END AS completed_since_no
         FROM moves_of_one
     ),
