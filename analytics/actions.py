@@ -14,13 +14,15 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import audit, ledger, scoring, views
+from analytics import audit, ledger, profiles, scoring, state, views
 from analytics.access import AccessDenied, User, allowed_units, can, require, require_unit, scope_for
-from analytics.db import database_file, table_exists
+from analytics.config import ScoringConfig
+from analytics.db import bump_revision, database_file, table_exists, transaction
 from analytics.errors import DashboardError
 from analytics.export import export as build_export
 from analytics.export import file_name, records
 from analytics.export.snapshot import Snapshot
+from analytics.ingest.answers import Answers
 from analytics.ingest.parse import ParsedFile
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
@@ -62,6 +64,12 @@ def deductions(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit:
     return scoring.score_deductions(con, period, unit, dimension, scope_for(user, scope))
 
 
+def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, int]:
+    """Quarters whose figures are incomplete: problems left out of an import for their errors (ledger)."""
+    require(user, "view")
+    return ledger.incomplete_periods(con)
+
+
 def filter_options(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, list[str]]:
     """Units, sources and dimensions with problems that the user may see (for the sidebar)."""
     where, params = scope_for(user, Scope()).where()
@@ -98,6 +106,67 @@ def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
     audit.record(db, user, "import", _OUTCOMES[result.outcome], **_import_details(parsed, result),
                  reason=None if result.outcome == "imported" else result.message)
     return result
+
+
+def remember_answers(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile) -> int:
+    """Save the answers a file was read with as the profiles of its header layouts (the next ledger of the same
+    layout then imports without a question); each saved mapping recorded. How many were new or changed."""
+    require(user, "import")
+    known = profiles.saved(con)
+    changed = 0
+    for layout, sheet, headers, answers in profiles.answered_layouts(parsed):
+        if known.get(layout) == answers:
+            continue
+        profiles.save(con, layout, f"{parsed.name} · {sheet}", headers, answers, user.name)
+        audit.record(_db(con), user, "profile_save", file=parsed.name, sheet=sheet, layout=layout,
+                     **answers.as_dict())
+        changed += 1
+    profiles.mark_used(con, [k for k, *_ in profiles.answered_layouts(parsed)])
+    return changed
+
+
+def assign_answered_categories(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
+                               scoring: ScoringConfig) -> int:
+    """The categories the user assigned while importing a file, applied to the whole database."""
+    answered = {c: d for s in parsed.sheets for c, d in s.layout.answers.categories.items()}
+    known = profiles.category_answers(con)
+    for category, dimension in answered.items():
+        if known.get(category) != dimension:
+            assign_category(con, user, category, dimension, scoring)
+    return len(answered)
+
+
+def ledger_profiles(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
+    """台账映射方案: every saved profile, for those who may import."""
+    require(user, "import")
+    return profiles.listing(con)
+
+
+def save_profile(con: duckdb.DuckDBPyConnection, user: User, layout: str, name: str, headers: list[str],
+                 answers: Answers) -> None:
+    """Edit a profile by hand (the 映射方案 page); recorded."""
+    require(user, "import")
+    profiles.save(con, layout, name, headers, answers, user.name)
+    audit.record(_db(con), user, "profile_save", layout=layout, name=name, **answers.as_dict())
+
+
+def delete_profile(con: duckdb.DuckDBPyConnection, user: User, layout: str) -> bool:
+    require(user, "import")
+    found = profiles.delete(con, layout)
+    if found:
+        audit.record(_db(con), user, "profile_delete", layout=layout)
+    return found
+
+
+def assign_category(con: duckdb.DuckDBPyConnection, user: User, category: str, dimension: str,
+                    scoring: ScoringConfig) -> None:
+    """Count a 问题类别 under a dimension (未归类 assigned); the problems carrying it are re-scored at once."""
+    require(user, "import")
+    with transaction(con):
+        touched = profiles.assign_category(con, category, dimension, user.name, scoring)
+        state.refresh(con, touched, scoring)
+        bump_revision(con)
+    audit.record(_db(con), user, "category_assign", category=category, dimension=dimension, problems=len(touched))
 
 
 def imports(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:

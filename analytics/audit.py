@@ -25,6 +25,7 @@ ACTIONS = {
     "import": "导入台账", "undo": "撤销导入", "export": "导出快照", "download": "下载文件",
     "restore": "恢复备份", "audit_export": "导出审计日志", "config": "配置变更",
     "user_add": "新增用户", "user_password": "重置密码", "user_role": "变更角色", "user_remove": "删除用户",
+    "profile_save": "保存台账映射", "profile_delete": "删除台账映射", "category_assign": "指定类别维度",
 }
 COLUMNS = ("seq", "at", "who", "role", "action", "action_label", "outcome", "details")
 LABELS = {"seq": "序号", "at": "时间", "who": "操作人", "role": "角色", "action_label": "操作", "outcome": "结果",

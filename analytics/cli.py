@@ -1,5 +1,5 @@
 """The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore,
-users (accounts) and audit (the audit trail).
+users (accounts), audit (the audit trail), profiles (ledger mappings) and categories.
 
 Whoever runs it holds the database file itself, so it acts with every permission (access.operator), and
 its imports, undos, exports, restores and account changes are recorded in the audit trail like the app's.
@@ -18,16 +18,19 @@ import re
 import sys
 from pathlib import Path
 
-from analytics import actions, audit, backup, export, state
+from analytics import actions, audit, backup, export, profiles, state
 from analytics.access import ROLES, operator
-from analytics.config import database_path, ledger_config, users_path
-from analytics.db import open_db
+from analytics.config import FIELD_LABELS, STATUSES, database_path, ledger_config, scoring_config, users_path
+from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected
-from analytics.ingest.parse import parse_file
+from analytics.ingest import answers as asked
+from analytics.ingest.answers import IGNORE, Answers, Question
+from analytics.ingest.parse import ParsedFile, parse_file
 from analytics.ingest.reader import check_file_size
 from analytics.metrics import Scope
 from analytics.periods import Period, find_periods, parse_period
 from analytics.summary import summary
+from analytics.text import header_key
 from analytics.users import UserStore, demo_accounts
 
 
@@ -49,7 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     imp = with_db(sub.add_parser("import", help="导入台账文件（xlsx/xlsm/xls/csv），多个文件按文件名中的季度先后导入"))
     imp.add_argument("--period", type=_period_arg, help="期间，如 2025Q1（不指定则从文件名或标题识别）")
-    imp.add_argument("--skip-invalid", action="store_true", help="只导入有效行，列出有错误的行")
+    imp.add_argument("--skip-invalid", action="store_true",
+                     help="只导入有效行，列出有错误的行（舍弃的问题不计入该期统计，该期数据不完整）")
+    imp.add_argument("--map", action="append", default=[], metavar="列名=字段",
+                     help="把一列对应到字段，如 --map 当前状态=status（字段名或中文名均可；=ignore 表示不导入该列）")
+    imp.add_argument("--status", action="append", default=[], metavar="写法=状态",
+                     help="一种状态写法的含义，如 --status 滞后=整改中（五种状态之一）")
+    imp.add_argument("--source", help="没有写明来源的问题的来源，如 --source 巡视巡察")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
     summ = with_db(sub.add_parser("summary", help="某期间的统计数字"))
@@ -90,6 +99,13 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("name", metavar="NAME")
     users_sub.add_parser("demo", help="账户文件为空时创建演示账号 demo（纪委书记）和 demo-head（部门负责人）")
 
+    prof = with_db(sub.add_parser("profiles", help="台账映射方案：导入时回答过的列、状态写法和来源，按表头格式保存"))
+    prof.add_argument("--json", action="store_true", help="输出 JSON")
+    prof.add_argument("--delete", metavar="KEY", help="删除一个映射方案（KEY 为列出的编号）")
+
+    cats = with_db(sub.add_parser("categories", help="未归类的问题类别，及指定其所属维度"))
+    cats.add_argument("--assign", nargs=2, metavar=("类别", "维度"), help="把一个问题类别归入一个维度")
+
     aud = with_db(sub.add_parser("audit", help="查看、导出或校验审计日志"))
     aud.add_argument("--out", type=Path, metavar="FILE", help="导出到文件（.csv 或 .xlsx）")
     aud.add_argument("--verify", action="store_true", help="只做完整性检查：有改动时以状态 1 退出")
@@ -112,37 +128,151 @@ def in_quarter_order(paths: list[Path]) -> list[Path]:
     return sorted(paths, key=order)
 
 
+_FIELD_NAMES = {**{label: f for f, label in FIELD_LABELS.items()}, **{f: f for f in FIELD_LABELS},
+                "忽略": IGNORE, "不导入": IGNORE, IGNORE: IGNORE}
+_EXAMPLES = {"--map": "--map 当前状态=status", "--status": "--status 滞后=整改中"}
+
+
+def _pairs(given: list[str], option: str) -> list[tuple[str, str]]:
+    pairs = []
+    for text in given:
+        left, sep, right = text.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise DashboardError(f"{option} 应写成 左=右，如 {_EXAMPLES[option]}（收到「{text}」）")
+        pairs.append((left.strip(), right.strip()))
+    return pairs
+
+
+def command_answers(args: argparse.Namespace) -> Answers:
+    """--map, --status and --source as answers, checked."""
+    cfg = ledger_config()
+    problem_fields = set(cfg.aliases["problems"].values())
+    columns = {}
+    for header, fld in _pairs(args.map, "--map"):
+        name = _FIELD_NAMES.get(fld)
+        if name is None or (name != IGNORE and name not in problem_fields):
+            choices = "、".join(f"{f}（{FIELD_LABELS.get(f, f)}）" for f in sorted(problem_fields))
+            raise DashboardError(f"--map {header}={fld}：未知的字段「{fld}」，可选 {choices} 或 ignore")
+        columns[header_key(header)] = name
+    statuses = {}
+    for word, status in _pairs(args.status, "--status"):
+        if status not in STATUSES:
+            raise DashboardError(f"--status {word}={status}：状态应为 {'/'.join(STATUSES)} 之一")
+        statuses[word] = status
+    source = args.source.strip() if args.source else None
+    if source is not None and source not in cfg.source_names:
+        raise DashboardError(f"--source {source}：来源应为 {'/'.join(cfg.source_names)} 之一")
+    return Answers(columns, statuses, source)
+
+
+def _saved_profiles(db: Path) -> dict[str, Answers]:
+    if not Path(db).exists():
+        return {}
+    with open_db(db, read_only=True) as con:
+        return profiles.saved(con) if table_exists(con, "ledger_profiles") else {}
+
+
+def question_text(q: Question, parsed: ParsedFile) -> str:
+    """A question as the command line asks it: what is unclear and the option that answers it."""
+    sheet = f"工作表「{q.sheet}」"
+    if q.kind == asked.MISSING:
+        label = FIELD_LABELS.get(q.subject, q.subject)
+        layout = next(s.layout for s in parsed.sheets if s.name == q.sheet)
+        spare = "、".join(layout.unmapped) or "无"
+        return f"{sheet}找不到「{label}」列：请指明哪一列是{label}，如 --map 列名={q.subject}（未识别的列：{spare}）"
+    if q.kind == asked.STATUS:
+        return (f"{sheet}的整改状态「{q.subject}」无法识别：请指明它的含义，如 --status {q.subject}=整改中"
+                f"（{'/'.join(STATUSES)}）")
+    if q.kind == asked.SOURCE:
+        return (f"{sheet}有 {q.rows} 行没有问题来源，标题和文件名也未写明：请用 --source 指定"
+                f"（{'/'.join(ledger_config().source_names)}）")
+    return f"{sheet}的「{q.subject}」列未导入：如需导入，用 --map {q.subject}=字段名；不需要则 --map {q.subject}=ignore"
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     failed, who = 0, operator()
-    with open_db(args.db) as con:
-        for path in in_quarter_order(args.files):
-            data = None
-            try:
-                check_file_size(path.name, path.stat().st_size, ledger_config().limits)  # before reading it
-                data = path.read_bytes()
-                parsed = parse_file(path.name, data, args.period)
+    given = command_answers(args)
+    for path in in_quarter_order(args.files):
+        data = None
+        try:
+            check_file_size(path.name, path.stat().st_size, ledger_config().limits)  # before reading it
+            data = path.read_bytes()
+            # parsed before the database is held for writing: the dashboard's readers do not wait on a parse
+            parsed = parse_file(path.name, data, args.period,
+                                answers_for=profiles.lookup(_saved_profiles(args.db), given))
+            for q in parsed.questions:
+                print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")
+            with open_db(args.db) as con:
                 result = actions.import_file(con, who, parsed, args.skip_invalid)
-            except FileNotFoundError:
-                print(f"✗ {path}：文件不存在")
-                failed += 1
-                continue
-            except IsADirectoryError:
-                print(f"✗ {path}：这是一个文件夹，不是文件")
-                failed += 1
-                continue
-            except FileRejected as exc:
-                actions.refused_file(args.db, who, path.name, data and hashlib.sha256(data).hexdigest(),
-                                     exc.issues[0].reason if exc.issues else str(exc))
-                print(f"✗ {path.name}：未导入")
-                _print_issues(exc.issues)
-                failed += 1
-                continue
-            mark = {"imported": "✓", "duplicate": "=", "rejected": "✗"}[result.outcome]
-            print(f"{mark} {path.name}：{result.message}")
-            if result.issues:
-                _print_issues(result.issues)
-            failed += not result.ok
+                remembered = result.outcome == "imported" and actions.remember_answers(con, who, parsed)
+        except FileNotFoundError:
+            print(f"✗ {path}：文件不存在")
+            failed += 1
+            continue
+        except IsADirectoryError:
+            print(f"✗ {path}：这是一个文件夹，不是文件")
+            failed += 1
+            continue
+        except FileRejected as exc:
+            actions.refused_file(args.db, who, path.name, data and hashlib.sha256(data).hexdigest(),
+                                 exc.issues[0].reason if exc.issues else str(exc))
+            print(f"✗ {path.name}：未导入")
+            _print_issues(exc.issues)
+            failed += 1
+            continue
+        mark = {"imported": "✓", "duplicate": "=", "rejected": "✗"}[result.outcome]
+        print(f"{mark} {path.name}：{result.message}")
+        if result.issues:
+            _print_issues(result.issues)
+        if remembered:
+            print("  已保存映射方案：同一格式的台账下次导入时不再询问（python -m analytics profiles）")
+        failed += not result.ok
     return 1 if failed else 0
+
+
+def cmd_profiles(args: argparse.Namespace) -> int:
+    if args.delete:
+        with open_db(args.db) as con:
+            if not actions.delete_profile(con, operator(), args.delete):
+                raise DashboardError(f"没有编号为 {args.delete} 的映射方案")
+        print(f"✓ 已删除映射方案 {args.delete}")
+        return 0
+    with open_db(args.db, read_only=True) as con:
+        frame = actions.ledger_profiles(con, operator())
+    if args.json:
+        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+        return 0
+    if frame.empty:
+        print("还没有映射方案：导入时回答过的问题会按表头格式保存在这里")
+    for r in frame.itertuples():
+        print(f"{r.layout_key}  {r.name}  （{r.updated_by or '—'} {r.updated_at:%Y-%m-%d %H:%M}）")
+        for header, fld in r.answers["columns"].items():
+            print(f"    列「{header}」→ {'不导入' if fld == IGNORE else FIELD_LABELS.get(fld, fld)}")
+        for word, status in r.answers["statuses"].items():
+            print(f"    状态「{word}」→ {status}")
+        if r.answers.get("source"):
+            print(f"    来源 → {r.answers['source']}")
+    return 0
+
+
+def cmd_categories(args: argparse.Namespace) -> int:
+    scoring = scoring_config()
+    if args.assign:
+        category, dimension = args.assign
+        with open_db(args.db) as con:
+            try:
+                actions.assign_category(con, operator(), category, dimension, scoring)
+            except ValueError as exc:
+                raise DashboardError(f"{exc}，可选：{'、'.join(scoring.dimension_names)}") from None
+        print(f"✓ 问题类别「{category}」归入「{dimension}」")
+        return 0
+    with open_db(args.db, read_only=True) as con:
+        frame = profiles.unclassified_categories(con, scoring.unclassified)
+    if frame.empty:
+        print("没有未归类的问题类别")
+    for r in frame.itertuples():
+        print(f"  {r.category}：{r.problems} 个问题（用 --assign {r.category} 维度名 归类）")
+    return 0
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -309,7 +439,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
                    "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore, "users": cmd_users,
-                   "audit": cmd_audit}
+                   "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories}
         if args.command not in ("summary", "audit"):  # a scheduled summary should not write; audit only reads
             audit.note_config_changes(args.db, operator())
         return command[args.command](args)

@@ -38,6 +38,7 @@ FIELD_LABELS = {
     "status": "整改状态", "closed_date": "销号时间", "severity": "问题性质", "recurred": "是否复发",
     "remarks": "备注", "aspect": "监督方面", "measure": "监督措施", "requirement": "工作要求",
     "frequency": "频次", "dimension": "维度", "score": "得分", "method": "评价方式",
+    "parent": "反馈问题", "co_units": "配合单位",
 }
 
 
@@ -170,6 +171,7 @@ class LedgerConfig:
     no_deadline: frozenset[str]
     total_prefixes: tuple[str, ...]
     note_prefixes: tuple[str, ...]
+    footer_words: tuple[str, ...]
     skip_sheets: frozenset[str]
     limits: Limits = Limits()
     backups: Backups = Backups()
@@ -214,6 +216,7 @@ class LedgerConfig:
                 no_deadline=frozenset(key(v) for v in raw["dates"]["no_deadline"]),
                 total_prefixes=tuple(raw["rows"]["total_prefixes"]),
                 note_prefixes=tuple(key(v) for v in raw["rows"]["note_prefixes"]),
+                footer_words=tuple(key(v) for v in raw["rows"].get("footer_words", [])),
                 skip_sheets=frozenset(key(v) for v in raw["rows"]["skip_sheets"]),
                 limits=Limits.from_dict(raw.get("limits", {}), where),
                 backups=Backups.from_dict(raw.get("backups", {}), where),
@@ -344,7 +347,8 @@ class ScoringConfig:
         return tuple((dim.name, w) for dim in self.dimensions for w in map(key, (dim.name, *dim.keywords)) if w)
 
     def classify(self, category: str) -> str:
-        """维度: the dimension named by a category text, by the longest name or keyword it contains."""
+        """维度: the dimension named by a category text, by the longest name or keyword it contains; else the one
+        dimension whose name or keyword contains it (政治生活 → 严肃党内政治生活)."""
         text = key(category)
         if not text:
             return self.unclassified
@@ -352,7 +356,10 @@ class ScoringConfig:
         for name, w in self._words:
             if w in text and len(w) > best_len:
                 best, best_len = name, len(w)
-        return best
+        if best_len or len(text) < 2:
+            return best
+        within = {name for name, w in self._words if text in w}
+        return within.pop() if len(within) == 1 else self.unclassified
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,43 @@ CREATE TABLE IF NOT EXISTS observations (
     found_date DATE,
     deadline DATE,
     no_deadline BOOLEAN,
+    closed_date DATE,
+    co_units VARCHAR,
+    parent VARCHAR USING COMPRESSION zstd,
+    deadline_text VARCHAR,
+    long_term BOOLEAN,
+    immediate BOOLEAN,
+    status_basis VARCHAR,
+    measure_count INTEGER,
+    category_guess VARCHAR
+);
+CREATE TABLE IF NOT EXISTS measures (
+    import_id INTEGER NOT NULL,
+    problem_id BIGINT NOT NULL,
+    measure_no INTEGER NOT NULL,
+    sheet VARCHAR,
+    excel_row INTEGER,
+    measure VARCHAR USING COMPRESSION zstd,
+    deadline DATE,
+    deadline_text VARCHAR,
+    long_term BOOLEAN,
+    immediate BOOLEAN,
+    status VARCHAR,
+    status_basis VARCHAR,
+    owner VARCHAR,
+    progress VARCHAR USING COMPRESSION zstd,
     closed_date DATE
+);
+CREATE TABLE IF NOT EXISTS ledger_profiles (
+    layout_key VARCHAR PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    headers VARCHAR NOT NULL,
+    answers VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR,
+    updated_at TIMESTAMP NOT NULL,
+    updated_by VARCHAR,
+    used_at TIMESTAMP
 );
 CREATE TABLE IF NOT EXISTS tasks (
     import_id INTEGER NOT NULL,
@@ -102,6 +138,12 @@ CREATE TABLE IF NOT EXISTS assessments (
     method VARCHAR
 );
 CREATE TABLE IF NOT EXISTS category_map (category VARCHAR PRIMARY KEY, dimension VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS category_answers (
+    category VARCHAR PRIMARY KEY,
+    dimension VARCHAR NOT NULL,
+    answered_at TIMESTAMP NOT NULL,
+    answered_by VARCHAR
+);
 CREATE TABLE IF NOT EXISTS snapshots (
     snapshot_id INTEGER PRIMARY KEY,
     period VARCHAR NOT NULL,
@@ -156,8 +198,23 @@ def connect(path: Path | str, read_only: bool = False, wait: float | None = None
     return con
 
 
+# A database of an earlier release gains what this one added; each statement is a no-op where it is there already.
+MIGRATIONS = """
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS co_units VARCHAR;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS parent VARCHAR;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS deadline_text VARCHAR;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS long_term BOOLEAN;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS immediate BOOLEAN;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS status_basis VARCHAR;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS measure_count INTEGER;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS category_guess VARCHAR;
+ALTER TABLE imports ADD COLUMN IF NOT EXISTS problems_dropped INTEGER DEFAULT 0;
+"""
+
+
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(SCHEMA)
+    con.execute(MIGRATIONS)
     con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('revision', '0'), ('last_import_id', '0'),"
                 " ('last_problem_id', '0')", [str(SCHEMA_VERSION)])
 

@@ -21,18 +21,26 @@ from analytics import backup, state
 from analytics.config import ScoringConfig
 from analytics.db import BLANK_DATE, bump_revision, next_ids, transaction
 from analytics.errors import DashboardError, Issue
-from analytics.ingest.parse import ParsedFile
+from analytics.ingest.parse import ParsedFile, ParsedSheet
+from analytics.periods import Period
 
 _TEXT_FIELDS = ("problem_code", "seq", "category", "description", "owner", "leader", "measures",
-                "progress", "remarks", "severity")
+                "progress", "remarks", "severity", "parent", "deadline_text", "co_units")
 _DATE_FIELDS = ("found_date", "deadline", "closed_date")
 # field → the ledger column it comes from (a file without that column inherits the value)
-_COLUMN_OF = {"recurred_mark": "recurred", "no_deadline": "deadline"}
+_COLUMN_OF = {"recurred_mark": "recurred", "no_deadline": "deadline", "deadline_text": "deadline",
+              "long_term": "deadline", "immediate": "deadline", "co_units": "unit"}
+# always as parsed: what the status came from, and how many measures the problem has
+_AS_PARSED = ("source", "description", "unit", "status", "sheet", "excel_row", "status_basis", "measure_count",
+              "category_guess")
 _OBSERVATION_COLUMNS = (
     "problem_id", "sheet", "excel_row", "fingerprint", "problem_code", "seq", "source", "category",
     "description", "unit", "owner", "leader", "measures", "progress", "remarks", "status", "severity",
-    "recurred_mark", "found_date", "deadline", "no_deadline", "closed_date",
+    "recurred_mark", "found_date", "deadline", "no_deadline", "closed_date", "co_units", "parent", "deadline_text",
+    "long_term", "immediate", "status_basis", "measure_count", "category_guess",
 )
+_MEASURE_COLUMNS = ("measure_no", "sheet", "excel_row", "measure", "deadline", "deadline_text", "long_term",
+                    "immediate", "status", "status_basis", "owner", "progress", "closed_date")
 
 
 @dataclass
@@ -50,6 +58,8 @@ class ImportResult:
     rows_skipped: int = 0
     problems_new: int = 0
     problems_updated: int = 0
+    problems_dropped: int = 0  # left out by --skip-invalid: the period's figures are incomplete
+    measures: int = 0
     issues: list[Issue] = field(default_factory=list)
 
     @property
@@ -62,7 +72,8 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
     """Write one parsed file in one transaction, or nothing at all."""
     base = {"file": parsed.name, "period": str(parsed.period) if parsed.period else None, "kind": parsed.kind,
             "rows_valid": parsed.rows_valid, "rows_invalid": parsed.rows_invalid,
-            "rows_skipped": parsed.rows_skipped, "issues": parsed.issues}
+            "rows_skipped": parsed.rows_skipped, "issues": parsed.issues,
+            "problems_dropped": parsed.problems_dropped, "measures": parsed.measures_count}
     if parsed.period is None:
         return ImportResult(outcome="rejected", message=parsed.issues[0].reason, **base)
     if parsed.issues and not skip_invalid:
@@ -81,10 +92,11 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
         import_id = next_ids(con, "last_import_id")
         con.execute(
             "INSERT INTO imports (import_id, file_name, sha256, kind, period, period_origin, sheets, rows_valid,"
-            " rows_invalid, rows_skipped, imported_at, imported_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " rows_invalid, rows_skipped, problems_dropped, imported_at, imported_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [import_id, parsed.name, parsed.sha256, parsed.kind, str(parsed.period), parsed.period_origin,
              "、".join(s.name for s in parsed.sheets), parsed.rows_valid, parsed.rows_invalid,
-             parsed.rows_skipped, dt.datetime.now().replace(microsecond=0), user],
+             parsed.rows_skipped, parsed.problems_dropped, dt.datetime.now().replace(microsecond=0), user],
         )
         period_no = parsed.period.index
         first_new_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
@@ -93,7 +105,7 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
                 continue
             present = set(sheet.layout.columns)
             if sheet.layout.kind == "problems":
-                _store_problems(con, import_id, period_no, sheet.rows, present)
+                _store_problems(con, import_id, period_no, sheet, present)
             elif sheet.layout.kind == "tasks":
                 _store_rows(con, "tasks", import_id, period_no, sheet.rows)
             else:
@@ -113,6 +125,8 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
         message += f"：新增问题 {new} 个，更新 {updated} 个"
     if parsed.issues:
         message += f"；跳过 {parsed.rows_invalid} 行有错误的数据"
+        if parsed.problems_dropped:
+            message += f"，舍弃问题 {parsed.problems_dropped} 个，{parsed.period} 的统计数据不完整"
     return ImportResult(outcome="imported", message=message, import_id=import_id, problems_new=new,
                         problems_updated=updated, **base)
 
@@ -138,7 +152,7 @@ def _staged_column(column: str, present: set[str]) -> str:
     column it had is '' or BLANK_DATE (clear)."""
     if column == "fingerprint":
         return "left(md5(identity), 20) AS fingerprint"
-    if column in ("source", "description", "unit", "status", "sheet", "excel_row"):
+    if column in _AS_PARSED:
         return column
     if _COLUMN_OF.get(column, column) not in present:
         return f"NULL AS {column}"
@@ -187,20 +201,22 @@ _MATCH_SQL = """
 """
 
 
-def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: int,
-                    rows: pa.Table, present: set[str]) -> None:
+def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: int, sheet: ParsedSheet,
+                    present: set[str]) -> None:
     """Match rows to known problems (code first, then unit+source+description), number the rest, store all.
 
     A narrow query matches the rows (hashing each identity once: the INSERT takes the fingerprints from it), Arrow
     numbers the new problems, and one INSERT takes the rows straight from the parsed table: DuckDB holds a large
     ledger's rows once, not also in a join or a sort.
     """
+    rows, measures = sheet.rows, sheet.measures
     first_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
     match = _MATCH_SQL.format(code=_staged_column("problem_code", present),
                               fingerprint=_staged_column("fingerprint", present))
     with _registered(con, rows.append_column("row_no", pa.array(range(rows.num_rows), pa.int64()))):
         matched = con.sql(match).to_arrow_table()
-    numbered = (rows.append_column("problem_id", _problem_ids(matched, first_id))
+    ids = _problem_ids(matched, first_id)
+    numbered = (_due_at_once(con, rows, ids, period_no).append_column("problem_id", ids)
                 .append_column("fingerprint", matched["fingerprint"].combine_chunks()))
     columns = ", ".join(_OBSERVATION_COLUMNS)
     staged = ", ".join(c if c in ("problem_id", "fingerprint") else _staged_column(c, present)
@@ -208,8 +224,37 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
     with _registered(con, numbered):
         con.execute(f"INSERT INTO observations (import_id, period_no, {columns}) "
                     f"SELECT ?, ?, {staged} FROM parsed_rows", [import_id, period_no])
+    if measures is not None and measures.num_rows:
+        # each measure row joins its problem's id by the problem's first row (unique within a sheet)
+        links = pa.table({"problem_row": rows["excel_row"], "problem_id": ids})
+        kept = measures.rename_columns(["measure" if c == "measures" else c for c in measures.column_names])
+        con.register("parsed_links", links)
+        try:
+            with _registered(con, kept.append_column("sheet", pa.array([rows["sheet"][0].as_py()] * kept.num_rows,
+                                                                       pa.string()))):
+                con.execute(f"INSERT INTO measures (import_id, problem_id, {', '.join(_MEASURE_COLUMNS)}) "
+                            f"SELECT ?, l.problem_id, {', '.join('m.' + c for c in _MEASURE_COLUMNS)} "
+                            "FROM parsed_rows m JOIN parsed_links l USING (problem_row)", [import_id])
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                con.unregister("parsed_links")
     con.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), "
                 "(SELECT max(problem_id) FROM observations)) AS VARCHAR) WHERE key = 'last_problem_id'")
+
+
+def _due_at_once(con: duckdb.DuckDBPyConnection, rows: pa.Table, ids: pa.Array, period_no: int) -> pa.Table:
+    """立行立改 with no found date is due at the end of the quarter the problem first appears in: this one for a new
+    problem, its first quarter for one already known."""
+    due = pc.and_(pc.fill_null(rows["immediate"], False), pc.is_null(rows["deadline"])).combine_chunks()
+    if not pc.any(due).as_py():
+        return rows
+    firsts = dict(con.execute("SELECT problem_id, min(period_no) FROM observations "
+                              "WHERE list_contains(CAST(? AS BIGINT[]), problem_id) GROUP BY problem_id",
+                              [pc.filter(ids, due).to_pylist()]).fetchall())
+    ends = pa.array([Period.from_index(min(firsts.get(pid, period_no), period_no)).end for pid in ids.to_pylist()],
+                    pa.date32())
+    deadline = pc.if_else(due, ends, rows["deadline"])
+    return rows.set_column(rows.column_names.index("deadline"), "deadline", deadline)
 
 
 def _problem_ids(matched: pa.Table, first_id: int) -> pa.Array:
@@ -236,9 +281,17 @@ def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """导入记录: every import, newest first, undone ones included (marked)."""
     return con.execute("""
         SELECT import_id, file_name, kind, period, period_origin, sheets, rows_valid, rows_invalid, rows_skipped,
-               problems_new, problems_updated, imported_at, imported_by, undone_at, sha256
+               problems_dropped, problems_new, problems_updated, imported_at, imported_by, undone_at, sha256
         FROM imports ORDER BY import_id DESC
     """).df()
+
+
+def incomplete_periods(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Quarters whose figures leave out problems (imported with --skip-invalid): quarter → problems left out."""
+    return dict(con.execute("""
+        SELECT period, sum(problems_dropped)::INTEGER FROM imports
+        WHERE undone_at IS NULL AND problems_dropped > 0 GROUP BY period ORDER BY period
+    """).fetchall())
 
 
 def undo(con: duckdb.DuckDBPyConnection, import_id: int, scoring: ScoringConfig | None = None) -> str:
@@ -253,6 +306,7 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, scoring: ScoringConfig 
         touched = [r[0] for r in con.execute(
             "SELECT DISTINCT problem_id FROM observations WHERE import_id = ?", [import_id]).fetchall()]
         removed = con.execute("DELETE FROM observations WHERE import_id = ?", [import_id]).fetchone()[0]
+        con.execute("DELETE FROM measures WHERE import_id = ?", [import_id])
         con.execute("DELETE FROM tasks WHERE import_id = ?", [import_id])
         con.execute("DELETE FROM assessments WHERE import_id = ?", [import_id])
         con.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?",

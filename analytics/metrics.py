@@ -44,7 +44,7 @@ _COUNTS_SQL = f"""
     count(*) FILTER (WHERE recurred) AS recurred,
     count(*) FILTER (WHERE deadline IS NOT NULL AND deadline <= period_end) AS due,
     count(*) FILTER (WHERE deadline IS NOT NULL AND deadline <= period_end AND {COMPLETED_SQL}
-                     AND completed_on <= deadline) AS on_time
+                     AND (completed_on <= deadline OR immediate)) AS on_time
 """
 COUNT_FIELDS = ("total", "new", "carried_over", "closed_this_period", "reopened", "closed", "completed", "open",
                 "overdue", "recurred", "due", "on_time")

@@ -37,7 +37,7 @@ from analytics.scoring import rebuild_grid
 from analytics.tasks import rebuild_current
 
 # Bump when problem_state or the tables derived from it change: older databases are rebuilt on first open.
-DERIVED_VERSION = "8"
+DERIVED_VERSION = "9"
 # Rows stored by quarter, open before completed, then by unit: a list of open problems or of one unit's reads a
 # few blocks of text, not the whole quarter's (DuckDB skips blocks without a match; a scattered read decodes all).
 _ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"
@@ -46,9 +46,10 @@ _ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"
 _UNCOMPRESSED = ("description",)
 # fields resolved with inheritance; long free text (measures, progress …) is resolved on demand
 INHERITED = ("problem_code", "category", "owner", "severity", "recurred_mark", "found_date", "deadline",
-             "no_deadline", "closed_date")
+             "no_deadline", "closed_date", "immediate", "long_term", "category_guess")
 _TEXT = ("problem_code", "category", "owner", "severity")
 _DATES = ("found_date", "deadline", "closed_date")
+_CATEGORY = "coalesce(NULLIF(category, ''), category_guess) AS category"
 
 
 def _quarter_end(expr: str) -> str:
@@ -69,7 +70,8 @@ def _state_sql(where_obs: str) -> str:
     windows would find it. Only the others go through the windows' sorts.
     """
     resolved = ", ".join(f"last_value({c} IGNORE NULLS) OVER w AS {c}" for c in INHERITED)
-    cleaned = ", ".join([*(f"NULLIF({c}, '') AS {c}" for c in _TEXT),
+    # a category the ledger gave, else the dimension its description names (category_guess)
+    cleaned = ", ".join([*(f"NULLIF({c}, '') AS {c}" if c != "category" else _CATEGORY for c in _TEXT),
                          *(f"NULLIF({c}, DATE '{BLANK_DATE}') AS {c}" for c in _DATES)])
     listed = "problem_id, period_no, import_id, excel_row, source, description, unit, status"
     return f"""
@@ -123,6 +125,8 @@ def _state_sql(where_obs: str) -> str:
            problem_id, first_no, period_no AS listed_no, import_id, excel_row, source, description, unit, status,
            {cleaned},
            coalesce(no_deadline, false) AS no_deadline,
+           coalesce(immediate, false) AS immediate,
+           coalesce(long_term, false) AS long_term,
            coalesce(m.dimension, $unclassified) AS dimension,
            NOT ({COMPLETED_SQL}) AS is_open,
            at_no = first_no AS is_new,
@@ -137,7 +141,7 @@ def _state_sql(where_obs: str) -> str:
            END AS completed_on
     FROM expanded
     LEFT JOIN (SELECT category AS map_category, dimension FROM category_map) m
-           ON m.map_category = NULLIF(expanded.category, '')
+           ON m.map_category = coalesce(NULLIF(expanded.category, ''), expanded.category_guess)
     """
 
 
@@ -157,13 +161,17 @@ def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
 
 
 def _map_new_categories(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
-    """Classify every category text not yet in category_map, by the configured keyword map."""
-    new = [r[0] for r in con.execute("""
-        SELECT DISTINCT category FROM observations
-        WHERE category IS NOT NULL AND category <> '' AND category NOT IN (SELECT category FROM category_map)
-    """).fetchall()]
+    """Classify every category text not yet in category_map: as the user assigned it (category_answers), else by
+    the configured keyword map."""
+    new = con.execute("""
+        SELECT DISTINCT o.category, a.dimension
+        FROM (SELECT category FROM observations UNION SELECT category_guess FROM observations) o
+        LEFT JOIN category_answers a ON a.category = o.category
+        WHERE o.category IS NOT NULL AND o.category <> '' AND o.category NOT IN (SELECT category FROM category_map)
+    """).fetchall()
     if new:
-        con.executemany("INSERT INTO category_map VALUES (?, ?)", [[c, scoring.classify(c)] for c in new])
+        con.executemany("INSERT INTO category_map VALUES (?, ?)",
+                        [[c, answered or scoring.classify(c)] for c, answered in new])
 
 
 def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,

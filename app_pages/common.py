@@ -72,7 +72,8 @@ def data_revision() -> int | None:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _options(db: str, rev: int | None, who: User) -> dict:
-    empty = {"periods": [], "units": [], "sources": [], "dimensions": list(scoring_config().dimension_names)}
+    empty = {"periods": [], "units": [], "sources": [], "dimensions": list(scoring_config().dimension_names),
+             "incomplete": {}}
     if rev is None:
         return empty
     with open_db(db, read_only=True) as con:
@@ -80,8 +81,9 @@ def _options(db: str, rev: int | None, who: User) -> dict:
         if not periods:
             return empty
         names = actions.filter_options(con, who)
+        incomplete = actions.incomplete_periods(con, who)
     return {"periods": periods, "units": names["unit"], "sources": names["source"],
-            "dimensions": names["dimension"]}
+            "dimensions": names["dimension"], "incomplete": incomplete}
 
 
 def options() -> dict:
@@ -157,6 +159,11 @@ def sidebar_filters() -> bool:
 def require_data() -> None:
     """Stop the page with a friendly start when there is nothing to show yet."""
     if st.session_state.get("has_data"):
+        period = st.session_state.get("filter_period")
+        if dropped := options()["incomplete"].get(period):
+            st.warning(f"{parse_period(period).label}有 {dropped} 个问题因台账中的错误未导入"
+                       "（导入时选择了只导入有效行），本期统计数据不完整：修正台账后撤销该次导入并重新导入。",
+                       icon=":material/warning:")
         return
     st.info("还没有问题台账数据。请到「台账导入」页上传季度问题整改台账（可先下载空白模板填写）。")
     st.page_link("app_pages/import_ledgers.py", label="前往台账导入", icon="📥")

@@ -15,17 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-import pyarrow.compute as pc
 import streamlit as st
 
-from analytics import actions, templates
-from analytics.config import FIELD_LABELS, KIND_LABELS
+from analytics import actions, profiles, templates
+from analytics.config import FIELD_LABELS, KIND_LABELS, scoring_config
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected, Issue, column_letter
 from analytics.ingest.headers import Layout
 from analytics.ingest.parse import ParsedFile, parse_file
 from analytics.periods import Period, parse_period, quarter_of
-from app_pages import common
+from app_pages import common, mapping
 
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -36,18 +35,22 @@ TEMPLATES: tuple[tuple[str, str, Callable[[], bytes]], ...] = (
 )
 FIRST_PERIOD = Period(2020, 1)
 PREVIEW_ROWS = 10
-PARSED_KEY = "import_parsed"  # (digest, period) → ParsedFile | FileRejected, for the files now uploaded
+PARSED_KEY = "import_parsed"  # (digest, period, answers) → ParsedFile | FileRejected, for the files now uploaded
 OUTCOME_KEY = "import_outcome"  # what the last import or undo did, shown after the rerun
 UPLOADER_KEY = "import_uploader_round"  # bumped after an import, which empties the uploader
 # labels that differ from FIELD_LABELS in a ledger kind
 KIND_FIELD_LABELS = {"tasks": {"deadline": "完成时限", "status": "完成情况"}, "scores": {"unit": "单位"}}
 PREVIEW_EXTRA = {"sheet": "工作表", "excel_row": "行号", "recurred_mark": "是否复发", "no_deadline": "无固定时限",
-                 "done": "已完成"}
-PREVIEW_HIDDEN = ("identity", "task_key")  # identity keys, meaningless to a reader
-PREVIEW_SOURCE = {"recurred_mark": "recurred", "no_deadline": "deadline", "done": "status"}  # derived → its column
-PREVIEW_ORDER = ("excel_row", "sheet", "seq", "problem_code", "source", "category", "description", "aspect", "measure",
-                 "requirement", "unit", "dimension", "score", "method", "owner", "leader", "measures", "found_date",
-                 "deadline", "no_deadline", "frequency", "progress", "status", "done", "closed_date", "severity",
+                 "done": "已完成", "status_basis": "状态依据", "measure_count": "措施数", "deadline_text": "时限原文",
+                 "long_term": "长期坚持", "immediate": "立行立改"}
+PREVIEW_HIDDEN = ("identity", "task_key", "category_guess")  # identity keys and guesses, meaningless to a reader
+PREVIEW_SOURCE = {"recurred_mark": "recurred", "no_deadline": "deadline", "done": "status", "deadline_text": "deadline",
+                  "long_term": "deadline", "immediate": "deadline"}  # derived → its column
+PREVIEW_ALWAYS = ("excel_row", "sheet", "source", "status", "status_basis", "measure_count")  # found, whatever the file
+PREVIEW_ORDER = ("excel_row", "sheet", "seq", "problem_code", "source", "category", "parent", "description", "aspect",
+                 "measure", "requirement", "unit", "co_units", "dimension", "score", "method", "owner", "leader",
+                 "measure_count", "measures", "found_date", "deadline", "deadline_text", "no_deadline", "immediate",
+                 "long_term", "frequency", "progress", "status", "status_basis", "done", "closed_date", "severity",
                  "recurred_mark", "remarks")
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=])")
 
@@ -88,12 +91,16 @@ class Upload:
 
 
 def _parse(name: str, data: bytes, digest: str, period: str | None) -> ParsedFile | FileRejected:
-    """parse_file, remembered per session while the file stays uploaded (a period change re-parses once)."""
+    """parse_file with the saved profiles and this page's answers, remembered per session while the file stays
+    uploaded (a period change or an answer re-parses once)."""
     cache = st.session_state.setdefault(PARSED_KEY, {})
-    key = (digest, period)
+    answers = mapping.answers_of(digest)
+    known = mapping.saved_profiles()
+    key = (digest, period, repr(answers.as_dict()), repr(sorted((k, repr(a.as_dict())) for k, a in known.items())))
     if key not in cache:
         try:
-            cache[key] = parse_file(name, data, parse_period(period) if period else None)
+            cache[key] = parse_file(name, data, parse_period(period) if period else None,
+                                    answers_for=profiles.lookup(known, answers))
         except FileRejected as exc:
             cache[key] = exc
     return cache[key]
@@ -190,6 +197,8 @@ def check_upload(name: str, data: bytes, imported_shas: dict[str, int], skip_inv
         upload.blocker = "请选择所属期间"
     elif upload.earlier_import is not None:
         upload.blocker = f"已导入过（导入记录 #{upload.earlier_import}）"
+    elif parsed.blocking and not skip_invalid:
+        upload.blocker = f"有 {len(parsed.blocking)} 项需要在「映射确认」中选择"
     elif parsed.issues and not skip_invalid:
         upload.blocker = f"有 {len(parsed.issues)} 处错误"
     elif parsed.rows_valid == 0:
@@ -213,6 +222,7 @@ def show_upload(upload: Upload) -> None:
             origin += f"；从{upload.inferred_origin}识别的是 {upload.inferred}"
         st.markdown(f"**期间**：{period_label(str(parsed.period))}，来源：{origin}")
     st.markdown(f"**类型**：{kind_label(parsed.kind)}")
+    mapping.mapping_step(upload.digest, parsed)
     for sheet in parsed.sheets:
         layout = sheet.layout
         two_rows = "（两行表头）" if layout.header_height == 2 else ""
@@ -221,10 +231,11 @@ def show_upload(upload: Upload) -> None:
         mapping_table(sheet.layout)
     if parsed.ignored_sheets:
         st.caption("未导入的工作表：" + "；".join(f"「{md(n)}」{md(why)}" for n, why in parsed.ignored_sheets))
-    counts = st.columns(3)
+    counts = st.columns(4)
     counts[0].metric("有效行", _valid_rows(parsed))
-    counts[1].metric("有错误的行", parsed.rows_invalid)
-    counts[2].metric("跳过的行", parsed.rows_skipped)
+    counts[1].metric("问题数", sum(s.rows.num_rows for s in parsed.sheets if s.layout.kind == "problems"))
+    counts[2].metric("有错误的行", parsed.rows_invalid)
+    counts[3].metric("跳过的行", parsed.rows_skipped)
     skipped = sum((s.skipped for s in parsed.sheets), Counter())
     if skipped:
         st.caption("跳过：" + "、".join(f"{md(why)} {n} 行" for why, n in skipped.most_common()))
@@ -239,26 +250,32 @@ def show_upload(upload: Upload) -> None:
 
 
 def _valid_rows(parsed: ParsedFile) -> int:
-    """Excel rows that will be imported: a wide score sheet yields one record per dimension, counted once here."""
-    return sum(pc.count_distinct(s.rows["excel_row"]).as_py() for s in parsed.sheets if s.rows.num_rows)
+    """Excel rows that will be imported: a wide score sheet yields one record per dimension, counted once here; a
+    problem over several measure rows, each of its rows."""
+    return parsed.rows_valid
 
 
 def mapping_table(layout: Layout) -> None:
-    """原表头 → 字段, and the headers that will not be imported."""
-    field_of = {col: fld for fld, col in layout.columns.items() if not fld.startswith("_dim")}
+    """原表头 → 字段, how each was recognised (映射来源), and the headers that will not be imported."""
+    field_of = {col: fld for fld, col in layout.columns.items()} | {c: "status" for c in layout.status_columns}
     rows = []
     for col, header in sorted(layout.headers.items()):
+        how = (mapping.SOURCE_LABEL["answered"] if col in layout.answered else
+               mapping.SOURCE_LABEL["sniffed"] if col in layout.sniffed else mapping.SOURCE_LABEL["column"])
         if col in field_of:
-            rows.append((header, column_letter(col), field_label(layout.kind, field_of[col])))
+            rows.append((header, column_letter(col), field_label(layout.kind, field_of[col]), how))
         elif col in layout.dimension_columns:
-            rows.append((header, column_letter(col), f"得分（{layout.dimension_columns[col]}）"))
-    st.dataframe(pd.DataFrame(rows, columns=["原表头", "列", "导入为"]), hide_index=True, column_config={
+            rows.append((header, column_letter(col), f"得分（{layout.dimension_columns[col]}）", how))
+    st.dataframe(pd.DataFrame(rows, columns=["原表头", "列", "导入为", "映射来源"]), hide_index=True, column_config={
         "原表头": st.column_config.TextColumn(width="medium"),
         "列": st.column_config.TextColumn(width="small"),
         "导入为": st.column_config.TextColumn(width="medium"),
+        "映射来源": st.column_config.TextColumn(width="small"),
     })
     if layout.unmapped:
         st.caption("未导入的列：" + "、".join(f"「{md(h)}」" for h in layout.unmapped))
+    if layout.ignored:
+        st.caption("按映射不导入的列：" + "、".join(f"「{md(h)}」" for h in layout.ignored))
     if layout.duplicates:
         st.caption("重复的列（只导入同名的第一列）：" + "、".join(f"「{md(h)}」" for h in layout.duplicates))
 
@@ -284,8 +301,8 @@ def _shown(column: str, kind: str, present: set[str], several_sheets: bool) -> b
     """Columns the file had, plus what is always derived; not the identity keys, nor the sheet of a one-sheet file."""
     if column in PREVIEW_HIDDEN or (column == "sheet" and not several_sheets):
         return False
-    if kind == "scores" or column in ("excel_row", "sheet", "source"):  # a source can come from headings
-        return True
+    if kind == "scores" or (kind == "problems" and column in PREVIEW_ALWAYS) or column in ("excel_row", "sheet"):
+        return True  # a source can come from headings, a status from several columns
     if column == "frequency":  # 完成时限 often holds 每季度
         return bool(present & {"frequency", "deadline"})
     return PREVIEW_SOURCE.get(column, column) in present
@@ -319,11 +336,12 @@ def upload_section() -> None:
                 st.error(md(str(exc)))
                 continue
         uploads.append(upload)
-    # forget parses of files no longer uploaded
+    # forget parses and answers of files no longer uploaded
     digests = {u.digest for u in uploads}
     cache = st.session_state.get(PARSED_KEY, {})
     for key in [k for k in cache if k[0] not in digests]:
         del cache[key]
+    mapping.forget(digests)
     import_section(uploads, skip_invalid)
 
 
@@ -353,6 +371,9 @@ def run_import(ready: list[Upload], skip_invalid: bool) -> None:
                 for i, u in enumerate(ready, 1):
                     status.update(label=f"正在导入 {u.name}（{i}/{len(ready)}）")
                     result = actions.import_file(con, common.user(), u.parsed, skip_invalid)
+                    if result.outcome == "imported":  # the answers given for this layout: asked no more
+                        actions.remember_answers(con, common.user(), u.parsed)
+                        actions.assign_answered_categories(con, common.user(), u.parsed, scoring_config())
                     outcome.append({"file": result.file, "outcome": result.outcome, "message": result.message,
                                     "period": result.period,
                                     "issues": result.issues if result.outcome == "imported" else []})
@@ -397,6 +418,7 @@ def history_section() -> None:
         "工作表": frame["sheets"],
         "有效行": frame["rows_valid"],
         "错误行": frame["rows_invalid"],
+        "舍弃问题": frame["problems_dropped"],
         "跳过行": frame["rows_skipped"],
         "新增问题": frame["problems_new"],
         "更新问题": frame["problems_updated"],

@@ -1,8 +1,10 @@
-"""Shared fixtures: the sample ledgers, a fresh database, and small workbook builders."""
+"""Shared fixtures: the sample ledgers (written by tests/sample_ledgers.py), a fresh database, and small workbook
+builders."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -13,9 +15,9 @@ from analytics import ledger
 from analytics.db import connect
 from analytics.ingest.parse import parse_file
 from analytics.periods import Period, parse_period
+from tests import sample_ledgers
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT.parent / "shared" / "samples"
 
 PASSWORD = "correct-horse-1"
 # account name → (role, unit): one per role; the department head is 采购部's (a unit of the demo)
@@ -117,10 +119,19 @@ def load(con: duckdb.DuckDBPyConnection, path: Path, period: str | None = None, 
     return ledger.store(con, parsed, skip_invalid=skip_invalid)
 
 
-def sample(name: str) -> Path:
-    path = SAMPLES / name
-    if not path.exists():
-        pytest.fail(f"sample ledger missing: {path} (tests expect ../shared beside the repository)")
+@pytest.fixture(scope="session")
+def samples_dir(tmp_path_factory) -> Path:
+    """A folder holding every sample ledger (tests/sample_ledgers.py), written once per test run. Read-only."""
+    return sample_ledgers.write_samples(tmp_path_factory.mktemp("samples"))
+
+
+@pytest.fixture(scope="session")
+def sample(samples_dir: Path) -> Callable[[str], Path]:
+    """``sample(name)``: the path of the sample ledger of that file name (sample_ledgers.Q1, …)."""
+    def path(name: str) -> Path:
+        if name not in sample_ledgers.NAMES:
+            pytest.fail(f"no sample ledger {name!r}; tests/sample_ledgers.py writes {', '.join(sample_ledgers.NAMES)}")
+        return samples_dir / name
     return path
 
 
@@ -163,4 +174,4 @@ def problem_row(seq: int, code: str | None, status: str = "整改中", *, source
             status, closed, severity]
 
 
-__all__ = ["HEADER", "SAMPLES", "Period", "database_digest", "load", "problem_row", "sample", "write_xlsx"]
+__all__ = ["HEADER", "Period", "database_digest", "load", "problem_row", "write_xlsx"]

@@ -211,12 +211,12 @@ def test_the_secretary_sees_every_unit_on_the_overview(monkeypatch, demo_db):
 
 
 RESTRICTED = {"监督清单": "app_pages/supervision.py", "台账导入": "app_pages/import_ledgers.py",
-              "审计日志": "app_pages/audit_log.py", "用户管理": "app_pages/users.py"}
+              "映射方案": "app_pages/profiles.py", "审计日志": "app_pages/audit_log.py", "用户管理": "app_pages/users.py"}
 
 
 @pytest.mark.parametrize(("account", "hidden"), [
-    ("head", {"监督清单", "台账导入", "审计日志", "用户管理"}),
-    ("member", {"台账导入", "审计日志", "用户管理"}),
+    ("head", {"监督清单", "台账导入", "映射方案", "审计日志", "用户管理"}),
+    ("member", {"台账导入", "映射方案", "审计日志", "用户管理"}),
     ("office", {"审计日志", "用户管理"}),
     ("secretary", {"用户管理"}),
     ("admin", set()),

@@ -7,11 +7,8 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT, sample
-
-Q1 = sample("2024年第一季度问题整改台账.xlsx")
-Q2 = sample("2024年第二季度问题整改台账.xlsx")
-CSV = sample("专项监督问题清单_GBK.csv")
+from tests.conftest import ROOT
+from tests.sample_ledgers import CSV, Q1, Q2
 
 
 def cli(*args: str, db=None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -21,9 +18,9 @@ def cli(*args: str, db=None, env: dict | None = None) -> subprocess.CompletedPro
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=full_env, timeout=120)
 
 
-def test_import_summary_imports_undo(tmp_path):
+def test_import_summary_imports_undo(tmp_path, sample):
     db = tmp_path / "cli.duckdb"
-    done = cli("import", str(Q1), str(Q2), db=db)
+    done = cli("import", str(sample(Q1)), str(sample(Q2)), db=db)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "✓ 2024年第一季度问题整改台账.xlsx" in done.stdout and "新增问题 3 个，更新 12 个" in done.stdout
 
@@ -39,7 +36,7 @@ def test_import_summary_imports_undo(tmp_path):
     assert (q1["period"], q1["total"]) == ("2024Q1", 12)
 
     listing = json.loads(cli("imports", "--json", db=db).stdout)
-    assert [r["file_name"] for r in listing] == [Q2.name, Q1.name]
+    assert [r["file_name"] for r in listing] == [Q2, Q1]
 
     undone = cli("undo", str(listing[0]["import_id"]), db=db)
     assert undone.returncode == 0 and "已撤销" in undone.stdout
@@ -48,17 +45,17 @@ def test_import_summary_imports_undo(tmp_path):
     assert again.returncode == 1 and "撤销过" in again.stderr
 
 
-def test_import_exits_non_zero_when_any_file_is_rejected(tmp_path):
+def test_import_exits_non_zero_when_any_file_is_rejected(tmp_path, sample):
     db = tmp_path / "cli.duckdb"
-    done = cli("import", str(Q1), str(CSV), str(tmp_path / "missing.xlsx"), db=db)
+    done = cli("import", str(sample(Q1)), str(sample(CSV)), str(tmp_path / "missing.xlsx"), db=db)
     assert done.returncode == 1
     assert "请指定所属期间" in done.stdout and "文件不存在" in done.stdout
     assert json.loads(cli("summary", "--json", db=db).stdout)["total"] == 12  # the good file still landed
 
 
-def test_period_option_overrides_and_skip_invalid(tmp_path):
+def test_period_option_overrides_and_skip_invalid(tmp_path, sample):
     db = tmp_path / "cli.duckdb"
-    assert cli("import", "--period", "2024Q2", str(CSV), db=db).returncode == 0
+    assert cli("import", "--period", "2024Q2", str(sample(CSV)), db=db).returncode == 0
     bad = tmp_path / "2024Q3.csv"
     bad.write_text("问题来源,问题描述,责任单位,整改状态\n巡察,甲,销售部,整改中\n"
                    "巡察,乙,销售部,搁置\n", encoding="utf-8")
@@ -68,10 +65,10 @@ def test_period_option_overrides_and_skip_invalid(tmp_path):
     assert kept.returncode == 0 and "跳过 1 行" in kept.stdout
 
 
-def test_dashboard_db_variable_is_the_default(tmp_path):
+def test_dashboard_db_variable_is_the_default(tmp_path, sample):
     db = tmp_path / "env.duckdb"
     env = {"DASHBOARD_DB": str(db)}
-    assert cli("import", str(Q1), env=env).returncode == 0
+    assert cli("import", str(sample(Q1)), env=env).returncode == 0
     assert db.exists()
     assert json.loads(cli("summary", "--json", env=env).stdout)["total"] == 12
 
@@ -82,9 +79,9 @@ def test_bad_usage_and_missing_database(tmp_path):
     assert missing.returncode == 1 and "找不到数据库" in missing.stderr
 
 
-def test_summary_json_has_unit_scores_company_and_warnings(tmp_path):
+def test_summary_json_has_unit_scores_company_and_warnings(tmp_path, sample):
     db = tmp_path / "cli.duckdb"
-    assert cli("import", str(Q1), str(Q2), db=db).returncode == 0
+    assert cli("import", str(sample(Q1)), str(sample(Q2)), db=db).returncode == 0
     s = json.loads(cli("summary", "--json", db=db).stdout)
     assert set(s["units"]) == set(s["by_unit"]) and len(s["units"]) == 10
     assert all(len(u["dimensions"]) == 8 for u in s["units"].values())

@@ -4,7 +4,8 @@ Each case is made from a seed (SEED and its number), parsed and stored into a da
 quarters. Allowed outcomes: imported (then the summary still computes), duplicate, a rejected result whose
 issues read as Chinese sentences, or FileRejected with a Chinese message; after anything but an import the
 database is unchanged (database_digest). The cases run in a child process, so that a crash in native code
-(calamine, DuckDB) fails this test naming the case instead of killing the test run. To replay one case:
+(calamine, DuckDB) fails this test naming the case instead of killing the test run. The real ledgers mutated are the
+sample ledgers (tests/sample_ledgers.py, the same bytes on every run). To replay one case:
 ``python -m tests.test_fuzz CASE``.
 """
 
@@ -26,15 +27,16 @@ from pathlib import Path
 
 import pytest
 
+from tests import sample_ledgers
+
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT.parent / "shared" / "samples"
 SEED = int(os.environ.get("FUZZ_SEED", "20261122"))  # another seed explores other cases
 CASES = 300  # about 45 s on this machine (2 cores), most of it the summary after each import
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
-XLSX_SAMPLES = ["2024年第一季度问题整改台账.xlsx", "2024年第二季度问题整改台账.xlsx", "2024年政治监督重点任务清单.xlsx",
-                "2024年第二季度政治生态评分表.xlsx"]
-CSV_SAMPLE = "专项监督问题清单_GBK.csv"
+# in this order: a case picks one by its place in the list
+XLSX_SAMPLES = [sample_ledgers.Q1, sample_ledgers.Q2, sample_ledgers.TASKS, sample_ledgers.SCORES]
+CSV_SAMPLE = sample_ledgers.CSV
 FORMULAS = ["=1/0", "=SUM(A1:A3)", '=HYPERLINK("http://example.com","点我")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)",
             "=A1", "=" + "A1+" * 2000 + "1"]
 CONTROL = "".join(map(chr, [*range(0, 9), 11, 12, *range(14, 32), 127]))
@@ -177,8 +179,9 @@ def mutate_csv(rng: random.Random, data: bytes) -> bytes:
     return out.encode(encoding, errors="replace")
 
 
-def make_case(number: int) -> tuple[str, str, bytes, str | None, bool]:
-    """Case ``number``: (description, file name, bytes, --period or None, skip_invalid)."""
+def make_case(number: int, samples: Path) -> tuple[str, str, bytes, str | None, bool]:
+    """Case ``number``, made from the sample ledgers in ``samples``: (description, file name, bytes, --period or None,
+    skip_invalid)."""
     rng = random.Random(SEED * 100_003 + number)
     period = rng.choice([None, None, None, "2024Q3"])
     skip = rng.random() < 0.3
@@ -189,7 +192,7 @@ def make_case(number: int) -> tuple[str, str, bytes, str | None, bool]:
         name = "2024年第三季度台账" + rng.choice([".xlsx", ".xls", ".xlsm", ".csv", ".txt", ""])
         return f"random bytes ({size}) {name}", name, prefix + rng.randbytes(size), period, skip
     if kind == 7:
-        data = (SAMPLES / CSV_SAMPLE).read_bytes()
+        data = (samples / CSV_SAMPLE).read_bytes()
         how = rng.randrange(3)
         if how == 0:
             return "csv: bytes flipped", CSV_SAMPLE, flip_bytes(rng, data), period or "2024Q2", skip
@@ -197,7 +200,7 @@ def make_case(number: int) -> tuple[str, str, bytes, str | None, bool]:
             return "csv: truncated", CSV_SAMPLE, data[: rng.randrange(len(data))], period or "2024Q2", skip
         return "csv: cells mutated", CSV_SAMPLE, mutate_csv(rng, data), period or "2024Q2", skip
     name = rng.choice(XLSX_SAMPLES)
-    data = (SAMPLES / name).read_bytes()
+    data = (samples / name).read_bytes()
     if kind == 1:
         return f"{name}: bytes flipped", name, flip_bytes(rng, data), period, skip
     if kind == 2:
@@ -219,7 +222,7 @@ def is_chinese_sentence(text: str) -> bool:
     return bool(text and text.strip() and _CJK.search(text))
 
 
-def run_case(con, number: int) -> str:
+def run_case(con, number: int, samples: Path) -> str:
     """One case against the database; returns the outcome, raises AssertionError when the importer misbehaved."""
     from analytics import ledger
     from analytics.errors import FileRejected
@@ -228,7 +231,7 @@ def run_case(con, number: int) -> str:
     from analytics.summary import summary
     from tests.conftest import database_digest
 
-    _, name, data, period, skip = make_case(number)
+    _, name, data, period, skip = make_case(number, samples)
     before = database_digest(con)
     try:
         parsed = parse_file(name, data, parse_period(period) if period else None)
@@ -248,21 +251,22 @@ def run_case(con, number: int) -> str:
     return result.outcome
 
 
-def worker(db: str, first: int, last: int) -> None:
-    """Run cases first..last-1, one line per case: 'START n', then 'OK n outcome' or 'FAIL n description: error'."""
+def worker(db: str, first: int, last: int, samples: Path) -> None:
+    """Run cases first..last-1 made from the sample ledgers in ``samples``, one line per case: 'START n', then
+    'OK n outcome' or 'FAIL n description: error'."""
     from analytics.db import connect
     from tests.conftest import load
 
     con = connect(db)
     if not con.execute("SELECT count(*) FROM imports").fetchone()[0]:
-        load(con, SAMPLES / "2024年第一季度问题整改台账.xlsx")
-        load(con, SAMPLES / "2024年第二季度问题整改台账.xlsx")
+        load(con, samples / sample_ledgers.Q1)
+        load(con, samples / sample_ledgers.Q2)
     for number in range(first, last):
         print(f"START {number}", flush=True)
         try:
-            outcome = run_case(con, number)
+            outcome = run_case(con, number, samples)
         except Exception:  # anything but a clean outcome is what the fuzzer is looking for
-            description = make_case(number)[0]
+            description = make_case(number, samples)[0]
             error = traceback.format_exc(limit=6).replace("\n", " ⏎ ")
             print(f"FAIL {number} {description}: {error}", flush=True)
             continue
@@ -271,11 +275,11 @@ def worker(db: str, first: int, last: int) -> None:
 
 
 @pytest.mark.slow
-def test_random_and_mutated_files_end_in_a_clean_import_or_a_clean_error(tmp_path):
+def test_random_and_mutated_files_end_in_a_clean_import_or_a_clean_error(tmp_path, samples_dir):
     db = tmp_path / "fuzz.duckdb"
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    done = subprocess.run([sys.executable, "-m", "tests.test_fuzz", "--worker", str(db), "0", str(CASES)], cwd=ROOT,
-                          capture_output=True, text=True, env=env, timeout=600)
+    done = subprocess.run([sys.executable, "-m", "tests.test_fuzz", "--worker", str(db), "0", str(CASES),
+                           str(samples_dir)], cwd=ROOT, capture_output=True, text=True, env=env, timeout=600)
     lines = done.stdout.splitlines()
     started = [int(line.split()[1]) for line in lines if line.startswith("START ")]
     failures = [line for line in lines if line.startswith("FAIL ")]
@@ -283,9 +287,9 @@ def test_random_and_mutated_files_end_in_a_clean_import_or_a_clean_error(tmp_pat
     print(f"seed {SEED}: {dict(outcomes)}")
     if done.returncode != 0:
         last = started[-1] if started else None
+        description = make_case(last, samples_dir)[0] if last is not None else "?"
         pytest.fail(f"the importer crashed the process (exit {done.returncode}) on seed {SEED} case {last} "
-                    f"({make_case(last)[0] if last is not None else '?'}); replay: python -m tests.test_fuzz {last}\n"
-                    f"{done.stderr[-3000:]}")
+                    f"({description}); replay: python -m tests.test_fuzz {last}\n{done.stderr[-3000:]}")
     assert not failures, f"seed {SEED}:\n" + "\n".join(failures)
     assert sum(outcomes.values()) == CASES
     assert outcomes["imported"] and outcomes["refused"] and outcomes["rejected"]  # every way out was exercised
@@ -312,7 +316,7 @@ def test_a_task_list_without_aspects_is_stored_not_a_null_task_key(con, tmp_path
     assert con.execute("SELECT count(*), count(DISTINCT task_key) FROM tasks").fetchone() == (4, 3)
 
 
-def test_a_zip_needing_an_unknown_version_is_refused_cleanly():
+def test_a_zip_needing_an_unknown_version_is_refused_cleanly(samples_dir):
     """Regression (FUZZ_SEED=1 case 97, FUZZ_SEED=2 case 233): a flipped 'version needed to extract' byte made the
     new zip check raise NotImplementedError ('zip file version 14.9') instead of refusing the file."""
     import struct
@@ -320,7 +324,7 @@ def test_a_zip_needing_an_unknown_version_is_refused_cleanly():
     from analytics.errors import FileRejected
     from analytics.ingest.parse import parse_file
 
-    data = bytearray((SAMPLES / XLSX_SAMPLES[0]).read_bytes())
+    data = bytearray((samples_dir / XLSX_SAMPLES[0]).read_bytes())
     at = data.find(b"PK\x01\x02")
     struct.pack_into("<H", data, at + 6, 149)  # needs version 14.9
     with pytest.raises(FileRejected, match="文件已损坏或不是有效的 Excel 文件"):
@@ -341,10 +345,11 @@ def test_a_whole_number_beyond_int64_in_a_text_column_is_read_as_text(con, tmp_p
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "--worker":
-        worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
-    else:  # replay one case in a fresh database, showing what happens
+    if sys.argv[1] == "--worker":  # --worker DB FIRST LAST SAMPLES_DIR
+        worker(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), Path(sys.argv[5]))
+    else:  # replay one case in a fresh database, on freshly written samples, showing what happens
         import tempfile
 
         with tempfile.TemporaryDirectory() as scratch:
-            worker(str(Path(scratch) / "replay.duckdb"), int(sys.argv[1]), int(sys.argv[1]) + 1)
+            samples = sample_ledgers.write_samples(Path(scratch) / "samples")
+            worker(str(Path(scratch) / "replay.duckdb"), int(sys.argv[1]), int(sys.argv[1]) + 1, samples)

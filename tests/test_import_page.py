@@ -14,7 +14,7 @@ from analytics.db import connect
 from analytics.errors import DatabaseBusy
 from analytics.metrics import headline
 from analytics.periods import parse_period
-from tests.conftest import HEADER, database_digest, load, logged_in, problem_row, sample, write_xlsx
+from tests.conftest import HEADER, database_digest, load, logged_in, problem_row, write_xlsx
 
 PAGE = "app_pages/import_ledgers.py"
 MIME = "application/octet-stream"
@@ -103,7 +103,7 @@ def test_empty_database_offers_templates_and_creates_nothing(monkeypatch, tmp_pa
     assert not db.exists()  # looking is not writing
 
 
-def test_upload_import_and_undo_through_the_page(monkeypatch, tmp_path):
+def test_upload_import_and_undo_through_the_page(monkeypatch, tmp_path, sample):
     db = tmp_path / "dash.duckdb"
     at = open_page(monkeypatch, db)
 
@@ -115,9 +115,9 @@ def test_upload_import_and_undo_through_the_page(monkeypatch, tmp_path):
     assert "2024年第一季度（2024Q1），来源：文件名" in page
     assert "「填表说明」填表说明，不是台账" in page
     assert period_box(at).value == "2024Q1"
-    mapping = next(d.value for d in at.dataframe if list(d.value.columns) == ["原表头", "列", "导入为"])
-    assert mapping.set_index("原表头").loc["责任部门", "导入为"] == "责任单位"
-    assert {m.label: m.value for m in at.metric} == {"有效行": "12", "有错误的行": "0", "跳过的行": "3"}
+    mapping = next(d.value for d in at.dataframe if list(d.value.columns) == ["原表头", "列", "导入为", "映射来源"])
+    assert tuple(mapping.set_index("原表头").loc["责任部门", ["导入为", "映射来源"]]) == ("责任单位", "表头")
+    assert {m.label: m.value for m in at.metric} == {"有效行": "12", "问题数": "12", "有错误的行": "0", "跳过的行": "3"}
     assert "未发现错误" in page
     click_import(at)
     assert "已导入 12 行（2024Q1）" in text(at)
@@ -174,7 +174,7 @@ def test_upload_import_and_undo_through_the_page(monkeypatch, tmp_path):
     assert overview_metrics(at)["问题总数"] == "12"
 
 
-def test_invalid_rows_are_reported_and_nothing_is_written(monkeypatch, tmp_path, con):
+def test_invalid_rows_are_reported_and_nothing_is_written(monkeypatch, tmp_path, con, sample):
     load(con, sample("2024年第一季度问题整改台账.xlsx"))
     con.close()
     db = tmp_path / "test.duckdb"
@@ -187,8 +187,8 @@ def test_invalid_rows_are_reported_and_nothing_is_written(monkeypatch, tmp_path,
     assert issues.to_dict("records") == [{"工作表": "台账", "行号": 3, "列": "整改状态（J 列）", "值": "搁置",
                                           "原因": issues["原因"][0]}]
     assert "整改状态" in issues["原因"][0]
-    assert {m.label: m.value for m in at.metric} == {"有效行": "1", "有错误的行": "1", "跳过的行": "0"}
-    assert "有 1 处错误" in text(at)
+    assert {m.label: m.value for m in at.metric} == {"有效行": "1", "问题数": "1", "有错误的行": "1", "跳过的行": "0"}
+    assert "有 1 项需要在「映射确认」中选择" in text(at)  # an unknown status word is asked about
     assert at.button(key="import_button").disabled
     assert digest(db) == before
 
@@ -228,7 +228,7 @@ def test_unreadable_file_is_an_error_message_not_a_traceback(monkeypatch, tmp_pa
     assert not db.exists()
 
 
-def test_several_files_at_once_import_in_quarter_order(monkeypatch, tmp_path):
+def test_several_files_at_once_import_in_quarter_order(monkeypatch, tmp_path, sample):
     db = tmp_path / "dash.duckdb"
     at = open_page(monkeypatch, db)
     # chosen in the wrong order: Q2 first
@@ -244,7 +244,7 @@ def test_several_files_at_once_import_in_quarter_order(monkeypatch, tmp_path):
     assert figures(db, "2024Q2")["total"] == 15
 
 
-def test_busy_database_is_a_message_and_the_files_stay(monkeypatch, tmp_path):
+def test_busy_database_is_a_message_and_the_files_stay(monkeypatch, tmp_path, sample):
     """Another program (the CLI) holds the file for writing: a Chinese error, nothing half-done, retry works."""
     real_open_db = db_module.open_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analytics import ledger, metrics
 from analytics.summary import summary
-from tests.conftest import HEADER, load, problem_row, sample, write_xlsx
+from tests.conftest import HEADER, load, problem_row, write_xlsx
 
 
 def quarter(tmp_path, period: str, *rows, name: str | None = None, header=HEADER):
@@ -81,7 +81,7 @@ def test_blank_cell_clears_but_missing_column_inherits(con, tmp_path):
     assert row == ("作风建设", "张三", "一般")
 
 
-def test_undo_restores_what_the_import_had_changed(con):
+def test_undo_restores_what_the_import_had_changed(con, sample):
     load(con, sample("2024年第一季度问题整改台账.xlsx"))
     state_before = con.execute("SELECT * FROM problem_state ORDER BY ALL").fetchall()
     summary_before = summary(con)
@@ -105,7 +105,7 @@ def test_undo_of_an_earlier_import_keeps_later_ones(con, tmp_path):
     assert summary(con)["closed"] == 1
 
 
-def test_undoing_everything_leaves_an_empty_but_working_database(con):
+def test_undoing_everything_leaves_an_empty_but_working_database(con, sample):
     result = load(con, sample("2024年第一季度问题整改台账.xlsx"))
     ledger.undo(con, result.import_id)
     assert metrics.available_periods(con) == []
@@ -137,7 +137,7 @@ def test_incremental_refresh_equals_a_full_rebuild(con, tmp_path):
     check()
 
 
-def test_a_database_from_an_older_version_is_brought_up_to_date(con):
+def test_a_database_from_an_older_version_is_brought_up_to_date(con, sample):
     from analytics import state
 
     load(con, sample("2024年第一季度问题整改台账.xlsx"))

@@ -17,7 +17,8 @@ from analytics.errors import FileRejected
 from analytics.ingest import pieces, reader
 from analytics.ingest.parse import parse_file
 from analytics.text import to_text
-from tests.conftest import HEADER, SAMPLES, problem_row
+from tests import sample_ledgers
+from tests.conftest import HEADER, problem_row
 
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -138,9 +139,9 @@ def test_pieces_are_larger_beside_shared_strings(tmp_path, cut, monkeypatch):
     assert asked == [4 * shared, 4 * shared] and cut[-1] is not None  # both sheets
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in SAMPLES.glob("*.xls*")))
-def test_every_sample_parses_the_same_read_in_pieces(name, cut):
-    data = (SAMPLES / name).read_bytes()
+@pytest.mark.parametrize("name", sample_ledgers.WORKBOOKS)
+def test_every_sample_parses_the_same_read_in_pieces(name, cut, sample):
+    data = sample(name).read_bytes()
     same_sheets(name, data)
     assert any(r is not None for r in cut)  # a sheet of a row or two (填表说明) may be too short to cut
     expected = _parsed(name, data, split=False)

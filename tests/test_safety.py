@@ -28,10 +28,10 @@ from analytics.db import BUSY_MESSAGE, connect, open_db
 from analytics.errors import ConfigError, DatabaseBusy, FileRejected
 from analytics.ingest.parse import parse_file
 from analytics.summary import summary
-from tests.conftest import HEADER, ROOT, database_digest, load, problem_row, sample, write_xlsx
+from tests import sample_ledgers
+from tests.conftest import HEADER, ROOT, database_digest, load, problem_row, write_xlsx
 
-Q1 = sample("2024年第一季度问题整改台账.xlsx")
-Q2 = sample("2024年第二季度问题整改台账.xlsx")
+Q1, Q2 = sample_ledgers.Q1, sample_ledgers.Q2  # file names; sample(Q1) is the file
 MB = 1024 * 1024
 # the CLI with a shorter wait for the database lock, so that "busy" comes in half a second, not ten
 CLI_WITH_WAIT = ("import sys, analytics.db as db; db.LOCK_WAIT_SECONDS = float(sys.argv[1]); "
@@ -99,12 +99,12 @@ def db_of(con: duckdb.DuckDBPyConnection) -> Path:
 # ---- backups -----------------------------------------------------------------------------------------------------
 
 
-def test_an_import_is_preceded_by_a_backup_that_opens_with_the_same_figures(con):
-    assert load(con, Q1).outcome == "imported"
+def test_an_import_is_preceded_by_a_backup_that_opens_with_the_same_figures(con, sample):
+    assert load(con, sample(Q1)).outcome == "imported"
     before, figures = database_digest(con), summary(con)
-    assert load(con, Q2).outcome == "imported"
+    assert load(con, sample(Q2)).outcome == "imported"
     newest = backup.list_backups(db_of(con))[0]
-    assert (newest.action, newest.reason) == ("import", f"导入 {Q2.name} 之前")
+    assert (newest.action, newest.reason) == ("import", f"导入 {Q2} 之前")
     assert newest.path.parent == db_of(con).parent / "test.duckdb.backups"
     copy = duckdb.connect(str(newest.path), read_only=True)
     try:
@@ -115,13 +115,13 @@ def test_an_import_is_preceded_by_a_backup_that_opens_with_the_same_figures(con)
     assert not list(newest.path.parent.glob(".partial-*"))
 
 
-def test_undo_is_preceded_by_a_backup(con):
-    load(con, Q1)
-    q2 = load(con, Q2)
+def test_undo_is_preceded_by_a_backup(con, sample):
+    load(con, sample(Q1))
+    q2 = load(con, sample(Q2))
     before = database_digest(con)
     ledger.undo(con, q2.import_id)
     newest = backup.list_backups(db_of(con))[0]
-    assert newest.reason == f"撤销导入 #{q2.import_id} {Q2.name} 之前"
+    assert newest.reason == f"撤销导入 #{q2.import_id} {Q2} 之前"
     copy = duckdb.connect(str(newest.path), read_only=True)
     try:
         assert database_digest(copy) == before
@@ -129,12 +129,12 @@ def test_undo_is_preceded_by_a_backup(con):
         copy.close()
 
 
-def test_taking_a_backup_keeps_other_writers_out(tmp_path):
+def test_taking_a_backup_keeps_other_writers_out(tmp_path, sample):
     """Regression: copying the file in the writing process dropped DuckDB's POSIX lock (closing any descriptor of a
     file drops the process's locks on it); a second importer then wrote at the same time and one import was lost."""
     db = tmp_path / "locked.duckdb"
     with open_db(db) as con:
-        load(con, Q1)
+        load(con, sample(Q1))
         assert backup.before_write(con, "import", "x.xlsx") is not None
         probe = subprocess.run(
             [sys.executable, "-c", "import sys; from analytics.db import connect\n"
@@ -143,10 +143,10 @@ def test_taking_a_backup_keeps_other_writers_out(tmp_path):
     assert probe.stdout.strip() == "DatabaseBusy", probe.stdout + probe.stderr
 
 
-def test_nothing_written_means_no_backup(con, tmp_path):
-    load(con, Q1)
+def test_nothing_written_means_no_backup(con, tmp_path, sample):
+    load(con, sample(Q1))
     count = len(backup.list_backups(db_of(con)))
-    assert load(con, Q1).outcome == "duplicate"
+    assert load(con, sample(Q1)).outcome == "duplicate"
     bad = write_xlsx(tmp_path / "2024年第三季度问题整改台账.xlsx", {"台账": [HEADER, problem_row(1, "X-1", "搁置")]})
     assert load(con, bad).outcome == "rejected"
     assert len(backup.list_backups(db_of(con))) == count
@@ -196,9 +196,9 @@ def test_ledger_toml_sets_limits_and_backups():
     assert cfg.backups.folder_for(Path("data/dashboard.duckdb")) == Path("data/dashboard.duckdb.backups")
 
 
-def test_cli_lists_backups_and_restores_one(tmp_path):
+def test_cli_lists_backups_and_restores_one(tmp_path, sample):
     db = tmp_path / "cli.duckdb"
-    assert cli("import", "--db", str(db), str(Q1), str(Q2)).returncode == 0
+    assert cli("import", "--db", str(db), str(sample(Q1)), str(sample(Q2))).returncode == 0
     assert cli("undo", "--db", str(db), "2").returncode == 0
     with open_db(db, read_only=True) as con:
         undone, undone_figures = database_digest(con), summary(con)
@@ -206,8 +206,8 @@ def test_cli_lists_backups_and_restores_one(tmp_path):
     assert listing.returncode == 0, listing.stderr
     lines = [line for line in listing.stdout.splitlines() if line.strip()[:1].isdigit()]
     assert len(lines) == 3
-    assert f"撤销导入 #2 {Q2.name} 之前" in lines[0] and f"导入 {Q2.name} 之前" in lines[1]
-    assert f"导入 {Q1.name} 之前" in lines[2] and " MB " in lines[0]
+    assert f"撤销导入 #2 {Q2} 之前" in lines[0] and f"导入 {Q2} 之前" in lines[1]
+    assert f"导入 {Q1} 之前" in lines[2] and " MB " in lines[0]
 
     done = cli("restore", "--db", str(db), "1")  # the newest: the database before the undo
     assert done.returncode == 0, done.stderr
@@ -226,16 +226,16 @@ def test_cli_lists_backups_and_restores_one(tmp_path):
         assert ledger.list_imports(con)["undone_at"].notna().sum() == 1
 
 
-def test_restore_refuses_while_the_database_is_busy(tmp_path):
+def test_restore_refuses_while_the_database_is_busy(tmp_path, sample):
     db = tmp_path / "busy.duckdb"
-    assert cli("import", "--db", str(db), str(Q1), str(Q2)).returncode == 0
+    assert cli("import", "--db", str(db), str(sample(Q1)), str(sample(Q2))).returncode == 0
     assert_busy_and_unchanged(db, "restore", "--db", str(db), "1")
     assert len(backup.list_backups(db)) == 2  # nothing was backed up or replaced
 
 
-def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path):
+def test_restore_refuses_a_file_that_is_not_a_backup(tmp_path, sample):
     db = tmp_path / "r.duckdb"
-    assert cli("import", "--db", str(db), str(Q1)).returncode == 0
+    assert cli("import", "--db", str(db), str(sample(Q1))).returncode == 0
     with open_db(db, read_only=True) as con:
         before = database_digest(con)
     junk = tmp_path / "junk.duckdb"
@@ -261,12 +261,12 @@ def kill_ledger(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def base_db(tmp_path_factory) -> Path:
+def base_db(tmp_path_factory, sample) -> Path:
     """A database holding two quarters; each test works on a copy."""
     db = tmp_path_factory.mktemp("base") / "base.duckdb"
     with open_db(db) as con:
-        load(con, Q1)
-        load(con, Q2)
+        load(con, sample(Q1))
+        load(con, sample(Q2))
     return db
 
 
@@ -340,7 +340,7 @@ def test_two_processes_importing_at_once_both_land_or_one_is_told_busy(base_db, 
     assert landed  # at most one is turned away
     with open_db(db, read_only=True) as con:
         names = {r[0] for r in con.execute("SELECT file_name FROM imports").fetchall()}
-        assert names == {Q1.name, Q2.name} | landed
+        assert names == {Q1, Q2} | landed
         new = con.execute("SELECT count(*) FROM observations WHERE import_id > 2").fetchone()[0]
         assert new == 15_000 * len(landed)
 
@@ -410,9 +410,9 @@ def rows_ledger(tmp_path: Path, rows: int) -> Path:
     return small_ledger(tmp_path, "2024年第三季度", "R", rows)
 
 
-def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch, capsys):
-    data = Q1.read_bytes()
-    message = refused(Q1.name, data, max_file_mb=0.001)
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monkeypatch, capsys, sample):
+    data = sample(Q1).read_bytes()
+    message = refused(Q1, data, max_file_mb=0.001)
     size = f"{len(data) / 1024:,.1f}".removesuffix(".0")
     assert f"文件大小 {size} KB，超过上限 1 KB（可在 data/ledger.toml 的 [limits] 中调整 max_file_mb）" in message
     from analytics.cli import main
@@ -422,12 +422,12 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path, monke
     read = Path.read_bytes
 
     def unread(self):
-        if self.name == Q1.name:  # the ledger; configuration files may be read
+        if self.name == Q1:  # the ledger; configuration files may be read
             raise AssertionError("read before its size was checked")
         return read(self)
 
     monkeypatch.setattr(Path, "read_bytes", unread)
-    assert main(["import", "--db", str(tmp_path / "s.duckdb"), str(Q1)]) == 1
+    assert main(["import", "--db", str(tmp_path / "s.duckdb"), str(sample(Q1))]) == 1
     assert "超过上限" in capsys.readouterr().out
 
 
@@ -563,8 +563,8 @@ def test_unusual_but_small_sheets_still_import(tmp_path):
     assert parsed.rows_valid == 1 and not parsed.issues
 
 
-def test_a_refused_file_leaves_the_database_unchanged(con, tmp_path):
-    load(con, Q1)
+def test_a_refused_file_leaves_the_database_unchanged(con, tmp_path, sample):
+    load(con, sample(Q1))
     before = database_digest(con)
     path = tmp_path / "2024年第三季度问题整改台账.xlsx"
     path.write_bytes(far_cell_workbook(tmp_path))

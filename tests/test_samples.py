@@ -1,20 +1,16 @@
-"""Every shared sample ledger imports, with figures counted by hand from the sample files."""
+"""Every sample ledger (tests/sample_ledgers.py) imports, with figures counted by hand from its rows."""
 
 from __future__ import annotations
 
 from analytics import state
 from analytics.periods import Period
 from analytics.summary import summary
-from tests.conftest import load, sample
-
-Q1 = "2024年第一季度问题整改台账.xlsx"
-Q2 = "2024年第二季度问题整改台账.xlsx"
-CSV = "专项监督问题清单_GBK.csv"
-TASKS = "2024年政治监督重点任务清单.xlsx"
-SCORES = "2024年第二季度政治生态评分表.xlsx"
+from tests import sample_ledgers
+from tests.conftest import load
+from tests.sample_ledgers import CSV, Q1, Q2, SCORES, TASKS
 
 
-def test_q1_ledger_title_rows_notes_and_instructions_sheet(con):
+def test_q1_ledger_title_rows_notes_and_instructions_sheet(con, sample):
     result = load(con, sample(Q1))
     assert result.outcome == "imported", result.message
     assert (result.period, result.rows_valid, result.problems_new) == ("2024Q1", 12, 12)
@@ -27,7 +23,7 @@ def test_q1_ledger_title_rows_notes_and_instructions_sheet(con):
     assert s["by_source"] == {"巡视巡察": 3, "专项监督": 3, "审计": 2, "日常监督": 2, "信访举报": 1, "沟通会商": 1}
 
 
-def test_q2_two_row_header_under_merged_parent(con):
+def test_q2_two_row_header_under_merged_parent(con, sample):
     result = load(con, sample(Q2))
     assert result.outcome == "imported" and result.rows_valid == 15
     s = summary(con, "2024Q2")
@@ -41,7 +37,7 @@ def test_q2_two_row_header_under_merged_parent(con):
     assert measures == "制定整改方案，明确责任人和时限"
 
 
-def test_q1_and_q2_reconcile_quarter_by_quarter(con):
+def test_q1_and_q2_reconcile_quarter_by_quarter(con, sample):
     load(con, sample(Q1))
     result = load(con, sample(Q2))
     assert (result.problems_new, result.problems_updated) == (3, 12)
@@ -57,7 +53,7 @@ def test_q1_and_q2_reconcile_quarter_by_quarter(con):
     assert history == [("2024Q1", "已整改"), ("2024Q2", "已销号")]
 
 
-def test_import_order_does_not_change_the_figures(con, tmp_path):
+def test_import_order_does_not_change_the_figures(con, tmp_path, sample):
     load(con, sample(Q2))
     load(con, sample(Q1))
     reversed_order = summary(con, "2024Q2"), summary(con, "2024Q1")
@@ -69,7 +65,7 @@ def test_import_order_does_not_change_the_figures(con, tmp_path):
     assert reversed_order == (summary(other, "2024Q2"), summary(other, "2024Q1"))
 
 
-def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con):
+def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con, sample):
     assert load(con, sample(CSV)).outcome == "rejected"  # no quarter in its name: asked, not guessed
     load(con, sample(Q1))
     load(con, sample(Q2))
@@ -83,7 +79,7 @@ def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con):
     assert row[0] == "政治建设" and str(row[1]) == "2024-03-28"
 
 
-def test_gbk_csv_alone(con):
+def test_gbk_csv_alone(con, sample):
     result = load(con, sample(CSV), period="2024Q2")
     assert result.outcome == "imported"
     s = summary(con)
@@ -92,7 +88,7 @@ def test_gbk_csv_alone(con):
     assert s["by_source"] == {"巡视巡察": 3, "审计": 2}
 
 
-def test_supervision_task_list(con):
+def test_supervision_task_list(con, sample):
     result = load(con, sample(TASKS), period="2024Q2")
     assert result.outcome == "imported" and result.kind == "tasks" and result.rows_valid == 6
     rows = con.execute("SELECT seq, aspect, unit, frequency, deadline, done FROM tasks ORDER BY excel_row").fetchall()
@@ -100,7 +96,7 @@ def test_supervision_task_list(con):
     assert [r[3] for r in rows[:3]] == ["每季度"] * 3 and str(rows[3][4]) == "2024-12-31"
 
 
-def test_assessment_score_sheet_wide_form(con):
+def test_assessment_score_sheet_wide_form(con, sample):
     result = load(con, sample(SCORES))
     assert result.outcome == "imported" and result.kind == "scores" and result.period == "2024Q2"
     assert con.execute("SELECT count(*), count(DISTINCT unit), count(DISTINCT dimension) FROM assessments"
@@ -109,8 +105,16 @@ def test_assessment_score_sheet_wide_form(con):
                        ).fetchone() == (95.0, "纪委评价")
 
 
-def test_same_file_twice_is_a_no_op(con):
+def test_same_file_twice_is_a_no_op(con, sample):
     first = load(con, sample(Q1))
     again = load(con, sample(Q1))
     assert again.outcome == "duplicate" and again.import_id == first.import_id
     assert con.execute("SELECT count(*) FROM imports").fetchone()[0] == 1
+
+
+def test_the_samples_are_written_the_same_byte_for_byte(samples_dir, tmp_path):
+    """The fuzz cases are made from the samples' bytes: a case replays only if the files come out the same."""
+    again = sample_ledgers.write_samples(tmp_path / "again")
+    assert sorted(p.name for p in samples_dir.iterdir()) == sorted(sample_ledgers.NAMES)
+    for name in sample_ledgers.NAMES:
+        assert (again / name).read_bytes() == (samples_dir / name).read_bytes(), name

@@ -10,13 +10,13 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from analytics.errors import FileRejected
 from analytics.ingest.parse import parse_file
 from analytics.summary import summary
-from tests.conftest import HEADER, database_digest, load, problem_row, sample, write_xlsx
+from tests.conftest import HEADER, database_digest, load, problem_row, write_xlsx
 
 FILE = "2024年第三季度问题整改台账.xlsx"
 
 
 @pytest.fixture
-def loaded(con):
+def loaded(con, sample):
     """A database that already holds two quarters: a rejected file must leave it exactly as it is."""
     load(con, sample("2024年第一季度问题整改台账.xlsx"))
     load(con, sample("2024年第二季度问题整改台账.xlsx"))
@@ -35,7 +35,7 @@ BAD_ROWS = {  # bad row, where (row, column) and why
     "unknown-status": (problem_row(2, "B-2", "搁置"), "第 4 行", "「整改状态」列（J 列）",
                        "值「搁置」，无法识别的整改状态"),
     "bad-date": (problem_row(2, "B-2", deadline="下月底"), "第 4 行", "「整改时限」列（I 列）",
-                 "值「下月底」，无法识别的日期"),
+                 "值「下月底」，无法识别的整改时限"),
     "bad-closed-date": (problem_row(2, "B-2", "已销号", closed="2024年2月30日"), "第 4 行",
                         "「销号时间」列（K 列）", "无法识别的日期"),
     "same-code-different-content": (problem_row(2, "B-1", description="另一个问题"), "第 4 行",

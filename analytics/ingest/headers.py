@@ -1,14 +1,26 @@
-"""Find a sheet's header row (one row, or two under a merged parent), tell the ledger kind, map columns to fields."""
+"""Find a sheet's header row (one row, or two under a merged parent), tell the ledger kind, map columns to fields.
+
+A column is mapped by the user's answer for this header layout (a ledger profile) first, then by the configured
+aliases; a problem ledger's column whose header is unknown is then judged by its values (mostly status words: a
+status column; mostly dates: the deadline; mostly unit names: the unit).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analytics.config import KINDS, LedgerConfig, ScoringConfig
+from analytics.ingest.answers import IGNORE, Answers, layout_key
+from analytics.ingest.normalise import parse_date
 from analytics.ingest.reader import Sheet
-from analytics.text import clean, header_key, is_blank
+from analytics.text import clean, header_key, is_blank, key
 
 HEADER_SCAN_ROWS = 30
+SNIFF_ROWS = 200  # body rows looked at to judge an unknown column by its values
+SNIFF_SHARE = 0.6  # the share of its non-blank values that must look alike
+_UNIT_NAME = re.compile(r"^[^\d，,。；;:：]{1,18}(?:部|室|厂|中心|公司|处|科|队|站|所|院|办|委|组|车间)$")
 
 
 @dataclass
@@ -23,6 +35,12 @@ class Layout:
     dimension_columns: dict[int, str] = field(default_factory=dict)  # wide score sheets: column → dimension
     unmapped: list[str] = field(default_factory=list)  # headers we do not import
     duplicates: list[str] = field(default_factory=list)  # headers naming a field already mapped
+    status_columns: list[int] = field(default_factory=list)  # more status-bearing columns (是否销号 beside 整改状态)
+    answered: dict[int, str] = field(default_factory=dict)  # column → field, as the user answered
+    sniffed: dict[int, str] = field(default_factory=dict)  # column → field, judged by its values
+    ignored: list[str] = field(default_factory=list)  # headers the user chose not to import
+    key: str = ""  # the header layout's key (ledger profiles)
+    answers: Answers = field(default_factory=Answers)  # the answers that applied
 
     @property
     def data_start(self) -> int:
@@ -32,21 +50,33 @@ class Layout:
         return self.headers[self.columns[name]]
 
 
-def _map_columns(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: ScoringConfig) -> Layout:
+def _map_columns(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: ScoringConfig,
+                 answers: Answers | None = None) -> Layout:
     aliases = cfg.aliases[kind]
-    layout = Layout(kind, 0, 1, {}, names)
+    answers = answers or Answers()
+    layout = Layout(kind, 0, 1, {}, names, answers=answers)
     dim_keys = {header_key(d): d for d in scoring.dimension_names}
     for col, name in names.items():
         hk = header_key(name)
-        fld = aliases.get(hk)
-        if fld is None and kind == "scores" and (dim := dim_keys.get(hk) or _dimension_of(name, scoring)):
+        answer = answers.columns.get(hk) if kind == "problems" else None
+        fld = answer or aliases.get(hk)
+        if fld == IGNORE:
+            layout.ignored.append(name)
+        elif fld is None and kind == "scores" and (dim := dim_keys.get(hk) or _dimension_of(name, scoring)):
             layout.dimension_columns[col] = dim
         elif fld is None:
             layout.unmapped.append(name)
         elif fld in layout.columns:
-            layout.duplicates.append(name)
+            if fld == "status" and kind == "problems":
+                layout.status_columns.append(col)
+            else:
+                layout.duplicates.append(name)
         else:
             layout.columns[fld] = col
+            if answer:
+                layout.answered[col] = fld
+    if kind == "problems" and "description" not in layout.columns and "parent" in layout.columns:
+        layout.columns["description"] = layout.columns.pop("parent")  # 反馈问题 alone is the problem itself
     return layout
 
 
@@ -57,8 +87,8 @@ def _dimension_of(name: str, scoring: ScoringConfig) -> str | None:
 
 def _signature_ok(layout: Layout) -> bool:
     fields = layout.columns
-    if layout.kind == "problems":
-        return "description" in fields
+    if layout.kind == "problems":  # without a description column: the user is asked which column it is
+        return "description" in fields or len(fields.keys() & {"unit", "status", "deadline", "measures"}) >= 3
     if layout.kind == "tasks":
         return "measure" in fields or "aspect" in fields
     return "unit" in fields and ("score" in fields or len(layout.dimension_columns) >= 3)
@@ -85,8 +115,23 @@ def _child_row(top: list, below: list, aliases: dict[str, str]) -> dict[int, str
     return None
 
 
-def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig) -> Layout | None:
-    """The best header row in the first rows of a sheet and its kind, or None if the sheet holds no ledger."""
+AnswersFor = Callable[[str], "Answers | None"]
+
+
+def _layout_of(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: ScoringConfig,
+               answers_for: AnswersFor) -> Layout:
+    """The columns mapped with the answers saved for exactly this header layout, if any."""
+    layout_id = layout_key(header_key(n) for _, n in sorted(names.items()))
+    layout = _map_columns(names, kind, cfg, scoring, answers_for(layout_id))
+    layout.key = layout_id
+    return layout
+
+
+def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig,
+                answers_for: AnswersFor | None = None) -> Layout | None:
+    """The best header row in the first rows of a sheet and its kind, or None if the sheet holds no ledger.
+    answers_for gives the user's answers for a header layout's key, if any (ledger profiles)."""
+    answers_for = answers_for or (lambda _key: None)
     best: Layout | None = None
     best_score = 1  # a header needs at least two recognised columns
     rows = sheet.head(HEADER_SCAN_ROWS + 1)  # and the row under the last, for a header on two rows
@@ -95,7 +140,7 @@ def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig) -> Layo
         if len(names) < 2:
             continue
         for kind in KINDS:
-            layout = _map_columns(names, kind, cfg, scoring)
+            layout = _layout_of(names, kind, cfg, scoring, answers_for)
             score = len(layout.columns) + len(layout.dimension_columns)
             if score > best_score and _signature_ok(layout):
                 layout.header_row = r
@@ -107,8 +152,57 @@ def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig) -> Layo
         child = _child_row(rows[r], rows[r + 1], cfg.aliases[best.kind])
         if child:
             names = _row_names(rows[r]) | child
-            merged = _map_columns(dict(sorted(names.items())), best.kind, cfg, scoring)
+            merged = _layout_of(dict(sorted(names.items())), best.kind, cfg, scoring, answers_for)
             if _signature_ok(merged):
                 merged.header_row, merged.header_height = r, 2
                 best = merged
+    if best.kind == "problems":
+        _sniff(sheet, best, cfg)
     return best
+
+
+def _sniff(sheet: Sheet, layout: Layout, cfg: LedgerConfig) -> None:
+    """Judge each unknown column by its first values: status words, dates, unit names."""
+    unknown = [c for c, name in layout.headers.items()
+               if c not in layout.columns.values() and c not in layout.status_columns and name in layout.unmapped]
+    if not unknown:
+        return
+    body = sheet.head(layout.data_start + SNIFF_ROWS)[layout.data_start:]
+    for c in unknown:
+        values = [v for row in body if c < len(row) and not is_blank(v := row[c])]
+        if len(values) < 2:
+            continue
+        guess = _guess_field(values, layout, cfg)
+        if guess is None:
+            continue
+        if guess == "status":
+            layout.status_columns.append(c)
+        else:
+            layout.columns[guess] = c
+        layout.sniffed[c] = guess
+        layout.unmapped.remove(layout.headers[c])
+    layout.status_columns.sort()
+
+
+def _share(values: list, test: Callable[[object], bool]) -> float:
+    return sum(map(test, values)) / len(values)
+
+
+def _guess_field(values: list, layout: Layout, cfg: LedgerConfig) -> str | None:
+    def is_status(v: object) -> bool:
+        text = key(v)
+        return text in cfg.status_values or any(word in text for word, _ in cfg.status_rules)
+
+    def is_date(v: object) -> bool:
+        try:
+            return parse_date(v, cfg.no_deadline) != (None, False)
+        except ValueError:
+            return False
+
+    if _share(values, is_status) >= SNIFF_SHARE:
+        return "status"
+    if "deadline" not in layout.columns and _share(values, is_date) >= SNIFF_SHARE:
+        return "deadline"
+    if "unit" not in layout.columns and _share(values, lambda v: bool(_UNIT_NAME.match(key(v)))) >= SNIFF_SHARE:
+        return "unit"
+    return None

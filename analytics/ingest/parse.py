@@ -23,24 +23,44 @@ from pathlib import PurePath
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.config import FIELD_LABELS, KIND_LABELS, LedgerConfig, ScoringConfig, ledger_config, scoring_config
-from analytics.errors import FileRejected, Issue
-from analytics.ingest.headers import Layout, find_layout
+from analytics.config import (
+    FIELD_LABELS,
+    KIND_LABELS,
+    LedgerConfig,
+    ScoringConfig,
+    ledger_config,
+    scoring_config,
+)
+from analytics.errors import FileRejected, Issue, column_letter
+from analytics.ingest import answers as asked
+from analytics.ingest import measures as grouping
+from analytics.ingest.answers import Answers, Question
+from analytics.ingest.deadlines import parse_deadline
+from analytics.ingest.headers import AnswersFor, Layout, find_layout
+from analytics.ingest.merges import fill_down
 from analytics.ingest.normalise import (
     is_recurred,
     is_task_done,
     normalise_severity,
     normalise_source,
-    normalise_status,
     parse_date,
 )
 from analytics.ingest.reader import Sheet, read_sheets
+from analytics.ingest.status import CellStatus, classify_cell, combine
 from analytics.periods import Period, find_periods
-from analytics.text import as_strings, clean_many, fold_many, header_key, is_blank, key, key_many, to_text
+from analytics.text import as_strings, clean, clean_many, fold_many, header_key, is_blank, key, key_many, to_text
 
 PROBLEM_TEXT_FIELDS = ("problem_code", "seq", "category", "description", "unit", "owner", "leader",
-                       "measures", "progress", "remarks")
+                       "measures", "progress", "remarks", "parent", "co_units")
 _PROBLEM_TEXTS = tuple(f for f in PROBLEM_TEXT_FIELDS if f not in ("unit", "problem_code"))  # cleaned, not keyed
+# a problem's own fields, the same on each of its measure rows (taken from its first row)
+_PROBLEM_LEVEL = ("problem_code", "seq", "category", "description", "unit", "co_units", "leader", "parent",
+                  "source", "severity", "recurred_mark", "found_date")
+# several units in one cell: the first leads, the others are co-units (配合单位)
+_UNIT_SEPARATORS = r"[、/，,；;]"
+# a status cell that is free text: a status word there counts, other words say nothing
+_FREE_TEXT_FIELDS = ("progress", "remarks")
+_MEASURE_CONTENT = ("measures", "deadline", "progress", "owner", "closed_date")
 TASK_TEXT_FIELDS = ("seq", "aspect", "measure", "requirement", "unit", "remarks")
 _FREQUENCIES = ("每月", "每季度", "每半年", "每年", "每周", "常态化", "长期")
 _SECTION_NUMBER = re.compile(r"^[（(]?[一二三四五六七八九十]+[、.．)）]|^\d+[、.．]")
@@ -61,6 +81,9 @@ class ParsedSheet:
     issues: list[Issue] = field(default_factory=list)
     invalid_rows: set[int] = field(default_factory=set)  # Excel row numbers with an error
     dropped_rows: set[int] = field(default_factory=set)  # exact repeats of an earlier row
+    measures: pa.Table | None = None  # problem ledgers: each problem's measure rows (problem_row: its first row)
+    problems_dropped: int = 0  # problems left out for an error in one of their rows
+    questions: list[Question] = field(default_factory=list)  # what the user is asked (answers.Question)
 
 
 @dataclass
@@ -74,6 +97,24 @@ class ParsedFile:
     sheets: list[ParsedSheet]
     ignored_sheets: list[tuple[str, str]]  # (sheet, why it is not a ledger)
     issues: list[Issue]  # file-level and row-level, in order
+
+    @property
+    def questions(self) -> list[Question]:
+        """What the user can answer (column mapping, status words, the source), every sheet's in order."""
+        return [q for s in self.sheets for q in s.questions]
+
+    @property
+    def blocking(self) -> list[Question]:
+        """The questions without whose answer the file cannot be imported whole."""
+        return [q for q in self.questions if q.blocking]
+
+    @property
+    def measures_count(self) -> int:
+        return sum(s.measures.num_rows for s in self.sheets if s.measures is not None)
+
+    @property
+    def problems_dropped(self) -> int:
+        return sum(s.problems_dropped for s in self.sheets)
 
     @property
     def kinds(self) -> list[str]:
@@ -96,7 +137,7 @@ class ParsedFile:
     def rows_valid(self) -> int:
         """Valid Excel rows (a wide score sheet's row holds several unit × dimension records)."""
         return sum(len(set(s.rows["excel_row"].to_pylist())) if s.layout.kind == "scores" and s.rows.num_rows
-                   else s.rows.num_rows for s in self.sheets)
+                   else s.measures.num_rows if s.measures is not None else s.rows.num_rows for s in self.sheets)
 
     @property
     def rows_invalid(self) -> int:
@@ -108,20 +149,40 @@ class ParsedFile:
 
 
 def parse_file(name: str, data: bytes, period: Period | None = None,
-               cfg: LedgerConfig | None = None, scoring: ScoringConfig | None = None) -> ParsedFile:
-    """Read, locate, normalise and validate a file. Raises FileRejected if nothing in it can be read."""
+               cfg: LedgerConfig | None = None, scoring: ScoringConfig | None = None,
+               answers_for: AnswersFor | None = None) -> ParsedFile:
+    """Read, locate, normalise and validate a file. Raises FileRejected if nothing in it can be read.
+
+    answers_for gives the user's answers for a header layout's key (a ledger profile, the command line's), if any.
+    """
     cfg = cfg or ledger_config()
     scoring = scoring or scoring_config()
     name = PurePath(name).name
     with ThreadPoolExecutor(max_workers=1) as pool, _gc_paused(), _SYSTEM_POOL:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())  # beside the parse: hashlib releases the GIL
         sheets = read_sheets(name, data, cfg.limits)
-        parsed, ignored = _parse_sheets(name, sheets, cfg, scoring)
-        found_period, origin = _infer_period(name, sheets, parsed, period)
+        found, ignored = _find_layouts(name, sheets, cfg, scoring, answers_for)
+        found_period, origin = _infer_period(name, found, period)
+        year = found_period.year if found_period else None
+        parsed = [_parse_sheet(name, sheet, layout, cfg, scoring, _Context(year, _titles(sheet, layout)))
+                  for sheet, layout in found]
         issues = [i for s in parsed for i in s.issues]
         if found_period is None:
             issues.insert(0, Issue(name, origin))
         return ParsedFile(name, digest.result(), found_period, origin, parsed, ignored, issues)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What a sheet's rows are read against: the ledger's year (year-less deadlines) and its title rows (a source
+    named there)."""
+
+    year: int | None
+    titles: tuple[str, ...]
+
+
+def _titles(sheet: Sheet, layout: Layout) -> tuple[str, ...]:
+    return tuple(clean(c) for row in sheet.head(layout.header_row) for c in row if isinstance(c, str) and c.strip())
 
 
 class _SystemPool:
@@ -166,28 +227,27 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _parse_sheets(name: str, sheets: list[Sheet], cfg: LedgerConfig,
-                  scoring: ScoringConfig) -> tuple[list[ParsedSheet], list[tuple[str, str]]]:
-    """The ledger sheets, parsed; and the others with why they were left out."""
-    parsed: list[ParsedSheet] = []
+def _find_layouts(name: str, sheets: list[Sheet], cfg: LedgerConfig, scoring: ScoringConfig,
+                  answers_for: AnswersFor | None) -> tuple[list[tuple[Sheet, Layout]], list[tuple[str, str]]]:
+    """The ledger sheets with their layouts; and the others with why they were left out."""
+    found: list[tuple[Sheet, Layout]] = []
     ignored: list[tuple[str, str]] = []
     for sheet in sheets:
         if key(sheet.name) in cfg.skip_sheets:
             ignored.append((sheet.name, "填表说明，不是台账"))
             continue
-        layout = find_layout(sheet, cfg, scoring)
+        layout = find_layout(sheet, cfg, scoring, answers_for)
         if layout is None:
             ignored.append((sheet.name, "未找到表头，不是台账" if sheet.has_cells() else "空工作表"))
             continue
-        parsed.append(_parse_sheet(name, sheet, layout, cfg, scoring))
-    if not parsed:
+        found.append((sheet, layout))
+    if not found:
         raise FileRejected(name, [Issue(name, "没有找到可导入的台账：未识别出问题整改台账、监督清单或评分表的表头"
                                               "（至少需要「问题描述」「责任单位」等列名）")])
-    return parsed, ignored
+    return found, ignored
 
 
-def _infer_period(name: str, sheets: list[Sheet], parsed: list[ParsedSheet],
-                  given: Period | None) -> tuple[Period | None, str]:
+def _infer_period(name: str, found: list[tuple[Sheet, Layout]], given: Period | None) -> tuple[Period | None, str]:
     """The file's quarter: as given, else from the file name, else from the title rows and sheet names."""
     if given is not None:
         return given, "指定"
@@ -195,10 +255,9 @@ def _infer_period(name: str, sheets: list[Sheet], parsed: list[ParsedSheet],
     if len(from_name) == 1:
         return next(iter(from_name)), "文件名"
     titles: set[Period] = set()
-    by_name = {s.name: s for s in sheets}
-    for ps in parsed:
-        titles |= find_periods(ps.name)
-        for row in by_name[ps.name].head(ps.layout.header_row):
+    for sheet, layout in found:
+        titles |= find_periods(sheet.name)
+        for row in sheet.head(layout.header_row):
             for cell in row:
                 if isinstance(cell, str):
                     titles |= find_periods(cell)
@@ -223,6 +282,10 @@ class _Cells:
         if col is None or not self.columns:
             return [None] * len(self.row_numbers)
         return self.columns[col]
+
+    def column(self, col: int) -> Sequence:
+        """One column's cells by its index (blank when the sheet has no rows)."""
+        return self.columns[col] if self.columns else [None] * len(self.row_numbers)
 
     def values(self, fld: str) -> list:
         """A column's cells as Python values, to go through one by one."""
@@ -318,10 +381,12 @@ def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tu
     Returns the data rows' columns, their Excel row numbers and the section each row is under.
     """
     start = layout.data_start
-    columns = sheet.body(start)
+    columns = fill_down(sheet.body(start), sheet.merged, start)
     count = max(sheet.height - start, 0)
     required_cols = [layout.columns[f] for f in required if f in layout.columns]
-    rule = _RowRule(cfg, required_cols, section_words)
+    # a measure row may leave every required cell blank: its measure, deadline or status is its content
+    content_cols = required_cols + [layout.columns[f] for f in _MEASURE_CONTENT if f in layout.columns]
+    rule = _RowRule(cfg, content_cols + layout.status_columns, section_words)
     runs: list[tuple[int, int]] = []  # the kept rows, as runs [a, b) of consecutive rows
     sections: list[str | None] = []
     section: str | None = None
@@ -411,6 +476,8 @@ class _RowRule:
     def __init__(self, cfg: LedgerConfig, required_cols: list[int], section_words: bool):
         self.cfg, self.required_cols, self.section_words = cfg, required_cols, section_words
         self.note = re.compile("^(?:" + "|".join(map(re.escape, cfg.note_prefixes)) + r")\s*\d*\s*[:：]?")
+        footer = "|".join(map(re.escape, cfg.footer_words))
+        self.footer = re.compile(f"^(?:{footer})") if footer else None
         self.total_words = "|".join(map(re.escape, cfg.total_prefixes))  # anywhere in a cell: only those may match
         self.total = re.compile(rf"^\s*(?:{self.total_words})")
 
@@ -425,6 +492,8 @@ class _RowRule:
             return "合计/小计行", section
         if isinstance(filled[0], str) and self.note.match(first) and len(filled) <= 2:
             return "注释/说明行", section
+        if self.footer and all(isinstance(v, str) and self.footer.match(key(v)) for v in filled):
+            return "填报/签字行", section
         if len(filled) == 1 and _words(filled[0]):
             if self.section_words and _SECTION_NUMBER.match(first):
                 found = normalise_source(first, cfg)
@@ -440,9 +509,16 @@ def _words(value: object) -> bool:
     return isinstance(value, str) and not _VALUE_AS_TEXT.fullmatch(value)
 
 
-def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, scoring: ScoringConfig) -> ParsedSheet:
+def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, scoring: ScoringConfig,
+                 ctx: _Context) -> ParsedSheet:
     parsed = ParsedSheet(sheet.name, layout, pa.table({}))
-    waived = {"source"} if layout.kind == "problems" else set()  # a source can come from headings or names
+    waived = set()
+    if layout.kind == "problems":
+        waived.add("source")  # a source can come from headings, names, titles or the user
+        if layout.status_columns or any(f in layout.columns for f in _FREE_TEXT_FIELDS):
+            waived.add("status")  # status read wherever it is: 是否销号, 整改进展, 备注
+        parsed.questions.extend(Question(asked.COLUMN, sheet.name, name, column=c, blocking=False)
+                                for c, name in layout.headers.items() if name in layout.unmapped)
     if layout.kind == "scores" and layout.dimension_columns:
         waived.add("score")  # wide sheets: the dimension columns hold the scores
     missing = [f for f in cfg.required[layout.kind] if f not in layout.columns and f not in waived]
@@ -450,6 +526,8 @@ def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, sco
         names = "、".join(f"「{FIELD_LABELS[f]}」" for f in missing)
         parsed.issues.append(Issue(file, f"缺少必填列 {names}（{KIND_LABELS[layout.kind]}），"
                                          f"表头在第 {layout.header_row + 1} 行", sheet.name, layout.header_row + 1))
+        if layout.kind == "problems":
+            parsed.questions.extend(Question(asked.MISSING, sheet.name, f) for f in missing)
         return parsed
     columns, numbers, sections = _classify_rows(sheet, layout, cfg, cfg.required[layout.kind], parsed,
                                                 section_words=layout.kind == "problems")
@@ -457,16 +535,28 @@ def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, sco
     cells = _Cells(file, parsed, columns, numbers)
     del columns  # the raw cells now go with cells, before the table is built
     builder = {"problems": _problem_rows, "tasks": _task_rows, "scores": _score_rows}[layout.kind]
-    arrays = builder(file, sheet, cells, cfg, scoring, sections)
+    arrays = builder(file, sheet, cells, cfg, scoring, sections, ctx)
     del cells
     arrays.setdefault("excel_row", pa.array(numbers, pa.int32()))
     table = pa.table({"sheet": pa.array([sheet.name] * len(arrays["excel_row"]), pa.string()), **arrays})
-    dropped = parsed.invalid_rows | parsed.dropped_rows
+    invalid = parsed.invalid_rows
+    measures = parsed.measures
+    if measures is not None and invalid:  # a problem with an invalid measure row is invalid whole
+        invalid = invalid | set(pc.filter(measures["problem_row"], _among(measures["excel_row"], invalid)).to_pylist())
+    dropped = invalid | parsed.dropped_rows
     if dropped:
-        keep = pc.invert(pc.is_in(table["excel_row"], pa.array(sorted(dropped), pa.int32())))
-        table = table.filter(keep)
-    parsed.rows = table
+        parsed.problems_dropped = pc.sum(_among(table["excel_row"], invalid)).as_py() or 0
+        table = table.filter(pc.invert(_among(table["excel_row"], dropped)))
+        if measures is not None:
+            measures = measures.filter(pc.and_(pc.invert(_among(measures["excel_row"], parsed.dropped_rows)),
+                                               pc.invert(_among(measures["problem_row"], dropped))))
+    parsed.rows, parsed.measures = table, measures
     return parsed
+
+
+def _among(rows: pa.ChunkedArray | pa.Array, numbers: set[int]) -> pa.Array:
+    """Which of these Excel row numbers are in numbers."""
+    return pc.is_in(rows, pa.array(sorted(numbers), pa.int32()))
 
 
 def _require(cells: _Cells, fld: str, values: pa.Array | list, label: str) -> None:
@@ -481,9 +571,9 @@ def _require(cells: _Cells, fld: str, values: pa.Array | list, label: str) -> No
         cells.issue(i, fld, None, f"必填项「{label}」为空")
 
 
-def _default_source(file: str, sheet: Sheet, cfg: LedgerConfig) -> str | None:
-    """A source named by the sheet or the file name (一个来源一张表), for rows that leave it blank."""
-    for text in (sheet.name, PurePath(file).stem):
+def _default_source(file: str, sheet: Sheet, cfg: LedgerConfig, titles: tuple[str, ...]) -> str | None:
+    """A source named by the sheet, the title rows or the file name (一个来源一张表), for rows that leave it blank."""
+    for text in (sheet.name, *titles, PurePath(file).stem):
         found = normalise_source(text, cfg)
         if found in cfg.source_names and found != "其他":
             return found
@@ -503,27 +593,212 @@ def _dates(cells: _Cells, fld: str, cfg: LedgerConfig, allow_no_deadline: bool) 
             pa.array([bool(d and d[1]) for d in results], pa.bool_()).take(rows))
 
 
+def _deadlines(cells: _Cells, cfg: LedgerConfig, year: int | None) -> dict[str, pa.Array]:
+    """整改时限 as people write it → its date, the text as written, and the 长期坚持 / 立行立改 flags."""
+    def parse(v: object) -> tuple:
+        # the text as written when it is words (6月底前), not a date cell read as text (a large sheet's cells)
+        return parse_deadline(v, year, cfg.no_deadline), (clean(v) or None) if _words(v) else None
+
+    results, rows = cells.distinct("deadline", parse)
+    parts = [r or (None, None) for r in results]
+    return {"deadline": pa.array([d.date if d else None for d, _ in parts], pa.date32()).take(rows),
+            "deadline_text": pa.array([text for _, text in parts], pa.string()).take(rows),
+            "long_term": pa.array([bool(d and d.long_term) for d, _ in parts], pa.bool_()).take(rows),
+            "immediate": pa.array([bool(d and d.immediate) for d, _ in parts], pa.bool_()).take(rows)}
+
+
+_NOTHING = CellStatus(None, -1, False, "blank")
+
+
+def _status_columns(layout: Layout) -> list[tuple[int, bool]]:
+    """Every status-bearing column, the main one first, each with whether it is free text."""
+    found = [(layout.columns["status"], False)] if "status" in layout.columns else []
+    found += [(c, c in layout.sniffed) for c in layout.status_columns]
+    found += [(layout.columns[f], True) for f in _FREE_TEXT_FIELDS if f in layout.columns]
+    return found
+
+
+def _statuses(cells: _Cells, cfg: LedgerConfig, answers: Answers) -> dict[str, pa.Array]:
+    """Each row's status from every status-bearing cell, by the precedence of status.combine, with the cell that
+    decided it (状态依据). Each column is classified once per distinct value, the rows once per distinct mix."""
+    layout = cells.sheet.layout
+    status_cols = _status_columns(layout)
+    n = len(cells.row_numbers)
+    classes: list[list[CellStatus]] = []
+    codes: list[pa.Array] = []
+    unknown: dict[str, None] = {}
+    for c, free in status_cols:
+        def classify(v: object, header: str = header_key(layout.headers[c]), free: bool = free) -> CellStatus:
+            if is_blank(v):
+                return _NOTHING
+            try:
+                return classify_cell(v, header, cfg, answers.statuses, free)
+            except ValueError:
+                unknown[clean(v)] = None
+                raise
+        results, rows = cells.distinct("status", classify, col=c)
+        kinds = list(dict.fromkeys(r or _NOTHING for r in results))
+        index = {k: i for i, k in enumerate(kinds)}
+        classes.append(kinds)
+        codes.append(pa.array([index[r or _NOTHING] for r in results], pa.int64()).take(rows))
+    cells.sheet.questions.extend(Question(asked.STATUS, cells.sheet.name, word) for word in unknown)
+    if not status_cols:
+        return {"status": pa.nulls(n, pa.string()), "status_long_term": pa.array([False] * n),
+                "status_basis": pa.nulls(n, pa.string())}
+    mix, size = codes[0], len(classes[0])
+    for kinds, code in zip(classes[1:], codes[1:], strict=True):
+        mix, size = pc.add(pc.multiply(mix, len(kinds)), code), size * len(kinds)
+    encoded = pc.dictionary_encode(mix)
+    decisions = []
+    for combo in encoded.dictionary.to_pylist():
+        picked = []
+        for kinds in reversed(classes):
+            combo, k = divmod(combo, len(kinds))
+            picked.append(kinds[k])
+        decisions.append(combine(picked[::-1]))
+    which = pa.array([d.column if d.status is not None else -1 for d in decisions], pa.int64()).take(encoded.indices)
+    basis = pa.nulls(n, pa.string())
+    for k, (c, _free) in enumerate(status_cols):
+        where = f"{layout.headers[c]}（{column_letter(c)}列）「"
+        text = pc.binary_join_element_wise(where, clean_many(_strings(cells.column(c))), "」", "")
+        basis = pc.if_else(pc.equal(which, k), text, basis)
+    return {"status": pa.array([d.status for d in decisions], pa.string()).take(encoded.indices),
+            "status_long_term": pa.array([d.long_term for d in decisions], pa.bool_()).take(encoded.indices),
+            "status_basis": basis}
+
+
+def _split_units(cols: dict[str, pa.Array]) -> None:
+    """财务部、审计部: the first unit leads and is counted; the others join the co-units (配合单位). A cell is split
+    only into names of two characters or more, so a name that merely holds a slash stays whole."""
+    unit = cols["unit"]
+    if not pc.any(pc.fill_null(pc.match_substring_regex(unit, _UNIT_SEPARATORS), False)).as_py():
+        return
+    encoded = pc.dictionary_encode(unit)
+    names = [_unit_names(v) for v in encoded.dictionary.to_pylist()]
+    cols["unit"] = pa.array([n[0] for n in names], pa.string()).take(encoded.indices)
+    rest = pa.array(["、".join(n[1:]) or None for n in names], pa.string()).take(encoded.indices)
+    co = cols["co_units"]
+    cols["co_units"] = pc.coalesce(pc.binary_join_element_wise(rest, co, "、"), rest, co)
+
+
+def _unit_names(text: str) -> list[str]:
+    parts = re.split(_UNIT_SEPARATORS, text)
+    return parts if all(len(p) >= 2 for p in parts) else [text]
+
+
 def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
-                  sections: list[str | None]) -> dict[str, pa.Array]:
+                  sections: list[str | None], ctx: _Context) -> dict[str, pa.Array]:
     # The descriptions, all different, take Arrow's text rules longest: a second thread runs them (Arrow releases
     # the GIL) while this one converts the rest. Only long calls gain: short ones would wait for the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
         description = pool.submit(_clean_and_fold, _strings(cells.raw("description")))
         texts = {f: _by_value(clean_many, cells.raw(f)) for f in _PROBLEM_TEXTS if f != "description"}
-        values = _problem_values(file, sheet, cells, cfg, sections)
+        values = _problem_values(file, sheet, cells, cfg, sections, ctx)
         unit = _by_value(key_many, cells.raw("unit"))
         code = pc.utf8_upper(_by_value(key_many, cells.raw("problem_code")))
         cells.drop()  # every column is converted: the cells go while the descriptions are still being cleaned
         texts["description"], folded = description.result()
     cols = {f: texts[f] for f in _PROBLEM_TEXTS} | values
-    cols["unit"], cols["problem_code"] = unit, code
+    cols["unit"], cols["problem_code"], cols["folded"] = unit, code, folded
+    _split_units(cols)
+    starts = grouping.problem_starts(cols["description"], cols["unit"], cols["problem_code"],
+                                     cols.pop("source_cell"), cols["seq"])
+    if starts is not None:  # a problem over several rows: its own fields are its first row's
+        head = grouping.heads(starts)
+        for f in (*_PROBLEM_LEVEL, "folded"):
+            cols[f] = cols[f].take(head)
     _require(cells, "description", cols["description"], "问题描述")
     _require(cells, "unit", cols["unit"], "责任单位")
     _require(cells, "source", cols["source"], "问题来源")
+    cols["category_guess"] = _category_guesses(cols["category"], cols["description"], scoring)
+    _ask_categories(cells.sheet, cols["category"], scoring)
+    problems = _by_problem(cells, cols, starts)
     # identity of a problem without a code: unit + source + folded description (hashed when stored)
-    cols["identity"] = pc.binary_join_element_wise(cols["unit"], cols["source"], folded, "|")
-    _check_duplicates(cells, cols)
-    return cols
+    problems["identity"] = pc.binary_join_element_wise(problems["unit"], problems["source"],
+                                                       problems.pop("folded"), "|")
+    _check_duplicates(cells, problems)
+    return problems
+
+
+def _category_guesses(category: pa.Array, description: pa.Array, scoring: ScoringConfig) -> pa.Array:
+    """Where the category is blank, the dimension the description's keywords name (else null: 未归类). Kept apart
+    from the category: a category a ledger gave, now or earlier, is never replaced by a guess."""
+    blank = pc.is_null(category)
+    if not pc.any(blank).as_py():
+        return pa.nulls(len(category), pa.string())
+    found = _by_value(lambda d: pa.array([_named_dimension(v, scoring) for v in d.to_pylist()], pa.string()),
+                      pc.filter(description, blank))
+    return pc.replace_with_mask(pa.nulls(len(category), pa.string()), blank, found)
+
+
+def _ask_categories(sheet: ParsedSheet, category: pa.Array, scoring: ScoringConfig) -> None:
+    """Categories that name no dimension (and were not answered): the user may assign them (未归类 till then)."""
+    counts = pc.value_counts(category)
+    answered = sheet.layout.answers.categories
+    for value, rows in zip(counts.field("values").to_pylist(), counts.field("counts").to_pylist(), strict=True):
+        if value and value not in answered and scoring.classify(value) == scoring.unclassified:
+            sheet.questions.append(Question(asked.CATEGORY, sheet.name, value, rows=rows, blocking=False))
+
+
+def _named_dimension(text: str | None, scoring: ScoringConfig) -> str | None:
+    dim = scoring.classify(text or "")
+    return None if dim == scoring.unclassified else dim
+
+
+# each measure row's own fields (the rest are its problem's)
+_MEASURE_FIELDS = ("measures", "deadline", "deadline_text", "long_term", "immediate", "no_deadline", "status",
+                   "status_long_term", "status_basis", "owner", "progress", "remarks", "closed_date")
+# what makes two measure rows of one problem the same row typed twice
+_MEASURE_CONTENT_FIELDS = ("measures", "deadline", "deadline_text", "status", "owner", "progress", "closed_date")
+
+
+def _by_problem(cells: _Cells, cols: dict[str, pa.Array], starts: pa.Array | None) -> dict[str, pa.Array]:
+    """One row per problem, its figures from its measures; the measures kept in order beside it (ParsedSheet)."""
+    numbers = pa.array(cells.row_numbers, pa.int32())
+    if starts is None:  # one row, one problem, one measure
+        problem_rows, measure_no = numbers, pa.array([1] * len(numbers), pa.int32())
+        problems = dict(cols) | {"excel_row": numbers, "measure_count": measure_no}
+    else:
+        problems, problem_rows, measure_no = _aggregate(cells, cols, starts, numbers)
+    problems["long_term"] = pc.or_(problems.pop("long_term"), problems.pop("status_long_term"))
+    problems["no_deadline"] = pc.and_(pc.is_null(problems["deadline"]),
+                                      pc.or_(problems["no_deadline"], problems["long_term"]))
+    # 立行立改 is due at once: at its found date (else at the quarter's end it first appears in: ledger.store)
+    problems["immediate"] = pc.and_(pc.is_null(problems["deadline"]), problems["immediate"])  # no dated measure
+    problems["deadline"] = pc.if_else(problems["immediate"], problems["found_date"], problems["deadline"])
+    missing = pc.is_null(problems["status"])
+    if pc.any(missing).as_py():
+        col = cells.sheet.layout.columns.get("status")
+        told = set(pc.filter(problem_rows, _among(numbers, cells.sheet.invalid_rows)).to_pylist())
+        for i in pc.indices_nonzero(missing).to_pylist():
+            row = problems["excel_row"][i].as_py()
+            if row in told:  # a status cell of the problem is wrong already: that is the issue to fix
+                continue
+            cells.sheet.issues.append(Issue(cells.file, "整改状态为空（各状态列均未写明整改状态）", cells.sheet.name,
+                                            row, cells.sheet.layout.headers.get(col) if col is not None else None,
+                                            col))
+            cells.sheet.invalid_rows.add(row)
+    measures = {f: cols[f] for f in ("measures", "deadline", "deadline_text", "long_term", "immediate", "status",
+                                     "status_basis", "owner", "progress", "closed_date")}
+    table = pa.table({"problem_row": problem_rows, "excel_row": numbers, "measure_no": measure_no, **measures})
+    cells.sheet.measures = table.filter(pc.greater(measure_no, 0))  # 0: a repeat, or a problem's heading row
+    return problems
+
+
+def _aggregate(cells: _Cells, cols: dict[str, pa.Array], starts: pa.Array,
+               numbers: pa.Array) -> tuple[dict[str, pa.Array], pa.Array, pa.Array]:
+    """Each problem's row from its measure rows (measures.aggregate); a measure row typed twice is a repeat."""
+    grouped = grouping.aggregate(cols, starts, _MEASURE_CONTENT_FIELDS)
+    repeats = pc.filter(numbers, grouped.repeats).to_pylist()
+    if repeats:
+        cells.sheet.dropped_rows.update(repeats)
+        cells.sheet.skipped["重复行（与前一行完全相同）"] += len(repeats)
+    problems = {f: v.take(grouped.first) for f, v in cols.items() if f not in _MEASURE_FIELDS}
+    problems |= grouped.fields
+    problems["excel_row"] = numbers.take(grouped.first)
+    problems["measure_count"] = grouped.counts
+    group = pc.subtract(pc.cumulative_sum(pc.cast(starts, pa.int64())), 1)
+    return problems, problems["excel_row"].take(group), grouped.measure_no
 
 
 def _by_value(rule: Callable[[pa.Array], pa.Array], values: Sequence) -> pa.Array:
@@ -541,23 +816,27 @@ def _clean_and_fold(description: pa.Array) -> tuple[pa.Array, pa.Array]:
 
 
 def _problem_values(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig,
-                    sections: list[str | None]) -> dict[str, pa.Array]:
+                    sections: list[str | None], ctx: _Context) -> dict[str, pa.Array]:
     """Source, status, severity, flags and dates, each converted once per distinct value."""
     cols: dict[str, pa.Array] = {}
-    default = _default_source(file, sheet, cfg)
+    answers = cells.sheet.layout.answers
+    default = _default_source(file, sheet, cfg, ctx.titles) or answers.source
     source_raw = cells.raw("source")
+    cols["source_cell"] = _by_value(key_many, source_raw)  # as written: a measure row's blank is not a new source
     distinct = pc.unique(source_raw).to_pylist() if isinstance(source_raw, pa.Array) else set(source_raw)
     if any(map(is_blank, distinct)):  # blank cells take the section's or the sheet's source
         source_raw = [sec or default if is_blank(v) else v
                       for v, sec in zip(cells.values("source"), sections, strict=True)]
+        if any(map(is_blank, source_raw)):
+            cells.sheet.questions.append(Question(asked.SOURCE, sheet.name, "",
+                                                  rows=sum(map(is_blank, source_raw))))
     cols["source"] = cells.array("source", lambda v: None if is_blank(v) else normalise_source(v, cfg), pa.string(),
                                  source_raw)
-    status_col = cells.sheet.layout.columns.get("status")
-    status_header = header_key(cells.sheet.layout.headers[status_col]) if status_col is not None else ""
-    cols["status"] = cells.array("status", lambda v: normalise_status(v, status_header, cfg), pa.string())
+    cols |= _statuses(cells, cfg, answers)
     cols["severity"] = cells.array("severity", lambda v: normalise_severity(v, cfg), pa.string())
     cols["recurred_mark"] = cells.array("recurred", lambda v: is_recurred(v, cfg), pa.bool_())
-    cols["deadline"], cols["no_deadline"] = _dates(cells, "deadline", cfg, allow_no_deadline=True)
+    cols |= _deadlines(cells, cfg, ctx.year)
+    cols["no_deadline"] = pc.and_(pc.is_null(cols["deadline"]), cols["long_term"])
     cols["found_date"], _ = _dates(cells, "found_date", cfg, allow_no_deadline=False)
     cols["closed_date"], _ = _dates(cells, "closed_date", cfg, allow_no_deadline=False)
     return cols
@@ -574,6 +853,7 @@ def _check_duplicates(cells: _Cells, cols: dict[str, pa.Array]) -> None:
     if not pc.any(pc.and_kleene(pc.greater(counts.field("counts"), 1), pc.is_valid(counts.field("values")))).as_py():
         return  # no identity twice (counted in Arrow; the rows are compared one by one only when one is)
     idents = joined.to_pylist()
+    rows = cols["excel_row"].to_pylist()
     content = list(zip(*(cols[f].to_pylist() for f in _CONTENT_FIELDS), strict=True))
     seen: dict[str, int] = {}
     for i, ident in enumerate(idents):
@@ -582,19 +862,29 @@ def _check_duplicates(cells: _Cells, cols: dict[str, pa.Array]) -> None:
         first = seen.setdefault(ident, i)
         if first == i:
             continue
-        where = f"第 {cells.row_numbers[first]} 行"
+        where = f"第 {rows[first]} 行"
         if content[i] == content[first]:
-            cells.sheet.dropped_rows.add(cells.row_numbers[i])
+            cells.sheet.dropped_rows.add(rows[i])
             cells.sheet.skipped["重复行（与前一行完全相同）"] += 1
-        elif ident.startswith("code:"):
-            cells.issue(i, "problem_code", ident[5:], f"问题编号与{where}重复，但内容不同；同一编号只能对应一个问题")
         else:
-            cells.issue(i, "description", content[i][0],
-                        f"与{where}是同一问题（同单位、同来源、同描述），但内容不同，请合并为一行")
+            reason = (f"问题编号与{where}重复，但内容不同；同一编号只能对应一个问题" if ident.startswith("code:") else
+                      f"与{where}是同一问题（同单位、同来源、同描述），但内容不同，请合并为一行")
+            fld = "problem_code" if ident.startswith("code:") else "description"
+            value = ident[5:] if ident.startswith("code:") else content[i][0]
+            _problem_issue(cells, rows[i], fld, value, reason)
+
+
+def _problem_issue(cells: _Cells, row: int, fld: str, value: object, reason: str) -> None:
+    """An issue about a whole problem, located at its first row."""
+    layout = cells.sheet.layout
+    col = layout.columns.get(fld)
+    cells.sheet.issues.append(Issue(cells.file, reason, cells.sheet.name, row, layout.headers.get(col), col,
+                                    to_text(value)))
+    cells.sheet.invalid_rows.add(row)
 
 
 def _task_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
-               sections: list[str | None]) -> dict[str, pa.Array]:
+               sections: list[str | None], ctx: _Context) -> dict[str, pa.Array]:
     cols: dict[str, pa.Array] = {f: cells.text(f) for f in TASK_TEXT_FIELDS if f != "unit"}
     cols["unit"] = key_many(_strings(cells.raw("unit")))
     has_frequency = "frequency" in cells.sheet.layout.columns
@@ -628,7 +918,7 @@ def _score_value(value: object) -> float:
 
 
 def _score_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
-                sections: list[str | None]) -> dict[str, pa.Array]:
+                sections: list[str | None], ctx: _Context) -> dict[str, pa.Array]:
     layout = cells.sheet.layout
     units = key_many(_strings(cells.raw("unit"))).to_pylist()
     _require(cells, "unit", units, "单位")
