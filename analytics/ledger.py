@@ -224,22 +224,30 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
     with _registered(con, numbered):
         con.execute(f"INSERT INTO observations (import_id, period_no, {columns}) "
                     f"SELECT ?, ?, {staged} FROM parsed_rows", [import_id, period_no])
-    if measures is not None and measures.num_rows:
-        # each measure row joins its problem's id by the problem's first row (unique within a sheet)
-        links = pa.table({"problem_row": rows["excel_row"], "problem_id": ids})
-        kept = measures.rename_columns(["measure" if c == "measures" else c for c in measures.column_names])
-        con.register("parsed_links", links)
-        try:
-            with _registered(con, kept.append_column("sheet", pa.array([rows["sheet"][0].as_py()] * kept.num_rows,
-                                                                       pa.string()))):
-                con.execute(f"INSERT INTO measures (import_id, problem_id, {', '.join(_MEASURE_COLUMNS)}) "
-                            f"SELECT ?, l.problem_id, {', '.join('m.' + c for c in _MEASURE_COLUMNS)} "
-                            "FROM parsed_rows m JOIN parsed_links l USING (problem_row)", [import_id])
-        finally:
-            with contextlib.suppress(duckdb.Error):
-                con.unregister("parsed_links")
+    several = pc.greater(rows["measure_count"], 1)
+    if measures is not None and pc.any(several).as_py():
+        _store_measures(con, import_id, pa.table({"problem_row": pc.filter(rows["excel_row"], several),
+                                                  "problem_id": pc.filter(ids, several.combine_chunks())}),
+                        measures, rows["sheet"][0].as_py())
     con.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), "
                 "(SELECT max(problem_id) FROM observations)) AS VARCHAR) WHERE key = 'last_problem_id'")
+
+
+def _store_measures(con: duckdb.DuckDBPyConnection, import_id: int, links: pa.Table, measures: pa.Table,
+                    sheet: str) -> None:
+    """The measure rows of the problems with several (links: problem_row → problem_id); a problem with one measure
+    keeps it in its own observation (measures, 整改时限, 状态依据 …), so a plain ledger stores nothing twice."""
+    kept = measures.rename_columns(["measure" if c == "measures" else c for c in measures.column_names])
+    kept = kept.append_column("sheet", pa.array([sheet] * kept.num_rows, pa.string()))
+    con.register("parsed_links", links)
+    try:
+        with _registered(con, kept):  # joined by the problem's first row, unique within a sheet
+            con.execute(f"INSERT INTO measures (import_id, problem_id, {', '.join(_MEASURE_COLUMNS)}) "
+                        f"SELECT ?, l.problem_id, {', '.join('m.' + c for c in _MEASURE_COLUMNS)} "
+                        "FROM parsed_rows m JOIN parsed_links l USING (problem_row)", [import_id])
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.unregister("parsed_links")
 
 
 def _due_at_once(con: duckdb.DuckDBPyConnection, rows: pa.Table, ids: pa.Array, period_no: int) -> pa.Table:

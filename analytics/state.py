@@ -288,6 +288,23 @@ def _extend(con: duckdb.DuckDBPyConnection, old_max: int, new_max: int) -> None:
     """, [old_max + 1, new_max + 1, old_max])
 
 
+def with_measures(con: duckdb.DuckDBPyConnection, period_no: int, frame: pd.DataFrame) -> pd.DataFrame:
+    """A list of problems (a problem_id column) with each one's 整改措施 as of a quarter: its measures numbered in
+    one text (1. … / 2. …), as the latest report that had them gave them; for lists a page shows (≤ 500 rows)."""
+    if frame.empty or "problem_id" not in frame.columns:
+        return frame.assign(measures=pd.Series(dtype=object))
+    ids = [int(i) for i in frame["problem_id"].dropna().unique()]
+    found = con.execute("""
+        SELECT problem_id,
+               NULLIF(arg_max(measures, (period_no, import_id, excel_row)) FILTER (WHERE measures IS NOT NULL), '')
+                   AS measures
+        FROM observations
+        WHERE period_no <= ? AND problem_id IN (SELECT unnest(CAST(? AS BIGINT[])))
+        GROUP BY problem_id
+    """, [period_no, ids]).df()
+    return frame.merge(found, on="problem_id", how="left")
+
+
 DETAIL_FIELDS = ("seq", "owner", "leader", "measures", "progress", "remarks")
 
 

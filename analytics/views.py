@@ -13,7 +13,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import alerts, metrics, recurrence, scoring, tasks
+from analytics import alerts, metrics, recurrence, scoring, state, tasks
 from analytics.config import ScoringConfig, scoring_config
 from analytics.db import side_by_side
 from analytics.metrics import ALL, Scope
@@ -76,7 +76,7 @@ def rectification(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope =
     return {
         "by_unit": by_unit,
         "ageing": ageing,
-        "bands": bands,
+        "bands": state.with_measures(con, period.index, bands),
         "bands_total": bands_total,
         "days_to_close": days,
         "lookback": lookback,
@@ -134,9 +134,9 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
         "company": scoring.company_of(company, cfg),
         "ranking": scoring.rank_units(company, everyone, cfg),
         "trend": trend,
-        "open_problems": open_problems,
+        "open_problems": state.with_measures(con, period.index, open_problems),
         "open_total": head["open"],
-        "warnings": warnings,
+        "warnings": state.with_measures(con, period.index, warnings),
         "warnings_total": sum(counts.values()),
         "repeats": repeats,
         "recurred": recurred,
@@ -169,7 +169,7 @@ def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
         lambda c: alerts.warnings_and_counts(c, period, scope, cfg, limit=LIST_LIMIT, per_tier=True, units=units,
                                              concentrated=concentrated),
         lambda c: alerts.meeting_agenda(c, period, scope, cfg, raw=raw, units=units, concentrated=concentrated))
-    by_tier = alerts.split_tiers(rows)
+    by_tier = {t: state.with_measures(con, period.index, f) for t, f in alerts.split_tiers(rows).items()}
     # all tiers are sorted highest level first, so the first rows overall are a prefix of the tiers' lists
     everything = pd.concat([by_tier[t] for t in reversed(alerts.TIERS)], ignore_index=True).head(LIST_LIMIT)
     return {"warnings": everything, "by_tier": by_tier, "counts": counts, "agenda": agenda}

@@ -58,10 +58,11 @@ if shown.empty:
 else:
     st.dataframe(
         shown, hide_index=True,
-        column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "rule"],
+        column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "measures", "rule"],
         column_config={
             "tier": TEXT("预警等级"), "target": TEXT("对象"), "unit": TEXT("责任单位"), "dimension": TEXT("维度"),
             "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
+            "measures": TEXT("整改措施", width="large"),
             "rule": TEXT("触发规则", width="medium"),
         })
 

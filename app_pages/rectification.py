@@ -84,8 +84,8 @@ elif shown.empty:
 else:
     st.dataframe(
         shown.style.apply(band_style, subset=["band"]), hide_index=True, key="rect_bands_table",
-        column_order=["band", "days_left", "deadline", "unit", "problem_code", "description", "owner", "status",
-                      "source", "dimension"],
+        column_order=["band", "days_left", "deadline", "unit", "problem_code", "description", "measures", "owner",
+                      "status", "source", "dimension"],
         column_config={
             "band": st.column_config.TextColumn("预警", width="small"),
             "days_left": st.column_config.NumberColumn("剩余天数", format="%d", help="负数为已逾期天数"),
@@ -93,6 +93,7 @@ else:
             "unit": st.column_config.TextColumn("责任单位"),
             "problem_code": st.column_config.TextColumn("问题编号"),
             "description": st.column_config.TextColumn("问题描述", width="large"),
+            "measures": st.column_config.TextColumn("整改措施", width="large"),
             "owner": st.column_config.TextColumn("责任人"),
             "status": st.column_config.TextColumn("整改状态"),
             "source": st.column_config.TextColumn("问题来源"),

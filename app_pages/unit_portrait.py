@@ -101,11 +101,12 @@ if opened.empty:
 else:
     st.dataframe(
         opened, hide_index=True,
-        column_order=["problem_code", "source", "dimension", "description", "owner", "severity", "status",
-                      "found_date", "deadline", "days_overdue", "recurred"],
+        column_order=["problem_code", "source", "dimension", "description", "measures", "owner", "severity",
+                      "status", "found_date", "deadline", "days_overdue", "recurred"],
         column_config={
             "problem_code": TEXT("问题编号"), "source": TEXT("问题来源"), "dimension": TEXT("维度"),
-            "description": TEXT("问题描述", width="large"), "owner": TEXT("责任人"), "severity": TEXT("问题性质"),
+            "description": TEXT("问题描述", width="large"), "measures": TEXT("整改措施", width="large"),
+            "owner": TEXT("责任人"), "severity": TEXT("问题性质"),
             "status": TEXT("整改状态"), "found_date": DATE("发现时间", format="YYYY-MM-DD"),
             "deadline": DATE("整改时限", format="YYYY-MM-DD"), "days_overdue": NUMBER("逾期天数"),
             "recurred": st.column_config.CheckboxColumn("改而复发"),
@@ -120,11 +121,11 @@ if warned.empty:
 else:
     st.dataframe(
         warned, hide_index=True,
-        column_order=["tier", "target", "rule", "problem_code", "description", "dimension"],
+        column_order=["tier", "target", "rule", "problem_code", "description", "measures", "dimension"],
         column_config={
             "tier": TEXT("预警等级"), "target": TEXT("对象"), "rule": TEXT("触发规则", width="medium"),
             "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
-            "dimension": TEXT("维度"),
+            "measures": TEXT("整改措施", width="large"), "dimension": TEXT("维度"),
         })
 
 repeats = data["repeats"]

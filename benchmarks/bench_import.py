@@ -520,7 +520,8 @@ def pandas_openpyxl(path: Path) -> object:
 PHASES = (
     ("zip scan against the limits (reader._check_xlsx)", reader, "_check_xlsx"),
     ("reading the sheets (reader._read_workbook: fastexcel)", reader, "_read_workbook"),
-    ("locate, normalise, validate (parse._parse_sheets)", parse, "_parse_sheets"),
+    ("locate the tables (parse._find_layouts)", parse, "_find_layouts"),
+    ("normalise, validate, group measures (parse._parse_sheet)", parse, "_parse_sheet"),
     ("backup before writing (backup.before_write)", ledger.backup, "before_write"),
     ("insert observations (ledger._store_problems)", ledger, "_store_problems"),
     ("derived tables (state.refresh)", state, "refresh"),

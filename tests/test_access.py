@@ -211,7 +211,8 @@ def test_the_secretary_sees_every_unit_on_the_overview(monkeypatch, demo_db):
 
 
 RESTRICTED = {"监督清单": "app_pages/supervision.py", "台账导入": "app_pages/import_ledgers.py",
-              "映射方案": "app_pages/profiles.py", "审计日志": "app_pages/audit_log.py", "用户管理": "app_pages/users.py"}
+              "映射方案": "app_pages/profiles.py", "审计日志": "app_pages/audit_log.py",
+              "用户管理": "app_pages/users.py"}
 
 
 @pytest.mark.parametrize(("account", "hidden"), [

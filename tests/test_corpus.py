@@ -27,11 +27,15 @@ def counted(con, period: str) -> dict:
         return dict(con.execute(f"SELECT {column}, count(*) FROM problem_state WHERE period_no = ? GROUP BY 1",
                                 [p.index]).fetchall())
 
-    # each problem's measures as of the import that last listed it
+    # each problem's measures as of the import that last listed it: the measure rows of a problem with several, and
+    # the problem's own row for one with one
     measures = dict(con.execute("""
-        SELECT s.description, count(m.measure_no)
+        SELECT s.description, greatest(count(m.measure_no), 1)
         FROM problem_state s LEFT JOIN measures m ON m.problem_id = s.problem_id AND m.import_id = s.import_id
         WHERE s.period_no = ? GROUP BY s.problem_id, s.description""", [p.index]).fetchall())
+    assert measures == dict(con.execute("""
+        SELECT s.description, o.measure_count FROM problem_state s
+        JOIN observations o USING (problem_id, import_id, excel_row) WHERE s.period_no = ?""", [p.index]).fetchall())
     return {"problems": problems, "closed": closed, "completed": completed, "open": open_, "overdue": overdue,
             "by_unit": by("unit"), "by_source": by("source"), "measures": measures}
 
@@ -78,11 +82,14 @@ def test_next_quarter_of_the_same_office_updates_its_problems(con, tmp_path):
     q2, q3 = ids("2025Q2"), ids("2025Q3")
     assert {d: q3[d] for d in q2} == q2 and len(q3) == 7
     assert con.execute("SELECT count(DISTINCT problem_id) FROM observations").fetchone()[0] == 7
-    # one observation per problem per import, and each import's measures once: 14 rows, then 16
+    # one observation per problem per import, and each import's measures once: 14 rows, then 16 (the measure rows
+    # of problems with several; a problem with one keeps it in its observation: one such in each quarter)
     assert con.execute("SELECT import_id, count(*) FROM observations GROUP BY 1 ORDER BY 1").fetchall() == [
         (first.import_id, 6), (second.import_id, 7)]
-    assert con.execute("SELECT import_id, count(*) FROM measures GROUP BY 1 ORDER BY 1").fetchall() == [
+    assert con.execute("SELECT import_id, sum(measure_count) FROM observations GROUP BY 1 ORDER BY 1").fetchall() == [
         (first.import_id, 14), (second.import_id, 16)]
+    assert con.execute("SELECT import_id, count(*) FROM measures GROUP BY 1 ORDER BY 1").fetchall() == [
+        (first.import_id, 13), (second.import_id, 15)]
     # each quarter keeps its own figures: the second ledger did not rewrite the first quarter
     assert counted(con, "2025Q2") == OFFICE_Q2.expected()
     assert counted(con, "2025Q3") == OFFICE_Q3.expected()
@@ -98,3 +105,26 @@ def test_next_quarter_of_the_same_office_updates_its_problems(con, tmp_path):
                        "ORDER BY measure_no", [second.import_id, pid]).fetchall() == [
         (1, "开展支部记录专项检查", "已整改"), (2, "组织支部书记专题培训", "已整改"),
         (3, "将记录质量纳入支部考核", "整改中")]
+
+
+def test_a_problems_measures_are_shown_with_it_in_order(con, tmp_path):
+    """Wherever a problem is listed (整改销号, 单位画像, 预警督办), its measures come with it, numbered in order."""
+    from analytics import state, views
+
+    imported(con, OFFICE_Q2.write(tmp_path))
+    period = parse_period(OFFICE_Q2.period)
+    pid, count = con.execute("SELECT problem_id, count(*) FROM measures GROUP BY 1 HAVING count(*) > 2 "
+                             "ORDER BY 1 LIMIT 1").fetchone()
+    texts = [r[0] for r in con.execute("SELECT measure FROM measures WHERE problem_id = ? ORDER BY measure_no",
+                                       [pid]).fetchall()]
+    shown = state.with_measures(con, period.index, con.execute(
+        "SELECT problem_id FROM problem_state WHERE period_no = ?", [period.index]).df())
+    assert shown.set_index("problem_id").loc[pid, "measures"].split("\n") == [
+        f"{n}. {text}" for n, text in enumerate(texts, 1)]
+    assert len(texts) == count
+    unit = con.execute("SELECT unit FROM problem_state WHERE problem_id = ?", [pid]).fetchone()[0]
+    portrait = views.unit_portrait(con, period, unit)
+    listed = portrait["open_problems"].set_index("problem_id")
+    if pid in listed.index:  # open problems only
+        assert listed.loc[pid, "measures"] == shown.set_index("problem_id").loc[pid, "measures"]
+    assert "measures" in views.rectification(con, period)["bands"].columns
