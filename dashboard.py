@@ -37,8 +37,9 @@ PAGES = {
     ],
 }
 
+# every page listed: Streamlit folds a menu of more than twelve behind "View more"
 page = st.navigation({section: [p for p, permission in pages if can(user, permission)]
-                      for section, pages in PAGES.items()})
+                      for section, pages in PAGES.items()}, expanded=True)
 st.session_state["has_data"] = common.sidebar_filters()
 with st.sidebar:
     st.divider()

@@ -24,13 +24,12 @@ from analytics.config import FIELD_LABELS, STATUSES, database_path, ledger_confi
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected
 from analytics.ingest import answers as asked
-from analytics.ingest.answers import IGNORE, Answers, Question
+from analytics.ingest.answers import IGNORE, Answers, Question, column_key
 from analytics.ingest.parse import ParsedFile, parse_file
 from analytics.ingest.reader import check_file_size
 from analytics.metrics import Scope
 from analytics.periods import Period, find_periods, parse_period
 from analytics.summary import summary
-from analytics.text import header_key
 from analytics.users import UserStore, demo_accounts
 
 
@@ -153,7 +152,7 @@ def command_answers(args: argparse.Namespace) -> Answers:
         if name is None or (name != IGNORE and name not in problem_fields):
             choices = "、".join(f"{f}（{FIELD_LABELS.get(f, f)}）" for f in sorted(problem_fields))
             raise DashboardError(f"--map {header}={fld}：未知的字段「{fld}」，可选 {choices} 或 ignore")
-        columns[header_key(header)] = name
+        columns[column_key(header)] = name
     statuses = {}
     for word, status in _pairs(args.status, "--status"):
         if status not in STATUSES:
@@ -240,8 +239,7 @@ def cmd_profiles(args: argparse.Namespace) -> int:
     with open_db(args.db, read_only=True) as con:
         frame = actions.ledger_profiles(con, operator())
     if args.json:
-        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
-        return 0
+        return _print_records(frame)
     if frame.empty:
         print("还没有映射方案：导入时回答过的问题会按表头格式保存在这里")
     for r in frame.itertuples():
@@ -292,12 +290,17 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_records(frame) -> int:
+    """--json: the rows as a JSON list of objects (dates ISO), for scheduled jobs."""
+    print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
+    return 0
+
+
 def cmd_imports(args: argparse.Namespace) -> int:
     with open_db(args.db, read_only=True) as con:
         frame = actions.imports(con, operator())
     if args.json:
-        print(frame.to_json(orient="records", force_ascii=False, date_format="iso"))
-        return 0
+        return _print_records(frame)
     if frame.empty:
         print("还没有导入记录")
     for r in frame.itertuples():

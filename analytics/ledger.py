@@ -24,6 +24,7 @@ from analytics.errors import DashboardError, Issue
 from analytics.ingest.parse import ParsedFile, ParsedSheet
 from analytics.periods import Period
 
+BLANK_DAY = dt.date.fromisoformat(BLANK_DATE)  # a deadline cleared on purpose
 _TEXT_FIELDS = ("problem_code", "seq", "category", "description", "owner", "leader", "measures",
                 "progress", "remarks", "severity", "parent", "deadline_text", "co_units")
 _DATE_FIELDS = ("found_date", "deadline", "closed_date")
@@ -216,7 +217,7 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
     with _registered(con, rows.append_column("row_no", pa.array(range(rows.num_rows), pa.int64()))):
         matched = con.sql(match).to_arrow_table()
     ids = _problem_ids(matched, first_id)
-    numbered = (_due_at_once(con, rows, ids, period_no).append_column("problem_id", ids)
+    numbered = (_resolved_deadlines(con, rows, ids, period_no, first_id).append_column("problem_id", ids)
                 .append_column("fingerprint", matched["fingerprint"].combine_chunks()))
     columns = ", ".join(_OBSERVATION_COLUMNS)
     staged = ", ".join(c if c in ("problem_id", "fingerprint") else _staged_column(c, present)
@@ -250,19 +251,35 @@ def _store_measures(con: duckdb.DuckDBPyConnection, import_id: int, links: pa.Ta
             con.unregister("parsed_links")
 
 
-def _due_at_once(con: duckdb.DuckDBPyConnection, rows: pa.Table, ids: pa.Array, period_no: int) -> pa.Table:
-    """立行立改 with no found date is due at the end of the quarter the problem first appears in: this one for a new
-    problem, its first quarter for one already known."""
+def _resolved_deadlines(con: duckdb.DuckDBPyConnection, rows: pa.Table, ids: pa.Array, period_no: int,
+                        first_new_id: int) -> pa.Table:
+    """Deadlines that depend on the problem's history, for a problem already known:
+
+    - 整改时限 written as before (年底前, 9月30日前 …) keeps the date it was read as then: a year-less deadline
+      copied into next year's ledger does not move a year on;
+    - 立行立改 with no found date is due at the end of the quarter the problem first appears in (this one for a new
+      problem)."""
+    known = pc.less(ids, first_new_id)
+    text = rows["deadline_text"].combine_chunks()
     due = pc.and_(pc.fill_null(rows["immediate"], False), pc.is_null(rows["deadline"])).combine_chunks()
-    if not pc.any(due).as_py():
+    again = pc.and_(known, pc.is_valid(text))
+    if not (pc.any(due).as_py() or pc.any(again).as_py()):
         return rows
-    firsts = dict(con.execute("SELECT problem_id, min(period_no) FROM observations "
-                              "WHERE list_contains(CAST(? AS BIGINT[]), problem_id) GROUP BY problem_id",
-                              [pc.filter(ids, due).to_pylist()]).fetchall())
-    ends = pa.array([Period.from_index(min(firsts.get(pid, period_no), period_no)).end for pid in ids.to_pylist()],
-                    pa.date32())
-    deadline = pc.if_else(due, ends, rows["deadline"])
-    return rows.set_column(rows.column_names.index("deadline"), "deadline", deadline)
+    asked = pc.filter(ids, pc.or_(due, again)).to_pylist()
+    earlier = {pid: (first_no, before_text, before) for pid, first_no, before_text, before in con.execute("""
+        SELECT problem_id, min(period_no),
+               arg_max(deadline_text, (period_no, import_id, excel_row)) FILTER (WHERE deadline_text IS NOT NULL),
+               arg_max(deadline, (period_no, import_id, excel_row)) FILTER (WHERE deadline_text IS NOT NULL)
+        FROM observations WHERE problem_id IN (SELECT unnest(CAST(? AS BIGINT[]))) GROUP BY problem_id
+    """, [asked]).fetchall()}
+    deadline = rows["deadline"].to_pylist()
+    for i in pc.indices_nonzero(pc.or_(due, again)).to_pylist():
+        first_no, before_text, before = earlier.get(ids[i].as_py(), (period_no, None, None))
+        if due[i].as_py():
+            deadline[i] = Period.from_index(min(first_no, period_no)).end
+        elif before_text == text[i].as_py() and before is not None and before != BLANK_DAY:
+            deadline[i] = before
+    return rows.set_column(rows.column_names.index("deadline"), "deadline", pa.array(deadline, pa.date32()))
 
 
 def _problem_ids(matched: pa.Table, first_id: int) -> pa.Array:

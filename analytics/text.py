@@ -25,6 +25,8 @@ _PY_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
 _MAY_CHANGE_UNDER_NFKC = r"[^\x{0000}-\x{007F}\x{4E00}-\x{9FFF}]"
 _NOT_LETTER_OR_DIGIT = r"[^\p{L}\p{N}]+"
 _TRAILING_NOTE = re.compile(r"[（(][^（）()]*[）)]$")
+# a header numbered as a list item: 一、问题描述, (二)责任单位, 3.整改时限
+_LEADING_NUMBER = re.compile(r"^(?:[（(]?[一二三四五六七八九十]+[)）、.．]|[（(]\d{1,2}[)）]|\d{1,2}[、.．](?!\d))")
 
 
 def to_text(value: object) -> str:
@@ -108,7 +110,7 @@ def key(value: object) -> str:
 def header_key(value: object) -> str:
     """A header's matching key: as ``key`` and also without a leading '*' or a trailing note in brackets."""
     k = key(value).lstrip("*★")
-    stripped = _TRAILING_NOTE.sub("", k)
+    stripped = _LEADING_NUMBER.sub("", _TRAILING_NOTE.sub("", k))
     return stripped or k
 
 

@@ -45,7 +45,7 @@ PREVIEW_EXTRA = {"sheet": "工作表", "excel_row": "行号", "recurred_mark": "
                  "long_term": "长期坚持", "immediate": "立行立改"}
 PREVIEW_HIDDEN = ("identity", "task_key", "category_guess")  # identity keys and guesses, meaningless to a reader
 PREVIEW_SOURCE = {"recurred_mark": "recurred", "no_deadline": "deadline", "done": "status", "deadline_text": "deadline",
-                  "long_term": "deadline", "immediate": "deadline"}  # derived → its column
+                  "long_term": "deadline", "immediate": "deadline", "co_units": "unit"}  # derived → its column
 PREVIEW_ALWAYS = ("excel_row", "sheet", "source", "status", "status_basis", "measure_count")  # found, whatever the file
 PREVIEW_ORDER = ("excel_row", "sheet", "seq", "problem_code", "source", "category", "parent", "description", "aspect",
                  "measure", "requirement", "unit", "co_units", "dimension", "score", "method", "owner", "leader",

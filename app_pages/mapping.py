@@ -13,9 +13,8 @@ from analytics import profiles
 from analytics.config import FIELD_LABELS, STATUSES, ledger_config, scoring_config
 from analytics.db import open_db, table_exists
 from analytics.ingest import answers as asked
-from analytics.ingest.answers import IGNORE, Answers, Question
+from analytics.ingest.answers import IGNORE, Answers, Question, column_key
 from analytics.ingest.parse import ParsedFile
-from analytics.text import header_key
 from app_pages import common
 
 ANSWERS_KEY = "import_answers"  # upload digest → Answers chosen on the page
@@ -65,7 +64,7 @@ def mapping_step(digest: str, parsed: ParsedFile) -> None:
     blocking = [q for q in questions if q.blocking]
     st.markdown(f"**映射确认**：{'有 ' + str(len(blocking)) + ' 项需要确认，' if blocking else ''}"
                 "选择后预览随之更新；导入后按表头格式保存为映射方案，同一格式的台账下次不再询问。")
-    for q in questions:
+    for q in sorted(questions, key=lambda q: not q.blocking):  # what must be answered first
         _ask(digest, q, parsed)
     _answered(digest, given)
 
@@ -100,14 +99,14 @@ def _ask(digest: str, q: Question, parsed: ParsedFile) -> None:
 def _column(header: str):
     def apply(answers: Answers, fld: str | None) -> None:
         if fld:
-            answers.columns[header_key(header)] = fld
+            answers.columns[column_key(header)] = fld
     return apply
 
 
 def _field_column(fld: str):
     def apply(answers: Answers, header: str | None) -> None:
         if header:
-            answers.columns[header_key(header)] = fld
+            answers.columns[column_key(header)] = fld
     return apply
 
 

@@ -38,6 +38,11 @@ def _write(change) -> bool:
     return True
 
 
+def _texts(columns: dict[str, list[str]]) -> pd.DataFrame:
+    """An editable table of text columns (typed as text even when empty, so rows can be added)."""
+    return pd.DataFrame({name: pd.Series(values, dtype="string") for name, values in columns.items()})
+
+
 def profile_editor(row) -> None:
     """One profile: its column, status and category answers as editable tables, its source, save and delete."""
     answers = Answers.from_dict(row.answers)
@@ -47,12 +52,12 @@ def profile_editor(row) -> None:
                f"上次使用：{'—' if pd.isna(row.used_at) else f'{row.used_at:%Y-%m-%d %H:%M}'}")
     labels = {f: label for label, f in FIELD_CHOICES.items()}
     columns = st.data_editor(
-        pd.DataFrame({"列": list(answers.columns), "导入为": [labels.get(f, f) for f in answers.columns.values()]}),
+        _texts({"列": list(answers.columns), "导入为": [labels.get(f, f) for f in answers.columns.values()]}),
         num_rows="dynamic", hide_index=True, key=f"profile_columns_{key}",
         column_config={"列": st.column_config.TextColumn(required=True),
                        "导入为": st.column_config.SelectboxColumn(options=list(FIELD_CHOICES), required=True)})
     statuses = st.data_editor(
-        pd.DataFrame({"状态写法": list(answers.statuses), "对应状态": list(answers.statuses.values())}),
+        _texts({"状态写法": list(answers.statuses), "对应状态": list(answers.statuses.values())}),
         num_rows="dynamic", hide_index=True, key=f"profile_statuses_{key}",
         column_config={"状态写法": st.column_config.TextColumn(required=True),
                        "对应状态": st.column_config.SelectboxColumn(options=list(STATUSES), required=True)})

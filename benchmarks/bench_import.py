@@ -274,15 +274,19 @@ def write_ledger(path: Path, rows: int, shared: bool = False) -> None:
                 sheet.write_number(r, col, value)
             else:
                 sheet.write_string(r, col, value)
-    r = rows + 3
-    sheet.write_string(r, 0, "合计")
-    sheet.write_string(r, 4, f"共 {rows} 个问题")
-    sheet.write_string(r + 2, 0, "注：整改状态按未整改、整改中、已整改、已销号、长期整改填写；"
-                                 "已销号的问题须填写销号时间。")
-    sheet.write_string(r + 3, 0, "填报人：李明")
-    sheet.write_string(r + 3, 5, "审核人：王芳")
+    _footer(sheet, rows + 3, f"共 {rows} 个问题",
+            "注：整改状态按未整改、整改中、已整改、已销号、长期整改填写；已销号的问题须填写销号时间。")
     book.close()
     os.replace(tmp, path)
+
+
+def _footer(sheet, r: int, total: str, note: str) -> None:
+    """合计, a note and the sign-off under the table, as offices end a ledger."""
+    sheet.write_string(r, 0, "合计")
+    sheet.write_string(r, 4, total)
+    sheet.write_string(r + 2, 0, note)
+    sheet.write_string(r + 3, 0, "填报人：李明")
+    sheet.write_string(r + 3, 5, "审核人：王芳")
 
 
 def merged_layout(rows: int) -> tuple[list[int], list[int]]:
@@ -392,12 +396,9 @@ def write_merged_ledger(path: Path, rows: int) -> None:
                 for col, value in enumerate(measure, PROBLEM_COLUMNS):
                     cell(r, r, col, value)
                 r += 1
-    sheet.write_string(r, 0, "合计")
-    sheet.write_string(r, 4, f"共 {len(sizes)} 个问题、{rows} 项整改措施")
-    sheet.write_string(r + 2, 0, "注：每个问题的整改措施分行填写，问题所在单元格向下合并；"
-                                 "整改状态按未整改、整改中、已整改、已销号、长期整改填写；已销号的措施须填写销号时间。")
-    sheet.write_string(r + 3, 0, "填报人：李明")
-    sheet.write_string(r + 3, 5, "审核人：王芳")
+    _footer(sheet, r, f"共 {len(sizes)} 个问题、{rows} 项整改措施",
+            "注：每个问题的整改措施分行填写，问题所在单元格向下合并；"
+            "整改状态按未整改、整改中、已整改、已销号、长期整改填写；已销号的措施须填写销号时间。")
     book.close()
     os.replace(tmp, path)
 

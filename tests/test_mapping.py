@@ -258,3 +258,29 @@ def test_without_a_category_the_description_decides(con, tmp_path):
     assert load(con, path).outcome == "imported"
     dims = dict(con.execute("SELECT description, dimension FROM problem_state").fetchall())
     assert dims == {"违反中央八项规定精神公款吃喝": "加强干部作风建设", "仓库地面破损": "未归类"}
+
+
+def test_the_profiles_page_lists_edits_and_deletes_a_profile(monkeypatch, tmp_path):
+    from tests.conftest import logged_in
+
+    base = tmp_path / "page.duckdb"
+    monkeypatch.setenv("DASHBOARD_AUDIT", str(tmp_path / "audit.jsonl"))
+    q2 = own_ledger(tmp_path / "2025年第二季度整改台账.xlsx", Q2_ROWS)
+    done = cli("import", "--status", "搁置=整改中", "--source", "日常监督", str(q2), db=base,
+               env={"DASHBOARD_AUDIT": str(tmp_path / "audit.jsonl")})
+    assert done.returncode == 0, done.stdout
+    monkeypatch.setenv("DASHBOARD_DB", str(base))
+    at = logged_in(default_timeout=60).run()
+    at.switch_page("app_pages/profiles.py").run()
+    assert not at.exception and at.title[0].value == "映射方案"
+    assert any("搁置" in str(d.value.to_dict()) for d in at.dataframe)  # the status answer, shown to edit
+    key = json.loads(cli("profiles", "--json", db=base).stdout)[0]["layout_key"]
+    at.selectbox(key=f"profile_source_{key}").set_value("审计").run()
+    at.button(key=f"profile_save_{key}").click().run()
+    assert not at.exception
+    assert json.loads(cli("profiles", "--json", db=base).stdout)[0]["answers"]["source"] == "审计"
+    at.checkbox(key=f"profile_confirm_{key}").check().run()
+    at.button(key=f"profile_delete_{key}").click().run()
+    assert not at.exception and json.loads(cli("profiles", "--json", db=base).stdout) == []
+    trail = [json.loads(line)["action"] for line in (tmp_path / "audit.jsonl").read_text().splitlines()]
+    assert trail.count("profile_save") == 2 and trail.count("profile_delete") == 1

@@ -8,8 +8,16 @@ import pytest
 from pytest import param
 
 from analytics.config import ledger_config, scoring_config
-from analytics.ingest.normalise import is_recurred, normalise_severity, normalise_source, normalise_status, parse_date
+from analytics.ingest.normalise import (
+    is_blank_marker,
+    is_recurred,
+    normalise_severity,
+    normalise_source,
+    normalise_status,
+    parse_date,
+)
 from analytics.periods import Period, find_periods, parse_period
+from analytics.text import to_text
 
 CFG = ledger_config()
 D = dt.date(2024, 9, 30)
@@ -51,6 +59,117 @@ def test_dates(raw, expected):
 def test_unparseable_dates_are_refused(raw):
     with pytest.raises(ValueError, match="无法识别的日期"):
         parse_date(raw, CFG.no_deadline)
+
+
+# Real-world forms a tester found refused or misread. Dates computed by hand: 2025 is not a leap year, 2024 is.
+@pytest.mark.parametrize(("raw", "expected"), [
+    # year.month typed as a NUMBER, as Excel shows it (2025.10 typed is stored as 2025.1: January)
+    param(2025.6, dt.date(2025, 6, 30), id="number-2025.6"),
+    param(2025.09, dt.date(2025, 9, 30), id="number-2025.09"),
+    param(2025.12, dt.date(2025, 12, 31), id="number-2025.12"),
+    param(2025.1, dt.date(2025, 1, 31), id="number-2025.1-is-january-even-if-typed-2025.10"),
+    param(2024.2, dt.date(2024, 2, 29), id="number-leap-february"),
+    param(1990.5, dt.date(1990, 5, 31), id="number-first-plausible-year"),
+    param(2100.3, dt.date(2100, 3, 31), id="number-last-plausible-year"),
+    param(2025, dt.date(2025, 12, 31), id="number-whole-year-int"),
+    param(2025.0, dt.date(2025, 12, 31), id="number-whole-year-float"),
+    # the same cells as a large sheet's text
+    param("2025.6", dt.date(2025, 6, 30), id="text-2025.6"),
+    param("2025.09", dt.date(2025, 9, 30), id="text-2025.09"),
+    param("2025.12", dt.date(2025, 12, 31), id="text-2025.12"),
+    param("2025.1", dt.date(2025, 1, 31), id="text-2025.1"),
+    param("2025.10", dt.date(2025, 10, 31), id="text-2025.10-keeps-its-zero"),
+    # 完成 after a date
+    param("2025年5月完成", dt.date(2025, 5, 31), id="month-完成"),
+    param("2025年5月20日完成", dt.date(2025, 5, 20), id="day-完成"),
+    param("2025年底前完成", dt.date(2025, 12, 31), id="year-end-前完成"),
+])
+def test_real_world_dates(raw, expected):
+    assert parse_date(raw, CFG.no_deadline) == (expected, False)
+
+
+@pytest.mark.parametrize("raw", [
+    param("/", id="slash"),
+    param(" / ", id="slash-spaces"),
+    param("／", id="full-width-slash"),
+    param("\\", id="backslash"),
+    param("＼", id="full-width-backslash"),
+    param("-", id="hyphen"),
+    param("－", id="full-width-hyphen"),
+    param("—", id="em-dash"),
+    param("——", id="double-em-dash"),
+    param("---", id="hyphens"),
+    param("无", id="无"),
+    param("暂无", id="暂无"),
+    param("空", id="空"),
+    param("N/A", id="N/A"),
+    param("n/a", id="n/a"),
+    param("NA", id="NA"),
+    param("  ", id="spaces-only"),
+])
+def test_blank_marks_are_blank(raw):
+    assert parse_date(raw, CFG.no_deadline) == (None, False)
+    assert is_blank_marker(raw) or not raw.strip()
+
+
+@pytest.mark.parametrize(("raw", "year", "expected"), [
+    param("5月", 2025, dt.date(2025, 5, 31), id="month"),
+    param("5月份", 2025, dt.date(2025, 5, 31), id="月份"),
+    param("5月底", 2025, dt.date(2025, 5, 31), id="month-end"),
+    param("5月末前", 2025, dt.date(2025, 5, 31), id="month-end-前"),
+    param("五月底", 2025, dt.date(2025, 5, 31), id="chinese-month"),
+    param("十二月", 2025, dt.date(2025, 12, 31), id="chinese-month-12"),
+    param("2月底", 2025, dt.date(2025, 2, 28), id="february"),
+    param("2月底", 2024, dt.date(2024, 2, 29), id="february-leap"),
+    param("5月中旬", 2025, dt.date(2025, 5, 20), id="mid-month"),
+    param("5月上旬", 2025, dt.date(2025, 5, 10), id="early-month"),
+    param("5月20日", 2025, dt.date(2025, 5, 20), id="day"),
+    param("5月20号", 2025, dt.date(2025, 5, 20), id="day-号"),
+    param("5月20日前完成", 2025, dt.date(2025, 5, 20), id="day-前完成"),
+    param("5.20", 2025, dt.date(2025, 5, 20), id="dot"),
+    param("12.31", 2025, dt.date(2025, 12, 31), id="dot-12.31"),
+    param(12.31, 2025, dt.date(2025, 12, 31), id="dot-typed-as-a-number"),
+    param("6.30前", 2025, dt.date(2025, 6, 30), id="dot-前"),
+    param("2024年9月30日", 2025, dt.date(2024, 9, 30), id="a-written-year-wins"),
+    param(2025.6, 2024, dt.date(2025, 6, 30), id="a-year-month-number-keeps-its-year"),
+])
+def test_year_less_dates_take_the_given_year(raw, year, expected):
+    assert parse_date(raw, CFG.no_deadline, year=year) == (expected, False)
+
+
+@pytest.mark.parametrize("raw", ["5月", "5月底", "5月20日", "5.20", "十二月"])
+def test_year_less_dates_without_a_year_are_refused(raw):
+    with pytest.raises(ValueError, match=r"无法识别的日期.*没有写年份"):
+        parse_date(raw, CFG.no_deadline)
+
+
+@pytest.mark.parametrize("raw", [
+    param("6.3", id="bare-dot-one-digit"),  # a number typed as 6.30 shows as 6.3: the day cannot be told
+    param(6.3, id="number-typed-6.30"),
+    param("2月30日", id="no-such-day"),
+    param("13月", id="no-such-month"),
+    param("6.31", id="no-such-dot-day"),
+    param("下个月", id="relative"),
+])
+def test_year_less_non_dates_are_refused_even_with_a_year(raw):
+    with pytest.raises(ValueError, match="无法识别的日期"):
+        parse_date(raw, CFG.no_deadline, year=2025)
+
+
+@pytest.mark.parametrize("raw", [
+    param(2025.13, id="year-dot-13"),
+    param(2025.123, id="year-dot-three-digits"),  # was the year's end; no month is 123
+    param(float("inf"), id="infinity"),
+    param(float("nan"), id="nan"),
+])
+def test_numbers_that_are_no_date_are_refused(raw):
+    with pytest.raises(ValueError, match="无法识别的日期"):
+        parse_date(raw, CFG.no_deadline)
+
+
+@pytest.mark.parametrize("number", [2025.6, 2025.09, 2025.12, 2025.1, 2025.0, 2025, 45565.0, 12.31])
+def test_a_typed_number_reads_as_its_large_sheet_text(number):
+    assert parse_date(number, CFG.no_deadline, year=2025) == parse_date(to_text(number), CFG.no_deadline, year=2025)
 
 
 @pytest.mark.parametrize(("raw", "header", "expected"), [

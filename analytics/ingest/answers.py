@@ -8,8 +8,11 @@ ledger imports without a question.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from analytics.text import header_key
 
 IGNORE = "ignore"  # a column answer: not imported
 
@@ -63,6 +66,17 @@ class Answers:
                    dict(raw.get("categories") or {}))
 
 
-def layout_key(header_keys: Iterable[str]) -> str:
-    """A header layout's key: its header texts (matching keys) in column order, hashed."""
-    return hashlib.sha256("\x1f".join(header_keys).encode()).hexdigest()[:16]
+# a quarter or year named in a header (二季度整改进展, 2025年完成情况): next quarter's ledger names the next one
+_PERIOD_WORDS = re.compile(r"(?:20\d{2}年?度?)?(?:第?[一二三四1-4]季度|[上下]半年|[Qq][1-4])|20\d{2}年度?")
+
+
+def column_key(header: object) -> str:
+    """A column's key in the user's answers: its header's matching key without a quarter or year it names."""
+    k = header_key(header)
+    return _PERIOD_WORDS.sub("", k) or k
+
+
+def layout_key(headers: Iterable[object]) -> str:
+    """A header layout's key: its columns' keys in column order, hashed (the same office's ledger of another
+    quarter has the same)."""
+    return hashlib.sha256("\x1f".join(map(column_key, headers)).encode()).hexdigest()[:16]

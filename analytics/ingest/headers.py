@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from analytics.config import KINDS, LedgerConfig, ScoringConfig
-from analytics.ingest.answers import IGNORE, Answers, layout_key
+from analytics.ingest.answers import IGNORE, Answers, column_key, layout_key
 from analytics.ingest.normalise import parse_date
 from analytics.ingest.reader import Sheet
 from analytics.text import clean, header_key, is_blank, key
@@ -20,6 +20,8 @@ from analytics.text import clean, header_key, is_blank, key
 HEADER_SCAN_ROWS = 30
 SNIFF_ROWS = 200  # body rows looked at to judge an unknown column by its values
 SNIFF_SHARE = 0.6  # the share of its non-blank values that must look alike
+# a column about an earlier period (上季度整改状态) is history, never this ledger's status or deadline
+_EARLIER = re.compile(r"上一?季度|上期|上年|上月|前期|^原")
 _UNIT_NAME = re.compile(r"^[^\d，,。；;:：]{1,18}(?:部|室|厂|中心|公司|处|科|队|站|所|院|办|委|组|车间)$")
 
 
@@ -58,7 +60,7 @@ def _map_columns(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: S
     dim_keys = {header_key(d): d for d in scoring.dimension_names}
     for col, name in names.items():
         hk = header_key(name)
-        answer = answers.columns.get(hk) if kind == "problems" else None
+        answer = answers.columns.get(column_key(name)) if kind == "problems" else None
         fld = answer or aliases.get(hk)
         if fld == IGNORE:
             layout.ignored.append(name)
@@ -121,7 +123,7 @@ AnswersFor = Callable[[str], "Answers | None"]
 def _layout_of(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: ScoringConfig,
                answers_for: AnswersFor) -> Layout:
     """The columns mapped with the answers saved for exactly this header layout, if any."""
-    layout_id = layout_key(header_key(n) for _, n in sorted(names.items()))
+    layout_id = layout_key(n for _, n in sorted(names.items()))
     layout = _map_columns(names, kind, cfg, scoring, answers_for(layout_id))
     layout.key = layout_id
     return layout
@@ -164,7 +166,8 @@ def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig,
 def _sniff(sheet: Sheet, layout: Layout, cfg: LedgerConfig) -> None:
     """Judge each unknown column by its first values: status words, dates, unit names."""
     unknown = [c for c, name in layout.headers.items()
-               if c not in layout.columns.values() and c not in layout.status_columns and name in layout.unmapped]
+               if c not in layout.columns.values() and c not in layout.status_columns and name in layout.unmapped
+               and not _EARLIER.search(header_key(name))]
     if not unknown:
         return
     body = sheet.head(layout.data_start + SNIFF_ROWS)[layout.data_start:]

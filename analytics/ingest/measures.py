@@ -1,10 +1,11 @@
 """One problem over several rows: which rows continue the problem above (its 整改措施), and the problem's figures
 from its measures.
 
-A row continues the problem above it when its description is blank, or when its description, unit, source and
-code are those of the row above (a description merged down over its measure rows reads so once merges are filled,
-and so does a description typed again on each measure row). A code or a unit of its own that differs starts a new
-problem. Every row is tested in Arrow at once: a ledger of one row per problem costs two comparisons per column.
+A row continues the problem above it when its description is blank; when its description was merged down from
+the row above (whatever unit the measure row names: that unit works with the lead one); or when its description
+(typed again, punctuation and spaces aside), unit and source are the row above's. A problem code of its own that
+differs starts a new problem. Every row is tested in Arrow at once: a ledger of one row per problem costs a few
+comparisons per column.
 """
 
 from __future__ import annotations
@@ -32,10 +33,11 @@ def _blank_or_same(values: pa.Array) -> pa.Array:
     return pc.or_(pc.is_null(values), _same_as_above(values))
 
 
-def problem_starts(description: pa.Array, unit: pa.Array, code: pa.Array, source: pa.Array,
-                   seq: pa.Array) -> pa.Array | None:
+def problem_starts(description: pa.Array, folded: pa.Array, unit: pa.Array, code: pa.Array, source: pa.Array,
+                   seq: pa.Array, merged: pa.Array | None = None) -> pa.Array | None:
     """Where each problem starts: True on a problem's first row, False on a row that continues it; None when every
-    row is a problem of its own. Text arrays, blank as null, in row order.
+    row is a problem of its own. Text arrays, blank as null, in row order; folded: the descriptions as identity
+    text (text.fold_many); merged: which rows' description a merged cell above gave.
 
     A blank description continues the problem above unless the row is numbered as a problem of its own (序号 4
     after 3, not 3.1 or （1）): then it is a problem whose description is missing."""
@@ -44,13 +46,29 @@ def problem_starts(description: pa.Array, unit: pa.Array, code: pa.Array, source
     own_number = pc.and_(pc.fill_null(pc.match_substring_regex(seq, r"^\d+$"), False),
                          pc.invert(_blank_or_same(seq)))
     blank = pc.and_(pc.is_null(description), pc.invert(own_number))
-    continues = pc.and_(
-        pc.and_(_blank_or_same(code), _blank_or_same(source)),
-        pc.or_(blank, pc.and_(_same_as_above(description), _blank_or_same(unit))))
+    same_text = _same_as_above(folded)
+    alike = pc.and_(pc.or_(blank, pc.and_(same_text, _blank_or_same(unit))), _blank_or_same(source))
+    if merged is not None:
+        alike = pc.or_(alike, pc.and_(merged, same_text))
+    continues = pc.and_(_blank_or_same(code), alike)
     continues = pa.concat_arrays([pa.array([False]), continues[1:]])  # the first row starts a problem
     if not pc.any(continues).as_py():
         return None
     return pc.invert(continues)
+
+
+def other_units(unit: pa.Array, starts: pa.Array) -> pa.Array:
+    """For each row, the units its problem's measure rows name besides the problem's own (its first row's), joined
+    with 、 (null: none)."""
+    start = starts.to_numpy(zero_copy_only=False)
+    group = np.cumsum(start) - 1
+    first = np.flatnonzero(start)
+    own = unit.take(pa.array(first[group]))
+    other = pc.and_(pc.fill_null(pc.not_equal(unit, own), True), unit.is_valid())
+    listed = _per_group(unit, group, other.to_numpy(zero_copy_only=False), len(first), "distinct")
+    joined = pc.binary_join(listed, "、")
+    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    return joined.take(pa.array(group))
 
 
 def heads(starts: pa.Array) -> pa.Array:

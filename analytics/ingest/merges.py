@@ -15,11 +15,14 @@ import pyarrow as pa
 Range = tuple[tuple[int, int], tuple[int, int]]  # ((first row, first column), (last row, last column)), inclusive
 
 
-def fill_down(columns: list[Sequence], merged: Sequence[Range], start: int) -> list[Sequence]:
+def fill_down(columns: list[Sequence], merged: Sequence[Range],
+              start: int) -> tuple[list[Sequence], dict[int, np.ndarray]]:
     """The body's columns (row 0 being sheet row ``start``) with every merge that spans rows filled down its first
-    column. Columns without such a merge are returned as they are (not copied)."""
+    column, and for each filled column the rows that took a value from above. Columns without such a merge are
+    returned as they are (not copied)."""
+    covered: dict[int, np.ndarray] = {}
     if not merged:
-        return columns
+        return columns, covered
     ranges = np.array(merged, np.int64).reshape(-1, 4)  # first row, first column, last row, last column
     # a merge that spans rows, within the body (one from the header down is the header's own)
     ranges = ranges[(ranges[:, 2] > ranges[:, 0]) & (ranges[:, 0] >= start) & (ranges[:, 1] < len(columns))]
@@ -29,7 +32,8 @@ def fill_down(columns: list[Sequence], merged: Sequence[Range], start: int) -> l
         spans = ranges[ranges[:, 1] == c][:, [0, 2]] - start
         source = _sources(spans, len(column))
         out[c] = column.take(pa.array(source)) if isinstance(column, pa.Array) else [column[i] for i in source]
-    return out
+        covered[int(c)] = source != np.arange(len(source))
+    return out, covered
 
 
 def _sources(spans: np.ndarray, height: int) -> np.ndarray:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from itertools import chain, compress
 from pathlib import PurePath
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -56,8 +57,13 @@ _PROBLEM_TEXTS = tuple(f for f in PROBLEM_TEXT_FIELDS if f not in ("unit", "prob
 # a problem's own fields, the same on each of its measure rows (taken from its first row)
 _PROBLEM_LEVEL = ("problem_code", "seq", "category", "description", "unit", "co_units", "leader", "parent",
                   "source", "severity", "recurred_mark", "found_date")
-# several units in one cell: the first leads, the others are co-units (配合单位)
+# several units in one cell: the first leads, the others are co-units (配合单位); a role or note beside a name is
+# not part of it (牵头：财务部, 财务部（牵头）, 审计部配合, 财务部（张三）)
 _UNIT_SEPARATORS = r"[、/，,；;]"
+_UNIT_ROLE = "牵头|主责|负责|责任|配合|协同|协办|协助"
+_UNIT_PREFIX = re.compile(rf"^(?:{_UNIT_ROLE})(?:单位|部门)?[:：]")
+_UNIT_SUFFIX = re.compile(rf"(?:{_UNIT_ROLE})$")
+_UNIT_NOTE = re.compile(r"[（(][^（）()]*[）)]")
 # a status cell that is free text: a status word there counts, other words say nothing
 _FREE_TEXT_FIELDS = ("progress", "remarks")
 _MEASURE_CONTENT = ("measures", "deadline", "progress", "owner", "closed_date")
@@ -163,8 +169,7 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
         sheets = read_sheets(name, data, cfg.limits)
         found, ignored = _find_layouts(name, sheets, cfg, scoring, answers_for)
         found_period, origin = _infer_period(name, found, period)
-        year = found_period.year if found_period else None
-        parsed = [_parse_sheet(name, sheet, layout, cfg, scoring, _Context(year, _titles(sheet, layout)))
+        parsed = [_parse_sheet(name, sheet, layout, cfg, scoring, _Context(found_period, _titles(sheet, layout)))
                   for sheet, layout in found]
         issues = [i for s in parsed for i in s.issues]
         if found_period is None:
@@ -174,11 +179,19 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
 
 @dataclass(frozen=True)
 class _Context:
-    """What a sheet's rows are read against: the ledger's year (year-less deadlines) and its title rows (a source
-    named there)."""
+    """What a sheet's rows are read against: the ledger's quarter (year-less dates, 本季度内) and its title rows (a
+    source named there)."""
 
-    year: int | None
+    period: Period | None
     titles: tuple[str, ...]
+
+    @property
+    def year(self) -> int | None:
+        return self.period.year if self.period else None
+
+    @property
+    def quarter(self) -> int | None:
+        return self.period.quarter if self.period else None
 
 
 def _titles(sheet: Sheet, layout: Layout) -> tuple[str, ...]:
@@ -275,6 +288,7 @@ class _Cells:
 
     def __init__(self, file: str, sheet: ParsedSheet, columns: list[Sequence], row_numbers: list[int]):
         self.file, self.sheet, self.columns, self.row_numbers = file, sheet, columns, row_numbers
+        self.merged_description: pa.Array | None = None  # rows whose description a merged cell above gave
 
     def raw(self, fld: str) -> Sequence:
         """A column's cells (read only: shared, not copied)."""
@@ -375,23 +389,28 @@ def _all_text(values: Sequence) -> pa.Array | None:
 
 
 def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tuple[str, ...],
-                   parsed: ParsedSheet, section_words: bool) -> tuple[list[Sequence], list[int], list[str | None]]:
+                   parsed: ParsedSheet, section_words: bool
+                   ) -> tuple[list[Sequence], list[int], list[str | None], pa.Array | None]:
     """Pick the data rows; skip blanks, 合计/小计, notes, and section headings (remembering their source).
 
-    Returns the data rows' columns, their Excel row numbers and the section each row is under.
+    Returns the data rows' columns, their Excel row numbers, the section each row is under, and which rows' problem
+    description came from a merged cell above (None when none did).
     """
     start = layout.data_start
-    columns = fill_down(sheet.body(start), sheet.merged, start)
+    columns, covered = fill_down(sheet.body(start), sheet.merged, start)
     count = max(sheet.height - start, 0)
     required_cols = [layout.columns[f] for f in required if f in layout.columns]
     # a measure row may leave every required cell blank: its measure, deadline or status is its content
     content_cols = required_cols + [layout.columns[f] for f in _MEASURE_CONTENT if f in layout.columns]
-    rule = _RowRule(cfg, content_cols + layout.status_columns, section_words)
+    anchors = tuple(c for f in ("unit", "status") if (c := layout.columns.get(f)) is not None)
+    rule = _RowRule(cfg, content_cols + layout.status_columns, section_words,
+                    frozenset(header_key(h) for h in layout.headers.values()), anchors + tuple(layout.status_columns))
     runs: list[tuple[int, int]] = []  # the kept rows, as runs [a, b) of consecutive rows
     sections: list[str | None] = []
     section: str | None = None
     done = 0
-    for i in _unusual_rows(columns, count, required_cols, rule):
+    description = layout.columns.get("description")
+    for i in _unusual_rows(columns, count, required_cols, rule, description):
         _keep(runs, done, i)  # the usual rows before this one
         sections.extend([section] * (i - done))
         done = i + 1
@@ -405,7 +424,11 @@ def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tu
     sections.extend([section] * (count - done))
     parsed.rows_read = len(sections)
     numbers = list(chain.from_iterable(range(start + a + 1, start + b + 1) for a, b in runs))
-    return _take_rows(columns, runs, count), numbers, sections
+    merged_description = covered.get(layout.columns.get("description", -1))
+    if merged_description is not None:
+        merged_description = pa.array(merged_description).take(
+            pa.array(np.fromiter(chain.from_iterable(range(a, b) for a, b in runs), np.int64)))
+    return _take_rows(columns, runs, count), numbers, sections, merged_description
 
 
 def _cell(column: Sequence, i: int) -> object:
@@ -422,13 +445,17 @@ def _keep(runs: list[tuple[int, int]], a: int, b: int) -> None:
         runs.append((a, b))
 
 
-def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int], rule: _RowRule) -> list[int]:
-    """Rows that need a closer look, in order: the rest have every required cell filled and no 合计 in front."""
+def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int], rule: _RowRule,
+                  description: int | None = None) -> list[int]:
+    """Rows that need a closer look, in order: the rest have every required cell filled, no 合计 in front, and a
+    description that is words (not a 栏次 number, not the header's own text repeated lower down)."""
     if not required_cols or not columns:
         return list(range(count))
     unusual: set[int] = set()
     for c in required_cols:
         unusual.update(_blank_cells(columns[c], count))
+    if description is not None:
+        unusual.update(_odd_descriptions(columns[description], rule.header_keys))
     first = columns[0]
     if isinstance(first, pa.Array):  # only cells holding a 合计 word can start with one
         holding = pc.indices_nonzero(pc.match_substring_regex(first, rule.total_words)).to_pylist()
@@ -439,6 +466,16 @@ def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int],
 
 
 _BLOCK = 4096
+
+
+def _odd_descriptions(column: Sequence, header_keys: frozenset[str]) -> list[int]:
+    """Rows whose description cell holds a header's text or a bare number: a repeated header or a 栏次 row."""
+    if isinstance(column, pa.Array):
+        odd = pc.or_(pc.match_substring_regex(column, r"^\s*[（(]?\d{1,2}[)）]?\s*$"),
+                     pc.is_in(key_many(column), pa.array(sorted(header_keys), pa.string())))
+        return pc.indices_nonzero(pc.fill_null(odd, False)).to_pylist()
+    return [i for i, v in enumerate(column) if (not isinstance(v, str) and isinstance(v, (int, float)))
+            or (isinstance(v, str) and (_COLUMN_NUMBER.match(v.strip()) or header_key(v) in header_keys))]
 
 
 def _blank_cells(column: Sequence, count: int) -> Iterator[int]:
@@ -470,11 +507,19 @@ def _concat(pieces: Iterator[Sequence]) -> list:
     return out
 
 
+_CN_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十]+[)）、.．]?$")  # 一 / （一） / 一、 alone in a cell
+_COLUMN_NUMBER = re.compile(r"^[（(]?(\d{1,2})[)）]?$")  # a 栏次 cell: 1 / （1）
+
+
 class _RowRule:
     """The one-row-at-a-time rules for rows that are not plainly data."""
 
-    def __init__(self, cfg: LedgerConfig, required_cols: list[int], section_words: bool):
+    def __init__(self, cfg: LedgerConfig, required_cols: list[int], section_words: bool,
+                 header_keys: frozenset[str] = frozenset(), anchor_cols: tuple[int, ...] = ()):
         self.cfg, self.required_cols, self.section_words = cfg, required_cols, section_words
+        self.header_keys = header_keys  # the header's texts: the header repeated lower down is no data
+        self.anchor_cols = anchor_cols  # unit and status: under a notes line, rows without them are notes
+        self.in_notes = False
         self.note = re.compile("^(?:" + "|".join(map(re.escape, cfg.note_prefixes)) + r")\s*\d*\s*[:：]?")
         footer = "|".join(map(re.escape, cfg.footer_words))
         self.footer = re.compile(f"^(?:{footer})") if footer else None
@@ -491,17 +536,37 @@ class _RowRule:
         if first.startswith(cfg.total_prefixes):
             return "合计/小计行", section
         if isinstance(filled[0], str) and self.note.match(first) and len(filled) <= 2:
+            self.in_notes = True  # 说明：/ 注： and the numbered lines under it
+            return "注释/说明行", section
+        if self.in_notes and self.anchor_cols and all(is_blank(row[c]) for c in self.anchor_cols):
             return "注释/说明行", section
         if self.footer and all(isinstance(v, str) and self.footer.match(key(v)) for v in filled):
             return "填报/签字行", section
-        if len(filled) == 1 and _words(filled[0]):
-            if self.section_words and _SECTION_NUMBER.match(first):
-                found = normalise_source(first, cfg)
+        if len(filled) >= 2 and all(header_key(v) in self.header_keys for v in filled):
+            return "重复的表头行", section
+        if _column_numbers(filled):
+            return "栏次行", section
+        heading = filled[0] if len(filled) == 1 else (  # 一 | 巡视巡察反馈问题: one heading over two cells
+            f"{first.rstrip('、.．')}、{key(filled[1])}" if len(filled) == 2 and _CN_ORDINAL.match(first) else None)
+        if heading is not None and _words(heading):
+            if self.section_words and _SECTION_NUMBER.match(key(heading)):
+                found = normalise_source(key(heading), cfg)
                 section = found if found in cfg.source_names else None
             return "分类标题行", section
         if self.required_cols and all(is_blank(row[c]) for c in self.required_cols):
             return "无问题内容的行", section
         return None, section
+
+
+def _column_numbers(filled: list) -> bool:
+    """A 栏次 row under the header: 1, 2, 3 … (or （1）（2）…) across the columns, or a row that says 栏次."""
+    if isinstance(filled[0], str) and key(filled[0]).startswith("栏次"):
+        return True
+    numbers = [_COLUMN_NUMBER.match(to_text(v)) for v in filled]
+    if len(filled) < 3 or not all(numbers):
+        return False
+    values = [int(m[1]) for m in numbers]
+    return values == list(range(values[0], values[0] + len(values)))
 
 
 def _words(value: object) -> bool:
@@ -529,10 +594,11 @@ def _parse_sheet(file: str, sheet: Sheet, layout: Layout, cfg: LedgerConfig, sco
         if layout.kind == "problems":
             parsed.questions.extend(Question(asked.MISSING, sheet.name, f) for f in missing)
         return parsed
-    columns, numbers, sections = _classify_rows(sheet, layout, cfg, cfg.required[layout.kind], parsed,
-                                                section_words=layout.kind == "problems")
+    columns, numbers, sections, merged_description = _classify_rows(
+        sheet, layout, cfg, cfg.required[layout.kind], parsed, section_words=layout.kind == "problems")
     sheet.keep_head(layout.header_row)  # the rows go: the columns hold the cells, the title rows the period
     cells = _Cells(file, parsed, columns, numbers)
+    cells.merged_description = merged_description
     del columns  # the raw cells now go with cells, before the table is built
     builder = {"problems": _problem_rows, "tasks": _task_rows, "scores": _score_rows}[layout.kind]
     arrays = builder(file, sheet, cells, cfg, scoring, sections, ctx)
@@ -580,10 +646,11 @@ def _default_source(file: str, sheet: Sheet, cfg: LedgerConfig, titles: tuple[st
     return None
 
 
-def _dates(cells: _Cells, fld: str, cfg: LedgerConfig, allow_no_deadline: bool) -> tuple[pa.Array, pa.Array]:
-    """A date column → (dates, no-deadline flags)."""
+def _dates(cells: _Cells, fld: str, cfg: LedgerConfig, allow_no_deadline: bool,
+           year: int | None = None) -> tuple[pa.Array, pa.Array]:
+    """A date column → (dates, no-deadline flags); a year-less date takes the ledger's year."""
     def parse(v: object) -> tuple:
-        day, open_ended = parse_date(v, cfg.no_deadline)
+        day, open_ended = parse_date(v, cfg.no_deadline, year=year)
         if open_ended and not allow_no_deadline:
             raise ValueError("这里应填写日期，不能填写“长期”")
         return day, open_ended
@@ -593,11 +660,12 @@ def _dates(cells: _Cells, fld: str, cfg: LedgerConfig, allow_no_deadline: bool) 
             pa.array([bool(d and d[1]) for d in results], pa.bool_()).take(rows))
 
 
-def _deadlines(cells: _Cells, cfg: LedgerConfig, year: int | None) -> dict[str, pa.Array]:
+def _deadlines(cells: _Cells, cfg: LedgerConfig, ctx: _Context) -> dict[str, pa.Array]:
     """整改时限 as people write it → its date, the text as written, and the 长期坚持 / 立行立改 flags."""
     def parse(v: object) -> tuple:
         # the text as written when it is words (6月底前), not a date cell read as text (a large sheet's cells)
-        return parse_deadline(v, year, cfg.no_deadline), (clean(v) or None) if _words(v) else None
+        return (parse_deadline(v, ctx.year, cfg.no_deadline, quarter=ctx.quarter),
+                (clean(v) or None) if _words(v) else None)
 
     results, rows = cells.distinct("deadline", parse)
     parts = [r or (None, None) for r in results]
@@ -671,9 +739,7 @@ def _split_units(cols: dict[str, pa.Array]) -> None:
     """财务部、审计部: the first unit leads and is counted; the others join the co-units (配合单位). A cell is split
     only into names of two characters or more, so a name that merely holds a slash stays whole."""
     unit = cols["unit"]
-    if not pc.any(pc.fill_null(pc.match_substring_regex(unit, _UNIT_SEPARATORS), False)).as_py():
-        return
-    encoded = pc.dictionary_encode(unit)
+    encoded = pc.dictionary_encode(unit)  # a few hundred distinct names, each read once
     names = [_unit_names(v) for v in encoded.dictionary.to_pylist()]
     cols["unit"] = pa.array([n[0] for n in names], pa.string()).take(encoded.indices)
     rest = pa.array(["、".join(n[1:]) or None for n in names], pa.string()).take(encoded.indices)
@@ -681,9 +747,15 @@ def _split_units(cols: dict[str, pa.Array]) -> None:
     cols["co_units"] = pc.coalesce(pc.binary_join_element_wise(rest, co, "、"), rest, co)
 
 
+def _unit_keys(units: pa.Array) -> pa.Array:
+    """Unit cells as matching keys; a line break between two names separates them, as 、 does."""
+    return key_many(pc.replace_substring_regex(units, r"\s*[\r\n]+\s*", "、"))
+
+
 def _unit_names(text: str) -> list[str]:
-    parts = re.split(_UNIT_SEPARATORS, text)
-    return parts if all(len(p) >= 2 for p in parts) else [text]
+    parts = [p for p in re.split(_UNIT_SEPARATORS, text) if p]
+    names = [_UNIT_SUFFIX.sub("", _UNIT_NOTE.sub("", _UNIT_PREFIX.sub("", p))) for p in parts]
+    return names if names and all(len(n) >= 2 for n in names) else [text]
 
 
 def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, scoring: ScoringConfig,
@@ -694,19 +766,22 @@ def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, sco
         description = pool.submit(_clean_and_fold, _strings(cells.raw("description")))
         texts = {f: _by_value(clean_many, cells.raw(f)) for f in _PROBLEM_TEXTS if f != "description"}
         values = _problem_values(file, sheet, cells, cfg, sections, ctx)
-        unit = _by_value(key_many, cells.raw("unit"))
+        unit = _by_value(_unit_keys, cells.raw("unit"))
         code = pc.utf8_upper(_by_value(key_many, cells.raw("problem_code")))
         cells.drop()  # every column is converted: the cells go while the descriptions are still being cleaned
         texts["description"], folded = description.result()
     cols = {f: texts[f] for f in _PROBLEM_TEXTS} | values
     cols["unit"], cols["problem_code"], cols["folded"] = unit, code, folded
     _split_units(cols)
-    starts = grouping.problem_starts(cols["description"], cols["unit"], cols["problem_code"],
-                                     cols.pop("source_cell"), cols["seq"])
+    starts = grouping.problem_starts(cols["description"], cols["folded"], cols["unit"], cols["problem_code"],
+                                     cols.pop("source_cell"), cols["seq"], cells.merged_description)
     if starts is not None:  # a problem over several rows: its own fields are its first row's
         head = grouping.heads(starts)
+        others = grouping.other_units(cols["unit"], starts)  # a measure's own unit works with the lead unit
         for f in (*_PROBLEM_LEVEL, "folded"):
             cols[f] = cols[f].take(head)
+        cols["co_units"] = pc.coalesce(pc.binary_join_element_wise(cols["co_units"], others, "、"),
+                                       cols["co_units"], others)
     _require(cells, "description", cols["description"], "问题描述")
     _require(cells, "unit", cols["unit"], "责任单位")
     _require(cells, "source", cols["source"], "问题来源")
@@ -768,16 +843,23 @@ def _by_problem(cells: _Cells, cols: dict[str, pa.Array], starts: pa.Array | Non
     problems["deadline"] = pc.if_else(problems["immediate"], problems["found_date"], problems["deadline"])
     missing = pc.is_null(problems["status"])
     if pc.any(missing).as_py():
-        col = cells.sheet.layout.columns.get("status")
+        layout = cells.sheet.layout
+        status_cols = [c for c, _free in _status_columns(layout)]
+        read = "、".join(f"「{layout.headers[c]}」（{column_letter(c)}列）" for c in status_cols)
+        reason = f"整改状态为空：{read}均未写明整改状态" if read else "整改状态为空"
         told = set(pc.filter(problem_rows, _among(numbers, cells.sheet.invalid_rows)).to_pylist())
         for i in pc.indices_nonzero(missing).to_pylist():
             row = problems["excel_row"][i].as_py()
             if row in told:  # a status cell of the problem is wrong already: that is the issue to fix
                 continue
-            cells.sheet.issues.append(Issue(cells.file, "整改状态为空（各状态列均未写明整改状态）", cells.sheet.name,
-                                            row, cells.sheet.layout.headers.get(col) if col is not None else None,
-                                            col))
+            col = status_cols[0] if status_cols else None
+            cells.sheet.issues.append(Issue(cells.file, reason, cells.sheet.name, row,
+                                            layout.headers.get(col) if col is not None else None, col))
             cells.sheet.invalid_rows.add(row)
+            # its only words on the matter are free text (整改进展, 备注): the user may say what they mean
+            said = next((problems[f][i].as_py() for f in _FREE_TEXT_FIELDS if problems[f][i].is_valid), None)
+            if said:
+                cells.sheet.questions.append(Question(asked.STATUS, cells.sheet.name, said))
     measures = {f: cols[f] for f in ("measures", "deadline", "deadline_text", "long_term", "immediate", "status",
                                      "status_basis", "owner", "progress", "closed_date")}
     table = pa.table({"problem_row": problem_rows, "excel_row": numbers, "measure_no": measure_no, **measures})
@@ -835,10 +917,10 @@ def _problem_values(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig,
     cols |= _statuses(cells, cfg, answers)
     cols["severity"] = cells.array("severity", lambda v: normalise_severity(v, cfg), pa.string())
     cols["recurred_mark"] = cells.array("recurred", lambda v: is_recurred(v, cfg), pa.bool_())
-    cols |= _deadlines(cells, cfg, ctx.year)
+    cols |= _deadlines(cells, cfg, ctx)
     cols["no_deadline"] = pc.and_(pc.is_null(cols["deadline"]), cols["long_term"])
-    cols["found_date"], _ = _dates(cells, "found_date", cfg, allow_no_deadline=False)
-    cols["closed_date"], _ = _dates(cells, "closed_date", cfg, allow_no_deadline=False)
+    cols["found_date"], _ = _dates(cells, "found_date", cfg, allow_no_deadline=False, year=ctx.year)
+    cols["closed_date"], _ = _dates(cells, "closed_date", cfg, allow_no_deadline=False, year=ctx.year)
     return cols
 
 
