@@ -14,7 +14,7 @@ _CN_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4
 
 # 2024年第三季度, 2024年三季度, 2024年第3季度, 2024 年 3 季度, 2024Q3, 2024-Q3, 2024q3
 _PERIOD_PATTERNS = [
-    re.compile(r"(20\d{2})\s*年?\s*(?:度\s*)?第?\s*([一二三四1-4])\s*季度"),
+    re.compile(r"(20\d{2})\s*年?\s*(?:度\s*)?[第前]?\s*([一二三四1-4])\s*季度"),  # 前三季度: as of Q3's end
     re.compile(r"(20\d{2})\s*[-_ ]?\s*[Qq]\s*([1-4])(?!\d)"),
 ]
 
@@ -64,6 +64,12 @@ def parse_period(text: str) -> Period:
     return found.pop()
 
 
+# Where no quarter is named: a half year (2025年上半年 → Q2), or a reporting cut-off date (截至2025年6月30日 → the
+# quarter of that day; a filing date such as 填报日期 is not one)
+_HALF_YEAR = re.compile(r"(20\d{2})\s*年?\s*([上下])半年")
+_CUT_OFF = re.compile(r"截[至止]\s*(20\d{2})\s*[年.\-/]\s*(\d{1,2})\s*月?")
+
+
 def find_periods(text: str) -> set[Period]:
     """Every quarter named in a piece of text (a file name, a title, a sheet name)."""
     found: set[Period] = set()
@@ -71,6 +77,10 @@ def find_periods(text: str) -> set[Period]:
     for pattern in _PERIOD_PATTERNS:
         for match in pattern.finditer(text):
             found.add(Period(int(match.group(1)), _CN_DIGITS[match.group(2)]))
+    if not found:
+        found |= {Period(int(m[1]), 2 if m[2] == "上" else 4) for m in _HALF_YEAR.finditer(text)}
+    if not found:
+        found |= {quarter_of(dt.date(int(m[1]), int(m[2]), 1)) for m in _CUT_OFF.finditer(text) if 1 <= int(m[2]) <= 12}
     return found
 
 

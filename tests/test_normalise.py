@@ -221,6 +221,12 @@ def test_severity_and_recurrence():
     ("问题整改台账（2024年二季度）", {Period(2024, 2)}),
     ("2024年政治监督重点任务清单", set()),
     ("填报日期：2024年4月3日", set()),
+    ("2025年上半年问题整改台账", {Period(2025, 2)}),
+    ("2025年下半年巡察整改情况", {Period(2025, 4)}),
+    ("2025年前三季度问题整改台账", {Period(2025, 3)}),
+    ("问题整改台账（截至2025年6月30日）", {Period(2025, 2)}),
+    ("截止2025年9月底整改情况", {Period(2025, 3)}),
+    ("2025年第二季度台账（截至2025年6月30日）", {Period(2025, 2)}),
 ])
 def test_period_in_names_and_titles(text, expected):
     assert find_periods(text) == expected

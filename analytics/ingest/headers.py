@@ -7,6 +7,7 @@ status column; mostly dates: the deadline; mostly unit names: the unit).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,15 +53,20 @@ class Layout:
         return self.headers[self.columns[name]]
 
 
+# a header scan reads each of 30 rows as a header of every kind: each text is keyed once
+_header_key = functools.lru_cache(maxsize=4096)(header_key)
+_column_key = functools.lru_cache(maxsize=4096)(column_key)
+
+
 def _map_columns(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: ScoringConfig,
                  answers: Answers | None = None) -> Layout:
     aliases = cfg.aliases[kind]
     answers = answers or Answers()
     layout = Layout(kind, 0, 1, {}, names, answers=answers)
-    dim_keys = {header_key(d): d for d in scoring.dimension_names}
+    dim_keys = {_header_key(d): d for d in scoring.dimension_names}
     for col, name in names.items():
-        hk = header_key(name)
-        answer = answers.columns.get(column_key(name)) if kind == "problems" else None
+        hk = _header_key(name)
+        answer = answers.columns.get(_column_key(name)) if kind == "problems" and answers.columns else None
         fld = answer or aliases.get(hk)
         if fld == IGNORE:
             layout.ignored.append(name)
@@ -121,9 +127,9 @@ AnswersFor = Callable[[str], "Answers | None"]
 
 
 def _layout_of(names: dict[int, str], kind: str, cfg: LedgerConfig, scoring: ScoringConfig,
-               answers_for: AnswersFor) -> Layout:
+               answers_for: AnswersFor, layout_id: str | None = None) -> Layout:
     """The columns mapped with the answers saved for exactly this header layout, if any."""
-    layout_id = layout_key(n for _, n in sorted(names.items()))
+    layout_id = layout_id or layout_key(n for _, n in sorted(names.items()))
     layout = _map_columns(names, kind, cfg, scoring, answers_for(layout_id))
     layout.key = layout_id
     return layout
@@ -141,8 +147,9 @@ def find_layout(sheet: Sheet, cfg: LedgerConfig, scoring: ScoringConfig,
         names = _row_names(row)
         if len(names) < 2:
             continue
+        layout_id = layout_key(n for _, n in sorted(names.items()))
         for kind in KINDS:
-            layout = _layout_of(names, kind, cfg, scoring, answers_for)
+            layout = _layout_of(names, kind, cfg, scoring, answers_for, layout_id)
             score = len(layout.columns) + len(layout.dimension_columns)
             if score > best_score and _signature_ok(layout):
                 layout.header_row = r

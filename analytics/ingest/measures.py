@@ -65,10 +65,8 @@ def other_units(unit: pa.Array, starts: pa.Array) -> pa.Array:
     first = np.flatnonzero(start)
     own = unit.take(pa.array(first[group]))
     other = pc.and_(pc.fill_null(pc.not_equal(unit, own), True), unit.is_valid())
-    listed = _per_group(unit, group, other.to_numpy(zero_copy_only=False), len(first), "distinct")
-    joined = pc.binary_join(listed, "、")
-    joined = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
-    return joined.take(pa.array(group))
+    listed = _per_group({"unit": (unit, "distinct")}, group, other.to_numpy(zero_copy_only=False), len(first))
+    return _joined(listed["unit"], "、").take(pa.array(group))
 
 
 def heads(starts: pa.Array) -> pa.Array:
@@ -132,35 +130,43 @@ def _same_as_above_with_nulls(values: pa.Array) -> np.ndarray:
     return np.concatenate([[False], pc.fill_null(same, False).to_numpy(zero_copy_only=False)])
 
 
-def _per_group(values: pa.Array, group: np.ndarray, keep: np.ndarray, groups: int, how: str) -> pa.Array:
-    """One Arrow aggregate (max, any, distinct, list) of the kept rows' values per group, null for a group with
-    none."""
-    table = pa.table({"g": pa.array(group[keep]), "v": values.filter(pa.array(keep))})
-    done = table.group_by("g", use_threads=False).aggregate([("v", how)])
+def _per_group(values: dict[str, tuple[pa.Array, str]], group: np.ndarray, keep: np.ndarray,
+               groups: int) -> dict[str, pa.Array]:
+    """Arrow aggregates (max, any, distinct, list) of the kept rows' values per group, one pass for all: name →
+    (values, how) in, name → one value per group out (null for a group with no kept row)."""
+    chosen = pa.array(keep)
+    table = pa.table({"g": pa.array(group[keep]), **{name: v.filter(chosen) for name, (v, _) in values.items()}})
+    done = table.group_by("g", use_threads=False).aggregate([(name, how) for name, (_, how) in values.items()])
     where = np.full(groups, -1)
     where[done["g"].to_numpy()] = np.arange(done.num_rows)
-    return done[f"v_{how}"].combine_chunks().take(pa.array(where, mask=where < 0))
+    at = pa.array(where, mask=where < 0)
+    return {name: done[f"{name}_{how}"].combine_chunks().take(at) for name, (_, how) in values.items()}
+
+
+def _joined(listed: pa.Array, sep: str) -> pa.Array:
+    """Lists of texts joined, an empty list as null."""
+    joined = pc.binary_join(listed, sep)
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
 
 
 def _measure_fields(cols: dict[str, pa.Array], group: np.ndarray, kept: np.ndarray,
                     first: np.ndarray) -> dict[str, pa.Array]:
     groups = len(first)
-    out = {f: _per_group(cols[f], group, kept, groups, "max") for f in ("deadline", "closed_date")}
-    for f in ("long_term", "immediate", "no_deadline", "status_long_term"):
-        out[f] = pc.fill_null(_per_group(cols[f], group, kept, groups, "any"), False)
-    for f in ("deadline_text", "status_basis", "owner", "progress", "remarks"):
-        joined = pc.binary_join(_per_group(cols[f], group, kept, groups, "distinct"), "；")
-        out[f] = pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+    how = {"deadline": "max", "closed_date": "max", "long_term": "any", "immediate": "any", "no_deadline": "any",
+           "status_long_term": "any", "deadline_text": "distinct", "status_basis": "distinct", "owner": "distinct",
+           "progress": "distinct", "remarks": "distinct"}
+    out = _per_group({f: (cols[f], h) for f, h in how.items()}, group, kept, groups)
+    for f, h in how.items():
+        out[f] = pc.fill_null(out[f], False) if h == "any" else _joined(out[f], "；") if h == "distinct" else out[f]
     # measures: numbered among the measures that have a text, as they are when there is one
     text = cols["measures"]
     has = kept & text.is_valid().to_numpy(zero_copy_only=False)
     running = np.cumsum(has)
     number = running - np.concatenate([[0], running])[first][group]
     prefixed = pc.binary_join_element_wise(pa.array(number.astype(str)), text, ". ")
-    listed = _per_group(prefixed, group, has, groups, "list")
-    several = pc.greater(pc.list_value_length(listed), 1)
-    single = _per_group(text, group, has, groups, "max")  # the one text, where there is one
-    out["measures"] = pc.if_else(pc.fill_null(several, False), pc.binary_join(listed, "\n"), single)
+    found = _per_group({"listed": (prefixed, "list"), "single": (text, "max")}, group, has, groups)
+    several = pc.fill_null(pc.greater(pc.list_value_length(found["listed"]), 1), False)
+    out["measures"] = pc.if_else(several, pc.binary_join(found["listed"], "\n"), found["single"])
     return out
 
 

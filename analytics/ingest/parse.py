@@ -403,8 +403,9 @@ def _classify_rows(sheet: Sheet, layout: Layout, cfg: LedgerConfig, required: tu
     # a measure row may leave every required cell blank: its measure, deadline or status is its content
     content_cols = required_cols + [layout.columns[f] for f in _MEASURE_CONTENT if f in layout.columns]
     anchors = tuple(c for f in ("unit", "status") if (c := layout.columns.get(f)) is not None)
-    rule = _RowRule(cfg, content_cols + layout.status_columns, section_words,
-                    frozenset(header_key(h) for h in layout.headers.values()), anchors + tuple(layout.status_columns))
+    header_texts = frozenset(layout.headers.values()) | {header_key(h) for h in layout.headers.values()}
+    rule = _RowRule(cfg, content_cols + layout.status_columns, section_words, header_texts,
+                    anchors + tuple(layout.status_columns))
     runs: list[tuple[int, int]] = []  # the kept rows, as runs [a, b) of consecutive rows
     sections: list[str | None] = []
     section: str | None = None
@@ -470,9 +471,9 @@ _BLOCK = 4096
 
 def _odd_descriptions(column: Sequence, header_keys: frozenset[str]) -> list[int]:
     """Rows whose description cell holds a header's text or a bare number: a repeated header or a 栏次 row."""
-    if isinstance(column, pa.Array):
+    if isinstance(column, pa.Array):  # a large sheet: the header's text as written, or as keyed
         odd = pc.or_(pc.match_substring_regex(column, r"^\s*[（(]?\d{1,2}[)）]?\s*$"),
-                     pc.is_in(key_many(column), pa.array(sorted(header_keys), pa.string())))
+                     pc.is_in(pc.utf8_trim_whitespace(column), pa.array(sorted(header_keys), pa.string())))
         return pc.indices_nonzero(pc.fill_null(odd, False)).to_pylist()
     return [i for i, v in enumerate(column) if (not isinstance(v, str) and isinstance(v, (int, float)))
             or (isinstance(v, str) and (_COLUMN_NUMBER.match(v.strip()) or header_key(v) in header_keys))]
@@ -694,28 +695,34 @@ def _statuses(cells: _Cells, cfg: LedgerConfig, answers: Answers) -> dict[str, p
     n = len(cells.row_numbers)
     classes: list[list[CellStatus]] = []
     codes: list[pa.Array] = []
+    bases: list[pa.Array] = []  # per column, each row's cell as a 状态依据 text
     unknown: dict[str, None] = {}
     for c, free in status_cols:
-        def classify(v: object, header: str = header_key(layout.headers[c]), free: bool = free) -> CellStatus:
+        where = f"{layout.headers[c]}（{column_letter(c)}列）"
+
+        def classify(v: object, header: str = header_key(layout.headers[c]), free: bool = free,
+                     where: str = where) -> tuple[CellStatus, str | None]:
             if is_blank(v):
-                return _NOTHING
+                return _NOTHING, None
             try:
-                return classify_cell(v, header, cfg, answers.statuses, free)
+                return classify_cell(v, header, cfg, answers.statuses, free), f"{where}「{clean(v)}」"
             except ValueError:
                 unknown[clean(v)] = None
                 raise
         results, rows = cells.distinct("status", classify, col=c)
-        kinds = list(dict.fromkeys(r or _NOTHING for r in results))
+        results = [r or (_NOTHING, None) for r in results]
+        kinds = list(dict.fromkeys(k for k, _ in results))
         index = {k: i for i, k in enumerate(kinds)}
         classes.append(kinds)
-        codes.append(pa.array([index[r or _NOTHING] for r in results], pa.int64()).take(rows))
+        codes.append(pa.array([index[k] for k, _ in results], pa.int64()).take(rows))
+        bases.append(pa.array([text for _, text in results], pa.string()).take(rows))
     cells.sheet.questions.extend(Question(asked.STATUS, cells.sheet.name, word) for word in unknown)
     if not status_cols:
         return {"status": pa.nulls(n, pa.string()), "status_long_term": pa.array([False] * n),
                 "status_basis": pa.nulls(n, pa.string())}
-    mix, size = codes[0], len(classes[0])
+    mix = codes[0]
     for kinds, code in zip(classes[1:], codes[1:], strict=True):
-        mix, size = pc.add(pc.multiply(mix, len(kinds)), code), size * len(kinds)
+        mix = pc.add(pc.multiply(mix, len(kinds)), code)
     encoded = pc.dictionary_encode(mix)
     decisions = []
     for combo in encoded.dictionary.to_pylist():
@@ -726,9 +733,7 @@ def _statuses(cells: _Cells, cfg: LedgerConfig, answers: Answers) -> dict[str, p
         decisions.append(combine(picked[::-1]))
     which = pa.array([d.column if d.status is not None else -1 for d in decisions], pa.int64()).take(encoded.indices)
     basis = pa.nulls(n, pa.string())
-    for k, (c, _free) in enumerate(status_cols):
-        where = f"{layout.headers[c]}（{column_letter(c)}列）「"
-        text = pc.binary_join_element_wise(where, clean_many(_strings(cells.column(c))), "」", "")
+    for k, text in enumerate(bases):
         basis = pc.if_else(pc.equal(which, k), text, basis)
     return {"status": pa.array([d.status for d in decisions], pa.string()).take(encoded.indices),
             "status_long_term": pa.array([d.long_term for d in decisions], pa.bool_()).take(encoded.indices),
@@ -763,7 +768,9 @@ def _problem_rows(file: str, sheet: Sheet, cells: _Cells, cfg: LedgerConfig, sco
     # The descriptions, all different, take Arrow's text rules longest: a second thread runs them (Arrow releases
     # the GIL) while this one converts the rest. Only long calls gain: short ones would wait for the GIL.
     with ThreadPoolExecutor(max_workers=1) as pool:
-        description = pool.submit(_clean_and_fold, _strings(cells.raw("description")))
+        # merged down over its measure rows, a description repeats: cleaned once per distinct text
+        description = pool.submit(_clean_and_fold, _strings(cells.raw("description")),
+                                  cells.merged_description is not None)
         texts = {f: _by_value(clean_many, cells.raw(f)) for f in _PROBLEM_TEXTS if f != "description"}
         values = _problem_values(file, sheet, cells, cfg, sections, ctx)
         unit = _by_value(_unit_keys, cells.raw("unit"))
@@ -892,7 +899,11 @@ def _by_value(rule: Callable[[pa.Array], pa.Array], values: Sequence) -> pa.Arra
     return rule(encoded.dictionary).take(encoded.indices)
 
 
-def _clean_and_fold(description: pa.Array) -> tuple[pa.Array, pa.Array]:
+def _clean_and_fold(description: pa.Array, repeats: bool = False) -> tuple[pa.Array, pa.Array]:
+    if repeats:
+        encoded = pc.dictionary_encode(description)
+        cleaned = clean_many(encoded.dictionary)
+        return cleaned.take(encoded.indices), fold_many(cleaned).take(encoded.indices)
     cleaned = clean_many(description)
     return cleaned, fold_many(cleaned)
 
