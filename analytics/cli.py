@@ -185,6 +185,9 @@ def question_text(q: Question, parsed: ParsedFile) -> str:
     if q.kind == asked.SOURCE:
         return (f"{sheet}有 {q.rows} 行没有问题来源，标题和文件名也未写明：请用 --source 指定"
                 f"（{'/'.join(ledger_config().source_names)}）")
+    if q.kind == asked.CATEGORY:
+        return (f"{sheet}的问题类别「{q.subject}」（{q.rows} 个问题）未对应到任何维度，暂计入未归类：导入后可用 "
+                f"python -m analytics categories --assign {q.subject} 维度名 归类")
     return f"{sheet}的「{q.subject}」列未导入：如需导入，用 --map {q.subject}=字段名；不需要则 --map {q.subject}=ignore"
 
 

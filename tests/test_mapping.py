@@ -167,7 +167,8 @@ def test_the_command_line_assigns_a_category_and_the_scores_follow(tmp_path):
         ["审计", "财务管理", "预付款未及时核销", "财务部", "整改中"],
     ]})
     env = {"DASHBOARD_AUDIT": str(tmp_path / "audit.jsonl")}
-    assert cli("import", str(path), db=base, env=env).returncode == 0
+    done = cli("import", str(path), db=base, env=env)
+    assert done.returncode == 0 and "问题类别「财务管理」（1 个问题）未对应到任何维度" in done.stdout
     assert "财务管理：1 个问题" in cli("categories", db=base, env=env).stdout
     done = cli("categories", "--assign", "财务管理", "惩治腐败与廉洁建设", db=base, env=env)
     assert done.returncode == 0, done.stderr
