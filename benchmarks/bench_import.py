@@ -255,14 +255,7 @@ def write_ledger(path: Path, rows: int, shared: bool = False) -> None:
     header = book.add_format({"bold": True, "align": "center", "valign": "vcenter", "border": 1, "text_wrap": True,
                               "bg_color": "#D9E1F2"})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet = book.add_worksheet(SHEET)
-    for col, width in enumerate((6, 16, 12, 14, 60, 18, 10, 12, 16, 10, 12, 10, 16)):
-        sheet.set_column(col, col, width)
-    sheet.merge_range(0, 0, 0, len(HEADERS) - 1, f"{COMPANY}{PERIOD.label}问题整改台账", title)
-    sheet.write_string(1, 0, "填报单位：纪委办公室（盖章）")
-    sheet.write_string(1, 9, "填报日期：2025年4月8日")
-    sheet.write_row(2, 0, HEADERS, header)
-    sheet.freeze_panes(3, 0)
+    sheet = _sheet_head(book, HEADERS, (6, 16, 12, 14, 60, 18, 10, 12, 16, 10, 12, 10, 16), 9, title, header)
     for i in range(1, rows + 1):
         r = i + 2
         for col, value in enumerate(_problem(i, rng, units, people)):
@@ -278,6 +271,19 @@ def write_ledger(path: Path, rows: int, shared: bool = False) -> None:
             "注：整改状态按未整改、整改中、已整改、已销号、长期整改填写；已销号的问题须填写销号时间。")
     book.close()
     os.replace(tmp, path)
+
+
+def _sheet_head(book, headers: tuple[str, ...], widths: tuple[int, ...], date_col: int, title, header):
+    """The ledger's sheet: column widths, the merged title, the 填报单位/填报日期 line, the header, frozen panes."""
+    sheet = book.add_worksheet(SHEET)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    sheet.merge_range(0, 0, 0, len(headers) - 1, f"{COMPANY}{PERIOD.label}问题整改台账", title)
+    sheet.write_string(1, 0, "填报单位：纪委办公室（盖章）")
+    sheet.write_string(1, date_col, "填报日期：2025年4月8日")
+    sheet.write_row(2, 0, headers, header)
+    sheet.freeze_panes(3, 0)
+    return sheet
 
 
 def _footer(sheet, r: int, total: str, note: str) -> None:
@@ -366,14 +372,8 @@ def write_merged_ledger(path: Path, rows: int) -> None:
                               "bg_color": "#D9E1F2"})
     text = book.add_format({"valign": "vcenter", "text_wrap": True})
     date = book.add_format({"valign": "vcenter", "num_format": "yyyy-mm-dd"})
-    sheet = book.add_worksheet(SHEET)
-    for col, width in enumerate((6, 16, 12, 14, 60, 18, 12, 10, 40, 10, 16, 10, 12, 16)):
-        sheet.set_column(col, col, width)
-    sheet.merge_range(0, 0, 0, len(MERGED_HEADERS) - 1, f"{COMPANY}{PERIOD.label}问题整改台账", title)
-    sheet.write_string(1, 0, "填报单位：纪委办公室（盖章）")
-    sheet.write_string(1, 10, "填报日期：2025年4月8日")
-    sheet.write_row(2, 0, MERGED_HEADERS, header)
-    sheet.freeze_panes(3, 0)
+    sheet = _sheet_head(book, MERGED_HEADERS, (6, 16, 12, 14, 60, 18, 12, 10, 40, 10, 16, 10, 12, 16), 10, title,
+                        header)
 
     def cell(first: int, last: int, col: int, value: object) -> None:
         fmt = date if isinstance(value, dt.date) else text
