@@ -151,3 +151,16 @@ def test_status_only_in_free_text_that_names_none_is_asked(tmp_path):
     answered = parse_file(path.name, path.read_bytes(),
                           answers_for=lambda key: Answers(statuses={"已约谈相关负责人": "整改中"}))
     assert not answered.issues and answered.sheets[0].rows["status"].to_pylist() == ["整改中"]
+
+
+def test_a_templates_example_row_and_unfilled_dates_are_not_taken_for_data(con, tmp_path):
+    path = write_xlsx(tmp_path / "2025年第二季度巡察反馈问题整改台账.xlsx", {"台账": [
+        HEADER,
+        ["示例", "巡察", "（填写问题具体表现）", "（填写整改措施）", "XX部", "2025年X月X日", "已完成/整改中/未启动"],
+        [1, "巡察", "问题1", "措施", "采购部", "2025-06-30", "整改中"],
+        [2, "巡察", "问题2", "措施", "采购部", "2025年  月  日", "整改中"],
+    ]})
+    parsed = parse_file(path.name, path.read_bytes())
+    assert dict(parsed.sheets[0].skipped) == {"填写示例行": 1}
+    assert [(i.row, i.column) for i in parsed.issues] == [(4, "整改时限")]
+    assert "未填写完整" in parsed.issues[0].reason

@@ -334,6 +334,11 @@ def decide(*cells: tuple[str, object, bool]) -> Decision:
           id="a-completion-in-a-sentence-beats-not-done"),
     param([("是否已整改", "否", False), ("整改进展情况", "已完成整改，待验收", True)], (DONE, 1, False),
           id="awaiting-acceptance-beats-not-rectified"),
+    # a step done, the rectification still to do or under way: the 否 stands (a tester's rows)
+    param([("是否已整改", "否", False), ("整改进展情况", "已完成自查，待整改", True)], ("整改中", 1, False),
+          id="a-step-done-awaiting-rectification"),
+    param([("是否已整改", "否", False), ("整改进展情况", "已完成方案制定，尚在实施", True)], ("整改中", 1, False),
+          id="a-step-done-still-under-way"),
     param([("整改状态", None, False), ("备注", "经核实，已整改到位", True)], (DONE, 1, False),
           id="a-completion-in-a-sentence-when-nothing-else-says"),
     param([("整改状态", "整改中", False), ("备注", "已完成", True)], (DONE, 1, False),

@@ -40,9 +40,9 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from analytics.ingest.normalise import AMBIGUOUS_MONTH_DAY, parse_date
+from analytics.ingest.normalise import AMBIGUOUS_MONTH_DAY, is_placeholder, parse_date
 from analytics.periods import Period
-from analytics.text import key
+from analytics.text import clean, key
 
 IMMEDIATE_WORDS = ("立行立改", "立即", "即知即改", "立知立改", "立查立改", "即查即改", "边查边改", "即时", "及时",
                    "马上", "立刻", "即刻", "当即", "当场")
@@ -217,6 +217,8 @@ def parse_deadline(value: object, year: int | None, no_deadline_words: frozenset
     else:
         return Deadline(day, long_term, False)
     text = key(value)
+    if is_placeholder(text):
+        raise ValueError(f"整改时限「{clean(value)}」未填写完整，请写明日期（如 2025年9月30日）")
     if _DONE.fullmatch(text.rstrip(_END_PUNCTUATION)):
         return _BLANK
     if AMBIGUOUS_MONTH_DAY.match(text):

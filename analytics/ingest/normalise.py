@@ -41,6 +41,15 @@ _SERIAL = re.compile(r"^(?:[2-7]\d{4}|80000)(?:\.\d+)?$")  # 20000 to 80000, as 
 _BLANK_MARK = re.compile(r"^(?:[-/\\_~\u2010-\u2015\u2212\u2500\u2501]+|无|暂无|空|空白|[Nn]/?[Aa])$")
 
 
+# a template's date left unfilled: 2025年  月  日, 2025年X月X日, 第X季度 (the spaces are gone once keyed)
+_PLACEHOLDER = re.compile(r"年月|月日|[XxＸｘ×○〇□_＿?？]+\s*[年月日号季]|第[XxＸｘ×○〇□_＿?？]")
+
+
+def is_placeholder(text: str) -> bool:
+    """Whether a (keyed) date text is a template's blank to fill in, not a date."""
+    return bool(_PLACEHOLDER.search(text))
+
+
 def is_blank_marker(value: object) -> bool:
     """Whether a cell holds a mark meaning "nothing here" (/, \\, -, －, —, ——, 无, 暂无, 空, N/A, / with spaces)."""
     return bool(_BLANK_MARK.match(key(value)))

@@ -461,8 +461,10 @@ def _unusual_rows(columns: list[Sequence], count: int, required_cols: list[int],
     if isinstance(first, pa.Array):  # only cells holding a 合计 word can start with one
         holding = pc.indices_nonzero(pc.match_substring_regex(first, rule.total_words)).to_pylist()
         unusual.update(i for i in holding if rule.total.match(first[i].as_py()))
+        unusual.update(pc.indices_nonzero(pc.fill_null(pc.match_substring_regex(first, _EXAMPLE), False)).to_pylist())
     else:
-        unusual.update(i for i, v in enumerate(first) if type(v) is str and rule.total.match(v))
+        unusual.update(i for i, v in enumerate(first) if type(v) is str and (rule.total.match(v) or
+                                                                           re.match(_EXAMPLE, v)))
     return sorted(unusual)
 
 
@@ -508,6 +510,8 @@ def _concat(pieces: Iterator[Sequence]) -> list:
     return out
 
 
+# a template's example row (示例 | 巡察 | （填写问题具体表现）…): never a problem
+_EXAMPLE = r"^\s*(?:示例|样例|范例|填写示例|填表示例|填报示例|举例|例)\s*\d*\s*[:：]?\s*$"
 _CN_ORDINAL = re.compile(r"^[（(]?[一二三四五六七八九十]+[)）、.．]?$")  # 一 / （一） / 一、 alone in a cell
 _COLUMN_NUMBER = re.compile(r"^[（(]?(\d{1,2})[)）]?$")  # a 栏次 cell: 1 / （1）
 
@@ -536,6 +540,8 @@ class _RowRule:
         first = key(filled[0])
         if first.startswith(cfg.total_prefixes):
             return "合计/小计行", section
+        if re.match(_EXAMPLE, first):
+            return "填写示例行", section
         if isinstance(filled[0], str) and self.note.match(first) and len(filled) <= 2:
             self.in_notes = True  # 说明：/ 注： and the numbered lines under it
             return "注释/说明行", section

@@ -70,10 +70,11 @@ FREE_TEXT_RANK = 1
 # Work that goes on after a completion, without an end: 整改已完成，长效机制持续推进 is completed and long-term.
 CONTINUING_WORDS = ("长效", "持续", "常态", "长期", "巩固", "坚持")
 # Work not done yet: a clause with one of these keeps a completion beside it open, and is never continuing work.
-NOT_YET_WORDS = ("下一步", "将于", "拟", "计划", "预计", "尚未", "仍未", "还未", "滞后", "延期")
+NOT_YET_WORDS = ("下一步", "将于", "拟", "计划", "预计", "尚未", "仍未", "还未", "滞后", "延期", "待整改", "待落实",
+                 "待完成", "有待")
 # Work under way: beside a completion, a clause with one of these, or ending in one of the verbs + 中 (制度修订中),
 # keeps the cell open (已完成排查，正在修订制度). A bare 中 is not enough: 修订中层干部管理办法, 集中, 6月中.
-UNDER_WAY_WORDS = ("正在", "着手")
+UNDER_WAY_WORDS = ("正在", "着手", "尚在", "仍在", "还在")
 UNDER_WAY_VERBS = ("修订", "修改", "制定", "制订", "起草", "编制", "完善", "落实", "实施", "推进", "推动", "建设",
                    "整改", "整治", "办理", "进行", "开展", "协调", "沟通", "对接", "核查", "排查", "调查", "处理",
                    "研究", "论证", "执行", "清理", "追缴", "追回", "调整", "优化", "跟进", "督办")
