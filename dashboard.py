@@ -3,8 +3,11 @@
 import streamlit as st
 
 from analytics.access import can
+from analytics.config import keep_files_private
 from app_pages import auth, common
 
+common.lock_client_options()  # no table's own CSV download, no traceback in the browser
+keep_files_private()  # the database, backups, audit trail and exports this server writes: the owner's only
 st.set_page_config(page_title="政治生态分析研判看板", page_icon="📊", layout="wide")
 common.note_config_changes(str(common.db_path()))
 

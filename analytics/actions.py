@@ -26,7 +26,7 @@ from analytics.ingest.answers import Answers
 from analytics.ingest.parse import ParsedFile
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
-from analytics.users import Throttle, UserStore
+from analytics.users import Throttle, UserStore, loggable_name
 
 # view name → the permission it needs besides "view"
 VIEWS = {"overview": None, "problem_trends": None, "rectification": None, "scores": None, "unit_portrait": None,
@@ -248,8 +248,12 @@ def downloaded(db: Path, user: User, what: str, content: bytes, **details: objec
 # ---- logins ----
 
 def login(db: Path, store: UserStore, throttle: Throttle, name: str, password: str) -> tuple[User | None, str]:
-    """(the user, "") when the password is right; (None, why not) otherwise. Every attempt is recorded."""
-    name = name.strip()
+    """(the user, "") when the password is right; (None, why not) otherwise. Every attempt is recorded.
+
+    The name is attacker-chosen: one longer than any account's can be (NAME_MAX) is cut, with a marker, before it
+    is checked, counted or logged, so that the audit trail and the throttle keep a short string.
+    """
+    name = loggable_name(name.strip())
     wait = throttle.wait(name)
     if wait > 0:
         audit.record(db, User(name, "—"), "login_failed", "等待中被拒绝")

@@ -3,6 +3,14 @@
 One JSON object per line in a file beside the database (config.audit_path), outside it so that restoring a
 backup cannot roll the record back. Each entry carries the sha256 of the one before it, so an edited or
 deleted line shows up in ``verify``. There is no function that changes or removes an entry.
+
+Lines are split at b"\\n" only (a logged name may hold U+2028 or NEL, which str.splitlines would split at).
+
+A torn line — half an entry left by a crash or a full disk, possibly ending in NUL bytes — never stops the app:
+it is kept in the file as it is (the trail is only ever appended to, never rewritten) and reported by ``verify``
+as incomplete; ``entries`` skips it; ``record`` starts the next entry on a fresh line and chains it from the last
+whole entry, so the chain stays intact across the torn line and ``verify`` reports that one line only. An
+administrator who has read the report may delete the torn line by hand: the chain then passes again.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analytics import csvsafe
 from analytics.access import User
 from analytics.config import CONFIG_FILES, DATA_DIR, audit_path
 
@@ -38,31 +47,70 @@ def _digest(entry: dict) -> str:
     return hashlib.sha256(body.encode()).hexdigest()
 
 
-def _last_line(f) -> bytes | None:
-    """The file's last line, read from the end (the log only grows)."""
+_FIELDS = ("seq", "at", "who", "role", "action", "outcome", "details", "prev", "hash")
+_TORN = object()  # a line that is not even JSON: half an entry
+
+
+def _parse(line: bytes) -> object:
+    """The JSON on one line, or _TORN."""
+    try:
+        return json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        return _TORN
+
+
+def _as_entry(value: object) -> dict | None:
+    """The value when it has an entry's shape (so that reading it cannot raise), else None."""
+    if not (isinstance(value, dict) and all(k in value for k in _FIELDS)):
+        return None
+    texts = ("at", "who", "role", "action", "outcome", "prev", "hash")
+    if not (type(value["seq"]) is int and isinstance(value["details"], dict)
+            and all(isinstance(value[k], str) for k in texts)):
+        return None
+    return value
+
+
+def _entry(line: bytes) -> dict | None:
+    """The entry on one line, or None when the line is not a whole entry (torn, garbled or not one of ours)."""
+    return _as_entry(_parse(line))
+
+
+def _tail(f) -> tuple[dict | None, bool]:
+    """(the last whole entry, whether the file ends with a newline), read from the end (the log only grows).
+
+    Lines after the last whole entry (a torn tail) are stepped over; False says the next entry needs a fresh line.
+    """
     f.seek(0, os.SEEK_END)
     end = f.tell()
     if end == 0:
-        return None
-    block, data = 4096, b""
-    while end > 0 and data.count(b"\n") < 2:
-        start = max(0, end - block)
+        return None, True
+    f.seek(end - 1)
+    ends_with_newline = f.read(1) == b"\n"
+    pos, rest = end, b""
+    while pos > 0:
+        start = max(0, pos - 65536)
         f.seek(start)
-        data = f.read(end - start) + data
-        end = start
-    return data.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+        lines = (f.read(pos - start) + rest).split(b"\n")
+        pos = start
+        rest = lines.pop(0) if pos > 0 else b""  # the first piece may be the end of an earlier line
+        for line in reversed(lines):
+            if (entry := _entry(line)) is not None:
+                return entry, ends_with_newline
+    return None, ends_with_newline
 
 
 def record(db: Path | str, who: User, action: str, outcome: str = "成功", **details: object) -> dict:
-    """Append one entry (under an exclusive lock, flushed to disk before returning) and return it."""
+    """Append one entry (under an exclusive lock, flushed to disk before returning) and return it.
+
+    It chains from the last whole entry; after a torn last line it starts on a fresh line, leaving the torn one.
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     path = audit_path(db)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
-        last = _last_line(f)
-        previous = json.loads(last) if last else None
+        previous, ends_with_newline = _tail(f)
         entry = {
             "seq": previous["seq"] + 1 if previous else 1,
             "at": dt.datetime.now().replace(microsecond=0).isoformat(sep=" "),
@@ -73,35 +121,46 @@ def record(db: Path | str, who: User, action: str, outcome: str = "成功", **de
         }
         entry["hash"] = _digest(entry)
         f.seek(0, os.SEEK_END)
-        f.write(json.dumps(entry, ensure_ascii=False).encode() + b"\n")
+        f.write((b"" if ends_with_newline else b"\n") + json.dumps(entry, ensure_ascii=False).encode() + b"\n")
         f.flush()
         os.fsync(f.fileno())
     return entry
 
 
-def _read(db: Path | str) -> list[dict]:
+def _lines(db: Path | str) -> list[bytes]:
+    """The trail's lines as written (split at b"\\n" only), the last one even when torn; [] when there is none."""
     try:
-        text = audit_path(db).read_text(encoding="utf-8")
+        data = audit_path(db).read_bytes()
     except FileNotFoundError:
         return []
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return lines
+
+
+def _read(db: Path | str) -> list[dict]:
+    """The whole entries, in order (torn or garbled lines left out: ``verify`` reports them)."""
+    return [entry for line in _lines(db) if (entry := _entry(line)) is not None]
 
 
 def verify(db: Path | str) -> list[str]:
-    """What is wrong with the chain (empty: every entry is as written, none missing in between)."""
+    """What is wrong with the chain (empty: every entry is as written, none missing in between).
+
+    A line that is not a whole entry (a torn write) is reported as incomplete and skipped: the entries after it
+    are checked against the last whole entry before it, as ``record`` chains them.
+    """
     problems, prev, seq = [], _GENESIS, 0
-    path = audit_path(db)
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        return []
-    for number, line in enumerate(lines, 1):
-        try:
-            entry = json.loads(line)
-            ok = entry["prev"] == prev and entry["seq"] == seq + 1 and entry["hash"] == _digest(entry)
+    for number, line in enumerate(_lines(db), 1):
+        parsed = _parse(line)
+        if parsed is _TORN:
+            problems.append(f"第 {number} 行不完整（只写入了半条记录，多因写入中断或磁盘已满），已跳过")
+            continue
+        entry = _as_entry(parsed)
+        ok = (entry is not None and entry["prev"] == prev and entry["seq"] == seq + 1
+              and entry["hash"] == _digest(entry))
+        if entry is not None:
             prev, seq = entry["hash"], entry["seq"]  # go on from here: one break, one message
-        except (ValueError, KeyError, TypeError):
-            ok = False
         if not ok:
             problems.append(f"第 {number} 行与前后记录对不上（被改动、删除或插入）")
     return problems
@@ -134,9 +193,9 @@ def entries(db: Path | str, newest_first: bool = True) -> pd.DataFrame:
 
 
 def to_csv(frame: pd.DataFrame) -> bytes:
-    """CSV with Chinese headers, UTF-8 with BOM so that Excel opens it correctly."""
-    out = frame.drop(columns=["action"]).rename(columns=LABELS)
-    return out.to_csv(index=False).encode("utf-8-sig")
+    """CSV with Chinese headers, UTF-8 with BOM so that Excel opens it correctly; text that starts like a formula
+    (a failed login's name is anyone's choice) is kept as text with a leading apostrophe (csvsafe)."""
+    return csvsafe.to_csv(frame.drop(columns=["action"]).rename(columns=LABELS))
 
 
 def to_xlsx(frame: pd.DataFrame) -> bytes:
@@ -181,7 +240,7 @@ def note_config_changes(db: Path | str, who: User, folder: Path = DATA_DIR) -> l
     seen: dict[str, str | None] = {}
     for e in _read(db):
         if e["action"] == "config":
-            seen[e["details"]["file"]] = e["details"].get("sha256")
+            seen[str(e["details"].get("file"))] = e["details"].get("sha256")
     changed = []
     for name, digest in config_digests(folder).items():
         if name in seen and seen[name] == digest:

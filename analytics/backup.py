@@ -25,8 +25,8 @@ import duckdb
 
 from analytics import config
 from analytics.config import Backups
-from analytics.db import database_file, open_db, revision
-from analytics.errors import DashboardError
+from analytics.db import connect, database_file, open_db, revision
+from analytics.errors import DashboardError, DatabaseUnreadable
 
 ACTIONS = {"import": "导入 {} 之前", "undo": "撤销导入 {} 之前", "restore": "恢复备份 {} 之前"}
 _NAME = re.compile(r"^(\d{8}-\d{6}-\d{6})_(" + "|".join(ACTIONS) + r")_(.*)\.duckdb$")
@@ -177,6 +177,11 @@ def restore(db: Path, ref: str, settings: Backups | None = None) -> str:
     source_name = source.name.split("_", 1)[0] if _NAME.match(source.name) else source.name
     size = source.stat().st_size  # taking the backup below may prune the source itself (it was copied first)
     incoming = db.with_name(f".{db.name}.restoring-{os.getpid()}")
+    if db.exists():
+        try:  # a look first: a file no program can open is replaced another way
+            connect(db, read_only=True, wait=RESTORE_WAIT_SECONDS).close()
+        except DatabaseUnreadable:
+            return _replace_unreadable(db, source, incoming, size)
     with open_db(db, wait=RESTORE_WAIT_SECONDS) as con:
         try:
             shutil.copyfile(source, incoming)
@@ -201,6 +206,25 @@ def restore(db: Path, ref: str, settings: Backups | None = None) -> str:
             os.close(held)
             incoming.unlink(missing_ok=True)
     return f"已恢复备份 {source.name}（{size / 1024 / 1024:,.1f} MB）"
+
+
+def _replace_unreadable(db: Path, source: Path, incoming: Path, size: int) -> str:
+    """Restore over a database that cannot be opened (no program can be using it): the broken file is moved aside,
+    never deleted, and the backup copied into its place."""
+    aside = db.with_name(f"{db.name}.damaged-{dt.datetime.now():%Y%m%d-%H%M%S}")
+    try:
+        shutil.copyfile(source, incoming)
+        _prepare(incoming, int(time.time()))  # past any revision the pages have cached
+        os.replace(db, aside)
+        wal = Path(f"{db}.wal")
+        if wal.exists():
+            os.replace(wal, Path(f"{aside}.wal"))
+        os.replace(incoming, db)
+        _fsync(db.parent)
+    finally:
+        incoming.unlink(missing_ok=True)
+        Path(f"{incoming}.wal").unlink(missing_ok=True)
+    return f"已恢复备份 {source.name}（{size / 1024 / 1024:,.1f} MB）；无法打开的原数据库已另存为 {aside.name}"
 
 
 def _prepare(path: Path, current_revision: int) -> None:

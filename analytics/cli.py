@@ -20,7 +20,15 @@ from pathlib import Path
 
 from analytics import actions, audit, backup, export, profiles, state
 from analytics.access import ROLES, operator
-from analytics.config import FIELD_LABELS, STATUSES, database_path, ledger_config, scoring_config, users_path
+from analytics.config import (
+    FIELD_LABELS,
+    STATUSES,
+    database_path,
+    keep_files_private,
+    ledger_config,
+    scoring_config,
+    users_path,
+)
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected
 from analytics.ingest import answers as asked
@@ -440,6 +448,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_files_private()
     args = build_parser().parse_args(argv)
     args.db = args.db or database_path()
     try:

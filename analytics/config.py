@@ -42,6 +42,15 @@ FIELD_LABELS = {
 }
 
 
+PRIVATE_UMASK = 0o077  # files the product creates (database, backups, audit trail, exports): the owner's only
+
+
+def keep_files_private() -> None:
+    """At a program's start (CLI, dashboard): every file it creates from now on is readable by its owner only —
+    the database, its backups, the audit trail, exported snapshots hold discipline-inspection data."""
+    os.umask(PRIVATE_UMASK)
+
+
 def database_path() -> Path:
     """The database the CLI and the app use: $DASHBOARD_DB, else the bundled one under data/."""
     return Path(os.environ.get("DASHBOARD_DB") or DEFAULT_DB)

@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from analytics.errors import DatabaseBusy
+from analytics.errors import DatabaseBusy, DatabaseUnreadable
 
 SCHEMA_VERSION = 1
 
@@ -190,8 +190,14 @@ def connect(path: Path | str, read_only: bool = False, wait: float | None = None
             if not _is_lock_error(exc) or time.monotonic() >= deadline:
                 if _is_lock_error(exc):
                     raise DatabaseBusy(BUSY_MESSAGE) from exc
+                if path.exists():
+                    raise _unreadable(path, exc) from exc
                 raise
             time.sleep(0.2)
+        except duckdb.Error as exc:
+            if not path.exists():
+                raise
+            raise _unreadable(path, exc) from exc
     con.execute("SET enable_progress_bar = false")  # the CLI's stderr is read by people and scheduled jobs
     if not read_only:
         ensure_schema(con)
@@ -210,6 +216,14 @@ ALTER TABLE observations ADD COLUMN IF NOT EXISTS measure_count INTEGER;
 ALTER TABLE observations ADD COLUMN IF NOT EXISTS category_guess VARCHAR;
 ALTER TABLE imports ADD COLUMN IF NOT EXISTS problems_dropped INTEGER DEFAULT 0;
 """
+
+
+def _unreadable(path: Path, exc: Exception) -> DatabaseUnreadable:
+    reason = str(exc).splitlines()[0][:200]
+    return DatabaseUnreadable(
+        f"数据库文件「{path}」已损坏或不是看板的数据库，无法打开（{reason}）。"
+        f"请用 python -m analytics backups 查看备份，用 python -m analytics restore 1 恢复最新的备份："
+        f"损坏的文件会另存一份，不会删除。")
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

@@ -61,3 +61,7 @@ class FileRejected(DashboardError):
 
 class DatabaseBusy(DashboardError):
     """Another process holds the database for writing."""
+
+
+class DatabaseUnreadable(DashboardError):
+    """The database file exists but cannot be opened: damaged, or not a database. The message names the way back."""

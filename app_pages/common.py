@@ -16,11 +16,30 @@ from analytics import actions, audit, state
 from analytics.access import User, can
 from analytics.config import database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
+from analytics.errors import DatabaseUnreadable
 from analytics.metrics import Scope, available_periods
 from analytics.periods import Period, parse_period
 
 FOCUS_KEY = "filter_focus_period"
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$])")
+# Streamlit options that keep data and internals on the server, as in .streamlit/config.toml: no "Download as
+# CSV" (nor clipboard copy) in any table's toolbar — unaudited, formulas left live, English headers; the pages'
+# own downloads are audited and escaped — and no traceback, exception type or message in the browser (the
+# server log keeps them). Streamlit 1.67 has no per-table switch: client.disableDataExport covers every
+# st.dataframe and st.data_editor. client.showErrorDetails false would still show the traceback: "none".
+CLIENT_OPTIONS = {"client.disableDataExport": True, "client.showErrorDetails": "none"}
+
+
+def lock_client_options() -> None:
+    """CLIENT_OPTIONS, even when the server was started outside the project folder (Streamlit reads
+    .streamlit/config.toml from the working directory only) or with a flag saying otherwise.
+
+    The browser learns the table setting at the start of each script run, so a session's very first run keeps
+    what the server started with; that run is the login page, which shows no table.
+    """
+    for key, value in CLIENT_OPTIONS.items():
+        if st.get_option(key) != value:
+            st.set_option(key, value)
 
 
 def plain(text: object) -> str:
@@ -65,9 +84,13 @@ def data_revision() -> int | None:
     path = db_path()
     if not path.exists():
         return None
-    _brought_up_to_date(str(path))
-    with open_db(path, read_only=True) as con:
-        return revision(con) if table_exists(con, "meta") else None
+    try:
+        _brought_up_to_date(str(path))
+        with open_db(path, read_only=True) as con:
+            return revision(con) if table_exists(con, "meta") else None
+    except DatabaseUnreadable as exc:  # damaged: say how to recover, show nothing else
+        st.error(plain(str(exc)), icon=":material/error:")
+        st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

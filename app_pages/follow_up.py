@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from analytics import actions
+from analytics import actions, csvsafe
 from analytics.alerts import AGENDA_KINDS, TIERS
 from analytics.config import scoring_config
 from app_pages import common
@@ -22,11 +22,6 @@ def tier_rules() -> dict[str, str]:
         f"或单位在同一维度有 {cfg.concentration_open} 个及以上未完成问题",
         f"突出问题：改而复发、逾期超过 {cfg.proposal_overdue} 天，或单位评为{cfg.proposal_grade}",
     ), strict=True))
-
-
-def csv_cell(value: object) -> object:
-    """Keep Excel from reading ledger text that starts with = + - @ as a formula."""
-    return "'" + value if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
 
 
 common.require_data()
@@ -79,8 +74,7 @@ else:
             "figures": TEXT("相关数据", width="medium"), "unit": TEXT("涉及单位"), "dimension": TEXT("涉及维度"),
         })
     table = agenda[list(AGENDA_HEADERS)].rename(columns=AGENDA_HEADERS)
-    # UTF-8 with BOM so that Excel opens the Chinese text correctly
-    content = table.map(csv_cell).to_csv(index=False).encode("utf-8-sig")
+    content = csvsafe.to_csv(table)  # formula-safe, UTF-8 with BOM so that Excel opens the Chinese text
     st.download_button("下载会商议题建议清单（CSV）", content, file_name=f"会商议题建议清单_{period}.csv",
                        mime="text/csv", icon=":material/download:",
                        on_click=lambda: actions.downloaded(common.db_path(), common.user(), "会商议题建议清单", content,

@@ -11,14 +11,15 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analytics import actions, views
+from analytics import actions, audit, views
 from analytics.access import ADMIN, HEAD, MEMBER, OFFICE, PERMISSIONS, SECRETARY, AccessDenied, User, can, scope_for
+from analytics.config import access_settings, audit_path
 from analytics.db import open_db
 from analytics.errors import DashboardError
 from analytics.ingest.parse import parse_file
 from analytics.metrics import ALL, Scope
 from analytics.periods import parse_period
-from analytics.users import DEMO_PASSWORD, UserStore, demo_accounts
+from analytics.users import DEMO_PASSWORD, NAME_MAX, Throttle, UserStore, demo_accounts
 from tests.conftest import ACCOUNTS, PASSWORD, dashboard, logged_in
 from tests.fixtures import HEADER, Q1, write_xlsx
 
@@ -327,3 +328,90 @@ def test_a_role_change_takes_effect_at_the_next_click(monkeypatch, demo_db, tmp_
     UserStore(users).remove("member")
     at.run()
     assert "账户已被删除" in at.warning[0].value and not at.metric
+
+
+# ---- password rules and login names ----
+
+@pytest.mark.parametrize(("name", "password", "message"), [
+    ("zhang", "short", "密码至少 8 位"),
+    ("zhangsan", "zhangsan", "不能与用户名相同"),
+    ("zhangsan", "ZhangSan", "不能与用户名相同"),
+    ("zhangsan", "nasgnahz", "用户名倒写"),
+    ("zhang", "88888888", "同一个字符的重复"),
+    ("zhang", "        ", "同一个字符的重复"),
+    ("zhang", "12345678", "常见密码"),
+    ("zhang", "PassW0rd", "常见密码"),
+    ("zhang", "woaini1314", "常见密码"),
+    ("zhang", "1qaz2wsx", "常见密码"),
+])
+def test_weak_passwords_are_refused_with_the_rule_named(tmp_path, name, password, message):
+    store = UserStore(tmp_path / "users.json")
+    with pytest.raises(DashboardError, match=message):
+        store.add(name, MEMBER, password)
+    assert store.accounts() == {}
+    store.add(name, MEMBER, "long-enough-1")
+    with pytest.raises(DashboardError, match=message):
+        store.set_password(name, password)
+    assert store.verify(name, "long-enough-1")
+
+
+def test_the_demo_password_passes_the_rules(tmp_path):
+    store = UserStore(tmp_path / "users.json")
+    assert demo_accounts(store, HEAD_UNIT) == ["demo", "demo-head"]
+    assert store.verify("demo", DEMO_PASSWORD) and store.verify("demo-head", DEMO_PASSWORD)
+
+
+def test_a_login_name_longer_than_the_limit_is_refused_at_creation(tmp_path):
+    store = UserStore(tmp_path / "users.json")
+    with pytest.raises(DashboardError, match=f"用户名最长 {NAME_MAX} 个字符（收到 {NAME_MAX + 1} 个）"):
+        store.add("a" * (NAME_MAX + 1), MEMBER, "long-enough-1")
+    with pytest.raises(DashboardError, match="用户名须为"):
+        store.add("zhang\n", MEMBER, "long-enough-1")
+    store.add("a" * NAME_MAX, MEMBER, "long-enough-1")
+
+
+def test_a_failed_login_with_a_huge_name_leaves_a_short_audit_entry(tmp_path, accounts_file):
+    db, store = tmp_path / "d.duckdb", UserStore(accounts_file)
+    who, why = actions.login(db, store, Throttle(access_settings()), "x" * 10_000, "wrong-password")
+    assert who is None and why.startswith("用户名或密码错误")
+    trail = audit_path(db).read_text(encoding="utf-8")
+    assert len(trail) < 1000 and "x" * (NAME_MAX + 1) not in trail
+    assert audit.entries(db).query("action == 'login_failed'")["who"].tolist() == ["x" * NAME_MAX + "…（已截断）"]
+
+
+def test_the_login_page_logs_a_huge_name_cut(monkeypatch, tmp_path, accounts_file):
+    db = tmp_path / "none.duckdb"
+    at = submit(login_page(monkeypatch, db, accounts_file), "名" * 10_000, "wrong-password")
+    assert "用户名或密码错误" in at.error[0].value and not at.metric
+    failed = [line for line in audit_path(db).read_text(encoding="utf-8").splitlines() if '"login_failed"' in line]
+    assert len(failed) == 1 and len(failed[0]) < 1000 and "名" * NAME_MAX + "…（已截断）" in failed[0]
+
+
+def test_the_users_page_refuses_a_weak_password_and_says_why(monkeypatch, demo_db, tmp_path, accounts_file):
+    users = tmp_path / "users.json"
+    shutil.copy(accounts_file, users)
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    monkeypatch.setenv("DASHBOARD_AUDIT", str(tmp_path / "audit.jsonl"))
+    at = logged_in("admin").run()
+    at.switch_page("app_pages/users.py").run()
+    at.text_input[0].set_value("wangwu")
+    at.text_input[1].set_value("5201314520")
+    at.button(key="add_submit").click().run()
+    assert not at.exception and "常见密码" in at.error[0].value
+    assert UserStore(users).get("wangwu") is None
+
+
+def test_the_account_page_refuses_ones_own_name_as_password(monkeypatch, demo_db, tmp_path, accounts_file):
+    users = tmp_path / "users.json"
+    shutil.copy(accounts_file, users)
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    monkeypatch.setenv("DASHBOARD_AUDIT", str(tmp_path / "audit.jsonl"))
+    at = logged_in("secretary").run()
+    at.switch_page("app_pages/account.py").run()
+    for field, value in zip(at.text_input, (PASSWORD, "Secretary", "Secretary"), strict=True):
+        field.set_value(value)
+    next(b for b in at.button if b.label == "修改密码").click().run()
+    assert not at.exception and "不能与用户名相同" in at.error[0].value
+    assert UserStore(users).verify("secretary", PASSWORD)

@@ -13,7 +13,7 @@ import sys
 import openpyxl
 import pytest
 
-from analytics import actions, audit
+from analytics import actions, audit, csvsafe
 from analytics.access import ADMIN, HEAD, MEMBER, OFFICE, SECRETARY, AccessDenied, User
 from analytics.cli import main as cli
 from analytics.config import AccessSettings, audit_path
@@ -235,6 +235,116 @@ def test_the_cli_prints_verifies_and_exports_the_trail(monkeypatch, capsys, tmp_
     path = audit_path(db)
     path.write_text(path.read_text(encoding="utf-8").replace("office", "someone"), encoding="utf-8")
     assert run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--verify")[0] == 1
+
+
+TORN = "第 4 行不完整（只写入了半条记录，多因写入中断或磁盘已满），已跳过"
+
+
+def half_a_line() -> bytes:
+    """An entry's line cut inside a Chinese character, as a full disk leaves it."""
+    line = json.dumps({"seq": 4, "at": "2024-07-01 09:00:00", "who": "wang", "role": "—", "unit": None,
+                       "action": "login_failed", "outcome": "用户名或密码错误"}, ensure_ascii=False).encode()
+    return line[:line.index("密".encode()) + 1]
+
+
+@pytest.mark.parametrize("tail", [
+    pytest.param(half_a_line(), id="half-a-line"),
+    pytest.param(b'{"seq": 4, "at": "2024' + b"\0" * 300, id="nul-bytes-after-a-crash"),
+])
+def test_a_torn_last_line_is_read_past_reported_and_the_next_entry_chains_over_it(tmp_path, monkeypatch, capsys,
+                                                                                   tail):
+    db, store = tmp_path / "d.duckdb", UserStore(tmp_path / "users.json")
+    store.add("wang", MEMBER, PASSWORD)
+    for i in range(3):
+        audit.record(db, OFFICE_USER, "login", n=i)
+    path = audit_path(db)
+    whole = path.read_bytes()
+    with open(path, "ab") as f:
+        f.write(tail)
+    assert audit.verify(db) == [TORN]
+    assert list(audit.entries(db, newest_first=False)["seq"]) == [1, 2, 3]
+    # login and import raised here before: they go on, each entry chaining from the last whole one
+    assert actions.login(db, store, Throttle(SETTINGS), "wang", PASSWORD)[0] == User("wang", MEMBER)
+    ledger = write_xlsx(tmp_path / "2024年第一季度问题整改台账.xlsx", {"台账": [HEADER, *Q1]})
+    with open_db(db) as con:
+        actions.import_file(con, OFFICE_USER, parse_file(ledger.name, ledger.read_bytes()))
+    data = path.read_bytes()
+    assert data.startswith(whole + tail + b"\n")  # the torn bytes are kept as they were; the next entry on a new line
+    lines = data.split(b"\n")
+    assert len(lines) == 7 and lines[-1] == b""
+    third, logged_in_, imported = json.loads(lines[2]), json.loads(lines[4]), json.loads(lines[5])
+    assert (logged_in_["seq"], logged_in_["prev"], logged_in_["action"]) == (4, third["hash"], "login")
+    assert (imported["seq"], imported["prev"], imported["action"]) == (5, logged_in_["hash"], "import")
+    assert audit.verify(db) == [TORN]  # the torn line only: the chain goes on over it
+    assert list(audit.entries(db)["action"]) == ["import", "login", "login", "login", "login"]
+    code, out = run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--verify")
+    assert code == 1 and TORN in out
+    code, out = run_cli(monkeypatch, capsys, "audit", "--db", str(db))  # the listing shows the whole entries
+    assert code == 1 and all(f"{seq:>6}  " in out for seq in range(1, 6)) and TORN in out
+    path.write_bytes(b"\n".join(line for number, line in enumerate(lines, 1) if number != 4))  # removed by hand
+    assert audit.verify(db) == []
+
+
+def test_a_last_entry_missing_only_its_newline_is_whole_and_the_next_starts_on_a_fresh_line(tmp_path):
+    db = tmp_path / "d.duckdb"
+    first = audit.record(db, OFFICE_USER, "login")
+    path = audit_path(db)
+    path.write_bytes(path.read_bytes().rstrip(b"\n"))
+    assert audit.verify(db) == [] and len(audit.entries(db)) == 1
+    second = audit.record(db, OFFICE_USER, "logout")
+    assert (second["seq"], second["prev"]) == (2, first["hash"])
+    assert audit.verify(db) == [] and [e["seq"] for e in last(db, 2)] == [1, 2]
+
+
+def test_a_login_name_with_a_unicode_line_break_stays_one_entry(tmp_path):
+    """str.splitlines() split the trail at U+2028 and NEL: anyone could break the audit page with a login name."""
+    db = tmp_path / "d.duckdb"
+    store = UserStore(tmp_path / "users.json")
+    name = "x\u2028y\x85z"
+    assert actions.login(db, store, Throttle(SETTINGS), name, "whatever-password")[0] is None
+    audit.record(db, OFFICE_USER, "login")
+    assert audit.verify(db) == []
+    assert list(audit.entries(db, newest_first=False)["who"]) == [name, "office"]
+
+
+FORMULA_NAMES = ['=HYPERLINK("http://x.cn")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1)"]
+
+
+def test_formula_like_login_names_reach_the_audit_csv_as_text(monkeypatch, capsys, tmp_path):
+    import csv
+
+    db, store = tmp_path / "d.duckdb", UserStore(tmp_path / "users.json")
+    throttle = Throttle(SETTINGS)
+    for name in FORMULA_NAMES:
+        assert actions.login(db, store, throttle, name, "whatever-password")[0] is None
+    audit.record(db, User("\t=1+1", "—"), "login_failed")
+    audit.record(db, User("\r=1+1", "—"), "login_failed")
+    out_file = tmp_path / "x.csv"
+    assert run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--out", str(out_file))[0] == 0
+    rows = list(csv.reader(io.StringIO(out_file.read_bytes().decode("utf-8-sig"), newline="")))
+    assert rows[0] == ["序号", "时间", "操作人", "角色", "操作", "结果", "详情"]
+    assert not [cell for row in rows for cell in row if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    who = [row[2] for row in rows[1:]]
+    assert set(who) >= {"'" + name for name in [*FORMULA_NAMES, "\t=1+1", "\r=1+1"]}
+    assert audit.verify(db) == []
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    ("=SUM(A1:A3)", "'=SUM(A1:A3)"), ("+86 123", "'+86 123"), ("-1", "'-1"), ("@foo", "'@foo"),
+    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("a=b", "a=b"), (" =1", " =1"), ("", ""), ("采购部", "采购部"),
+    (-1, -1), (2.5, 2.5), (None, None),
+])
+def test_csv_cells_that_start_like_a_formula_get_an_apostrophe(value, written):
+    assert csvsafe.cell(value) == written or (value is None and csvsafe.cell(value) is None)
+
+
+def test_the_shared_csv_writer_escapes_headers_and_cells_and_writes_a_bom():
+    import pandas as pd
+
+    content = csvsafe.to_csv(pd.DataFrame({"=列": ["=1+1", "文本"], "数": [-3, 4]}))
+    assert content.startswith(b"\xef\xbb\xbf")
+    assert content.decode("utf-8-sig") == "'=列,数\r\n'=1+1,-3\r\n文本,4\r\n"
+    assert csvsafe.to_csv(pd.DataFrame({"a": ["x\r=1+1"]})).decode("utf-8-sig") == 'a\r\n"x\r=1+1"\r\n'  # one cell
 
 
 def test_the_audit_page_shows_the_trail_and_its_check(monkeypatch, demo_db, tmp_path):

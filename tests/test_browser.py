@@ -40,6 +40,7 @@ TIMEOUT_MS = 60_000  # per page: the first visit computes every figure cold
 VIEWPORT = {"width": 1440, "height": 900}
 # pages that must be there; every page in dashboard.py is tested (PAGES is read from it)
 EXPECTED_PAGES = ("总览", "问题趋势", "整改销号", "八维评分", "单位画像", "监督清单", "预警督办", "台账导入")
+TABLE_PAGES = ("rectification", "scores", "supervision", "follow_up", "users")  # tables on the demo, always
 NEW_LEDGER = "2025年第三季度问题整改台账.xlsx"
 NEW_PERIOD_LABEL = "2025年第三季度"
 
@@ -201,6 +202,20 @@ def assert_no_exception(page: Page) -> None:
     assert boxes.count() == 0, "exception on the page:\n" + "\n---\n".join(boxes.all_inner_texts())
 
 
+def assert_no_table_download(page: Page) -> int:
+    """No table offers Streamlit's own "Download as CSV" (client.disableDataExport): it is not audited, leaves
+    formulas live and has English headers. Every table's toolbar is in the page, hovered or not, hidden tab or not.
+    """
+    tables = page.locator('[data-testid="stDataFrame"]')
+    labels = tables.locator('[data-testid="stElementToolbarButton"] button').evaluate_all(
+        "buttons => buttons.map(b => b.getAttribute('aria-label') || '')")
+    # the toolbars are drawn ("Show/hide columns", "Search", "Fullscreen"): else this check would see nothing
+    assert tables.count() == 0 or labels, "tables without a toolbar: the check below would pass unseen"
+    offered = [label for label in labels if re.search(r"download|csv|export", label, re.IGNORECASE)]
+    assert not offered, f"{len(offered)} of {tables.count()} tables offer Streamlit's own download: {offered}"
+    return tables.count()
+
+
 def screenshot(page: Page, name: str) -> Path:
     """The whole page: Streamlit scrolls inside its main section, so the viewport grows to the content first."""
     height = page.evaluate("""() => {
@@ -252,6 +267,8 @@ def test_page_renders(page: Page, number: int, title: str, stem: str):
     with screenshot_on_failure(page, stem):
         open_page(page, title, title)
         assert_no_exception(page)
+        tables = assert_no_table_download(page)
+        assert tables or stem not in TABLE_PAGES, f"{stem} shows no table: the download check saw nothing"
         # Streamlit derives each page's address from its file name; the default page lives at the root
         path = "" if stem == DEFAULT_PAGE else stem
         expect(page).to_have_url(re.compile(rf"^http://127\.0\.0\.1:\d+/{path}$"))
@@ -281,6 +298,7 @@ def upload_a_new_quarter(page: Page, tmp_path: Path) -> None:
     expect(page.get_by_text(f"{NEW_PERIOD_LABEL}（2025Q3）").first).to_be_visible()
     settle(page, "台账导入")
     assert_no_exception(page)
+    assert_no_table_download(page)  # the check's tables
     screenshot(page, f"{len(PAGES) + 1:02d}_upload_checked")
 
     button.click()

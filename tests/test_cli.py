@@ -95,3 +95,32 @@ def test_summary_json_has_unit_scores_company_and_warnings(tmp_path, sample):
     assert s["units"]["综合管理部"]["score"] == 99.1
     assert s["company"]["grade"] == "好" and set(s["company"]["dimensions"]) == set(s["by_dimension"])
     assert set(s["warnings"]) == {"工作提醒函", "工作督办单", "纪检建议书"}
+
+
+def users_cli(tmp_path, *args: str, password: str) -> subprocess.CompletedProcess:
+    """`users …` as a script runs it: the password on standard input, the accounts in tmp_path."""
+    env = {**os.environ, "DASHBOARD_USERS": str(tmp_path / "users.json")}
+    env.pop("DASHBOARD_AUDIT", None)
+    command = [sys.executable, "-m", "analytics", "users", "--db", str(tmp_path / "d.duckdb"), *args]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env=env, input=password + "\n",
+                          timeout=120)
+
+
+def test_users_add_and_passwd_refuse_weak_passwords_saying_why(tmp_path):
+    weak = [("zhaoliu", "密码至少 8 位"), ("ZHAOLIU8", "密码不能与用户名相同"), ("8uiloahz", "密码不能是用户名倒写"),
+            ("aaaaaaaa", "密码不能是同一个字符的重复"), ("Password", "密码在常见密码名单中"),
+            ("5201314520", "密码在常见密码名单中")]
+    for password, why in weak:
+        done = users_cli(tmp_path, "add", "zhaoliu8", "--role", "纪委委员", password=password)
+        assert done.returncode == 1 and f"错误：{why}" in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr
+    assert users_cli(tmp_path, "add", "zhaoliu8", "--role", "纪委委员", password="long-enough-1").returncode == 0
+    for password, why in weak:
+        done = users_cli(tmp_path, "passwd", "zhaoliu8", password=password)
+        assert done.returncode == 1 and why in done.stderr, done.stderr
+    assert users_cli(tmp_path, "passwd", "zhaoliu8", password="another-good-one").returncode == 0
+
+
+def test_users_add_refuses_a_name_over_the_limit(tmp_path):
+    done = users_cli(tmp_path, "add", "a" * 33, "--role", "纪委委员", password="long-enough-1")
+    assert done.returncode == 1 and "用户名最长 32 个字符（收到 33 个）" in done.stderr

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
+import streamlit as st
+from streamlit import config as streamlit_config
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import logged_in
+from app_pages import common
+from tests.conftest import ROOT, dashboard, logged_in
 
 DATA_PAGES = ("overview", "trends", "rectification", "scores", "unit_portrait", "supervision", "follow_up",
               "export_snapshot")
@@ -38,3 +43,45 @@ def test_every_data_page_on_an_empty_database_shows_how_to_start(monkeypatch, tm
     assert not at.exception
     assert "还没有问题台账数据" in at.info[0].value
     assert not at.title and not at.metric and not at.dataframe and not at.main.button
+
+
+def test_config_turns_off_table_downloads_and_error_details():
+    """.streamlit/config.toml: no toolbar "Download as CSV" on any table, no traceback in the browser."""
+    client = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["client"]
+    assert client["disableDataExport"] is True
+    assert client["showErrorDetails"] == "none"  # false is "stacktrace": the traceback would still show
+    assert {f"client.{k}": v for k, v in client.items() if f"client.{k}" in common.CLIENT_OPTIONS} \
+        == common.CLIENT_OPTIONS  # the file and dashboard.py agree
+    # options this Streamlit knows and values it accepts: an unknown option is only a warning in the log
+    for key in common.CLIENT_OPTIONS:
+        assert streamlit_config.get_option(key) is not None  # raises for an option Streamlit does not define
+        assert streamlit_config.get_option(key) == common.CLIENT_OPTIONS[key]  # the file is the one read here
+    assert streamlit_config.ShowErrorDetailsConfigOptions.NONE == "none"
+
+
+def test_the_dashboard_sets_the_options_whatever_the_server_started_with():
+    """Started outside the project folder (no config.toml) or with a flag: dashboard.py turns them off anyway."""
+    before = {key: st.get_option(key) for key in common.CLIENT_OPTIONS}
+    try:
+        for key, loose in {"client.disableDataExport": False, "client.showErrorDetails": "full"}.items():
+            streamlit_config.set_option(key, loose, where_defined="command-line")
+        at = dashboard().run()  # the login page
+        assert not at.exception
+        assert {key: st.get_option(key) for key in common.CLIENT_OPTIONS} == common.CLIENT_OPTIONS
+    finally:  # as before, for this process's other tests
+        for key, value in before.items():
+            streamlit_config.set_option(key, value)
+
+
+def test_an_uncaught_exception_shows_no_traceback(monkeypatch, demo_db):
+    """A page that raises shows Streamlit's generic notice: no message, type or traceback reach the browser."""
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("secret-detail /srv/dashboard.duckdb")
+
+    monkeypatch.setattr(common, "view", broken)
+    at = run_app(monkeypatch, demo_db)
+    assert len(at.exception) == 1
+    shown = at.exception[0]
+    assert "secret-detail" not in str(shown.proto) and "dashboard.duckdb" not in str(shown.proto)
+    assert not shown.stack_trace and not shown.proto.type
+    assert "redacted" in shown.message  # Streamlit's own notice, in English: the server log has the details
