@@ -29,8 +29,10 @@ $(DB): data/make_demo.py | setup
 
 demo: $(DB)
 
+# The demo accounts are made only for the bundled demo database: on any other they could not log in anyway.
 run: setup demo
-	DASHBOARD_USERS=$(USERS) $(BIN)/python -m analytics users --db $${DASHBOARD_DB:-$(DB)} demo
+	if [ -z "$${DASHBOARD_DB}" ] || [ "$${DASHBOARD_DB}" -ef "$(DB)" ]; then \
+		DASHBOARD_USERS=$(USERS) $(BIN)/python -m analytics users --db $(DB) demo; fi
 	DASHBOARD_USERS=$(USERS) DASHBOARD_DB=$${DASHBOARD_DB:-$(DB)} $(BIN)/streamlit run dashboard.py
 
 test: setup

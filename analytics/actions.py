@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import audit, ledger, profiles, scoring, state, views
+from analytics import audit, config, ledger, profiles, scoring, state, views
 from analytics.access import AccessDenied, User, allowed_units, can, require, require_unit, scope_for
 from analytics.config import ScoringConfig
 from analytics.db import bump_revision, database_file, table_exists, transaction
@@ -263,6 +263,9 @@ def login(db: Path, store: UserStore, throttle: Throttle, name: str, password: s
         wait = throttle.failed(name)
         audit.record(db, User(name, "—"), "login_failed", "用户名或密码错误")
         return None, "用户名或密码错误" + (f"，请 {math.ceil(wait)} 秒后再试" if wait else "")
+    if account.demo and not config.is_demo_database(db):  # a well-known password: never on real data
+        audit.record(db, account.user, "login_failed", "演示账号不能登录正式数据库")
+        return None, "演示账号只能登录演示数据库；正式数据库请用管理员新建的账号登录（python -m analytics users add …）"
     throttle.succeeded(name)
     audit.record(db, account.user, "login")
     return account.user, ""

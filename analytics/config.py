@@ -51,6 +51,11 @@ def keep_files_private() -> None:
     os.umask(PRIVATE_UMASK)
 
 
+def is_demo_database(db: Path | str) -> bool:
+    """Whether a database is the bundled demo (data/dashboard.duckdb): the only one the demo accounts may open."""
+    return Path(db).resolve() == DEFAULT_DB.resolve()
+
+
 def database_path() -> Path:
     """The database the CLI and the app use: $DASHBOARD_DB, else the bundled one under data/."""
     return Path(os.environ.get("DASHBOARD_DB") or DEFAULT_DB)

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
+from analytics.config import is_demo_database
 from analytics.errors import DashboardError
-from app_pages import auth
+from app_pages import auth, common
 
 _, middle, _ = st.columns([1, 2, 1])
 middle.title("政治生态分析研判看板")
@@ -13,7 +14,8 @@ if notice := st.session_state.get(auth.NOTICE_KEY):
     middle.warning(notice)
 
 try:
-    hints = auth.store().demo_hints()
+    # the demo accounts' passwords are shown only where they may log in: the bundled demo database
+    hints = auth.store().demo_hints() if is_demo_database(common.db_path()) else []
     has_accounts = bool(auth.store().accounts())
 except DashboardError as exc:  # an unreadable accounts file
     middle.error(str(exc))

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from analytics import actions, audit, views
+from analytics import actions, audit, config, views
 from analytics.access import ADMIN, HEAD, MEMBER, OFFICE, PERMISSIONS, SECRETARY, AccessDenied, User, can, scope_for
 from analytics.config import access_settings, audit_path
 from analytics.db import open_db
@@ -285,15 +285,30 @@ def test_failed_logins_make_the_next_attempt_wait(monkeypatch, tmp_path, account
 
 def test_demo_accounts_are_shown_on_the_login_page(monkeypatch, tmp_path):
     users = tmp_path / "users.json"
+    demo = tmp_path / "demo.duckdb"
+    monkeypatch.setattr(config, "DEFAULT_DB", demo)  # this database is the bundled demo here
     assert demo_accounts(UserStore(users), HEAD_UNIT) == ["demo", "demo-head"]
-    at = login_page(monkeypatch, tmp_path / "none.duckdb", users)
+    at = login_page(monkeypatch, demo, users)
     hint = at.info[0].value
     assert "demo" in hint and DEMO_PASSWORD in hint and f"部门负责人：{HEAD_UNIT}" in hint
     at = submit(at, "demo", DEMO_PASSWORD)
     assert not at.exception and "demo" in at.sidebar.caption[-2].value
     # once its password is changed the page stops printing it
     UserStore(users).set_password("demo", "another-secret")
-    assert "demo（" not in login_page(monkeypatch, tmp_path / "none.duckdb", users).info[0].value
+    assert "demo（" not in login_page(monkeypatch, demo, users).info[0].value
+
+
+def test_demo_accounts_cannot_open_any_other_database(monkeypatch, tmp_path):
+    """Their password is printed in the README: on real data they are refused, and not even hinted at."""
+    users = tmp_path / "users.json"
+    demo_accounts(UserStore(users), HEAD_UNIT)
+    real = tmp_path / "real.duckdb"
+    at = login_page(monkeypatch, real, users)
+    assert not any(DEMO_PASSWORD in i.value for i in at.info)
+    at = submit(at, "demo", DEMO_PASSWORD)
+    assert not at.exception and "演示账号只能登录演示数据库" in at.error[0].value and not at.metric
+    refused = [e for e in audit.entries(real).to_dict("records") if e["action"] == "login_failed"]
+    assert len(refused) == 1 and "演示账号" in refused[0]["outcome"]
 
 
 def test_an_idle_session_ends(monkeypatch, demo_db):
