@@ -450,6 +450,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     keep_files_private()
     args = build_parser().parse_args(argv)
+    if warning := UserStore(users_path()).exposure():
+        print(f"警告：{warning}", file=sys.stderr)
     args.db = args.db or database_path()
     try:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,

@@ -110,6 +110,17 @@ class UserStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
 
+    def exposure(self) -> str | None:
+        """Why others on this machine can read the accounts file (its mode lets them), else None."""
+        try:
+            mode = self.path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            return None
+        if not mode & 0o077:
+            return None
+        return (f"用户文件 {self.path} 可被其他用户读取（权限 {mode:o}），其中有密码摘要：请执行 chmod 600 {self.path}"
+                "（账户有改动时系统也会改回 600）")
+
     def accounts(self) -> dict[str, Account]:
         try:
             raw = json.loads(self.path.read_text(encoding="utf-8"))

@@ -11,6 +11,8 @@ from app_pages import auth, common
 user = common.user()
 store = auth.store()
 st.title("用户管理")
+if exposed := store.exposure():
+    st.warning(common.plain(exposed), icon=":material/warning:")
 st.caption(f"账户文件：{common.plain(store.path)}（密码只保存 argon2id 哈希值）。各项修改都记入审计日志。")
 
 

@@ -26,3 +26,21 @@ def test_the_database_its_backups_the_audit_trail_and_exports_are_the_owners_onl
     assert mode(base) == mode(trail) == mode(out) == 0o600
     assert mode(tmp_path / "private.duckdb.backups") == 0o700
     assert {mode(b) for b in backups} == {0o600}
+
+
+def test_an_accounts_file_others_can_read_is_warned_about(tmp_path, monkeypatch):
+    from analytics.users import UserStore
+    from tests.conftest import logged_in
+
+    users = tmp_path / "users.json"
+    UserStore(users).add("admin2", "管理员", "a-long-secret-9")
+    assert mode(users) == 0o600 and UserStore(users).exposure() is None
+    users.chmod(0o644)
+    said = cli("users", "list", env={"DASHBOARD_USERS": str(users)})
+    assert said.returncode == 0 and "可被其他用户读取" in said.stderr and f"chmod 600 {users}" in said.stderr
+    monkeypatch.setenv("DASHBOARD_USERS", str(users))
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "none.duckdb"))
+    at = logged_in("admin2", default_timeout=60)
+    at.run()
+    at.switch_page("app_pages/users.py").run()
+    assert not at.exception and any("可被其他用户读取" in w.value for w in at.warning)
