@@ -114,14 +114,15 @@ def remember_answers(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedF
     require(user, "import")
     known = profiles.saved(con)
     changed = 0
-    for layout, sheet, headers, answers in profiles.answered_layouts(parsed):
+    answered = profiles.answered_layouts(parsed)
+    for layout, sheet, headers, answers in answered:
         if known.get(layout) == answers:
             continue
         profiles.save(con, layout, f"{parsed.name} · {sheet}", headers, answers, user.name)
         audit.record(_db(con), user, "profile_save", file=parsed.name, sheet=sheet, layout=layout,
                      **answers.as_dict())
         changed += 1
-    profiles.mark_used(con, [k for k, *_ in profiles.answered_layouts(parsed)])
+    profiles.mark_used(con, [k for k, *_ in answered])
     return changed
 
 

@@ -29,7 +29,7 @@ from analytics.config import (
     scoring_config,
     users_path,
 )
-from analytics.db import open_db, table_exists
+from analytics.db import open_db
 from analytics.errors import DashboardError, FileRejected
 from analytics.ingest import answers as asked
 from analytics.ingest.answers import IGNORE, Answers, Question, column_key
@@ -172,13 +172,6 @@ def command_answers(args: argparse.Namespace) -> Answers:
     return Answers(columns, statuses, source)
 
 
-def _saved_profiles(db: Path) -> dict[str, Answers]:
-    if not Path(db).exists():
-        return {}
-    with open_db(db, read_only=True) as con:
-        return profiles.saved(con) if table_exists(con, "ledger_profiles") else {}
-
-
 def question_text(q: Question, parsed: ParsedFile) -> str:
     """A question as the command line asks it: what is unclear and the option that answers it."""
     sheet = f"工作表「{q.sheet}」"
@@ -209,7 +202,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             data = path.read_bytes()
             # parsed before the database is held for writing: the dashboard's readers do not wait on a parse
             parsed = parse_file(path.name, data, args.period,
-                                answers_for=profiles.lookup(_saved_profiles(args.db), given))
+                                answers_for=profiles.lookup(profiles.saved_in(args.db), given))
             for q in parsed.questions:
                 print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")
             with open_db(args.db) as con:

@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from analytics.config import ScoringConfig
+from analytics.db import open_db, table_exists
 from analytics.ingest.answers import Answers
 from analytics.ingest.parse import ParsedFile
 
@@ -23,6 +25,14 @@ def saved(con: duckdb.DuckDBPyConnection) -> dict[str, Answers]:
     """Every profile's answers by layout key."""
     return {k: Answers.from_dict(json.loads(a))
             for k, a in con.execute("SELECT layout_key, answers FROM ledger_profiles").fetchall()}
+
+
+def saved_in(db: Path | str) -> dict[str, Answers]:
+    """Every profile's answers in a database file (none before its first import), read without holding it."""
+    if not Path(db).exists():
+        return {}
+    with open_db(db, read_only=True) as con:
+        return saved(con) if table_exists(con, "ledger_profiles") else {}
 
 
 def lookup(profiles: dict[str, Answers], given: Answers | None = None) -> Callable[[str], Answers | None]:

@@ -11,7 +11,6 @@ import streamlit as st
 
 from analytics import profiles
 from analytics.config import FIELD_LABELS, STATUSES, ledger_config, scoring_config
-from analytics.db import open_db, table_exists
 from analytics.ingest import answers as asked
 from analytics.ingest.answers import IGNORE, Answers, Question, column_key
 from analytics.ingest.parse import ParsedFile
@@ -24,11 +23,7 @@ SOURCE_LABEL = {"column": "表头", "answered": "本次指定或映射方案", "
 
 def saved_profiles() -> dict[str, Answers]:
     """Every saved profile's answers (none before the first import)."""
-    path = common.db_path()
-    if not path.exists():
-        return {}
-    with open_db(path, read_only=True) as con:
-        return profiles.saved(con) if table_exists(con, "ledger_profiles") else {}
+    return profiles.saved_in(common.db_path())
 
 
 def answers_of(digest: str) -> Answers:
