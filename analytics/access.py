@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass, replace
+from pathlib import Path
 
-from analytics.errors import DashboardError
+from analytics.config import DATA_DIR, load_toml
+from analytics.errors import ConfigError, DashboardError
 from analytics.metrics import Scope
 
 ADMIN, SECRETARY, OFFICE, MEMBER, HEAD = "管理员", "纪委书记", "纪委办", "纪委委员", "部门负责人"
@@ -34,6 +36,60 @@ _GRANTS = {
     HEAD: {"view", "export"},  # and only their own unit: see scope_for
 }
 
+# What a role sees of the analysis, page by page and in every export (data/access.toml [parts]); listed on 我的账户.
+PARTS = {
+    "figures": "问题数量、整改率、销号率及其趋势",
+    "problems": "待整改问题清单及整改时限",
+    "reminders": "发给本单位的工作提醒函（不含触发规则）",
+    "warnings": "预警明细及触发规则",
+    "scores": "八维评分、等级与扣分明细",
+    "portrait": "单位画像（含疑似重复问题）",
+    "agenda": "会商议题建议清单",
+    "lookback": "回头看抽查名单",
+    "confidential": "保密来源（如信访举报）的问题",
+}
+# when access.toml says nothing about a role: a department head sees only what their unit must act on, never a
+# confidential source; the 纪委's own roles see everything
+DEFAULT_PARTS = {HEAD: frozenset({"figures", "problems", "reminders"})}
+DEFAULT_CONFIDENTIAL = ("信访举报",)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """access.toml's [parts] and [confidential]: which parts each role sees, which sources are confidential."""
+
+    confidential_sources: tuple[str, ...] = DEFAULT_CONFIDENTIAL
+    role_parts: tuple[tuple[str, frozenset[str]], ...] = tuple(DEFAULT_PARTS.items())
+
+    def parts_of(self, role: str) -> frozenset[str]:
+        return dict(self.role_parts).get(role, frozenset(PARTS))
+
+    @classmethod
+    def from_dict(cls, raw: dict, where: str) -> Policy:
+        parts = raw.get("parts", {})
+        confidential = raw.get("confidential", {})
+        if not isinstance(parts, dict) or not isinstance(confidential, dict):
+            raise ConfigError(f"{where}：[parts] 和 [confidential] 应为配置节")
+        role_parts = dict(DEFAULT_PARTS)
+        for role, names in parts.items():
+            if role not in ROLES:
+                raise ConfigError(f"{where}：[parts] 中有未知的角色「{role}」，可选：{'、'.join(ROLES)}")
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise ConfigError(f"{where}：[parts] 的「{role}」应为部分名称的列表")
+            if unknown := sorted(set(names) - set(PARTS)):
+                raise ConfigError(f"{where}：[parts] 的「{role}」中有未知的部分 {unknown}，可选：{'、'.join(PARTS)}")
+            role_parts[role] = frozenset(names)
+        unknown = set(confidential) - {"sources"}
+        sources = confidential.get("sources", list(DEFAULT_CONFIDENTIAL))
+        if unknown or not isinstance(sources, list) or not all(isinstance(s, str) and s.strip() for s in sources):
+            raise ConfigError(f"{where}：[confidential] 只有 sources 一项，应为问题来源名称的列表")
+        return cls(tuple(s.strip() for s in sources), tuple(sorted(role_parts.items())))
+
+
+def load_policy(path: Path = DATA_DIR / "access.toml") -> Policy:
+    """The policy in access.toml (read at the edge: the page or the command line, then passed on in the User)."""
+    return Policy.from_dict(load_toml(path), path.name)
+
 
 class AccessDenied(DashboardError):
     """The user's role does not allow this."""
@@ -46,6 +102,9 @@ class User:
     name: str
     role: str
     unit: str | None = None
+    # what the policy lets this role see (with_policy); the defaults hold for a User made without one
+    parts: frozenset[str] | None = None
+    confidential_sources: tuple[str, ...] = DEFAULT_CONFIDENTIAL
 
     @property
     def label(self) -> str:
@@ -59,6 +118,31 @@ def operator() -> User:
     except (KeyError, OSError):  # no name for this uid (some containers)
         who = "未知"
     return User(f"命令行:{who}", ADMIN)
+
+
+def with_policy(user: User, policy: Policy) -> User:
+    """The user as the policy lets them see: their role's parts and the confidential sources."""
+    return replace(user, parts=policy.parts_of(user.role), confidential_sources=policy.confidential_sources)
+
+
+def visible_parts(user: User) -> frozenset[str]:
+    return user.parts if user.parts is not None else DEFAULT_PARTS.get(user.role, frozenset(PARTS))
+
+
+def sees(user: User | None, part: str) -> bool:
+    """Whether the user may see a part of the analysis (PARTS)."""
+    return user is not None and can(user, "view") and part in visible_parts(user)
+
+
+def require_part(user: User | None, part: str) -> None:
+    require(user, "view")
+    if not sees(user, part):
+        raise AccessDenied(f"{user.role}无权查看{PARTS[part]}")
+
+
+def hidden_sources(user: User) -> tuple[str, ...]:
+    """Sources whose problems the user never sees, not even counted."""
+    return () if sees(user, "confidential") else user.confidential_sources
 
 
 def check_role(role: str, unit: str | None) -> None:
@@ -95,6 +179,9 @@ def scope_for(user: User, scope: Scope) -> Scope:
     on purpose (the company score beside one unit's) still sees only that unit.
     """
     units = allowed_units(user)
+    if hidden := hidden_sources(user):
+        sources = None if scope.sources is None else tuple(s for s in scope.sources if s not in hidden)
+        scope = replace(scope, sources=sources, hidden_sources=hidden)
     if units is None:
         return scope
     chosen = tuple(u for u in (scope.units or units) if u in units)

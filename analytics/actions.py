@@ -14,23 +14,45 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import audit, config, ledger, profiles, scoring, state, views
-from analytics.access import AccessDenied, User, allowed_units, can, require, require_unit, scope_for
+from analytics import alerts, audit, config, ledger, profiles, scoring, state, views
+from analytics.access import (
+    AccessDenied,
+    User,
+    allowed_units,
+    hidden_sources,
+    require,
+    require_part,
+    require_unit,
+    scope_for,
+    sees,
+    visible_parts,
+)
 from analytics.config import ScoringConfig
 from analytics.db import bump_revision, database_file, table_exists, transaction
 from analytics.errors import DashboardError
 from analytics.export import export as build_export
 from analytics.export import file_name, records
-from analytics.export.snapshot import Snapshot
+from analytics.export.snapshot import EVERY_PART, Snapshot
 from analytics.ingest.answers import Answers
 from analytics.ingest.parse import ParsedFile
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
 from analytics.users import Throttle, UserStore, loggable_name
 
-# view name → the permission it needs besides "view"
-VIEWS = {"overview": None, "problem_trends": None, "rectification": None, "scores": None, "unit_portrait": None,
-         "follow_up": None, "supervision": "supervision"}
+# view name → (the permission it needs besides "view", the part of the analysis a user must see to get it at all,
+# {key: the part that key needs}); keys not named need only the view's part. follow_up gives a user who sees the
+# reminders but not the warnings the reminders alone (alerts.reminders).
+VIEWS: dict[str, tuple[str | None, str | None, dict[str, str]]] = {
+    "overview": (None, "figures", {"company": "scores", "company_previous": "scores", "worst_units": "scores",
+                                   "warnings": "warnings"}),
+    "problem_trends": (None, "figures", {}),
+    "rectification": (None, "figures", {"bands": "problems", "bands_total": "problems", "lookback": "lookback",
+                                        "lookback_seed": "lookback", "lookback_size": "lookback"}),
+    "scores": (None, "scores", {}),
+    "unit_portrait": (None, "portrait", {}),
+    "follow_up": (None, None, {"agenda": "agenda"}),
+    "supervision": ("supervision", None, {}),
+}
 
 
 def _db(con: duckdb.DuckDBPyConnection) -> Path:
@@ -44,22 +66,36 @@ def _db(con: duckdb.DuckDBPyConnection) -> Path:
 
 def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Period, scope: Scope = ALL,
               *extra: object) -> dict:
-    """A page's figures (analytics.views.<name>) as this user may see them."""
+    """A page's figures (analytics.views.<name>) as this user may see them: their scope, without confidential
+    sources unless they may see those, and only the parts of the page their role sees (access.PARTS)."""
     if name not in VIEWS:
         raise DashboardError(f"没有名为 {name} 的页面数据")
-    require(user, "view")
-    if VIEWS[name]:
-        require(user, VIEWS[name])
+    permission, part, key_parts = VIEWS[name]
+    require(user, permission or "view")
+    if part:
+        require_part(user, part)
     if name == "supervision":
         return views.supervision(con, period, *extra)
+    warned = sees(user, "warnings")
+    if name == "follow_up" and not warned:
+        require_part(user, "reminders")
     if name == "unit_portrait":
         require_unit(user, str(extra[0]))
-    return getattr(views, name)(con, period, *extra, scope_for(user, scope))
+    data = getattr(views, name)(con, period, *extra, scope_for(user, scope))
+    tier = alerts.TIERS[0]
+    if name == "overview" and not warned and sees(user, "reminders"):
+        data["warnings"] = {tier: data["warnings"][tier]}  # the first tier's rows are all problems' reminders
+        key_parts = {k: p for k, p in key_parts.items() if k != "warnings"}
+    if name == "follow_up" and not warned:
+        reminders = state.with_measures(con, period.index, alerts.reminders(con, period, data["by_tier"][tier]))
+        data = {"warnings": reminders, "by_tier": {tier: reminders}, "counts": {tier: data["counts"][tier]}}
+    return {k: v for k, v in data.items() if k not in key_parts or sees(user, key_parts[k])}
 
 
 def deductions(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit: str, dimension: str | None,
                scope: Scope = ALL) -> pd.DataFrame:
-    """扣分明细 of one unit (and dimension), if the user may see that unit."""
+    """扣分明细 of one unit (and dimension), if the user may see scores and that unit."""
+    require_part(user, "scores")
     require_unit(user, unit)
     return scoring.score_deductions(con, period, unit, dimension, scope_for(user, scope))
 
@@ -196,47 +232,52 @@ def undo(con: duckdb.DuckDBPyConnection, user: User, import_id: int) -> str:
 
 def export(con: duckdb.DuckDBPyConnection, user: User, period: Period | str, scope: Scope, fmt: str, *,
            mask_names: bool = False, now: dt.datetime | None = None) -> tuple[Snapshot, bytes]:
-    """Build and write a snapshot of what the user may see (not yet recorded: see record_export)."""
+    """Build and write a snapshot of what the user may see (not yet recorded: see record_export): their scope,
+    without confidential sources unless they may see those, and only the parts their role sees."""
     require(user, "export")
-    return build_export(con, period, scope_for(user, scope), fmt, mask_names=mask_names, now=now)
+    return build_export(con, period, scope_for(user, scope), fmt, mask_names=mask_names, now=now,
+                        parts=visible_parts(user))
 
 
 def record_export(con: duckdb.DuckDBPyConnection, user: User, snapshot: Snapshot, fmt: str, content: bytes,
                   name: str | None = None) -> tuple[int, str]:
     """Keep an exported file in 快照记录 and the audit trail; returns (snapshot id, file name)."""
     require(user, "export")
-    if snapshot.scope != scope_for(user, snapshot.scope):
-        raise AccessDenied(f"{user.role}只能导出本单位（{user.unit}）的快照")
+    if not _visible(user, snapshot.scope, snapshot.parts):
+        raise AccessDenied(f"{user.role}只能导出本角色可查看的内容" + (f"（本单位：{user.unit}）" if user.unit else ""))
     name = name or file_name(snapshot, fmt)
     snapshot_id = records.record(con, snapshot, fmt, content, name, user=user.name)
     audit.record(_db(con), user, "export", snapshot_id=snapshot_id, period=str(snapshot.period),
                  scope=snapshot.scope_label, format=fmt, masked=snapshot.masked, file=name,
-                 sha256=records.sha256(content), data_version=snapshot.data_version)
+                 sha256=records.sha256(content), data_version=snapshot.data_version, parts=sorted(snapshot.parts))
     return snapshot_id, name
 
 
-def _visible(user: User, scope: Scope) -> bool:
+def _visible(user: User, scope: Scope, parts: frozenset[str] | None) -> bool:
+    """Whether a snapshot of this scope and these parts (None: recorded before parts were, so everything) holds
+    only what the user may see: their units, no source hidden from them, no part their role does not see."""
     units = allowed_units(user)
-    return units is None or (scope.units is not None and set(scope.units) <= set(units))
+    return ((units is None or (scope.units is not None and set(scope.units) <= set(units)))
+            and set(hidden_sources(user)) <= set(scope.hidden_sources)
+            and (EVERY_PART if parts is None else parts) <= visible_parts(user))
 
 
 def snapshots(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
-    """快照记录 the user may download: a department head sees only snapshots of their own unit."""
+    """快照记录 the user may download: a department head sees only snapshots made for what they may see."""
     require(user, "export")
     frame = records.list_snapshots(con)
-    if can(user, "all_units"):
-        return frame
-    keep = [_visible(user, records.scope_from_json(s)) for s in frame["scope"]]
+    keep = [_visible(user, records.scope_from_json(s), records.parts_from_json(p))
+            for s, p in zip(frame["scope"], frame["parts"], strict=True)]
     return frame[keep].reset_index(drop=True)
 
 
 def snapshot_file(con: duckdb.DuckDBPyConnection, user: User, snapshot_id: int) -> tuple[str, bytes]:
-    """A recorded snapshot's exact bytes, if the user may see its scope (the download itself: see downloaded)."""
+    """A recorded snapshot's exact bytes, if the user may see all of it (the download itself: see downloaded)."""
     require(user, "export")
-    row = con.execute("SELECT scope FROM snapshots WHERE snapshot_id = ?", [int(snapshot_id)]).fetchone() \
+    row = con.execute("SELECT scope, parts FROM snapshots WHERE snapshot_id = ?", [int(snapshot_id)]).fetchone() \
         if table_exists(con, "snapshots") else None
-    if row is not None and not _visible(user, records.scope_from_json(row[0])):
-        raise AccessDenied(f"{user.role}只能下载本单位（{user.unit}）的快照")
+    if row is not None and not _visible(user, records.scope_from_json(row[0]), records.parts_from_json(row[1])):
+        raise AccessDenied(f"{user.role}只能下载本角色可查看的快照" + (f"（本单位：{user.unit}）" if user.unit else ""))
     return records.snapshot_file(con, snapshot_id)
 
 

@@ -392,6 +392,18 @@ def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
     return split_tiers(warnings(con, period, scope, cfg, limit=limit, per_tier=True, units=units))
 
 
+def reminders(con: duckdb.DuckDBPyConnection, period: Period, rows: pd.DataFrame) -> pd.DataFrame:
+    """工作提醒函 as sent to the unit: the first tier's problem rows of warnings() with each problem's 整改时限 and
+    days left at the quarter's end (negative: overdue), without the rule that fired (the 纪委's own reasoning)."""
+    rows = rows[(rows["level"] == 1) & (rows["target"] == PROBLEM)]
+    rows = rows[["tier", "unit", "dimension", "problem_id", "problem_code", "description"]].reset_index(drop=True)
+    found = query_frame(con, """
+        SELECT problem_id, deadline, date_diff('day', period_end, deadline) AS days_left
+        FROM problem_state WHERE period_no = $period_no AND list_contains($ids, problem_id)
+    """, {"period_no": period.index, "ids": [int(i) for i in rows["problem_id"].dropna()]})
+    return rows.merge(found, on="problem_id", how="left")
+
+
 def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
                    cfg: ScoringConfig | None = None, *, units: pd.DataFrame | None = None) -> dict[str, int]:
     """预警数: how many rows warnings() has per tier, counted without building the rule sentences."""

@@ -81,7 +81,7 @@ def audit_path(db: Path | str) -> Path:
 CONFIG_FILES = ("ledger.toml", "scoring.toml", "access.toml")
 
 
-def _load_toml(path: Path) -> dict:
+def load_toml(path: Path) -> dict:
     try:
         with path.open("rb") as f:
             return tomllib.load(f)
@@ -397,14 +397,14 @@ class AccessSettings:
 
 @functools.cache
 def access_settings(path: Path = DATA_DIR / "access.toml") -> AccessSettings:
-    return AccessSettings.from_dict(_load_toml(path), path.name)
+    return AccessSettings.from_dict(load_toml(path), path.name)
 
 
 @functools.cache
 def ledger_config(path: Path = DATA_DIR / "ledger.toml") -> LedgerConfig:
-    return LedgerConfig.from_dict(_load_toml(path), path.name)
+    return LedgerConfig.from_dict(load_toml(path), path.name)
 
 
 @functools.cache
 def scoring_config(path: Path = DATA_DIR / "scoring.toml") -> ScoringConfig:
-    return ScoringConfig.from_dict(_load_toml(path), path.name)
+    return ScoringConfig.from_dict(load_toml(path), path.name)

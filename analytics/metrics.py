@@ -134,7 +134,7 @@ def cube(con: duckdb.DuckDBPyConnection, scope: Scope, *columns: str | None) -> 
     """The smallest table to sum counts from for this scope and the columns a query groups by or reads:
     period_cube unless units are involved, else unit_cube unless sources are, else problem_cube."""
     units = scope.units is not None or scope.within is not None or any(c in ("unit", "severity") for c in columns)
-    sources = scope.sources is not None or "source" in columns
+    sources = scope.by_source or "source" in columns
     if not units and has_table(con, "period_cube"):
         return "period_cube"
     return "unit_cube" if not sources and has_table(con, "unit_cube") else "problem_cube"
@@ -149,6 +149,8 @@ class Scope:
     dimensions: tuple[str, ...] | None = None
     # the units a user may see at all (analytics.access); unlike ``units`` no view ever widens it
     within: tuple[str, ...] | None = None
+    # sources the user may never see (confidential: analytics.access), not even counted; no view widens it either
+    hidden_sources: tuple[str, ...] = ()
 
     def where(self) -> tuple[str, dict]:
         """A SQL condition and its bind parameters (never text pasted into SQL)."""
@@ -158,7 +160,15 @@ class Scope:
             if values is not None:
                 clauses.append(f"list_contains(${name}, {column})")
                 params[name] = list(values)
+        if self.hidden_sources:
+            clauses.append("(source IS NULL OR NOT list_contains($hidden_sources, source))")
+            params["hidden_sources"] = list(self.hidden_sources)
         return (" AND ".join(clauses) or "TRUE"), params
+
+    @property
+    def by_source(self) -> bool:
+        """Whether the scope filters on sources, so that only a table keeping the source can answer it."""
+        return self.sources is not None or bool(self.hidden_sources)
 
 
 ALL = Scope()

@@ -124,7 +124,7 @@ def rebuild_grid(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig | None = Non
 
 def _grid_usable(con: duckdb.DuckDBPyConnection, scope: Scope, cfg: ScoringConfig) -> bool:
     """Whether score_grid gives this scope's scores: no source filter, written for these points."""
-    if scope.sources is not None or not has_table(con, "score_grid"):
+    if scope.by_source or not has_table(con, "score_grid"):
         return False
     row = con.execute("SELECT value FROM meta WHERE key = 'score_digest'").fetchone()
     return row is not None and row[0] == points_digest(cfg)

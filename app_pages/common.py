@@ -13,10 +13,10 @@ import pandas as pd
 import streamlit as st
 
 from analytics import actions, audit, state
-from analytics.access import User, can
+from analytics.access import Policy, User, can, load_policy
 from analytics.config import database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
-from analytics.errors import DatabaseUnreadable
+from analytics.errors import ConfigError, DatabaseUnreadable
 from analytics.metrics import Scope, available_periods
 from analytics.periods import Period, parse_period
 
@@ -61,6 +61,16 @@ def _brought_up_to_date(db: str) -> bool:
     """Once per server process and database: rebuild derived tables written by an older version."""
     state.ensure_current(db)
     return True
+
+
+def access_policy() -> Policy:
+    """access.toml's parts and confidential sources, read on every run like the accounts (an edit applies at once).
+    A broken file stops every page with its message: no page may show more than the policy allows."""
+    try:
+        return load_policy()
+    except ConfigError as exc:
+        st.error(plain(str(exc)), icon=":material/error:")
+        st.stop()
 
 
 @st.cache_resource(show_spinner=False)

@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from analytics import actions
-from analytics.access import can
+from analytics.access import can, hidden_sources, visible_parts
 from analytics.db import open_db
 from analytics.errors import DashboardError
 from analytics.export import FORMAT_LABELS, FORMATS
-from analytics.export.snapshot import SECTIONS, data_version
+from analytics.export.snapshot import data_version, sections_for
 from analytics.metrics import Scope
 from analytics.periods import parse_period
 from app_pages import common
@@ -100,7 +100,8 @@ def history() -> None:
 
 common.require_data()
 st.title("导出快照")
-st.caption("把一个期间的" + "、".join(SECTIONS[1:]) + "导出为文件，供纪委会、党委会和党委纪委沟通会商使用；"
+st.caption("把一个期间的" + "、".join(sections_for(visible_parts(common.user())))
+           + "导出为文件，供纪委会、党委会和党委纪委沟通会商使用；"
            "每次导出都留有记录，可随时按原样重新下载。")
 
 opts = common.options()
@@ -118,7 +119,8 @@ with left:
     else:  # a department head: opts["units"] is their unit alone
         breadth, units = UNITS, list(opts["units"])
         st.caption(f"范围：{common.plain(common.user().unit)}（部门负责人只能导出本单位）")
-    st.caption("默认取侧栏的期间和单位；侧栏的来源、维度筛选不作用于快照，快照总是包含全部来源和维度。")
+    st.caption("默认取侧栏的期间和单位；侧栏的来源、维度筛选不作用于快照，快照总是包含"
+               + ("本角色可查看的全部来源" if hidden_sources(common.user()) else "全部来源") + "和维度。")
 with right:
     fmt = st.radio("格式", list(FORMATS), format_func=FORMAT_LABELS.get, key="export_format")
     if fmt in NEEDS_BROWSER:

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics import actions, csvsafe
+from analytics.access import sees
 from analytics.alerts import AGENDA_KINDS, TIERS
 from analytics.config import scoring_config
 from app_pages import common
@@ -25,32 +26,36 @@ def tier_rules() -> dict[str, str]:
 
 
 common.require_data()
-st.title("预警督办")
+full = sees(common.user(), "warnings")  # else the reminders addressed to the user's unit alone
+st.title("预警督办" if full else "工作提醒函")
 st.caption(common.scope_caption())
 period, _ = common.current_filters()
 
 data = common.view("follow_up")
-counts, warned, agenda = data["counts"], data["warnings"], data["agenda"]
+counts, warned = data["counts"], data["warnings"]
 rules = tier_rules()
 
 cols = st.columns(len(counts))
 for col, (tier, n) in zip(cols, counts.items(), strict=True):
     col.metric(tier, n, border=True, help=rules.get(tier))
-st.caption("每个问题只按其达到的最高一级预警计；单位层面的预警（问题集中、评为较差）单独成行。")
-
-st.subheader("预警明细")
-tier = st.segmented_control("预警等级", [ALL_TIERS, *counts], default=ALL_TIERS, required=True,
-                            format_func=lambda t: t if t == ALL_TIERS else f"{t}（{counts[t]}）",
-                            key="follow_up_tier")
+if full:
+    st.caption("每个问题只按其达到的最高一级预警计；单位层面的预警（问题集中、评为较差）单独成行。")
+    st.subheader("预警明细")
+    tier = st.segmented_control("预警等级", [ALL_TIERS, *counts], default=ALL_TIERS, required=True,
+                                format_func=lambda t: t if t == ALL_TIERS else f"{t}（{counts[t]}）",
+                                key="follow_up_tier")
+else:
+    st.caption("本单位即将到期或逾期不久、请抓紧整改的问题。")
+    tier = ALL_TIERS
 shown = warned if tier in (None, ALL_TIERS) else data["by_tier"][tier]
 total = sum(counts.values()) if tier in (None, ALL_TIERS) else counts[tier]
 if len(shown) < total:
     st.caption(f"仅显示最紧要的前 {len(shown)} 条（共 {total} 条）。")
-if tier in rules:
+if full and tier in rules:
     st.caption(f"{tier}：{rules[tier]}")
 if shown.empty:
-    st.success("本期没有触发该等级的预警。")
-else:
+    st.success("本期没有触发该等级的预警。" if full else "本期没有需要提醒的问题。")
+elif full:
     st.dataframe(
         shown, hide_index=True,
         column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "measures", "rule"],
@@ -60,22 +65,35 @@ else:
             "measures": TEXT("整改措施", width="large"),
             "rule": TEXT("触发规则", width="medium"),
         })
-
-st.subheader("会商议题建议清单")
-st.caption(f"会商前建议研究的事项，按{'、'.join(AGENDA_KINDS)}的顺序排列，同类中按严重程度排列。")
-if agenda.empty:
-    st.info("本期没有需要提请会商的议题。")
 else:
     st.dataframe(
-        agenda, hide_index=True, column_order=list(AGENDA_HEADERS),
+        shown, hide_index=True,
+        column_order=["unit", "problem_code", "description", "measures", "deadline", "days_left"],
         column_config={
-            "rank": st.column_config.NumberColumn("序号", width="small"), "kind": TEXT("议题类别"),
-            "topic": TEXT("议题", width="large"), "reason": TEXT("提出理由", width="large"),
-            "figures": TEXT("相关数据", width="medium"), "unit": TEXT("涉及单位"), "dimension": TEXT("涉及维度"),
+            "unit": TEXT("责任单位"), "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
+            "measures": TEXT("整改措施", width="large"),
+            "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
+            "days_left": st.column_config.NumberColumn("剩余天数", format="%d", help="负数为已逾期天数"),
         })
-    table = agenda[list(AGENDA_HEADERS)].rename(columns=AGENDA_HEADERS)
-    content = csvsafe.to_csv(table)  # formula-safe, UTF-8 with BOM so that Excel opens the Chinese text
-    st.download_button("下载会商议题建议清单（CSV）", content, file_name=f"会商议题建议清单_{period}.csv",
-                       mime="text/csv", icon=":material/download:",
-                       on_click=lambda: actions.downloaded(common.db_path(), common.user(), "会商议题建议清单", content,
-                                                           period=str(period), scope=common.scope_caption()))
+
+if "agenda" in data:  # the 纪委's deliberations: only for the roles that see them (data/access.toml)
+    agenda = data["agenda"]
+    st.subheader("会商议题建议清单")
+    st.caption(f"会商前建议研究的事项，按{'、'.join(AGENDA_KINDS)}的顺序排列，同类中按严重程度排列。")
+    if agenda.empty:
+        st.info("本期没有需要提请会商的议题。")
+    else:
+        st.dataframe(
+            agenda, hide_index=True, column_order=list(AGENDA_HEADERS),
+            column_config={
+                "rank": st.column_config.NumberColumn("序号", width="small"), "kind": TEXT("议题类别"),
+                "topic": TEXT("议题", width="large"), "reason": TEXT("提出理由", width="large"),
+                "figures": TEXT("相关数据", width="medium"), "unit": TEXT("涉及单位"), "dimension": TEXT("涉及维度"),
+            })
+        table = agenda[list(AGENDA_HEADERS)].rename(columns=AGENDA_HEADERS)
+        content = csvsafe.to_csv(table)  # formula-safe, UTF-8 with BOM so that Excel opens the Chinese text
+        st.download_button("下载会商议题建议清单（CSV）", content, file_name=f"会商议题建议清单_{period}.csv",
+                           mime="text/csv", icon=":material/download:",
+                           on_click=lambda: actions.downloaded(common.db_path(), common.user(), "会商议题建议清单",
+                                                               content, period=str(period),
+                                                               scope=common.scope_caption()))

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics import charts
+from analytics.access import sees
 from app_pages import common
 
 common.require_data()
@@ -12,7 +13,7 @@ st.caption(common.scope_caption())
 data = common.view("overview")
 period, _ = common.current_filters()
 head, prev = data["headline"], data["previous"]
-company, company_before = data["company"], data["company_previous"]
+scored = "company" in data  # a role that may not see scores gets none (analytics.actions.VIEWS)
 # a previous quarter without any ledger would show the whole stock as "change"
 prev_known = prev["total"] > 0
 
@@ -26,7 +27,7 @@ def arrow(key: str) -> str:
 
 
 st.subheader(f"{period.label}（截至 {period.end:%Y-%m-%d}）")
-cards = st.columns(6)
+cards = st.columns(6 if scored else 5)
 cards[0].metric("问题总数", head["total"], change("total"),
                 delta_arrow=arrow("total"), delta_color="off", border=True,
                 help=f"本季新增 {head['new']} 个，上季结转未完成 {head['carried_over']} 个，"
@@ -45,11 +46,13 @@ cards[4].metric("复发", head["recurred"], change("recurred"),
                 delta_arrow=arrow("recurred"), delta_color="inverse", border=True,
                 help=f"台账标注复发 {recurrence['marked']} 个；销号后又出现在台账中未完成 {recurrence['reopened']} 个"
                      "（两者可能重叠）")
-score_text = "—" if company["score"] is None else f"{company['score']:.1f}"
-cards[5].metric(f"{common.company_word()}综合得分（{company['grade'] or '—'}）", score_text,
-                common.delta(company["score"], company_before["score"]), border=True,
-                delta_arrow=common.arrow(company["score"], company_before["score"]),
-                help="各维度得分为各单位该维度得分的平均，综合得分为八个维度的平均；括号内为等级")
+if scored:
+    company, company_before = data["company"], data["company_previous"]
+    score_text = "—" if company["score"] is None else f"{company['score']:.1f}"
+    cards[5].metric(f"{common.company_word()}综合得分（{company['grade'] or '—'}）", score_text,
+                    common.delta(company["score"], company_before["score"]), border=True,
+                    delta_arrow=common.arrow(company["score"], company_before["score"]),
+                    help="各维度得分为各单位该维度得分的平均，综合得分为八个维度的平均；括号内为等级")
 
 st.subheader("趋势")
 trend = data["trend"]
@@ -88,26 +91,32 @@ with right:
         })
 
 left, right = st.columns(2)
-with left:
-    st.subheader("预警")
-    warnings = data["warnings"]
-    for column, (tier, count) in zip(st.columns(len(warnings)), warnings.items(), strict=True):
-        column.metric(tier, count, border=True)
-    st.caption("工作提醒函：即将到期或逾期不超过规定天数；工作督办单：逾期较久或单位某维度问题集中；"
-               "纪检建议书：改而复发、严重逾期或单位评为较差。")
-    st.page_link("app_pages/follow_up.py", label="查看预警明细与会商议题", icon="🚨")
-with right:
-    st.subheader("得分最低的单位")
-    worst = data["worst_units"]
-    chart, table = st.tabs(["图表", "数据表"])
-    chart.plotly_chart(charts.bars(worst, "unit", "score", "综合得分最低的五个单位", "单位", "综合得分",
-                                   colors=charts.grade_colors(worst["grade"]), horizontal=True),
-                       width="stretch", key="overview_worst")
-    table.dataframe(
-        worst, hide_index=True, key="overview_worst_table", column_order=["rank", "unit", "score", "grade"],
-        column_config={
-            "rank": st.column_config.NumberColumn("排名", format="%d"),
-            "unit": st.column_config.TextColumn("单位"),
-            "score": st.column_config.NumberColumn("综合得分", format="%.1f"),
-            "grade": st.column_config.TextColumn("等级"),
-        })
+if "warnings" in data:
+    with left:
+        st.subheader("预警")
+        warnings = data["warnings"]
+        for column, (tier, count) in zip(st.columns(len(warnings)), warnings.items(), strict=True):
+            column.metric(tier, count, border=True)
+        if sees(common.user(), "warnings"):
+            st.caption("工作提醒函：即将到期或逾期不超过规定天数；工作督办单：逾期较久或单位某维度问题集中；"
+                       "纪检建议书：改而复发、严重逾期或单位评为较差。")
+            st.page_link("app_pages/follow_up.py", label="查看预警明细与会商议题", icon="🚨")
+        else:
+            st.caption("发给本单位的工作提醒函：即将到期或逾期不超过规定天数的问题。")
+            st.page_link("app_pages/follow_up.py", label="查看工作提醒函", icon="🚨")
+if scored:
+    with right:
+        st.subheader("得分最低的单位")
+        worst = data["worst_units"]
+        chart, table = st.tabs(["图表", "数据表"])
+        chart.plotly_chart(charts.bars(worst, "unit", "score", "综合得分最低的五个单位", "单位", "综合得分",
+                                       colors=charts.grade_colors(worst["grade"]), horizontal=True),
+                           width="stretch", key="overview_worst")
+        table.dataframe(
+            worst, hide_index=True, key="overview_worst_table", column_order=["rank", "unit", "score", "grade"],
+            column_config={
+                "rank": st.column_config.NumberColumn("排名", format="%d"),
+                "unit": st.column_config.TextColumn("单位"),
+                "score": st.column_config.NumberColumn("综合得分", format="%.1f"),
+                "grade": st.column_config.TextColumn("等级"),
+            })

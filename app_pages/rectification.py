@@ -60,62 +60,63 @@ with right:
     cols[2].metric("统计问题数", days["closed_with_dates"], border=True)
     st.caption("自发现时间至销号时间；只统计截至期末已销号且两个日期都已填写的问题。")
 
-st.subheader("到期预警")
-bands = data["bands"]
-if len(bands) < data["bands_total"]:
-    st.caption(f"仅显示最紧要的前 {len(bands)} 个问题（共 {data['bands_total']} 个）。")
-st.caption(f"未完成且已逾期（红）、或距整改时限 {cfg.urgent_days} 天内（黄）、{cfg.notice_days} 天内（绿）的问题，"
-           "按剩余天数从少到多排列。")
-chosen = st.pills("预警类别", list(alerts.band_labels(cfg)), selection_mode="multi", key="rect_bands",
-                  help="不选即显示全部")
-shown = bands[bands["band"].isin(chosen)] if chosen else bands
-colours = dict(zip(bands["band"], bands["band_color"], strict=True))
 
-
-def band_style(column: pd.Series) -> list[str]:
+def band_style(column: pd.Series, colours: dict[str, str]) -> list[str]:
     """The band cell in its band's colour (data-driven: band_color from the analytics layer)."""
     return [f"background-color: {colours[b]}40; color: #212121" for b in column]  # a tint keeps text readable
 
 
-if bands.empty:
-    st.success("没有逾期或即将到期的未完成问题。")
-elif shown.empty:
-    st.info("所选预警类别下没有问题。")
-else:
-    st.dataframe(
-        shown.style.apply(band_style, subset=["band"]), hide_index=True, key="rect_bands_table",
-        column_order=["band", "days_left", "deadline", "unit", "problem_code", "description", "measures", "owner",
-                      "status", "source", "dimension"],
-        column_config={
-            "band": st.column_config.TextColumn("预警", width="small"),
-            "days_left": st.column_config.NumberColumn("剩余天数", format="%d", help="负数为已逾期天数"),
-            "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
-            "unit": st.column_config.TextColumn("责任单位"),
-            "problem_code": st.column_config.TextColumn("问题编号"),
-            "description": st.column_config.TextColumn("问题描述", width="large"),
-            "measures": st.column_config.TextColumn("整改措施", width="large"),
-            "owner": st.column_config.TextColumn("责任人"),
-            "status": st.column_config.TextColumn("整改状态"),
-            "source": st.column_config.TextColumn("问题来源"),
-            "dimension": st.column_config.TextColumn("维度"),
-        })
+if "bands" in data:  # the problems to rectify: for every role that sees problems (analytics.actions.VIEWS)
+    st.subheader("到期预警")
+    bands = data["bands"]
+    if len(bands) < data["bands_total"]:
+        st.caption(f"仅显示最紧要的前 {len(bands)} 个问题（共 {data['bands_total']} 个）。")
+    st.caption(f"未完成且已逾期（红）、或距整改时限 {cfg.urgent_days} 天内（黄）、{cfg.notice_days} 天内（绿）的问题，"
+               "按剩余天数从少到多排列。")
+    chosen = st.pills("预警类别", list(alerts.band_labels(cfg)), selection_mode="multi", key="rect_bands",
+                      help="不选即显示全部")
+    shown = bands[bands["band"].isin(chosen)] if chosen else bands
+    colours = dict(zip(bands["band"], bands["band_color"], strict=True))
+    if bands.empty:
+        st.success("没有逾期或即将到期的未完成问题。")
+    elif shown.empty:
+        st.info("所选预警类别下没有问题。")
+    else:
+        st.dataframe(
+            shown.style.apply(band_style, colours=colours, subset=["band"]), hide_index=True, key="rect_bands_table",
+            column_order=["band", "days_left", "deadline", "unit", "problem_code", "description", "measures", "owner",
+                          "status", "source", "dimension"],
+            column_config={
+                "band": st.column_config.TextColumn("预警", width="small"),
+                "days_left": st.column_config.NumberColumn("剩余天数", format="%d", help="负数为已逾期天数"),
+                "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
+                "unit": st.column_config.TextColumn("责任单位"),
+                "problem_code": st.column_config.TextColumn("问题编号"),
+                "description": st.column_config.TextColumn("问题描述", width="large"),
+                "measures": st.column_config.TextColumn("整改措施", width="large"),
+                "owner": st.column_config.TextColumn("责任人"),
+                "status": st.column_config.TextColumn("整改状态"),
+                "source": st.column_config.TextColumn("问题来源"),
+                "dimension": st.column_config.TextColumn("维度"),
+            })
 
-st.subheader("回头看抽样")
-st.caption(f"从截至期末已销号的问题中随机抽取 {cfg.lookback_size} 个复查（随机种子 {cfg.lookback_seed}）："
-           "数据和种子不变，抽到的问题就不变。抽样数量和种子在 data/scoring.toml 的 [lookback] 中设置。")
-lookback = data["lookback"]
-if lookback.empty:
-    st.info("截至本期还没有已销号的问题可供回头看。")
-else:
-    st.dataframe(
-        lookback, hide_index=True, key="rect_lookback_table",
-        column_order=["problem_code", "unit", "source", "dimension", "description", "closed_date", "checks"],
-        column_config={
-            "problem_code": st.column_config.TextColumn("问题编号"),
-            "unit": st.column_config.TextColumn("责任单位"),
-            "source": st.column_config.TextColumn("问题来源"),
-            "dimension": st.column_config.TextColumn("维度"),
-            "description": st.column_config.TextColumn("问题描述", width="large"),
-            "closed_date": st.column_config.DateColumn("销号时间", format="YYYY-MM-DD"),
-            "checks": st.column_config.TextColumn("回头看要点", width="large"),
-        })
+if "lookback" in data:  # the 纪委's own re-check plan: not for the units it will re-check
+    st.subheader("回头看抽样")
+    st.caption(f"从截至期末已销号的问题中随机抽取 {cfg.lookback_size} 个复查（随机种子 {cfg.lookback_seed}）："
+               "数据和种子不变，抽到的问题就不变。抽样数量和种子在 data/scoring.toml 的 [lookback] 中设置。")
+    lookback = data["lookback"]
+    if lookback.empty:
+        st.info("截至本期还没有已销号的问题可供回头看。")
+    else:
+        st.dataframe(
+            lookback, hide_index=True, key="rect_lookback_table",
+            column_order=["problem_code", "unit", "source", "dimension", "description", "closed_date", "checks"],
+            column_config={
+                "problem_code": st.column_config.TextColumn("问题编号"),
+                "unit": st.column_config.TextColumn("责任单位"),
+                "source": st.column_config.TextColumn("问题来源"),
+                "dimension": st.column_config.TextColumn("维度"),
+                "description": st.column_config.TextColumn("问题描述", width="large"),
+                "closed_date": st.column_config.DateColumn("销号时间", format="YYYY-MM-DD"),
+                "checks": st.column_config.TextColumn("回头看要点", width="large"),
+            })

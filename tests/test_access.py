@@ -12,7 +12,21 @@ import openpyxl
 import pytest
 
 from analytics import actions, audit, config, views
-from analytics.access import ADMIN, HEAD, MEMBER, OFFICE, PERMISSIONS, SECRETARY, AccessDenied, User, can, scope_for
+from analytics.access import (
+    ADMIN,
+    HEAD,
+    MEMBER,
+    OFFICE,
+    PARTS,
+    PERMISSIONS,
+    SECRETARY,
+    AccessDenied,
+    Policy,
+    User,
+    can,
+    scope_for,
+    with_policy,
+)
 from analytics.config import access_settings, audit_path
 from analytics.db import open_db
 from analytics.errors import DashboardError
@@ -25,6 +39,10 @@ from tests.fixtures import HEADER, Q1, write_xlsx
 
 HEAD_UNIT = ACCOUNTS["head"][1]
 HEAD_USER = User("head", HEAD, HEAD_UNIT)
+# a department head whose policy shows every part (tests/test_confidential.py: what the default one hides): the
+# unit is the limit these tests hold
+EVERY_PART = Policy(role_parts=((HEAD, frozenset(PARTS)),))
+HEAD_EVERY_PART = with_policy(HEAD_USER, EVERY_PART)
 PERIOD = parse_period("2025Q2")
 
 
@@ -65,7 +83,7 @@ def test_what_each_role_may_do(role, allowed):
 
 
 def test_a_department_heads_scope_is_pinned_to_their_unit():
-    assert scope_for(HEAD_USER, ALL) == Scope(units=(HEAD_UNIT,), within=(HEAD_UNIT,))
+    assert scope_for(HEAD_EVERY_PART, ALL) == Scope(units=(HEAD_UNIT,), within=(HEAD_UNIT,))
     # asking for another unit gives nothing, not that unit
     assert scope_for(HEAD_USER, Scope(units=("物流部",))).units == ()
     assert scope_for(User("m", MEMBER), Scope(units=("物流部",))) == Scope(units=("物流部",))
@@ -77,7 +95,7 @@ def test_a_department_heads_scope_is_pinned_to_their_unit():
 def test_a_department_head_sees_no_other_unit_in_any_view(demo_db, name):
     others = other_units(demo_db)
     with open_db(demo_db, read_only=True) as con:
-        data = actions.page_data(con, HEAD_USER, name, PERIOD, ALL)
+        data = actions.page_data(con, HEAD_EVERY_PART, name, PERIOD, ALL)
         everything = views.__dict__[name](con, PERIOD, ALL)
     assert leaked(everything, others), "the unrestricted view names other units (the check below means something)"
     assert leaked(data, others) == []
@@ -89,24 +107,24 @@ def test_a_department_head_sees_no_other_unit_in_any_view(demo_db, name):
 def test_a_department_heads_unit_portrait_compares_with_nothing_outside_it(demo_db):
     others = other_units(demo_db)
     with open_db(demo_db, read_only=True) as con:
-        data = actions.page_data(con, HEAD_USER, "unit_portrait", PERIOD, ALL, HEAD_UNIT)
+        data = actions.page_data(con, HEAD_EVERY_PART, "unit_portrait", PERIOD, ALL, HEAD_UNIT)
         assert set(data["ranking"]["unit"]) == {HEAD_UNIT}  # the unrestricted view ranks every unit
         assert leaked(data, others) == []
         with pytest.raises(AccessDenied, match="只能查看本单位"):
-            actions.page_data(con, HEAD_USER, "unit_portrait", PERIOD, ALL, others[0])
+            actions.page_data(con, HEAD_EVERY_PART, "unit_portrait", PERIOD, ALL, others[0])
         with pytest.raises(AccessDenied, match="监督清单"):
-            actions.page_data(con, HEAD_USER, "supervision", PERIOD)
+            actions.page_data(con, HEAD_EVERY_PART, "supervision", PERIOD)
         with pytest.raises(AccessDenied):
-            actions.deductions(con, HEAD_USER, PERIOD, others[0], None)
-        assert leaked(actions.deductions(con, HEAD_USER, PERIOD, HEAD_UNIT, None), others) == []
-        assert actions.filter_options(con, HEAD_USER)["unit"] == [HEAD_UNIT]
+            actions.deductions(con, HEAD_EVERY_PART, PERIOD, others[0], None)
+        assert leaked(actions.deductions(con, HEAD_EVERY_PART, PERIOD, HEAD_UNIT, None), others) == []
+        assert actions.filter_options(con, HEAD_EVERY_PART)["unit"] == [HEAD_UNIT]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "html"])
 def test_a_department_heads_export_holds_only_their_unit(demo_db, fmt):
     others = other_units(demo_db)
     with open_db(demo_db, read_only=True) as con:
-        snapshot, content = actions.export(con, HEAD_USER, PERIOD, ALL, fmt)
+        snapshot, content = actions.export(con, HEAD_EVERY_PART, PERIOD, ALL, fmt)
         _, everything = actions.export(con, User("m", MEMBER), PERIOD, ALL, fmt)
     text = html_or_xlsx_text(content, fmt)
     assert leaked(vars(snapshot), others) == []  # what every writer (docx and pdf too) draws from
@@ -133,7 +151,7 @@ def test_a_department_head_cannot_list_or_download_other_snapshots(demo_db, tmp_
         mine_id, _ = actions.record_export(con, HEAD_USER, mine, "html", content)
         assert list(actions.snapshots(con, HEAD_USER)["snapshot_id"]) == [mine_id]
         assert set(actions.snapshots(con, member)["snapshot_id"]) == {company_id, mine_id}
-        with pytest.raises(AccessDenied, match="只能下载本单位"):
+        with pytest.raises(AccessDenied, match="只能下载本角色可查看的快照"):
             actions.snapshot_file(con, HEAD_USER, company_id)
         assert actions.snapshot_file(con, HEAD_USER, mine_id)[1] == content
         # a snapshot built for everyone cannot be recorded under a department head's name either
@@ -195,6 +213,7 @@ def page_bytes(at) -> bytes:
 @pytest.mark.parametrize("page", HEAD_PAGES)
 def test_a_department_head_sees_only_their_unit_on_every_page(monkeypatch, demo_db, page):
     monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    monkeypatch.setattr("app_pages.common.load_policy", lambda: EVERY_PART)
     at = logged_in("head").run()
     at.switch_page(page).run()
     assert not at.exception, [e.value for e in at.exception]

@@ -496,4 +496,4 @@ def test_connect_creates_the_snapshots_table(tmp_path):
     finally:
         con.close()
     assert columns == ["snapshot_id", "period", "scope", "format", "data_version", "masked", "created_at",
-                       "created_by", "file_name", "sha256", "size", "content"]
+                       "created_by", "file_name", "sha256", "size", "content", "parts"]

@@ -40,7 +40,6 @@ from analytics.export.snapshot import (
     OVERDUE,
     RATES,
     SCORES,
-    SECTIONS,
     TRENDS,
     WARNINGS,
     Snapshot,
@@ -494,7 +493,8 @@ def _deterministic(content: bytes, s: Snapshot) -> bytes:
 def write(snapshot: Snapshot) -> bytes:
     """The snapshot as a .docx file (bytes); raises ChartsUnavailable when Chromium cannot draw the charts."""
     s = snapshot
-    charts_by_part = {part: [f and _for_print(f) for f in figs] for part, figs in figures(s).items()}
+    charts_by_part = {part: [f and _for_print(f) for f in figs] for part, figs in figures(s).items()
+                      if part in s.sections}
     images = iter(chart_images([c[1] for charts_of_part in charts_by_part.values() for c in charts_of_part if c]))
 
     doc = Document()
@@ -502,7 +502,7 @@ def write(snapshot: Snapshot) -> bytes:
     _cover(doc, s)
     parts = {part: [_Cells.of(t) for t in part_tables] for part, part_tables in tables(s).items()}
     landscape, width, figure_no = False, TEXT_WIDTH, 0
-    for number, part in enumerate(SECTIONS[1:]):
+    for number, part in enumerate(s.sections):
         lead = _lead(s, part)
         part_tables = [c for c in parts[part] if not (c.table.frame.empty and lead)]  # the lead says it is empty
         if any(c.wide for c in part_tables) != landscape:

@@ -17,11 +17,9 @@ from analytics import charts
 from analytics.config import scoring_config
 from analytics.export.snapshot import (
     HEADLINE,
-    HEADLINE_FIELDS,
     LONG_TEXT_COLUMNS,
     RATES,
     SCORES,
-    SECTIONS,
     TIER_COLORS,
     TRENDS,
     WARNINGS,
@@ -117,8 +115,9 @@ def _figure(fig: go.Figure, div_id: str, height: int | None = None) -> str:
 def _cards(s: Snapshot) -> str:
     changes = s.changes()
     out = []
-    for key in CARD_KEYS:
-        label, kind = HEADLINE_FIELDS[key]
+    fields = s.headline_fields
+    for key in (k for k in CARD_KEYS if k in fields):
+        label, kind = fields[key]
         value = format_value(s.headline.get(key), kind)
         if key == "company_score" and s.headline.get("company_grade"):
             value += f"（{s.headline['company_grade']}）"
@@ -176,7 +175,7 @@ def _charts(s: Snapshot, section: str) -> list[str]:
 def _cover(s: Snapshot) -> str:
     rows = "".join(f"<tr><th>{_e(label)}</th><td class=\"{'version' if label == '数据版本' else 'text'}\">{_e(text)}"
                    f"</td></tr>" for label, text in s.cover() if label != "标题")
-    contents = "".join(f"<li><a href=\"#part-{i}\">{_e(name)}</a></li>" for i, name in enumerate(SECTIONS[1:], 1))
+    contents = "".join(f"<li><a href=\"#part-{i}\">{_e(name)}</a></li>" for i, name in enumerate(s.sections, 1))
     return (f"<section class=\"cover\"><h1>{_e(s.title)}</h1><table class=\"meta\">{rows}</table>"
             f"<ol>{contents}</ol></section>")
 
@@ -186,7 +185,7 @@ def write(snapshot: Snapshot) -> bytes:
     css = CSS % {"title": snapshot.title.replace('"', ""), "font": charts.FONT}
     parts = tables(snapshot)
     sections = [_cover(snapshot)]
-    for i, section in enumerate(SECTIONS[1:], 1):
+    for i, section in enumerate(snapshot.sections, 1):
         body = [_cards(snapshot)] if section == HEADLINE else []
         body += [_table(t) for t in parts[section]]
         figures = _charts(snapshot, section)

@@ -18,21 +18,29 @@ from analytics.export.snapshot import Snapshot, scope_label
 from analytics.metrics import Scope
 
 LIST_COLUMNS = ("snapshot_id", "period", "scope", "scope_label", "format", "data_version", "masked", "created_at",
-                "created_by", "file_name", "sha256", "size")
+                "created_by", "file_name", "sha256", "size", "parts")
 
 
 _SCOPE_FIELDS = ("units", "sources", "dimensions", "within")
 
 
 def scope_json(scope: Scope) -> str:
-    """The scope as stored: {"units": [...] or null, "sources": ..., "dimensions": ..., "within": ...}."""
-    return json.dumps({k: None if getattr(scope, k) is None else list(getattr(scope, k)) for k in _SCOPE_FIELDS},
-                      ensure_ascii=False)
+    """The scope as stored: {"units": [...] or null, "sources": ..., "dimensions": ..., "within": ...,
+    "hidden_sources": [...]}."""
+    raw = {k: None if getattr(scope, k) is None else list(getattr(scope, k)) for k in _SCOPE_FIELDS}
+    return json.dumps(raw | {"hidden_sources": list(scope.hidden_sources)}, ensure_ascii=False)
 
 
 def scope_from_json(text: str) -> Scope:
     raw = json.loads(text)
-    return Scope(*(None if raw.get(k) is None else tuple(raw[k]) for k in _SCOPE_FIELDS))
+    return Scope(*(None if raw.get(k) is None else tuple(raw[k]) for k in _SCOPE_FIELDS),
+                 hidden_sources=tuple(raw.get("hidden_sources") or ()))
+
+
+def parts_from_json(text: object) -> frozenset[str] | None:
+    """The parts a snapshot shows; None for one recorded before parts were (NULL, NaN in a frame: it shows
+    everything of its time)."""
+    return frozenset(json.loads(text)) if isinstance(text, str) else None
 
 
 def sha256(content: bytes) -> str:
@@ -46,10 +54,10 @@ def record(con: duckdb.DuckDBPyConnection, snapshot: Snapshot, fmt: str, content
         snapshot_id = con.execute("SELECT coalesce(max(snapshot_id), 0) + 1 FROM snapshots").fetchone()[0]
         con.execute(
             "INSERT INTO snapshots (snapshot_id, period, scope, format, data_version, masked, created_at, created_by,"
-            " file_name, sha256, size, content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " file_name, sha256, size, content, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [snapshot_id, str(snapshot.period), scope_json(snapshot.scope), fmt, snapshot.data_version,
              snapshot.masked, snapshot.generated_at, user, file_name, sha256(content),
-             len(content), content])
+             len(content), content, json.dumps(sorted(snapshot.parts))])
     return int(snapshot_id)
 
 
@@ -59,7 +67,7 @@ def list_snapshots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         return pd.DataFrame(columns=list(LIST_COLUMNS))
     frame = con.execute("""
         SELECT snapshot_id, period, scope, format, data_version, masked, created_at, created_by, file_name, sha256,
-               size
+               size, parts
         FROM snapshots ORDER BY snapshot_id DESC
     """).df()
     frame.insert(3, "scope_label", [scope_label(scope_from_json(s)) for s in frame["scope"]])

@@ -26,6 +26,17 @@ TITLE = "政治生态分析研判快照"
 COVER, HEADLINE, TRENDS, RATES, SCORES, OVERDUE, WARNINGS, AGENDA = (
     "封面", "主要指标", "问题趋势", "单位整改销号", "八维评分", "逾期问题清单", "预警情况", "会商议题建议清单")
 SECTIONS: tuple[str, ...] = (COVER, HEADLINE, TRENDS, RATES, SCORES, OVERDUE, WARNINGS, AGENDA)
+# each part after the cover → the parts of the analysis (analytics.access.PARTS) of which the reader must see one
+SECTION_PARTS: dict[str, tuple[str, ...]] = {
+    HEADLINE: ("figures",), TRENDS: ("figures",), RATES: ("figures",), SCORES: ("scores",), OVERDUE: ("problems",),
+    WARNINGS: ("warnings", "reminders"), AGENDA: ("agenda",)}
+EVERY_PART = frozenset(p for parts in SECTION_PARTS.values() for p in parts)
+SCORE_FIELDS = ("company_score", "company_grade")
+
+
+def sections_for(parts: frozenset[str]) -> tuple[str, ...]:
+    """The parts after the cover that a reader who sees these parts of the analysis gets, in order."""
+    return tuple(s for s in SECTIONS[1:] if any(p in parts for p in SECTION_PARTS[s]))
 PERSONAL_COLUMNS = ("owner", "leader")  # people are masked; units are organisations and are not
 # long text wraps; the other text columns stay on one line
 LONG_TEXT_COLUMNS = frozenset({"问题描述", "议题", "提出理由", "相关数据", "触发规则"})
@@ -89,13 +100,27 @@ class Snapshot:
     unit_scores: pd.DataFrame
     company: dict
     overdue: pd.DataFrame  # metrics.problems(only_overdue=True), names masked when masked
-    warnings: pd.DataFrame
+    warnings: pd.DataFrame  # or, for a reader who sees only the reminders, alerts.reminders()
     warning_counts: dict
     agenda: pd.DataFrame
+    parts: frozenset[str] = EVERY_PART  # what the reader may see: parts they may not are neither computed nor shown
 
     @property
     def scope_label(self) -> str:
         return scope_label(self.scope)
+
+    def shows(self, part: str) -> bool:
+        return part in self.parts
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """The parts after the cover this snapshot shows, in order."""
+        return sections_for(self.parts)
+
+    @property
+    def headline_fields(self) -> dict[str, tuple[str, str]]:
+        """HEADLINE_FIELDS, without the score and grade for a reader who may not see scores."""
+        return {k: v for k, v in HEADLINE_FIELDS.items() if self.shows("scores") or k not in SCORE_FIELDS}
 
     @property
     def title(self) -> str:
@@ -172,38 +197,59 @@ def _check(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> None
                                  f"{'、'.join(sorted(known))}")
 
 
-def _with_score(head: dict, company: dict) -> dict:
-    return head | {"company_score": company["score"], "company_grade": company["grade"]}
+def _with_score(head: dict, company: dict, scored: bool) -> dict:
+    return head | {"company_score": company["score"], "company_grade": company["grade"]} if scored else head
+
+
+NO_SCORES = {"score": None, "grade": None, "color": None, "dimensions": {}}
 
 
 def build_snapshot(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, mask_names: bool = False,
-                   now: dt.datetime | None = None, cfg: ScoringConfig | None = None) -> Snapshot:
-    """Compute a snapshot; raises DashboardError for a period without ledgers or an unknown unit."""
+                   now: dt.datetime | None = None, cfg: ScoringConfig | None = None,
+                   parts: frozenset[str] = EVERY_PART) -> Snapshot:
+    """Compute a snapshot of the parts given (analytics.access.PARTS: what the reader may see); raises
+    DashboardError for a period without ledgers, an unknown unit, or nothing the reader may see."""
     cfg = cfg or scoring_config()
+    parts = frozenset(parts) & EVERY_PART
+    if not parts:
+        raise DashboardError("没有可导出的内容：当前角色不能查看快照中的任何部分")
     _check(con, period, scope)
     now = (now or dt.datetime.now()).replace(microsecond=0)
-    company = scoring.company_score(con, period, scope, cfg)
+    scored = "scores" in parts
+    company = scoring.company_score(con, period, scope, cfg) if scored else NO_SCORES
+    before = scoring.company_score(con, period.previous(), scope, cfg) if scored else NO_SCORES
     trend = metrics.trend(con, scope)
-    overdue = metrics.problems(con, period, scope, only_overdue=True)
+    overdue = metrics.problems(con, period, scope, only_overdue=True) if "problems" in parts else _empty()
     if mask_names:
         for column in PERSONAL_COLUMNS:
             if column in overdue.columns:
                 overdue[column] = [mask_name(v) for v in overdue[column]]
+    if "warnings" in parts:
+        warned, counts = alerts.warnings(con, period, scope, cfg), alerts.warning_counts(con, period, scope, cfg)
+    elif "reminders" in parts:
+        warned = alerts.reminders(con, period, alerts.warnings(con, period, scope, cfg, tier=alerts.TIERS[0]))
+        counts = {alerts.TIERS[0]: len(warned)}
+    else:
+        warned, counts = _empty(), {}
     return Snapshot(
         period=period, scope=scope, generated_at=now, data_version=data_version(con), masked=mask_names,
-        headline=_with_score(metrics.headline(con, period, scope), company),
-        previous=_with_score(metrics.headline(con, period.previous(), scope),
-                             scoring.company_score(con, period.previous(), scope, cfg)),
+        headline=_with_score(metrics.headline(con, period, scope), company, scored),
+        previous=_with_score(metrics.headline(con, period.previous(), scope), before, scored),
         trend=trend[trend["period_no"] <= period.index].reset_index(drop=True),
         rates_by_unit=metrics.breakdown(con, period, "unit", scope),
-        dimension_scores=scoring.dimension_scores(con, period, scope, cfg),
-        unit_scores=scoring.unit_scores(con, period, scope, cfg),
+        dimension_scores=scoring.dimension_scores(con, period, scope, cfg) if scored else _empty(),
+        unit_scores=scoring.unit_scores(con, period, scope, cfg) if scored else _empty(),
         company=company,
         overdue=overdue,
-        warnings=alerts.warnings(con, period, scope, cfg),
-        warning_counts=alerts.warning_counts(con, period, scope, cfg),
-        agenda=alerts.meeting_agenda(con, period, scope, cfg),
+        warnings=warned,
+        warning_counts=counts,
+        agenda=alerts.meeting_agenda(con, period, scope, cfg) if "agenda" in parts else _empty(),
+        parts=parts,
     )
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame()
 
 
 # ---- tables: what each part shows, shared by the writers ----
@@ -294,6 +340,9 @@ OVERDUE_COLUMNS = {"problem_code": ("问题编号", "text"), "unit": ("责任单
 WARNING_COLUMNS = {"tier": ("预警类型", "text"), "target": ("对象", "text"), "unit": ("单位", "text"),
                    "dimension": ("维度", "text"), "problem_code": ("问题编号", "text"),
                    "description": ("问题描述", "text"), "rule": ("触发规则", "text")}
+REMINDER_COLUMNS = {"tier": ("预警类型", "text"), "unit": ("单位", "text"), "dimension": ("维度", "text"),
+                    "problem_code": ("问题编号", "text"), "description": ("问题描述", "text"),
+                    "deadline": ("整改时限", "date"), "days_left": ("剩余天数", "int")}
 AGENDA_COLUMNS = {"rank": ("序号", "int"), "kind": ("议题类别", "text"), "topic": ("议题", "text"),
                   "reason": ("提出理由", "text"), "figures": ("相关数据", "text"), "unit": ("涉及单位", "text"),
                   "dimension": ("涉及维度", "text")}
@@ -301,12 +350,13 @@ AGENDA_COLUMNS = {"rank": ("序号", "int"), "kind": ("议题类别", "text"), "
 
 def _headline_table(s: Snapshot) -> Table:
     changes = s.changes()
+    fields = s.headline_fields
     rows = [[label, _cell(s.headline.get(key)), _cell(s.previous.get(key)), changes[key]]
-            for key, (label, _) in HEADLINE_FIELDS.items()]
+            for key, (label, _) in fields.items()]
     frame = pd.DataFrame(rows, columns=["指标", "本期", "上期", "环比变化"], dtype=object)
     return Table(f"{s.period.label}主要指标（上期：{s.period.previous().label}）", frame,
                  {"指标": "text", "本期": "row", "上期": "row", "环比变化": "row_change"},
-                 tuple(kind for _, kind in HEADLINE_FIELDS.values()),
+                 tuple(kind for _, kind in fields.values()),
                  note="环比变化 = 本期 − 上期；比率的变化以百分点计；上期无台账时不计算。")
 
 
@@ -326,19 +376,23 @@ def _score_tables(s: Snapshot) -> list[Table]:
 
 
 def tables(s: Snapshot) -> dict[str, list[Table]]:
-    """Each part after the cover (SECTIONS[1:]) as its tables, in order."""
+    """Each part the snapshot shows (s.sections) as its tables, in order."""
     counts = pd.DataFrame({"预警类型": list(s.warning_counts), "数量": list(s.warning_counts.values())}, dtype=object)
-    return {
-        HEADLINE: [_headline_table(s)],
-        TRENDS: [_table("各季度问题数量与整改比率", s.trend, TREND_COLUMNS,
-                        note=f"截至{s.period.label}的各季度；每季数字均为截至该季度末的累计口径。")],
-        RATES: [_table(f"{s.period.label}各单位整改销号情况", s.rates_by_unit, RATE_COLUMNS,
-                       note="销号率 = 已销号 ÷ 问题总数；整改完成率 = (已整改 + 已销号) ÷ 问题总数；"
-                            "按期整改率 = 期末前到期问题中按期完成的比例。")],
-        SCORES: _score_tables(s),
-        OVERDUE: [_table(f"截至 {s.period.end:%Y-%m-%d} 逾期未整改问题（{len(s.overdue)} 个）", s.overdue,
-                         OVERDUE_COLUMNS, note="按逾期天数从多到少排列。" + ("责任人已脱敏。" if s.masked else ""))],
-        WARNINGS: [Table("预警数量", counts, {"预警类型": "text", "数量": "int"}),
-                   _table("预警明细", s.warnings, WARNING_COLUMNS)],
-        AGENDA: [_table("会商议题建议清单", s.agenda, AGENDA_COLUMNS)],
+    made = {
+        HEADLINE: lambda: [_headline_table(s)],
+        TRENDS: lambda: [_table("各季度问题数量与整改比率", s.trend, TREND_COLUMNS,
+                                note=f"截至{s.period.label}的各季度；每季数字均为截至该季度末的累计口径。")],
+        RATES: lambda: [_table(f"{s.period.label}各单位整改销号情况", s.rates_by_unit, RATE_COLUMNS,
+                               note="销号率 = 已销号 ÷ 问题总数；整改完成率 = (已整改 + 已销号) ÷ 问题总数；"
+                                    "按期整改率 = 期末前到期问题中按期完成的比例。")],
+        SCORES: lambda: _score_tables(s),
+        OVERDUE: lambda: [_table(f"截至 {s.period.end:%Y-%m-%d} 逾期未整改问题（{len(s.overdue)} 个）", s.overdue,
+                                 OVERDUE_COLUMNS,
+                                 note="按逾期天数从多到少排列。" + ("责任人已脱敏。" if s.masked else ""))],
+        WARNINGS: lambda: [Table("预警数量", counts, {"预警类型": "text", "数量": "int"}),
+                           _table("预警明细", s.warnings, WARNING_COLUMNS) if s.shows("warnings") else
+                           _table("工作提醒函明细", s.warnings, REMINDER_COLUMNS,
+                                  note="剩余天数为负数即已逾期的天数。")],
+        AGENDA: lambda: [_table("会商议题建议清单", s.agenda, AGENDA_COLUMNS)],
     }
+    return {section: made[section]() for section in s.sections}

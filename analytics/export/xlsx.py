@@ -23,7 +23,6 @@ from analytics.export.snapshot import (
     LONG_TEXT_COLUMNS,
     RATES,
     SCORES,
-    SECTIONS,
     TIER_COLORS,
     TRENDS,
     WARNINGS,
@@ -247,7 +246,7 @@ def _cover(wb: Workbook, s: Snapshot, f: _Formats) -> None:
         row += 1
     row += 1
     ws.write_string(row, 0, "内容", f.title)
-    for section in SECTIONS[1:]:
+    for section in s.sections:
         row += 1
         ws.write_url(row, 1, f"internal:'{section}'!A1", f.link, string=section)
     _page_setup(ws)
@@ -267,7 +266,7 @@ def write(snapshot: Snapshot) -> bytes:
     f = _Formats(wb)
     _cover(wb, snapshot, f)
     parts = tables(snapshot)
-    for section in SECTIONS[1:]:
+    for section in snapshot.sections:
         ws = wb.add_worksheet(section)
         ws.set_row(0, 24)  # the 16 pt heading
         ws.write_string(0, 0, section, f.heading)
