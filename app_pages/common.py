@@ -11,12 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from analytics import actions, audit, state
 from analytics.access import Policy, User, can, load_policy
 from analytics.config import database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
 from analytics.errors import ConfigError, DatabaseUnreadable
+from analytics.export import table as export_table
 from analytics.metrics import Scope, available_periods
 from analytics.periods import Period, parse_period
 
@@ -133,6 +135,61 @@ def scope_key(scope: Scope) -> tuple:
 def _view(db: str, rev: int, who: User, name: str, period: str, scope: tuple, extra: tuple) -> dict:
     with open_db(db, read_only=True) as con:
         return actions.page_data(con, who, name, parse_period(period), Scope(*scope), *extra)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _header_and_kind(column: str, config: object) -> tuple[str, str | None]:
+    """A column's Chinese header and Excel kind (analytics.export.table) from its st.column_config entry."""
+    if isinstance(config, str):
+        return config, None
+    if not isinstance(config, dict):
+        return column, None
+    kind = None
+    type_config = config.get("type_config") or {}
+    match type_config.get("type"), type_config.get("format"):
+        case ("progress" | "number"), "percent":
+            kind = "percent"
+        case "number", "%d":
+            kind = "int"
+        case "number", "%.1f":
+            kind = "score"
+        case "date", _:
+            kind = "date"
+        case "text", _:
+            kind = "text"
+    return config.get("label") or column, kind
+
+
+def table(data: pd.DataFrame | Styler, what: str, key: str, *, where: object = st, download: bool = True,
+          filtered: bool = True, column_order: list[str] | None = None, column_config: dict | None = None,
+          **options: object) -> None:
+    """A table (st.dataframe with these options) and, below it, its audited download: the columns shown, with
+    their headers, as an Excel file made and recorded (actions.downloaded) only when the user clicks — the
+    tables' own toolbar download is off (CLIENT_OPTIONS). ``filtered``: the table follows the sidebar's period
+    and scope, which the file name and the audit entry then name."""
+    where.dataframe(data, hide_index=True, key=key, column_order=column_order, column_config=column_config, **options)
+    frame = data.data if isinstance(data, Styler) else data
+    if not download or frame.empty:
+        return
+    config = column_config or {}
+    columns = [c for c in (column_order or frame.columns) if c in frame.columns]
+    shown = {c: _header_and_kind(c, config.get(c)) for c in columns}
+    sheet = frame[columns].set_axis([h for h, _ in shown.values()], axis=1)
+    kinds = {h: k for h, k in shown.values() if k}
+    db, who = db_path(), user()
+    period = st.session_state.get("filter_period") if filtered else None
+    details = {"rows": len(sheet)} | ({"period": period, "scope": scope_caption()} if period else {})
+
+    def made() -> bytes:  # run when the download is asked for, outside the script run: nothing from st here
+        content = export_table.to_xlsx(sheet, what, kinds)
+        actions.downloaded(db, who, what, content, **details)
+        return content
+
+    name = f"{what}_{period}.xlsx" if period else f"{what}.xlsx"
+    where.download_button(f"下载本表（Excel，{len(sheet)} 行）", made, file_name=name, mime=XLSX,
+                          key=f"{key}_download", type="tertiary", icon=":material/download:", on_click="ignore")
 
 
 CODE_COLUMNS = ("problem_code", "new_code", "old_code")

@@ -56,8 +56,8 @@ if full and tier in rules:
 if shown.empty:
     st.success("本期没有触发该等级的预警。" if full else "本期没有需要提醒的问题。")
 elif full:
-    st.dataframe(
-        shown, hide_index=True,
+    common.table(
+        shown, f"预警明细（{tier}）", "follow_up_warnings_table",
         column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "measures", "rule"],
         column_config={
             "tier": TEXT("预警等级"), "target": TEXT("对象"), "unit": TEXT("责任单位"), "dimension": TEXT("维度"),
@@ -66,8 +66,8 @@ elif full:
             "rule": TEXT("触发规则", width="medium"),
         })
 else:
-    st.dataframe(
-        shown, hide_index=True,
+    common.table(
+        shown, "工作提醒函", "follow_up_reminders_table",
         column_order=["unit", "problem_code", "description", "measures", "deadline", "days_left"],
         column_config={
             "unit": TEXT("责任单位"), "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
@@ -83,8 +83,8 @@ if "agenda" in data:  # the 纪委's deliberations: only for the roles that see 
     if agenda.empty:
         st.info("本期没有需要提请会商的议题。")
     else:
-        st.dataframe(
-            agenda, hide_index=True, column_order=list(AGENDA_HEADERS),
+        common.table(
+            agenda, "会商议题建议清单", "follow_up_agenda_table", download=False, column_order=list(AGENDA_HEADERS),
             column_config={
                 "rank": st.column_config.NumberColumn("序号", width="small"), "kind": TEXT("议题类别"),
                 "topic": TEXT("议题", width="large"), "reason": TEXT("提出理由", width="large"),
@@ -93,7 +93,7 @@ if "agenda" in data:  # the 纪委's deliberations: only for the roles that see 
         table = agenda[list(AGENDA_HEADERS)].rename(columns=AGENDA_HEADERS)
         content = csvsafe.to_csv(table)  # formula-safe, UTF-8 with BOM so that Excel opens the Chinese text
         st.download_button("下载会商议题建议清单（CSV）", content, file_name=f"会商议题建议清单_{period}.csv",
-                           mime="text/csv", icon=":material/download:",
+                           mime="text/csv", icon=":material/download:", key="follow_up_agenda_csv",
                            on_click=lambda: actions.downloaded(common.db_path(), common.user(), "会商议题建议清单",
                                                                content, period=str(period),
                                                                scope=common.scope_caption()))

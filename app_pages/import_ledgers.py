@@ -138,16 +138,16 @@ def outcome_section() -> None:
     outcome = st.session_state.get(OUTCOME_KEY)
     if not outcome:
         return
-    for entry in outcome:
+    for n, entry in enumerate(outcome):
         show = {"imported": st.success, "undone": st.success, "duplicate": st.info}.get(entry["outcome"], st.error)
         show(md(f"{entry['file']}：{entry['message']}") if entry.get("file") else md(entry["message"]))
         if entry.get("issues"):
             with st.expander(f"跳过的错误行（{len(entry['issues'])} 处）"):
-                issue_table(entry["issues"])
+                issue_table(entry["issues"], entry["file"], f"outcome_issues_{n}")
 
 
-def issue_table(issues: list[Issue]) -> None:
-    """The validation report: one row per issue, located to the Excel row and column."""
+def issue_table(issues: list[Issue], name: str, key: str) -> None:
+    """The validation report of file ``name``: one row per issue, located to the Excel row and column."""
     frame = pd.DataFrame({
         "工作表": [i.sheet for i in issues],
         "行号": pd.array([i.row for i in issues], dtype="Int64"),
@@ -155,7 +155,7 @@ def issue_table(issues: list[Issue]) -> None:
         "值": ["" if i.value is None else str(i.value) for i in issues],
         "原因": [i.reason for i in issues],
     })
-    st.dataframe(frame, hide_index=True, column_config={
+    common.table(frame, f"{name}校验问题", key, filtered=False, column_config={
         "工作表": st.column_config.TextColumn(width="small"),
         "行号": st.column_config.NumberColumn(format="%d", width="small", help="Excel 中的行号"),
         "列": st.column_config.TextColumn(width="small", help="列名（列字母）"),
@@ -228,7 +228,7 @@ def show_upload(upload: Upload) -> None:
         two_rows = "（两行表头）" if layout.header_height == 2 else ""
         st.markdown(f"**工作表「{md(sheet.name)}」**：{KIND_LABELS[layout.kind]}，"
                     f"表头在第 {layout.header_row + 1} 行{two_rows}")
-        mapping_table(sheet.layout)
+        mapping_table(sheet.layout, f"{parsed.name}「{sheet.name}」", f"mapping_{upload.digest[:12]}_{sheet.name}")
     if parsed.ignored_sheets:
         st.caption("未导入的工作表：" + "；".join(f"「{md(n)}」{md(why)}" for n, why in parsed.ignored_sheets))
     counts = st.columns(4)
@@ -239,12 +239,12 @@ def show_upload(upload: Upload) -> None:
     skipped = sum((s.skipped for s in parsed.sheets), Counter())
     if skipped:
         st.caption("跳过：" + "、".join(f"{md(why)} {n} 行" for why, n in skipped.most_common()))
-    preview(parsed)
+    preview(parsed, f"preview_{upload.digest[:12]}")
     issues = [i for i in parsed.issues if not (parsed.period is None and i.sheet is None and i.reason ==
                                                parsed.period_origin)]
     if issues:
         st.markdown(f"**校验报告**：发现 {len(issues)} 处错误")
-        issue_table(issues)
+        issue_table(issues, parsed.name, f"issues_{upload.digest[:12]}")
     else:
         st.markdown("**校验报告**：未发现错误")
 
@@ -255,7 +255,7 @@ def _valid_rows(parsed: ParsedFile) -> int:
     return parsed.rows_valid
 
 
-def mapping_table(layout: Layout) -> None:
+def mapping_table(layout: Layout, name: str, key: str) -> None:
     """原表头 → 字段, how each was recognised (映射来源), and the headers that will not be imported."""
     field_of = {col: fld for fld, col in layout.columns.items()} | {c: "status" for c in layout.status_columns}
     rows = []
@@ -266,7 +266,8 @@ def mapping_table(layout: Layout) -> None:
             rows.append((header, column_letter(col), field_label(layout.kind, field_of[col]), how))
         elif col in layout.dimension_columns:
             rows.append((header, column_letter(col), f"得分（{layout.dimension_columns[col]}）", how))
-    st.dataframe(pd.DataFrame(rows, columns=["原表头", "列", "导入为", "映射来源"]), hide_index=True, column_config={
+    common.table(pd.DataFrame(rows, columns=["原表头", "列", "导入为", "映射来源"]), f"{name}列映射", key,
+                 filtered=False, column_config={
         "原表头": st.column_config.TextColumn(width="medium"),
         "列": st.column_config.TextColumn(width="small"),
         "导入为": st.column_config.TextColumn(width="medium"),
@@ -280,7 +281,7 @@ def mapping_table(layout: Layout) -> None:
         st.caption("重复的列（只导入同名的第一列）：" + "、".join(f"「{md(h)}」" for h in layout.duplicates))
 
 
-def preview(parsed: ParsedFile) -> None:
+def preview(parsed: ParsedFile, key: str) -> None:
     """The first valid rows as they will be stored (normalised), with Chinese column names."""
     for kind in parsed.kinds:
         table = parsed.rows(kind)
@@ -294,7 +295,7 @@ def preview(parsed: ParsedFile) -> None:
         frame.columns = [field_label(kind, c) for c in keep]
         shown = min(PREVIEW_ROWS, table.num_rows)
         st.markdown(f"**预览**（{KIND_LABELS[kind]}，前 {shown} 行，共 {table.num_rows} 行）")
-        st.dataframe(frame, hide_index=True)
+        common.table(frame, f"{parsed.name}预览", f"{key}_{kind}", filtered=False)
 
 
 def _shown(column: str, kind: str, present: set[str], several_sheets: bool) -> bool:
@@ -426,7 +427,7 @@ def history_section() -> None:
         "状态": ["已撤销" if u else "有效" for u in undone],
         "撤销时间": frame["undone_at"],
     })
-    st.dataframe(table, hide_index=True, column_config={
+    common.table(table, "导入记录", "imports_table", filtered=False, column_config={
         "编号": st.column_config.NumberColumn(format="#%d", width="small"),
         "导入时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         "撤销时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

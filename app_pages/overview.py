@@ -63,8 +63,8 @@ with left:
     chart.plotly_chart(charts.lines(
         trend, "period", {"total": "问题总数", "new": "新增", "closed_this_period": "销号", "overdue": "逾期"},
         "各季度问题数量", "季度", "问题数（个）"), width="stretch", key="overview_counts")
-    table.dataframe(
-        trend, hide_index=True, key="overview_counts_table",
+    common.table(
+        trend, "各季度问题数量", "overview_counts_table", where=table,
         column_order=["period", "total", "new", "closed_this_period", "overdue", "recurred"],
         column_config={
             "period": st.column_config.TextColumn("季度"),
@@ -80,8 +80,8 @@ with right:
         trend, "period", {"closure_rate": "销号率", "completion_rate": "整改完成率", "on_time_rate": "按期整改率"},
         "各季度整改比率", "季度", "比率", percent=True), width="stretch", key="overview_rates")
     rate = {"format": "percent", "min_value": 0, "max_value": 1}
-    table.dataframe(
-        trend, hide_index=True, key="overview_rates_table",
+    common.table(
+        trend, "各季度整改比率", "overview_rates_table", where=table,
         column_order=["period", "closure_rate", "completion_rate", "on_time_rate"],
         column_config={
             "period": st.column_config.TextColumn("季度"),
@@ -112,8 +112,9 @@ if scored:
         chart.plotly_chart(charts.bars(worst, "unit", "score", "综合得分最低的五个单位", "单位", "综合得分",
                                        colors=charts.grade_colors(worst["grade"]), horizontal=True),
                            width="stretch", key="overview_worst")
-        table.dataframe(
-            worst, hide_index=True, key="overview_worst_table", column_order=["rank", "unit", "score", "grade"],
+        common.table(
+            worst, "综合得分最低的单位", "overview_worst_table", where=table,
+            column_order=["rank", "unit", "score", "grade"],
             column_config={
                 "rank": st.column_config.NumberColumn("排名", format="%d"),
                 "unit": st.column_config.TextColumn("单位"),

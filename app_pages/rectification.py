@@ -26,8 +26,8 @@ by_unit = data["by_unit"].sort_values([rate, "unit"], na_position="last")  # wea
 chart, table = st.tabs(["图表", "数据表"])
 chart.plotly_chart(charts.bars(by_unit, "unit", rate, f"各单位{RATES[rate]}（{period.label}）", "责任单位",
                                RATES[rate], percent=True, horizontal=True), width="stretch", key="rect_by_unit")
-table.dataframe(
-    by_unit, hide_index=True, key="rect_by_unit_table",
+common.table(
+    by_unit, "各单位整改情况", "rect_by_unit_table", where=table,
     column_order=["unit", "total", "closed", "completed", "open", "overdue", "due", "on_time", *RATES],
     column_config={
         "unit": st.column_config.TextColumn("责任单位"),
@@ -48,9 +48,9 @@ with left:
     chart, table = st.tabs(["图表", "数据表"])
     chart.plotly_chart(charts.bars(ageing, "bucket", "problems", "未完成问题账龄（自发现之日至期末）", "账龄",
                                    "问题数（个）"), width="stretch", key="rect_ageing")
-    table.dataframe(ageing, hide_index=True, key="rect_ageing_table",
-                    column_config={"bucket": st.column_config.TextColumn("账龄"),
-                                   "problems": st.column_config.NumberColumn("问题数", format="%d")})
+    common.table(ageing, "未完成问题账龄", "rect_ageing_table", where=table,
+                 column_config={"bucket": st.column_config.TextColumn("账龄"),
+                                "problems": st.column_config.NumberColumn("问题数", format="%d")})
 with right:
     st.subheader("销号用时")
     days = data["days_to_close"]
@@ -82,8 +82,8 @@ if "bands" in data:  # the problems to rectify: for every role that sees problem
     elif shown.empty:
         st.info("所选预警类别下没有问题。")
     else:
-        st.dataframe(
-            shown.style.apply(band_style, colours=colours, subset=["band"]), hide_index=True, key="rect_bands_table",
+        common.table(
+            shown.style.apply(band_style, colours=colours, subset=["band"]), "到期预警问题", "rect_bands_table",
             column_order=["band", "days_left", "deadline", "unit", "problem_code", "description", "measures", "owner",
                           "status", "source", "dimension"],
             column_config={
@@ -108,8 +108,8 @@ if "lookback" in data:  # the 纪委's own re-check plan: not for the units it w
     if lookback.empty:
         st.info("截至本期还没有已销号的问题可供回头看。")
     else:
-        st.dataframe(
-            lookback, hide_index=True, key="rect_lookback_table",
+        common.table(
+            lookback, "回头看抽样", "rect_lookback_table",
             column_order=["problem_code", "unit", "source", "dimension", "description", "closed_date", "checks"],
             column_config={
                 "problem_code": st.column_config.TextColumn("问题编号"),

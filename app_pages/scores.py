@@ -86,8 +86,8 @@ with left:
         st.session_state["score_unit"] = st.session_state["deduct_unit"] = point["y"]
         st.session_state["deduct_dimension"] = ALL_DIMENSIONS
     chart.caption("点击单位的柱条，可在下方查看其扣分明细。")
-    table.dataframe(
-        units, hide_index=True, key="score_ranking_table",
+    common.table(
+        units, "单位综合得分排名", "score_ranking_table", where=table,
         column_order=["rank", "unit", "score", "grade", *dimension_names],
         column_config={
             "rank": st.column_config.NumberColumn("排名", format="%d"),
@@ -105,8 +105,9 @@ with right:
                                      f"{common.company_word()}平均": company["dimensions"]},
                                     f"{unit}与{common.company_word()}各维度得分", low=cfg.floor, high=cfg.start),
                        width="stretch", key="score_radar")
-    table.dataframe(
-        mine.assign(company=mine["dimension"].map(company["dimensions"])), hide_index=True, key="score_radar_table",
+    common.table(
+        mine.assign(company=mine["dimension"].map(company["dimensions"])), f"{unit}各维度得分", "score_radar_table",
+        where=table,
         column_order=["dimension", "score", "company", "grade", "open_problems", "deduction", "assessed"],
         column_config={
             "dimension": st.column_config.TextColumn("维度"),
@@ -130,8 +131,8 @@ event = chart.plotly_chart(
 point = clicked(event, "score_matrix")
 if point and point.get("y") in unit_names and point.get("x") in dimension_names:
     st.session_state["deduct_unit"], st.session_state["deduct_dimension"] = point["y"], point["x"]
-table.dataframe(
-    dims, hide_index=True, key="score_matrix_table",
+common.table(
+    dims, "单位维度得分", "score_matrix_table", where=table,
     column_order=["unit", "dimension", "score", "grade", "computed", "assessed", "deduction", "open_problems"],
     column_config={
         "unit": st.column_config.TextColumn("单位"),
@@ -170,8 +171,8 @@ detail = deductions(str(common.db_path()), common.data_revision(), common.user()
 if detail.empty:
     st.success("本期没有扣分问题。")
 else:
-    st.dataframe(
-        detail, hide_index=True, key="deductions",
+    common.table(
+        detail, f"{unit}扣分明细", "deductions",
         column_order=["problem_code", "dimension", "description", "status", "severity", "deadline", "days_overdue",
                       "recurred", "points", "rule"],
         column_config={
@@ -199,7 +200,8 @@ chart.plotly_chart(
                    x_order=sorted(shown["period"].unique()), colorscale="RdYlGn", zmin=cfg.floor, zmax=cfg.start,
                    text_format="{:.1f}"),
     width="stretch", key="score_history")
-table.dataframe(shown, hide_index=True, key="score_history_table", column_order=["period", "unit", "score"],
-                column_config={"period": st.column_config.TextColumn("季度"),
-                               "unit": st.column_config.TextColumn("单位"),
-                               "score": st.column_config.NumberColumn("得分", format="%.1f")})
+common.table(shown, f"各季度{dimension}得分", "score_history_table", where=table,
+             column_order=["period", "unit", "score"],
+             column_config={"period": st.column_config.TextColumn("季度"),
+                            "unit": st.column_config.TextColumn("单位"),
+                            "score": st.column_config.NumberColumn("得分", format="%.1f")})

@@ -28,8 +28,8 @@ def trend_section() -> None:
                                              "各季度监督措施应完成与已完成", "季度", "措施数（项）"), width="stretch")
     tabs[0].plotly_chart(charts.lines(trend, "period", {"done_rate": "完成率"}, "各季度监督措施完成率", "季度",
                                       "完成率", percent=True), width="stretch")
-    tabs[1].dataframe(trend, hide_index=True, column_order=["period", *COUNTS],
-                      column_config={"period": TEXT("季度"), **COUNTS})
+    common.table(trend, "各季度监督措施完成情况", "supervision_trend_table", where=tabs[1],
+                 column_order=["period", *COUNTS], column_config={"period": TEXT("季度"), **COUNTS})
 
 
 total = data["total"]
@@ -64,15 +64,15 @@ tabs[0].plotly_chart(charts.grouped_bars(by_aspect, "aspect", {"due": "应完成
                                          f"各监督方面措施完成情况（{period}）", "监督方面", "措施数（项）",
                                          horizontal=True),
                      width="stretch")
-tabs[1].dataframe(by_aspect, hide_index=True, column_order=["aspect", *COUNTS],
-                  column_config={"aspect": TEXT("监督方面"), **COUNTS})
+common.table(by_aspect, "各监督方面措施完成情况", "supervision_aspect_table", where=tabs[1],
+             column_order=["aspect", *COUNTS], column_config={"aspect": TEXT("监督方面"), **COUNTS})
 st.subheader("按责任单位")
 tabs = st.tabs(["图表", "数据表"])
 tabs[0].plotly_chart(charts.grouped_bars(by_unit, "unit", {"due": "应完成", "done": "已完成"},
                                          f"各责任单位措施完成情况（{period}）", "责任单位", "措施数（项）"),
                      width="stretch")
-tabs[1].dataframe(by_unit, hide_index=True, column_order=["unit", *COUNTS],
-                  column_config={"unit": TEXT("责任单位"), **COUNTS})
+common.table(by_unit, "各责任单位措施完成情况", "supervision_unit_table", where=tabs[1],
+             column_order=["unit", *COUNTS], column_config={"unit": TEXT("责任单位"), **COUNTS})
 
 trend_section()
 
@@ -81,8 +81,8 @@ st.subheader(f"监督措施清单（{len(listing)}）")
 if st.toggle("只看应完成未完成的措施", key="supervision_undone_only"):
     listing = listing[listing["due"] & ~listing["done"]]
 st.caption("应完成而未完成的措施排在最前。")
-st.dataframe(
-    listing, hide_index=True,
+common.table(
+    listing, "监督措施清单", "supervision_list_table",
     column_order=["seq", "aspect", "measure", "requirement", "unit", "frequency", "deadline", "status", "due", "done"],
     column_config={
         "seq": TEXT("序号"), "aspect": TEXT("监督方面"), "measure": TEXT("监督措施", width="large"),

@@ -32,7 +32,7 @@ def ordered(values, preferred) -> list[str]:
 
 
 def counts_table(frame, by: str, label: str, key: str) -> None:
-    st.dataframe(frame, hide_index=True, key=key, column_order=["period", by, measure],
+    common.table(frame, f"各季度{name}（按{label}）", key, column_order=["period", by, measure],
                  column_config={"period": st.column_config.TextColumn("季度"),
                                 by: st.column_config.TextColumn(label),
                                 measure: st.column_config.NumberColumn(name, format="%d")})
@@ -65,10 +65,10 @@ chart, table = st.tabs(["图表", "数据表"])
 chart.plotly_chart(charts.heatmap(matrix, "dimension", "unit", "问题数", f"{period.label}单位 × 维度问题数",
                                   "维度", "责任单位", x_order=dimension_order),
                    width="stretch", key="trends_matrix")
-table.dataframe(matrix, hide_index=True, key="trends_matrix_table",
-                column_config={"unit": st.column_config.TextColumn("责任单位"),
-                               "dimension": st.column_config.TextColumn("维度"),
-                               "问题数": st.column_config.NumberColumn(format="%d")})
+common.table(matrix, "各单位各维度问题数", "trends_matrix_table", where=table,
+             column_config={"unit": st.column_config.TextColumn("责任单位"),
+                            "dimension": st.column_config.TextColumn("维度"),
+                            "问题数": st.column_config.NumberColumn(format="%d")})
 
 st.subheader("新增与销号")
 total = up_to_period(data["total"])
@@ -76,12 +76,12 @@ chart, table = st.tabs(["图表", "数据表"])
 chart.plotly_chart(charts.grouped_bars(total, "period", {"new": "新增", "closed_this_period": "销号"},
                                        "各季度新增与销号问题", "季度", "问题数（个）"),
                    width="stretch", key="trends_new_closed")
-table.dataframe(total, hide_index=True, key="trends_new_closed_table",
-                column_order=["period", "new", "closed_this_period", "carried_over", "total", "new_qoq", "new_yoy"],
-                column_config={"period": st.column_config.TextColumn("季度"),
-                               "new": st.column_config.NumberColumn("新增", format="%d"),
-                               "closed_this_period": st.column_config.NumberColumn("本季销号", format="%d"),
-                               "carried_over": st.column_config.NumberColumn("上季结转", format="%d"),
-                               "total": st.column_config.NumberColumn("问题总数", format="%d"),
-                               "new_qoq": st.column_config.NumberColumn("新增环比", format="%+d"),
-                               "new_yoy": st.column_config.NumberColumn("新增同比", format="%+d")})
+common.table(total, "各季度新增与销号", "trends_new_closed_table", where=table,
+             column_order=["period", "new", "closed_this_period", "carried_over", "total", "new_qoq", "new_yoy"],
+             column_config={"period": st.column_config.TextColumn("季度"),
+                            "new": st.column_config.NumberColumn("新增", format="%d"),
+                            "closed_this_period": st.column_config.NumberColumn("本季销号", format="%d"),
+                            "carried_over": st.column_config.NumberColumn("上季结转", format="%d"),
+                            "total": st.column_config.NumberColumn("问题总数", format="%d"),
+                            "new_qoq": st.column_config.NumberColumn("新增环比", format="%+d"),
+                            "new_yoy": st.column_config.NumberColumn("新增同比", format="%+d")})

@@ -60,8 +60,9 @@ else:
         f"{unit}各维度得分与{common.company_word()}平均（{period}）"), width="stretch")
     tabs[1].plotly_chart(charts.bars(dims, "dimension", "score", f"{unit}各维度得分及等级（{period}）", "维度", "得分",
                                      colors=charts.grade_colors(dims["grade"]), horizontal=True), width="stretch")
-    tabs[2].dataframe(
-        dims.assign(company=dims["dimension"].map(company)), hide_index=True,
+    common.table(
+        dims.assign(company=dims["dimension"].map(company)), f"{unit}各维度得分", "portrait_dims_table",
+        where=tabs[2],
         column_order=["dimension", "score", "grade", "company", "computed", "assessed", "deduction", "open_problems"],
         column_config={
             "dimension": TEXT("维度"), "score": NUMBER("得分", format="%.1f"), "grade": TEXT("等级"),
@@ -80,8 +81,8 @@ tabs[0].plotly_chart(charts.lines(
 tabs[1].plotly_chart(charts.lines(
     trend, "period", {"closure_rate": "销号率", "completion_rate": "整改完成率", "on_time_rate": "按期整改率"},
     f"{unit}各季度整改率", "季度", "比率", percent=True), width="stretch")
-tabs[2].dataframe(
-    trend, hide_index=True,
+common.table(
+    trend, f"{unit}各季度问题数与整改率", "portrait_trend_table", where=tabs[2],
     column_order=["period", "total", "new", "closed_this_period", "open", "overdue", "recurred", "closure_rate",
                   "completion_rate", "on_time_rate"],
     column_config={
@@ -99,8 +100,8 @@ if len(opened) < data["open_total"]:
 if opened.empty:
     st.success(f"{unit}在{period.label}末没有未完成的问题。")
 else:
-    st.dataframe(
-        opened, hide_index=True,
+    common.table(
+        opened, f"{unit}未完成问题", "portrait_open_table",
         column_order=["problem_code", "source", "dimension", "description", "measures", "owner", "severity",
                       "status", "found_date", "deadline", "days_overdue", "recurred"],
         column_config={
@@ -119,8 +120,8 @@ if len(warned) < data["warnings_total"]:
 if warned.empty:
     st.success("本期没有触发预警。")
 else:
-    st.dataframe(
-        warned, hide_index=True,
+    common.table(
+        warned, f"{unit}预警", "portrait_warnings_table",
         column_order=["tier", "target", "rule", "problem_code", "description", "measures", "dimension"],
         column_config={
             "tier": TEXT("预警等级"), "target": TEXT("对象"), "rule": TEXT("触发规则", width="medium"),
@@ -134,8 +135,8 @@ st.caption("本期新发现的问题与本单位上季度末已销号问题描�
 if repeats.empty:
     st.info("本期没有发现疑似重复的问题。")
 else:
-    st.dataframe(
-        repeats, hide_index=True,
+    common.table(
+        repeats, f"{unit}疑似重复问题", "portrait_repeats_table",
         column_order=["new_code", "new_description", "new_found_date", "similarity", "old_code", "old_description",
                       "old_closed_on"],
         column_config={
@@ -151,8 +152,8 @@ st.subheader(f"改而复发问题（{len(recurred)}）")
 if recurred.empty:
     st.info("没有改而复发的问题。")
 else:
-    st.dataframe(
-        recurred, hide_index=True,
+    common.table(
+        recurred, f"{unit}改而复发问题", "portrait_recurred_table",
         column_order=["problem_code", "source", "dimension", "description", "status", "how"],
         column_config={
             "problem_code": TEXT("问题编号"), "source": TEXT("问题来源"), "dimension": TEXT("维度"),

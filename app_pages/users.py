@@ -38,13 +38,13 @@ if notice := st.session_state.pop("users_notice", None):
     st.success(notice)
 
 accounts = store.accounts()
-st.dataframe(pd.DataFrame({
+common.table(pd.DataFrame({
     "用户名": list(accounts),
     "角色": [a.role for a in accounts.values()],
     "单位": [a.unit or "" for a in accounts.values()],
     "演示账号": ["是" if a.demo else "" for a in accounts.values()],
     "最近修改": [a.changed_at for a in accounts.values()],
-}), hide_index=True, key="users_table")
+}), "用户列表", "users_table", filtered=False)
 units = common.options()["units"]
 
 add, change, reset, remove = st.tabs(["新增用户", "变更角色", "重置密码", "删除用户"])

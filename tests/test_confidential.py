@@ -49,8 +49,8 @@ ROWS = [
     # 10 days overdue, from a complaint
     ["C-3", "信访", "廉洁建设", COMPLAINT, UNIT, "2025-04-20", "2025-06-20", "整改中", None, "较重", "否"],
     ["C-4", "信访", "作风建设", OTHER_COMPLAINT, "财务部", "2025-04-01", "2025-09-30", "整改中", None, "一般", "否"],
-    ["C-5", "巡察", "两个责任", "预算执行分析不到位", "财务部", "2025-04-02", "2025-05-31", "已销号", "2025-05-20", "一般",
-     "否"],
+    ["C-5", "巡察", "两个责任", "预算执行不到位", "财务部", "2025-04-02", "2025-05-31", "已销号", "2025-05-20",
+     "一般", "否"],
 ]
 HEAD_USER = User("head", HEAD, UNIT)  # the account tests/conftest.py makes; the default policy applies
 SECRETARY_USER = User("secretary", SECRETARY)

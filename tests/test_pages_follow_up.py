@@ -123,7 +123,7 @@ def test_follow_up_counts_tiers_and_agenda(monkeypatch, demo_db, latest, downloa
     assert len(frame_with(at, "rule")) == sum(counts.values())
     assert frame_with(at, "topic").iloc[0]["topic"] == agenda.iloc[0].topic
 
-    filename, content = downloaded(download_storages, at.download_button[0])
+    filename, content = downloaded(download_storages, at.download_button(key="follow_up_agenda_csv"))
     assert filename == f"会商议题建议清单_{latest}.csv"
     assert content.startswith(b"\xef\xbb\xbf")
     csv = pd.read_csv(io.StringIO(content.decode("utf-8-sig")))
