@@ -33,6 +33,7 @@ from app_pages import common
 # set by log_in, checked by current_user and watch_session
 SESSION_KEY = "auth"
 NOTICE_KEY = "auth_notice"  # why the login page is shown again (session over, account changed or gone)
+WATCH_KEY = "session_watch"  # watch_session's fragment
 _ENDED = {IDLE: "长时间未操作，已自动退出，请重新登录。", EXPIRED: "登录已超过最长时间，请重新登录。",
           REMOVED: "账户已被删除，请联系管理员。",
           PASSWORD_RESET: "账户的密码已由管理员重置，请用新密码重新登录。",
@@ -92,7 +93,7 @@ def _check_session() -> None:
 def watch_session() -> None:
     """While a page is open, check every expiry_check_seconds whether its session is over (idle, expired, account
     changed) and if so replace the page by the login page, without waiting for a click."""
-    st.fragment(_check_session, run_every=access_settings().expiry_check_seconds)()
+    st.fragment(_check_session, run_every=access_settings().expiry_check_seconds, key=WATCH_KEY)()
 
 
 def log_in(name: str, password: str) -> str | None:
