@@ -138,9 +138,13 @@ class UserStore:
         except (OSError, ValueError) as exc:
             raise DashboardError(f"用户文件 {self.path} 无法读取：{exc}") from exc
         try:
-            return {name: Account(name=name, **fields) for name, fields in raw["users"].items()}
-        except (KeyError, TypeError) as exc:
+            accounts = {name: Account(name=name, **fields) for name, fields in raw["users"].items()}
+        except (KeyError, TypeError, AttributeError) as exc:
             raise DashboardError(f"用户文件 {self.path} 格式错误") from exc
+        for a in accounts.values():  # compared on every run of every session: a hand-edited value must not raise
+            if type(a.sessions_after) not in (int, float) or not isinstance(a.ended_by, str):
+                raise DashboardError(f"用户文件 {self.path} 格式错误（用户「{a.name}」的 sessions_after 或 ended_by）")
+        return accounts
 
     def get(self, name: str) -> Account | None:
         return self.accounts().get(name)

@@ -8,6 +8,7 @@ activity, so an expired session stops showing data without waiting for a click.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 
 import streamlit as st
@@ -58,7 +59,10 @@ def client_address() -> str | None:
     that header from 127.0.0.1 only); it keys the throttle, so that an attacker's failures slow their address down.
     """
     address = st.context.ip_address
-    return address if isinstance(address, str) and address else None
+    try:  # an address, nothing else, is logged and kept (a local client can send any X-Forwarded-For)
+        return str(ipaddress.ip_address(address)) if isinstance(address, str) else None
+    except ValueError:
+        return None
 
 
 def _over(session: dict) -> tuple[str | None, Account | None]:

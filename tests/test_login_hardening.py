@@ -12,6 +12,7 @@ import threading
 import time
 
 import pytest
+import streamlit as st
 
 from analytics import actions, users
 from analytics.access import HEAD, MEMBER, User
@@ -234,6 +235,15 @@ def test_the_login_page_passes_the_address_on_and_records_it(monkeypatch, demo_d
     assert (entry["who"], entry["details"].get("address")) == ("member", address)
 
 
+@pytest.mark.parametrize(("seen", "address"), [
+    ("203.0.113.9", "203.0.113.9"), ("2001:db8::1", "2001:db8::1"), (None, None),
+    ("x" * 10_000, None), ("203.0.113.9, 10.0.0.1", None), (object(), None)])
+def test_only_an_address_keys_the_throttle(monkeypatch, seen, address):
+    """A client on the server itself can send any X-Forwarded-For: only a well-formed address is kept and logged."""
+    monkeypatch.setattr(type(st.context), "ip_address", property(lambda self: seen))
+    assert auth.client_address() == address
+
+
 # ---- changing one's own password ----
 
 def test_changing_ones_own_password_is_throttled_and_recorded(tmp_path, store):
@@ -295,6 +305,14 @@ def test_an_accounts_file_written_before_the_session_fields_still_works(tmp_path
     assert account.sessions_after == 0 and session_over(account, 1.0, 1.0, 1.0, 1.0, SETTINGS) is None
     UserStore(old).set_role("wang", HEAD, "采购部")
     assert session_over(UserStore(old).get("wang"), 1.0, 1.0, 1.0, 1.0, SETTINGS) == ROLE_CHANGED
+
+
+def test_a_hand_edited_session_field_is_refused_in_chinese(tmp_path, store):
+    raw = json.loads(store.path.read_text(encoding="utf-8"))
+    raw["users"]["wang"]["sessions_after"] = "tomorrow"
+    store.path.write_text(json.dumps(raw), encoding="utf-8")
+    with pytest.raises(DashboardError, match="格式错误（用户「wang」的 sessions_after 或 ended_by）"):
+        store.get("wang")
 
 
 def app_with_users(monkeypatch, demo_db, tmp_path, accounts_file):
