@@ -60,4 +60,5 @@ with st.sidebar:
         auth.log_out(user)
         st.rerun()
     st.caption("政治生态分析研判看板")
+    auth.watch_session()  # an expired session leaves the page by itself, not at the next click
 page.run()

@@ -37,7 +37,23 @@ from analytics.ingest.answers import Answers
 from analytics.ingest.parse import ParsedFile
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
-from analytics.users import Throttle, UserStore, loggable_name
+from analytics.users import (
+    BUSY,
+    CHECKING,
+    EXPIRED,
+    IDLE,
+    OWN_PASSWORD,
+    PASSWORD_RESET,
+    REMOVED,
+    ROLE_CHANGED,
+    WAITING,
+    Account,
+    Refused,
+    Throttle,
+    UserStore,
+    check_password,
+    loggable_name,
+)
 
 # view name → (the permission it needs besides "view", the part of the analysis a user must see to get it at all,
 # {key: the part that key needs}); keys not named need only the view's part. follow_up gives a user who sees the
@@ -289,34 +305,59 @@ def downloaded(db: Path, user: User, what: str, content: bytes, **details: objec
 
 # ---- logins ----
 
-def login(db: Path, store: UserStore, throttle: Throttle, name: str, password: str) -> tuple[User | None, str]:
-    """(the user, "") when the password is right; (None, why not) otherwise. Every attempt is recorded.
+# Throttle.attempt's refusals: (the audit trail's outcome, what the person is told)
+_REFUSED = {CHECKING: ("同一账户正在验证中被拒绝", "该账户正在验证密码，请稍后再试"),
+            BUSY: ("系统繁忙被拒绝", "系统繁忙，请稍后再试")}
+
+
+def _refusal(refused: Refused, failures: str = "登录失败") -> tuple[str, str]:
+    if refused.why == WAITING:
+        return "等待中被拒绝", f"{failures}次数过多，请 {math.ceil(refused.wait)} 秒后再试"
+    return _REFUSED[refused.why]
+
+
+def login(db: Path, store: UserStore, throttle: Throttle, name: str, password: str,
+          address: str | None = None) -> tuple[User | None, str]:
+    """(the user, "") when the password is right; (None, why not) otherwise. Every attempt is recorded, with the
+    client's address where it is known (``address``: it keeps an attacker's failures to their own address).
 
     The name is attacker-chosen: one longer than any account's can be (NAME_MAX) is cut, with a marker, before it
-    is checked, counted or logged, so that the audit trail and the throttle keep a short string.
+    is checked, counted or logged, so that the audit trail and the throttle keep a short string. The password is
+    checked only through throttle.attempt: one check per account at a time, a few at once in the process.
     """
     name = loggable_name(name.strip())
-    wait = throttle.wait(name)
-    if wait > 0:
-        audit.record(db, User(name, "—"), "login_failed", "等待中被拒绝")
-        return None, f"登录失败次数过多，请 {math.ceil(wait)} 秒后再试"
-    account = store.verify(name, password)
+    who = User(name, "—")
+    try:
+        with throttle.attempt(name, address) as attempt:
+            account = store.verify(name, password)
+            if account is None:
+                wait = attempt.failed()
+            else:
+                attempt.succeeded()
+    except Refused as refused:
+        outcome, why = _refusal(refused)
+        audit.record(db, who, "login_failed", outcome, address=address)
+        return None, why
     if account is None:
-        wait = throttle.failed(name)
-        audit.record(db, User(name, "—"), "login_failed", "用户名或密码错误")
+        audit.record(db, who, "login_failed", "用户名或密码错误", address=address)
         return None, "用户名或密码错误" + (f"，请 {math.ceil(wait)} 秒后再试" if wait else "")
     if account.demo and not config.is_demo_database(db):  # a well-known password: never on real data
-        audit.record(db, account.user, "login_failed", "演示账号不能登录正式数据库")
+        audit.record(db, account.user, "login_failed", "演示账号不能登录正式数据库", address=address)
         return None, "演示账号只能登录演示数据库；正式数据库请用管理员新建的账号登录（python -m analytics users add …）"
-    throttle.succeeded(name)
-    audit.record(db, account.user, "login")
+    audit.record(db, account.user, "login", address=address)
     return account.user, ""
 
 
+# why a session ended (users.session_over), as the audit trail records it
+_SESSION_ENDED = {IDLE: "长时间未操作", EXPIRED: "超过会话最长时间", REMOVED: "账户已被删除",
+                  PASSWORD_RESET: "管理员重置了密码", ROLE_CHANGED: "管理员变更了角色",
+                  OWN_PASSWORD: "本人在其他会话中修改了密码"}
+
+
 def logout(db: Path, user: User, reason: str | None = None) -> None:
-    """退出登录, or the session's end ("idle", "expired")."""
+    """退出登录, or the session's end for ``reason`` (users.session_over: idle, expired, account changed …)."""
     if reason:
-        audit.record(db, user, "session_ended", {"idle": "长时间未操作", "expired": "超过会话最长时间"}[reason])
+        audit.record(db, user, "session_ended", _SESSION_ENDED[reason])
     else:
         audit.record(db, user, "logout")
 
@@ -331,12 +372,14 @@ def add_user(db: Path, store: UserStore, actor: User, name: str, role: str, pass
 
 
 def reset_password(db: Path, store: UserStore, actor: User, name: str, password: str) -> None:
+    """A new password set by the administrator; the account's open sessions end."""
     require(actor, "users")
     store.set_password(name, password)
     audit.record(db, actor, "user_password", account=name)
 
 
 def change_role(db: Path, store: UserStore, actor: User, name: str, role: str, unit: str | None = None) -> None:
+    """A new role set by the administrator; the account's open sessions end."""
     require(actor, "users")
     before = store.get(name)
     store.set_role(name, role, unit)
@@ -345,6 +388,7 @@ def change_role(db: Path, store: UserStore, actor: User, name: str, role: str, u
 
 
 def remove_user(db: Path, store: UserStore, actor: User, name: str) -> None:
+    """Remove an account; its open sessions end at their next run."""
     require(actor, "users")
     if name == actor.name:
         raise DashboardError("不能删除当前登录的账户")
@@ -352,12 +396,33 @@ def remove_user(db: Path, store: UserStore, actor: User, name: str) -> None:
     audit.record(db, actor, "user_remove", account=name)
 
 
-def change_own_password(db: Path, store: UserStore, user: User, old: str, new: str) -> None:
-    """Anyone may change their own password, given the current one."""
-    if store.verify(user.name, old) is None:
-        raise DashboardError("当前密码不正确")
-    store.set_password(user.name, new)
-    audit.record(db, user, "user_password", account=user.name)
+def change_own_password(db: Path, store: UserStore, throttle: Throttle, user: User, old: str, new: str,
+                        address: str | None = None) -> Account:
+    """Anyone may change their own password, given the current one; returns the changed account.
+
+    Checked like a login (throttle.attempt: a wrong current password is a failed login of the account from this
+    address) and recorded whatever the outcome; the account's other sessions end (OWN_PASSWORD).
+    """
+    def refuse(why: str) -> DashboardError:
+        audit.record(db, user, "user_password", "失败", account=user.name, reason=why, address=address)
+        return DashboardError(why)
+
+    try:
+        check_password(new, user.name)
+        with throttle.attempt(user.name, address) as attempt:
+            if store.verify(user.name, old) is None:
+                wait, account = attempt.failed(), None
+            else:
+                attempt.succeeded()
+                account = store.set_password(user.name, new, own=True)  # hashed while the check's slot is held
+    except Refused as refused:
+        raise refuse(_refusal(refused, "密码错误")[1]) from None
+    except DashboardError as exc:  # a weak new password, an unreadable accounts file
+        raise refuse(str(exc)) from None
+    if account is None:
+        raise refuse("当前密码不正确" + (f"，请 {math.ceil(wait)} 秒后再试" if wait else ""))
+    audit.record(db, user, "user_password", account=user.name, address=address)
+    return account
 
 
 def audit_log(db: Path, user: User) -> pd.DataFrame:

@@ -378,20 +378,28 @@ class ScoringConfig:
 
 @dataclass(frozen=True)
 class AccessSettings:
-    """access.toml: how long a session lasts and how failed logins slow down."""
+    """access.toml: how long a session lasts, how failed logins slow down and how many password checks run."""
 
     idle_minutes: int = 30  # a session with no activity for this long must log in again
     session_hours: int = 12  # and every session after this long, active or not
-    free_failures: int = 3  # wrong passwords for one account before waiting starts
+    free_failures: int = 3  # wrong passwords for one account (from one address, where known) before waiting starts
     first_wait_seconds: int = 5  # then the wait doubles with each further failure …
     max_wait_seconds: int = 900  # … up to this
+    address_free_failures: int = 10  # wrong passwords from one client address, whatever the accounts, before …
+    address_memory_hours: int = 24  # … and an address's failures are forgotten after this long without one
+    max_password_checks: int = 2  # argon2 checks running at once in the server (64 MiB each)
+    check_queue_seconds: int = 3  # an attempt waits this long for a free check, then is refused as busy
+    expiry_check_seconds: int = 30  # an open page checks this often whether its session is over
 
     @classmethod
     def from_dict(cls, raw: object, where: str) -> AccessSettings:
         raw = _table(raw, "access", where)
         settings = cls(**_known_numbers(_table(raw.get("access", {}), "access", where), cls, "access", where))
-        if any(v < 0 for v in dataclasses.astuple(settings)) or not (settings.idle_minutes and settings.session_hours):
-            raise ConfigError(f"{where}：[access] 的各项应为不小于 0 的整数（会话时长须大于 0）")
+        positive = (settings.idle_minutes, settings.session_hours, settings.max_password_checks,
+                    settings.expiry_check_seconds)
+        if any(v < 0 for v in dataclasses.astuple(settings)) or not all(positive):
+            raise ConfigError(f"{where}：[access] 的各项应为不小于 0 的整数（会话时长、max_password_checks 和 "
+                              "expiry_check_seconds 须大于 0）")
         return settings
 
 

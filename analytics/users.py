@@ -1,7 +1,9 @@
 """Accounts: a JSON file outside the repository ($DASHBOARD_USERS), passwords kept only as argon2id hashes.
 
-Also the two guards around a login: failed attempts for an account make the next one wait (doubling), and a
-session ends after a while without activity and after a fixed maximum.
+Also the guards around a login: failed attempts make the next one wait (doubling), per account and client
+address, with one password check per account at a time and a few at once in the process (Throttle); and a
+session ends after a while without activity, after a fixed maximum, and when an administrator changes or removes
+its account (session_over).
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ _COMMON = """
     888888 666666 168168 dashboard
 """
 COMMON_PASSWORDS = frozenset(_COMMON.split())
+# why a session is over (session_over): the page words each one, the audit trail records it
+IDLE, EXPIRED, REMOVED = "idle", "expired", "removed"
+PASSWORD_RESET, ROLE_CHANGED, OWN_PASSWORD = "password_reset", "role_changed", "own_password"
 # of the accounts demo_accounts() creates, shown on the login page until changed; created through UserStore.add, so
 # it must pass check_password for "demo" and "demo-head" (a test holds it to that)
 DEMO_PASSWORD = "demo2026"
@@ -60,6 +65,10 @@ class Account:
     password_hash: str
     demo: bool = False  # created by `users demo`: the login page shows its password until it is changed
     changed_at: str = ""
+    # sessions begun before this (time.time()) are over: set at creation and by every change of password or
+    # role, so those end the account's open sessions; 0 in files written before it existed (no session ended)
+    sessions_after: float = 0.0
+    ended_by: str = ""  # the change that set sessions_after: PASSWORD_RESET, ROLE_CHANGED or OWN_PASSWORD
 
     @property
     def user(self) -> User:
@@ -129,9 +138,13 @@ class UserStore:
         except (OSError, ValueError) as exc:
             raise DashboardError(f"用户文件 {self.path} 无法读取：{exc}") from exc
         try:
-            return {name: Account(name=name, **fields) for name, fields in raw["users"].items()}
-        except (KeyError, TypeError) as exc:
+            accounts = {name: Account(name=name, **fields) for name, fields in raw["users"].items()}
+        except (KeyError, TypeError, AttributeError) as exc:
             raise DashboardError(f"用户文件 {self.path} 格式错误") from exc
+        for a in accounts.values():  # compared on every run of every session: a hand-edited value must not raise
+            if type(a.sessions_after) not in (int, float) or not isinstance(a.ended_by, str):
+                raise DashboardError(f"用户文件 {self.path} 格式错误（用户「{a.name}」的 sessions_after 或 ended_by）")
+        return accounts
 
     def get(self, name: str) -> Account | None:
         return self.accounts().get(name)
@@ -165,23 +178,30 @@ class UserStore:
         with self._changing() as accounts:
             if name in accounts:
                 raise DashboardError(f"用户「{name}」已存在")
-            accounts[name] = Account(name, role, unit.strip() if unit else None, _HASHER.hash(password), demo, _now())
+            # sessions_after: a session left over from a removed account of the same name does not resume
+            accounts[name] = Account(name, role, unit.strip() if unit else None, _HASHER.hash(password), demo, _now(),
+                                     time.time())
             return accounts[name]
 
-    def _change(self, name: str, **fields: object) -> Account:
+    def _change(self, name: str, ended_by: str, **fields: object) -> Account:
+        """Change an account; its open sessions end (sessions_after), for the reason ``ended_by``."""
         with self._changing() as accounts:
             if name not in accounts:
                 raise DashboardError(f"没有用户「{name}」")
-            accounts[name] = Account(**(asdict(accounts[name]) | fields | {"changed_at": _now()}))
+            accounts[name] = Account(**(asdict(accounts[name]) | fields | {
+                "changed_at": _now(), "sessions_after": time.time(), "ended_by": ended_by}))
             return accounts[name]
 
-    def set_password(self, name: str, password: str) -> Account:
+    def set_password(self, name: str, password: str, *, own: bool = False) -> Account:
+        """A new password (``own``: changed by its user, else reset by an administrator); open sessions end."""
         check_password(password, name)
-        return self._change(name, password_hash=_HASHER.hash(password), demo=False)
+        return self._change(name, OWN_PASSWORD if own else PASSWORD_RESET, password_hash=_HASHER.hash(password),
+                            demo=False)
 
     def set_role(self, name: str, role: str, unit: str | None = None) -> Account:
+        """A new role (and unit); open sessions end, the next login has the new role."""
         check_role(role, unit)
-        return self._change(name, role=role, unit=unit.strip() if unit else None)
+        return self._change(name, ROLE_CHANGED, role=role, unit=unit.strip() if unit else None)
 
     def remove(self, name: str) -> None:
         with self._changing() as accounts:
@@ -216,39 +236,156 @@ def demo_accounts(store: UserStore, head_unit: str | None) -> list[str]:
     return [a[0] for a in accounts]
 
 
+WAITING, CHECKING, BUSY = "waiting", "checking", "busy"  # why Throttle.attempt refuses
+_TRACKED = 10_000  # failure records kept before those no longer making anyone wait are dropped (memory stays bounded)
+
+
+class Refused(Exception):
+    """Throttle.attempt refuses: ``why`` is WAITING (for ``wait`` more seconds), CHECKING or BUSY."""
+
+    def __init__(self, why: str, wait: float = 0.0) -> None:
+        super().__init__(why)
+        self.why, self.wait = why, wait
+
+
+class Attempt:
+    """One password check under way: say how it went (failed() or succeeded()) before it ends."""
+
+    def __init__(self, throttle: Throttle, name: str, address: str | None) -> None:
+        self._throttle, self._name, self._address = throttle, name, address
+        self.recorded = False
+
+    def failed(self) -> float:
+        """A wrong password: counted; returns the wait it now imposes."""
+        self.recorded = True
+        return self._throttle.failed(self._name, self._address)
+
+    def succeeded(self) -> None:
+        self.recorded = True
+        self._throttle.succeeded(self._name, self._address)
+
+
 class Throttle:
-    """Failed logins per account: after ``free_failures`` the next attempt waits, twice as long each time."""
+    """Password checks for logins and password changes, shared by every session of a server process.
+
+    After ``free_failures`` wrong passwords for an account from one client address, that address's next attempt
+    at that account waits, twice as long each time: failures from an attacker's address do not make the account
+    wait for anyone else. An address also has a budget over all accounts (``address_free_failures``), so that it
+    cannot try a few passwords on every account. Where no address is known (None) the account alone is counted.
+
+    ``attempt`` makes checking and counting atomic: one check per account at a time (another attempt at the same
+    account meanwhile is refused unchecked, never counted), its result recorded before the next may start; and at
+    most ``max_password_checks`` checks at once in the process (argon2 takes 64 MiB each), an attempt beyond them
+    waiting up to ``check_queue_seconds`` and then refused as busy.
+    """
 
     def __init__(self, settings: AccessSettings, clock: Callable[[], float] = time.monotonic) -> None:
         self.settings, self.clock = settings, clock
-        self._failures: dict[str, tuple[int, float]] = {}  # name → (failures in a row, may try again at)
+        # (name, address) → (failures in a row, may try again at); address None: where no address is known
+        self._failures: dict[tuple[str, str | None], tuple[int, float]] = {}
+        self._addresses: dict[str, tuple[int, float, float]] = {}  # address → (failures, try again at, last)
+        self._checking: set[str] = set()  # accounts with a check under way
+        self._checks = threading.BoundedSemaphore(settings.max_password_checks)
         self._lock = threading.Lock()
 
-    def wait(self, name: str) -> float:
-        """Seconds before this account may try again (0: now)."""
-        with self._lock:
-            _, until = self._failures.get(name, (0, 0.0))
-        return max(0.0, until - self.clock())
+    def _delay(self, count: int, free: int) -> float:
+        """The wait after ``count`` failures of which ``free`` cost nothing."""
+        s, extra = self.settings, count - free
+        return 0.0 if extra < 0 else float(min(s.first_wait_seconds * 2 ** extra, s.max_wait_seconds))
 
-    def failed(self, name: str) -> float:
-        """Count a wrong password; returns the wait it now imposes."""
-        s = self.settings
-        with self._lock:
-            count = self._failures.get(name, (0, 0.0))[0] + 1
-            extra = count - s.free_failures
-            wait = 0.0 if extra < 0 else float(min(s.first_wait_seconds * 2 ** extra, s.max_wait_seconds))
-            self._failures[name] = (count, self.clock() + wait)
-        return wait
+    def _address(self, address: str, now: float) -> tuple[int, float, float]:
+        count, until, last = self._addresses.get(address, (0, 0.0, 0.0))
+        if count and now - last >= self.settings.address_memory_hours * 3600:
+            return 0, 0.0, 0.0  # quiet long enough: forgotten
+        return count, until, last
 
-    def succeeded(self, name: str) -> None:
+    def _wait(self, name: str, address: str | None, now: float) -> float:
+        until = self._failures.get((name, address), (0, 0.0))[1]
+        if address is not None:
+            until = max(until, self._address(address, now)[1])
+        return max(0.0, until - now)
+
+    def wait(self, name: str, address: str | None = None) -> float:
+        """Seconds before this account may be tried again from this address (0: now)."""
         with self._lock:
-            self._failures.pop(name, None)
+            return self._wait(name, address, self.clock())
+
+    def failed(self, name: str, address: str | None = None) -> float:
+        """Count a wrong password; returns the wait it now imposes on this account from this address."""
+        with self._lock:
+            now = self.clock()
+            self._forget(now)
+            count = self._failures.get((name, address), (0, 0.0))[0] + 1
+            self._failures[name, address] = (count, now + self._delay(count, self.settings.free_failures))
+            if address is not None:
+                count = self._address(address, now)[0] + 1
+                self._addresses[address] = (count, now + self._delay(count, self.settings.address_free_failures),
+                                            now)
+            return self._wait(name, address, now)
+
+    def succeeded(self, name: str, address: str | None = None) -> None:
+        """The right password: this account's count from this address starts again (the address's does not, or
+        an attacker's own account would reset it)."""
+        with self._lock:
+            self._failures.pop((name, address), None)
+
+    def _forget(self, now: float) -> None:
+        """Drop records that no longer make anyone wait once there are many (names are attacker-chosen)."""
+        if len(self._failures) > _TRACKED:
+            self._failures = {k: v for k, v in self._failures.items() if v[1] > now}
+        if len(self._addresses) > _TRACKED:
+            self._addresses = {k: v for k, v in self._addresses.items() if v[1] > now}
+
+    @contextlib.contextmanager
+    def attempt(self, name: str, address: str | None = None) -> Iterator[Attempt]:
+        """The right to check one password of ``name`` for ``address``, or Refused.
+
+        The block checks the password and says how it went (Attempt.failed / succeeded); a block that says
+        neither, or raises, counts as a failure. The account is free again only once the result is counted.
+        """
+        with self._lock:
+            wait = self._wait(name, address, self.clock())
+            if wait > 0:
+                raise Refused(WAITING, wait)
+            if name in self._checking:
+                raise Refused(CHECKING)
+            self._checking.add(name)
+        try:
+            if not self._checks.acquire(timeout=self.settings.check_queue_seconds):
+                raise Refused(BUSY)
+            attempt = Attempt(self, name, address)
+            try:
+                yield attempt
+            finally:
+                if not attempt.recorded:
+                    attempt.failed()
+                self._checks.release()
+        finally:
+            with self._lock:
+                self._checking.discard(name)
 
 
 def session_ended(started: float, last_seen: float, now: float, settings: AccessSettings) -> str | None:
-    """Why a session is over ("idle" or "expired"), or None while it is still good."""
+    """Why a session is over by time alone (IDLE or EXPIRED), or None while it is still good."""
     if now - started >= settings.session_hours * 3600:
-        return "expired"
+        return EXPIRED
     if now - last_seen >= settings.idle_minutes * 60:
-        return "idle"
+        return IDLE
+    return None
+
+
+def session_over(account: Account | None, valid_from: float, started: float, last_seen: float, now: float,
+                 settings: AccessSettings) -> str | None:
+    """Why a session is over, or None while it is good: REMOVED (no such account), EXPIRED or IDLE, or the change
+    that ended the account's sessions since ``valid_from`` (PASSWORD_RESET, ROLE_CHANGED, OWN_PASSWORD).
+
+    ``valid_from`` is when the session was opened (or last confirmed, after its user changed their own password
+    in it); ``account`` is read from the accounts file afresh at each check.
+    """
+    if account is None:
+        return REMOVED
+    if ended := session_ended(started, last_seen, now, settings):
+        return ended
+    if valid_from < account.sessions_after:
+        return account.ended_by or REMOVED  # no reason: the account was created anew after this session began
     return None

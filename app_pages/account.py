@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from analytics import actions
 from analytics.access import PARTS, PERMISSIONS, can, hidden_sources, sees
 from analytics.errors import DashboardError
 from app_pages import auth, common
@@ -29,8 +28,8 @@ if submitted:
         st.error("两次输入的新密码不一致")
     else:
         try:
-            actions.change_own_password(common.db_path(), auth.store(), user, old, new)
+            auth.change_password(user, old, new)
         except DashboardError as exc:
             st.error(str(exc))
         else:
-            st.success("密码已修改，下次登录请使用新密码。")
+            st.success("密码已修改，下次登录请使用新密码。在其他浏览器或设备上打开的会话已退出。")

@@ -349,19 +349,25 @@ def test_every_session_ends_after_the_maximum(monkeypatch, demo_db):
     assert not at.metric
 
 
-def test_a_role_change_takes_effect_at_the_next_click(monkeypatch, demo_db, tmp_path, accounts_file):
+def test_a_role_change_or_removal_ends_the_session_at_the_next_click(monkeypatch, demo_db, tmp_path, accounts_file):
+    """A demoted or removed user's open page does not keep showing what the old role saw."""
     users = tmp_path / "users.json"
     shutil.copy(accounts_file, users)
     monkeypatch.setenv("DASHBOARD_USERS", str(users))
     monkeypatch.setenv("DASHBOARD_DB", str(demo_db))
+    monkeypatch.setenv("DASHBOARD_AUDIT", str(tmp_path / "audit.jsonl"))
     at = logged_in("member").run()
     assert at.sidebar.multiselect(key="filter_units")
     UserStore(users).set_role("member", HEAD, HEAD_UNIT)
     at.run()
-    assert not [m for m in at.sidebar.multiselect if m.key == "filter_units"]
+    assert "角色已由管理员变更" in at.warning[0].value and not at.metric
+    at = logged_in("member").run()  # logged in again: the new role
+    assert at.metric and not [m for m in at.sidebar.multiselect if m.key == "filter_units"]
     UserStore(users).remove("member")
     at.run()
     assert "账户已被删除" in at.warning[0].value and not at.metric
+    ended = audit.entries(demo_db).query("action == 'session_ended'").sort_values("seq")["outcome"].tolist()
+    assert ended == ["管理员变更了角色", "账户已被删除"]
 
 
 # ---- password rules and login names ----
