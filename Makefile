@@ -9,14 +9,19 @@ AUDIT := data/dashboard.audit.jsonl
 USERS ?= $(or $(DASHBOARD_USERS),$(HOME)/.config/political-ecology-dashboard/users.json)
 LINTED := analytics app_pages tests benchmarks dashboard.py data/make_demo.py
 
-.PHONY: setup run test lint bench bench-analytics bench-pages demo clean-demo
+.PHONY: setup system run test test-fast lint bench bench-analytics bench-pages demo clean-demo
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(BIN)/.installed
+# Chromium, fonts and poppler for the Word and PDF exports and their tests: installed when this user can,
+# else the command to run is printed (scripts/system-deps.sh)
+system:
+	scripts/system-deps.sh
+
+setup: $(BIN)/.installed system
 
 # The demo database is built through the real importer from ledger files the
 # demo script writes; into a temporary file first, so a failure leaves nothing half-built.
