@@ -263,6 +263,18 @@ def anchor(con: duckdb.DuckDBPyConnection, db: Path | str, entry: dict) -> bool:
     return True
 
 
+def carry_anchor(current: duckdb.DuckDBPyConnection, restored: duckdb.DuckDBPyConnection) -> None:
+    """Give a backup being restored the anchor of the database it replaces, when that one is newer: a restore must
+    not take the anchor back (the trail's end could then be cut back to it unseen). The trail is not rolled back."""
+    try:
+        newer, older = anchored(current), anchored(restored)
+    except ValueError:  # garbled: verify reports it
+        return
+    if newer is not None and (older is None or older[0] < newer[0]):
+        value = current.execute("SELECT value FROM meta WHERE key = ?", [ANCHOR_KEY]).fetchone()[0]
+        restored.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [ANCHOR_KEY, value])
+
+
 def _database_anchor(db: Path | str) -> tuple[int, str] | None:
     """The anchor kept in the database file (None without a database); DashboardError when it cannot be read."""
     if not Path(db).exists():

@@ -169,22 +169,27 @@ def test_a_cut_trail_stays_reported_after_later_writes(tmp_path):
     assert audit.verify(db) == [f"第 {seq} 条记录与数据库中的锚点不符：该条或此前的记录被改动，或整条链被重算"]
 
 
-def test_a_restored_older_backup_is_not_reported_as_tampering(tmp_path, monkeypatch, capsys, sample):
-    """A backup's anchor is older than the trail (the trail is outside the database and is not rolled back)."""
+def test_restoring_a_backup_keeps_the_newer_anchor_and_an_older_anchor_is_not_tampering(tmp_path, monkeypatch, capsys,
+                                                                                        sample):
+    """A backup's anchor is older than the trail (the trail is outside the database and is not rolled back): restore
+    keeps the anchor of the database it replaces, and a backup copied in by hand is not reported either."""
     db = tmp_path / "d.duckdb"
     assert run_cli(monkeypatch, capsys, "import", "--db", str(db), str(sample("2024年第一季度问题整改台账.xlsx")),
                    str(sample("2024年第二季度问题整改台账.xlsx")))[0] == 0
     newest = anchor_of(db)
-    assert run_cli(monkeypatch, capsys, "restore", "--db", str(db), "1")[0] == 0  # before the second import
-    older = anchor_of(db)
+    before_second = backup.list_backups(db)[0].path  # taken before the second import
+    older = anchor_of(before_second)
     assert older[0] < newest[0]
+    assert run_cli(monkeypatch, capsys, "restore", "--db", str(db), "1")[0] == 0
+    assert anchor_of(db) == newest  # not taken back: the trail's end cannot be cut back to the older one unseen
+    assert audit.verify(db) == []
+    db.write_bytes(before_second.read_bytes())  # by hand, as when the database cannot be opened
+    assert anchor_of(db) == older
     code, out = run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--verify")
     assert code == 0 and "✓ 审计日志完整" in out and f"数据库锚点在第 {older[0]} 条" in out
     assert run_cli(monkeypatch, capsys, "undo", "--db", str(db), "1")[0] == 0  # the next write moves it on
     assert anchor_of(db)[0] > newest[0]
     assert audit.verify(db) == []
-    assert backup.list_backups(db)  # and the backups hold anchors of their own
-    assert all(anchor_of(b.path) is not None for b in backup.list_backups(db)[:-1])
 
 
 def test_a_database_copied_without_its_trail_says_the_trail_is_missing(tmp_path, demo_db):
