@@ -7,6 +7,7 @@ right is refused here, and every import, undo, export, download and account chan
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from pathlib import Path
@@ -78,6 +79,16 @@ def _db(con: duckdb.DuckDBPyConnection) -> Path:
     return path
 
 
+def _record_write(con: duckdb.DuckDBPyConnection, user: User, action: str, outcome: str = "成功",
+                  **details: object) -> dict:
+    """Record a write to the database and anchor the trail there (audit.anchor): a trail cut short or rewritten
+    up to this entry no longer matches the database. Within ``con``'s transaction when one is open."""
+    db = _db(con)
+    entry = audit.record(db, user, action, outcome, **details)
+    audit.anchor(con, db, entry)
+    return entry
+
+
 # ---- reading ----
 
 def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Period, scope: Scope = ALL,
@@ -147,16 +158,29 @@ _OUTCOMES = {"imported": "成功", "duplicate": "重复未改动", "rejected": "
 
 def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
                 skip_invalid: bool = False) -> ledger.ImportResult:
-    """Store one parsed file (see ledger.store) and record the attempt, whatever its outcome."""
+    """Store one parsed file (see ledger.store) and record the attempt, whatever its outcome.
+
+    A file that is written is recorded twice: 进行中 (with its import id) inside the import's transaction, before
+    the commit, so that a process killed between the commit and the outcome still leaves the file in the trail
+    (and a trail that cannot be written stores nothing); then the outcome.
+    """
     require(user, "import")
     db = _db(con)
+
+    def started(import_id: int) -> None:
+        _record_write(con, user, "import", "进行中", import_id=import_id, **_import_details(parsed))
+
     try:
-        result = ledger.store(con, parsed, skip_invalid=skip_invalid, user=user.name)
-    except DashboardError as exc:  # busy, storage error: nothing was stored
-        audit.record(db, user, "import", "失败", reason=str(exc), **_import_details(parsed))
+        result = ledger.store(con, parsed, skip_invalid=skip_invalid, user=user.name, before_commit=started)
+    except DashboardError as exc:  # busy, storage error, the trail unwritable: nothing was stored
+        with contextlib.suppress(DashboardError):  # the trail may be what failed: its own error is the one to show
+            audit.record(db, user, "import", "失败", reason=str(exc), **_import_details(parsed))
         raise
-    audit.record(db, user, "import", _OUTCOMES[result.outcome], **_import_details(parsed, result),
-                 reason=None if result.outcome == "imported" else result.message)
+    details = _import_details(parsed, result) | {"reason": None if result.outcome == "imported" else result.message}
+    if result.outcome == "imported":
+        _record_write(con, user, "import", _OUTCOMES[result.outcome], **details)
+    else:  # rejected or a duplicate: nothing was written, nothing to anchor
+        audit.record(db, user, "import", _OUTCOMES[result.outcome], **details)
     return result
 
 
@@ -171,8 +195,7 @@ def remember_answers(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedF
         if known.get(layout) == answers:
             continue
         profiles.save(con, layout, f"{parsed.name} · {sheet}", headers, answers, user.name)
-        audit.record(_db(con), user, "profile_save", file=parsed.name, sheet=sheet, layout=layout,
-                     **answers.as_dict())
+        _record_write(con, user, "profile_save", file=parsed.name, sheet=sheet, layout=layout, **answers.as_dict())
         changed += 1
     profiles.mark_used(con, [k for k, *_ in answered])
     return changed
@@ -200,14 +223,14 @@ def save_profile(con: duckdb.DuckDBPyConnection, user: User, layout: str, name: 
     """Edit a profile by hand (the 映射方案 page); recorded."""
     require(user, "import")
     profiles.save(con, layout, name, headers, answers, user.name)
-    audit.record(_db(con), user, "profile_save", layout=layout, name=name, **answers.as_dict())
+    _record_write(con, user, "profile_save", layout=layout, name=name, **answers.as_dict())
 
 
 def delete_profile(con: duckdb.DuckDBPyConnection, user: User, layout: str) -> bool:
     require(user, "import")
     found = profiles.delete(con, layout)
     if found:
-        audit.record(_db(con), user, "profile_delete", layout=layout)
+        _record_write(con, user, "profile_delete", layout=layout)
     return found
 
 
@@ -219,7 +242,7 @@ def assign_category(con: duckdb.DuckDBPyConnection, user: User, category: str, d
         touched = profiles.assign_category(con, category, dimension, user.name, scoring)
         state.refresh(con, touched, scoring)
         bump_revision(con)
-    audit.record(_db(con), user, "category_assign", category=category, dimension=dimension, problems=len(touched))
+    _record_write(con, user, "category_assign", category=category, dimension=dimension, problems=len(touched))
 
 
 def imports(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
@@ -240,7 +263,7 @@ def undo(con: duckdb.DuckDBPyConnection, user: User, import_id: int) -> str:
     row = con.execute("SELECT file_name, sha256, period FROM imports WHERE import_id = ?",
                       [int(import_id)]).fetchone() if table_exists(con, "imports") else None
     message = ledger.undo(con, int(import_id))
-    audit.record(_db(con), user, "undo", import_id=int(import_id), file=row[0], sha256=row[1], period=row[2])
+    _record_write(con, user, "undo", import_id=int(import_id), file=row[0], sha256=row[1], period=row[2])
     return message
 
 
@@ -263,9 +286,9 @@ def record_export(con: duckdb.DuckDBPyConnection, user: User, snapshot: Snapshot
         raise AccessDenied(f"{user.role}只能导出本角色可查看的内容" + (f"（本单位：{user.unit}）" if user.unit else ""))
     name = name or file_name(snapshot, fmt)
     snapshot_id = records.record(con, snapshot, fmt, content, name, user=user.name)
-    audit.record(_db(con), user, "export", snapshot_id=snapshot_id, period=str(snapshot.period),
-                 scope=snapshot.scope_label, format=fmt, masked=snapshot.masked, file=name,
-                 sha256=records.sha256(content), data_version=snapshot.data_version, parts=sorted(snapshot.parts))
+    _record_write(con, user, "export", snapshot_id=snapshot_id, period=str(snapshot.period),
+                  scope=snapshot.scope_label, format=fmt, masked=snapshot.masked, file=name,
+                  sha256=records.sha256(content), data_version=snapshot.data_version, parts=sorted(snapshot.parts))
     return snapshot_id, name
 
 

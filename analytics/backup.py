@@ -23,7 +23,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import config
+from analytics import audit, config
 from analytics.config import Backups
 from analytics.db import connect, database_file, open_db, revision
 from analytics.errors import DashboardError, DatabaseUnreadable
@@ -185,7 +185,7 @@ def restore(db: Path, ref: str, settings: Backups | None = None) -> str:
     with open_db(db, wait=RESTORE_WAIT_SECONDS) as con:
         try:
             shutil.copyfile(source, incoming)
-            _prepare(incoming, revision(con))
+            _prepare(incoming, revision(con), con)
             held = os.open(incoming, os.O_RDWR)
         except BaseException:
             incoming.unlink(missing_ok=True)
@@ -227,8 +227,9 @@ def _replace_unreadable(db: Path, source: Path, incoming: Path, size: int) -> st
     return f"已恢复备份 {source.name}（{size / 1024 / 1024:,.1f} MB）；无法打开的原数据库已另存为 {aside.name}"
 
 
-def _prepare(path: Path, current_revision: int) -> None:
-    """Check that a copy is a dashboard database; move its revision past the current one (pages cache by it)."""
+def _prepare(path: Path, current_revision: int, current: duckdb.DuckDBPyConnection | None = None) -> None:
+    """Check that a copy is a dashboard database; move its revision past the current one (pages cache by it) and
+    keep the current database's audit anchor when it is newer (audit.carry_anchor)."""
     try:
         con = duckdb.connect(str(path))
     except duckdb.Error as exc:
@@ -239,6 +240,8 @@ def _prepare(path: Path, current_revision: int) -> None:
             raise DashboardError("这不是看板的数据库备份，未做改动")
         con.execute("UPDATE meta SET value = CAST(greatest(CAST(value AS BIGINT), ?) + 1 AS VARCHAR) "
                     "WHERE key = 'revision'", [current_revision])
+        if current is not None:
+            audit.carry_anchor(current, con)
         con.execute("CHECKPOINT")
     except duckdb.Error as exc:
         raise DashboardError(f"备份文件已损坏，未做改动（{exc}）") from exc

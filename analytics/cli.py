@@ -417,11 +417,14 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    problems = audit.verify(args.db)
+    found = audit.check(args.db)
+    problems = found.problems
     if args.verify:
         for p in problems:
             print(f"✗ {p}")
-        print("✓ 审计日志完整" if not problems else f"审计日志有 {len(problems)} 处对不上")
+        for note in found.notes:
+            print(f"· {note}")
+        print("✓ 审计日志完整" if not problems else f"审计日志有 {len(problems)} 处问题")
         return 1 if problems else 0
     if args.out:
         fmt = args.out.suffix.lower().lstrip(".")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -69,8 +69,13 @@ class ImportResult:
 
 
 def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool = False,
-          user: str | None = None, scoring: ScoringConfig | None = None) -> ImportResult:
-    """Write one parsed file in one transaction, or nothing at all."""
+          user: str | None = None, scoring: ScoringConfig | None = None,
+          before_commit: Callable[[int], None] | None = None) -> ImportResult:
+    """Write one parsed file in one transaction, or nothing at all.
+
+    ``before_commit(import_id)`` runs last inside the transaction (actions records the import there, so that a kill
+    after the commit still leaves it in the audit trail); if it raises, nothing is stored.
+    """
     base = {"file": parsed.name, "period": str(parsed.period) if parsed.period else None, "kind": parsed.kind,
             "rows_valid": parsed.rows_valid, "rows_invalid": parsed.rows_invalid,
             "rows_skipped": parsed.rows_skipped, "issues": parsed.issues,
@@ -121,6 +126,8 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
                     [new, updated, import_id])
         state.refresh(con, touched, scoring)
         bump_revision(con)
+        if before_commit is not None:
+            before_commit(import_id)
     message = f"已导入 {parsed.rows_valid} 行（{parsed.period}）"
     if "problems" in parsed.kinds:
         message += f"：新增问题 {new} 个，更新 {updated} 个"

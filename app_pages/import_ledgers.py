@@ -26,8 +26,10 @@ from analytics.ingest.parse import ParsedFile, parse_file
 from analytics.periods import Period, parse_period, quarter_of
 from app_pages import common, mapping
 
-UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv"]
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The browser offers these; a MIME type among them makes Streamlit leave the check to the browser (it would raise on
+# a file of another type that got past it, unrecorded), so such a file reaches the importer: refused and recorded.
+UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv", XLSX_MIME, "text/csv"]
 TEMPLATES: tuple[tuple[str, str, Callable[[], bytes]], ...] = (
     ("问题整改台账模板", "问题整改台账模板.xlsx", templates.problem_template),
     ("监督清单模板", "监督清单模板.xlsx", templates.task_template),
@@ -102,8 +104,16 @@ def _parse(name: str, data: bytes, digest: str, period: str | None) -> ParsedFil
             cache[key] = parse_file(name, data, parse_period(period) if period else None,
                                     answers_for=profiles.lookup(known, answers))
         except FileRejected as exc:
+            _record_refusal(name, data, exc)
             cache[key] = exc
     return cache[key]
+
+
+def _record_refusal(name: str, data: bytes, rejected: FileRejected) -> None:
+    """A refused file (too large, not a spreadsheet, unreadable, hostile) lands in the audit trail as the CLI's do,
+    once per parse (the result is remembered)."""
+    actions.refused_file(common.db_path(), common.user(), name, hashlib.sha256(data).hexdigest(),
+                         rejected.issues[0].reason if rejected.issues else str(rejected))
 
 
 def _period_options(inferred: Period | None) -> list[str]:

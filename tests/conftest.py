@@ -39,9 +39,11 @@ def accounts_file(tmp_path_factory) -> Path:
 
 @pytest.fixture(autouse=True)
 def _accounts(monkeypatch, accounts_file) -> None:
-    """No test reads or writes the real accounts file or an audit trail given by the environment."""
+    """No test reads or writes the real accounts file, or an audit trail or key given by the environment (the audit
+    key is made beside the accounts file)."""
     monkeypatch.setenv("DASHBOARD_USERS", str(accounts_file))
     monkeypatch.delenv("DASHBOARD_AUDIT", raising=False)
+    monkeypatch.delenv("DASHBOARD_AUDIT_KEY", raising=False)
 
 
 def dashboard(default_timeout: float = 60):
@@ -62,7 +64,7 @@ def logged_in(account: str = "secretary", default_timeout: float = 60):
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory) -> Path:
+def demo_db(tmp_path_factory, accounts_file) -> Path:
     """The bundled demo, written by data/make_demo.py and imported through the CLI once per test run.
 
     Treat it as read-only; copy it (shutil.copy) before importing into it.
@@ -76,7 +78,11 @@ def demo_db(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, str(ROOT / "data" / "make_demo.py"), str(out / "files")], check=True,
                    capture_output=True)
     db = out / "demo.duckdb"
-    assert cli_main(["import", "--db", str(db), *map(str, sorted((out / "files").iterdir()))]) == 0
+    with pytest.MonkeyPatch.context() as env:  # as the tests run (_accounts): the audit key beside accounts_file
+        env.setenv("DASHBOARD_USERS", str(accounts_file))
+        for name in ("DASHBOARD_AUDIT", "DASHBOARD_AUDIT_KEY"):
+            env.delenv(name, raising=False)
+        assert cli_main(["import", "--db", str(db), *map(str, sorted((out / "files").iterdir()))]) == 0
     return db
 
 

@@ -202,9 +202,9 @@ def test_the_trail_is_append_only_and_any_edit_shows(tmp_path):
     assert [json.loads(line)["seq"] for line in lines] == [1, 2, 3, 4, 5]
     edited = [*lines[:2], lines[2].replace('"n": 2', '"n": 9'), *lines[3:]]
     path.write_text("\n".join(edited) + "\n", encoding="utf-8")
-    assert audit.verify(db) == ["第 3 行与前后记录对不上（被改动、删除或插入）"]
+    assert audit.verify(db) == ["第 3 行（序号 3）与前后记录对不上（被改动、删除或插入）"]
     path.write_text("\n".join([lines[0], *lines[2:]]) + "\n", encoding="utf-8")  # one entry deleted
-    assert audit.verify(db) == ["第 2 行与前后记录对不上（被改动、删除或插入）"]
+    assert audit.verify(db) == ["第 2 行（序号 3）与前后记录对不上（被改动、删除或插入）"]
     assert not [name for name in dir(audit) if name.startswith(("delete", "remove", "update", "clear"))]
 
 
@@ -271,16 +271,17 @@ def test_a_torn_last_line_is_read_past_reported_and_the_next_entry_chains_over_i
     data = path.read_bytes()
     assert data.startswith(whole + tail + b"\n")  # the torn bytes are kept as they were; the next entry on a new line
     lines = data.split(b"\n")
-    assert len(lines) == 7 and lines[-1] == b""
-    third, logged_in_, imported = json.loads(lines[2]), json.loads(lines[4]), json.loads(lines[5])
+    assert len(lines) == 8 and lines[-1] == b""
+    third, logged_in_, started, imported = (json.loads(lines[i]) for i in (2, 4, 5, 6))
     assert (logged_in_["seq"], logged_in_["prev"], logged_in_["action"]) == (4, third["hash"], "login")
-    assert (imported["seq"], imported["prev"], imported["action"]) == (5, logged_in_["hash"], "import")
+    assert (started["seq"], started["prev"], started["outcome"]) == (5, logged_in_["hash"], "进行中")
+    assert (imported["seq"], imported["prev"], imported["action"]) == (6, started["hash"], "import")
     assert audit.verify(db) == [TORN]  # the torn line only: the chain goes on over it
-    assert list(audit.entries(db)["action"]) == ["import", "login", "login", "login", "login"]
+    assert list(audit.entries(db)["action"]) == ["import", "import", "login", "login", "login", "login"]
     code, out = run_cli(monkeypatch, capsys, "audit", "--db", str(db), "--verify")
     assert code == 1 and TORN in out
     code, out = run_cli(monkeypatch, capsys, "audit", "--db", str(db))  # the listing shows the whole entries
-    assert code == 1 and all(f"{seq:>6}  " in out for seq in range(1, 6)) and TORN in out
+    assert code == 1 and all(f"{seq:>6}  " in out for seq in range(1, 7)) and TORN in out
     path.write_bytes(b"\n".join(line for number, line in enumerate(lines, 1) if number != 4))  # removed by hand
     assert audit.verify(db) == []
 
@@ -350,11 +351,13 @@ def test_the_shared_csv_writer_escapes_headers_and_cells_and_writes_a_bom():
 def test_the_audit_page_shows_the_trail_and_its_check(monkeypatch, demo_db, tmp_path):
     db = tmp_path / "d.duckdb"
     shutil.copy(demo_db, db)
+    shutil.copy(audit_path(demo_db), audit_path(db))  # a database is copied with its trail: the trail is anchored
     monkeypatch.setenv("DASHBOARD_DB", str(db))
     audit.record(db, OFFICE_USER, "login")
     at = logged_in("secretary").run()
     at.switch_page("app_pages/audit_log.py").run()
     assert not at.exception
+    assert not at.error, [e.value for e in at.error]
     assert "完整性检查通过" in at.success[0].value
     table = at.dataframe[0].value
     assert "office" in set(table["操作人"]) and "登录" in set(table["操作"])
