@@ -28,7 +28,7 @@ setup: $(BIN)/.installed system
 $(DB): data/make_demo.py | setup
 	rm -rf $(DEMO_DIR) $(DB).tmp
 	$(BIN)/python data/make_demo.py $(DEMO_DIR)
-	DASHBOARD_AUDIT=$(AUDIT) $(BIN)/python -m analytics import --db $(DB).tmp $(DEMO_DIR)/*
+	DASHBOARD_USERS=$(USERS) DASHBOARD_AUDIT=$(AUDIT) $(BIN)/python -m analytics import --db $(DB).tmp $(DEMO_DIR)/*
 	mv $(DB).tmp $(DB)
 	rm -rf $(DB).tmp.backups  # backups of the half-built demo are of no use
 
