@@ -28,9 +28,8 @@ PAGES = {
         (st.Page("app_pages/scores.py", title="八维评分", icon="🎯"), "view", ("scores",)),
         (st.Page("app_pages/unit_portrait.py", title="单位画像", icon="🏢"), "view", ("portrait",)),
         (st.Page("app_pages/supervision.py", title="监督清单", icon="📋"), "supervision", ()),
-        # a role that sees the reminders alone gets them under their own name
-        (st.Page("app_pages/follow_up.py", title="预警督办" if sees(user, "warnings") else "工作提醒函", icon="🚨"),
-         "view", ("warnings", "reminders")),
+        # a role that sees the reminders alone finds them here under the page's heading 工作提醒函
+        (st.Page("app_pages/follow_up.py", title="预警督办", icon="🚨"), "view", ("warnings", "reminders")),
     ],
     "数据管理": [
         (st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"), "export", ()),
