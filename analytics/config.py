@@ -122,9 +122,10 @@ class Limits:
     @property
     def parse_mb(self) -> float:
         """The memory a file's parse may take, in MB of its process's address space: max_parse_mb, else enough
-        for a CSV at max_file_mb (its parse takes ~7.5× its size) and an xlsx at max_unzipped_mb (~4× its XML)
-        over the ~400 MB of the interpreter and its libraries (measured: benchmarks/bench_import_memory.py)."""
-        return self.max_parse_mb or 500 + max(8 * self.max_file_mb, 5 * self.max_unzipped_mb)
+        for a CSV at max_file_mb (its parse takes up to ~9× its size) and an xlsx at max_unzipped_mb (up to ~6× its
+        XML, with a shared-string table) over the ~400 MB of the interpreter and its libraries, with a margin
+        (measured: benchmarks/bench_import_memory.py)."""
+        return self.max_parse_mb or 500 + max(10 * self.max_file_mb, 7 * self.max_unzipped_mb)
 
 
 @dataclass(frozen=True)

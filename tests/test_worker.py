@@ -9,6 +9,7 @@ import gc
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
 
@@ -149,7 +150,7 @@ def test_a_worker_killed_as_memory_runs_out_refuses_the_file(tmp_path, monkeypat
     monkeypatch.setattr(worker.subprocess, "Popen", KilledAtOnce)
     with pytest.raises(FileRejected) as refused:
         parse_in_worker("2025年第一季度问题整改台账.csv", b"x")
-    assert "解析所需内存超过上限 2,000 MB（解析进程被终止），未导入" in str(refused.value)
+    assert "解析所需内存超过上限 2,600 MB（解析进程被终止），未导入" in str(refused.value)
 
 
 def test_a_parse_past_the_time_limit_is_stopped_and_refused(sample, children):
@@ -161,11 +162,35 @@ def test_a_parse_past_the_time_limit_is_stopped_and_refused(sample, children):
     assert [c.returncode for c in children] == [-9]  # killed, not left running
 
 
+def test_parses_started_at_once_run_one_after_the_other(sample, monkeypatch):
+    """Attack: several sessions uploading large files at once would each take a worker up to the cap; the server
+    runs one worker at a time, so its memory stays within one cap."""
+    alive, most = [0], [0]
+
+    class Counted(subprocess.Popen):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            alive[0] += 1
+            most[0] = max(most[0], alive[0])
+
+        def wait(self, timeout=None):
+            code = super().wait(timeout)
+            alive[0] -= 1
+            return code
+
+    monkeypatch.setattr(worker.subprocess, "Popen", Counted)
+    data = {name: sample(name).read_bytes() for name in (Q1, Q2, CSV)}
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        parsed = list(pool.map(lambda name: parse_in_worker(name, data[name]), data))
+    assert [p.rows_valid for p in parsed] == [12, 15, 5]
+    assert most[0] == 1
+
+
 def test_the_cap_derives_from_the_file_limits_unless_set():
-    assert Limits().parse_mb == 2000  # 500 + 5 × max_unzipped_mb 300
-    assert Limits(max_file_mb=400).parse_mb == 3700  # 500 + 8 × 400: a CSV's parse takes ~7.5× its size
+    assert Limits().parse_mb == 2600  # 500 + 7 × max_unzipped_mb 300: an xlsx's parse takes up to ~6× its XML
+    assert Limits(max_file_mb=400).parse_mb == 4500  # 500 + 10 × 400: a CSV's takes up to ~9× its size
     assert Limits(max_parse_mb=900).parse_mb == 900
-    assert ledger_config().limits.parse_mb == 2000  # data/ledger.toml: derived
+    assert ledger_config().limits.parse_mb == 2600  # data/ledger.toml: derived
 
 
 def test_the_command_line_refuses_a_file_over_the_cap_and_stores_nothing(tmp_path, monkeypatch, capsys, sample):
