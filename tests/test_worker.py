@@ -9,6 +9,7 @@ import gc
 import json
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import ClassVar
@@ -184,6 +185,45 @@ def test_parses_started_at_once_run_one_after_the_other(sample, monkeypatch):
         parsed = list(pool.map(lambda name: parse_in_worker(name, data[name]), data))
     assert [p.rows_valid for p in parsed] == [12, 15, 5]
     assert most[0] == 1
+
+
+_PARSE = """
+import sys
+from pathlib import Path
+from analytics.ingest.worker import parse_in_worker
+path = Path(sys.argv[1])
+parse_in_worker(path.name, path.read_bytes())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_killed_caller_leaves_no_worker_behind(tmp_path):
+    """Attack: an import killed mid-parse (the CLI interrupted, the server stopped) would leave its worker running
+    on, holding up to the cap. The worker ends with its caller."""
+    path = big_csv(tmp_path / "2025年第一季度问题整改台账.csv", 150_000)  # its parse takes seconds, 400 MB
+    caller = subprocess.Popen([sys.executable, "-c", _PARSE, str(path)], cwd=ROOT)
+    children: list[str] = []
+    while not children and caller.poll() is None:
+        children = [c for task in Path(f"/proc/{caller.pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
+    while caller.poll() is None and (_rss_mb(children[0]) or 0) < 200:  # parsing: the rows are being made
+        time.sleep(0.01)
+    caller.kill()
+    caller.wait()
+    for _ in range(100):  # a second, where the rest of the parse takes several, then would fail to send its rows
+        if _rss_mb(children[0]) is None:
+            break
+        time.sleep(0.01)
+    assert _rss_mb(children[0]) is None
+
+
+def _rss_mb(pid: str) -> int | None:
+    """A live process's RSS in MB; None once it has ended (gone, or a zombie waiting to be reaped)."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    except FileNotFoundError:
+        return None
+    return int(fields["VmRSS"].split()[0]) // 1024 if "VmRSS" in fields else None
 
 
 def test_the_cap_derives_from_the_file_limits_unless_set():
