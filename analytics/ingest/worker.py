@@ -99,7 +99,7 @@ def parse_in_worker(name: str, data: bytes, period: Period | None = None, *,
     if reply is None:
         if code < 0:  # killed: an allocation that C or Rust code could not survive, or the system's OOM killer
             raise _refused(name, f"解析所需内存超过上限 {limits.parse_mb:,.0f} MB（解析进程被终止）", "max_parse_mb")
-        raise DashboardError(f"文件「{name}」未导入：解析进程异常退出（退出码 {code}），详情见服务器日志")
+        raise DashboardError(f"文件「{name}」未导入：解析进程异常退出（退出码 {code}），详情见运行日志")
     kind, *body = reply
     if kind == "parsed":
         return body[0]
