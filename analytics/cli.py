@@ -33,8 +33,9 @@ from analytics.db import open_db
 from analytics.errors import DashboardError, FileRejected
 from analytics.ingest import answers as asked
 from analytics.ingest.answers import IGNORE, Answers, Question, column_key
-from analytics.ingest.parse import ParsedFile, parse_file
+from analytics.ingest.parse import ParsedFile
 from analytics.ingest.reader import check_file_size
+from analytics.ingest.worker import parse_in_worker
 from analytics.metrics import Scope
 from analytics.periods import Period, find_periods, parse_period
 from analytics.summary import summary
@@ -201,8 +202,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             check_file_size(path.name, path.stat().st_size, ledger_config().limits)  # before reading it
             data = path.read_bytes()
             # parsed before the database is held for writing: the dashboard's readers do not wait on a parse
-            parsed = parse_file(path.name, data, args.period,
-                                answers_for=profiles.lookup(profiles.saved_in(args.db), given))
+            parsed = parse_in_worker(path.name, data, args.period, saved=profiles.saved_in(args.db), given=given)
             for q in parsed.questions:
                 print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")
             with open_db(args.db) as con:

@@ -106,14 +106,26 @@ class Limits:
     max_columns: int = 200
     max_unzipped_mb: float = 300.0  # an xlsx's parts once decompressed (zip bombs)
     max_compression_ratio: float = 200.0  # of any part over 10 MB; ledgers compress 5–20×, bombs ~1000×
+    max_parse_mb: float = 0.0  # a file's parse (its worker process's address space); 0: derived, see parse_mb
+    max_parse_seconds: float = 300.0
 
     @classmethod
     def from_dict(cls, raw: object, where: str) -> Limits:
         limits = cls(**_known_numbers(_table(raw, "limits", where), cls, "limits", where))
-        values = dataclasses.astuple(limits)
+        positive = dataclasses.replace(limits, max_parse_mb=limits.max_parse_mb or 1.0)  # 0: derived
+        values = dataclasses.astuple(positive)
         if any(math.isnan(v) or v <= 0 for v in values) or limits.max_compression_ratio < 1:
-            raise ConfigError(f"{where}：[limits] 的上限应为正数（max_compression_ratio 不小于 1）")
+            raise ConfigError(f"{where}：[limits] 的上限应为正数（max_compression_ratio 不小于 1，"
+                              "max_parse_mb 为 0 表示按文件上限推算）")
         return limits
+
+    @property
+    def parse_mb(self) -> float:
+        """The memory a file's parse may take, in MB of its process's address space: max_parse_mb, else enough
+        for a CSV at max_file_mb (its parse takes up to ~9× its size) and an xlsx at max_unzipped_mb (up to ~6× its
+        XML, with a shared-string table) over the ~400 MB of the interpreter and its libraries, with a margin
+        (measured: benchmarks/bench_import_memory.py)."""
+        return self.max_parse_mb or 500 + max(10 * self.max_file_mb, 7 * self.max_unzipped_mb)
 
 
 @dataclass(frozen=True)

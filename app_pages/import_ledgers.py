@@ -17,12 +17,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from analytics import actions, profiles, templates
+from analytics import actions, templates
 from analytics.config import FIELD_LABELS, KIND_LABELS, scoring_config
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected, Issue, column_letter
 from analytics.ingest.headers import Layout
-from analytics.ingest.parse import ParsedFile, parse_file
+from analytics.ingest.parse import ParsedFile
+from analytics.ingest.worker import parse_in_worker
 from analytics.periods import Period, parse_period, quarter_of
 from app_pages import common, mapping
 
@@ -93,16 +94,16 @@ class Upload:
 
 
 def _parse(name: str, data: bytes, digest: str, period: str | None) -> ParsedFile | FileRejected:
-    """parse_file with the saved profiles and this page's answers, remembered per session while the file stays
-    uploaded (a period change or an answer re-parses once)."""
+    """The file parsed in a worker process (capped in memory and time) with the saved profiles and this page's
+    answers, remembered per session while the file stays uploaded (a period change or an answer re-parses once)."""
     cache = st.session_state.setdefault(PARSED_KEY, {})
     answers = mapping.answers_of(digest)
     known = mapping.saved_profiles()
     key = (digest, period, repr(answers.as_dict()), repr(sorted((k, repr(a.as_dict())) for k, a in known.items())))
     if key not in cache:
         try:
-            cache[key] = parse_file(name, data, parse_period(period) if period else None,
-                                    answers_for=profiles.lookup(known, answers))
+            cache[key] = parse_in_worker(name, data, parse_period(period) if period else None,
+                                         saved=known, given=answers)
         except FileRejected as exc:
             _record_refusal(name, data, exc)
             cache[key] = exc

@@ -7,12 +7,9 @@ repeats the same statuses, units and dates on most rows, so this keeps a
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import operator
 import re
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -164,7 +161,7 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
     cfg = cfg or ledger_config()
     scoring = scoring or scoring_config()
     name = PurePath(name).name
-    with ThreadPoolExecutor(max_workers=1) as pool, _gc_paused(), _SYSTEM_POOL:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())  # beside the parse: hashlib releases the GIL
         sheets = read_sheets(name, data, cfg.limits)
         found, ignored = _find_layouts(name, sheets, cfg, scoring, answers_for)
@@ -196,48 +193,6 @@ class _Context:
 
 def _titles(sheet: Sheet, layout: Layout) -> tuple[str, ...]:
     return tuple(clean(c) for row in sheet.head(layout.header_row) for c in row if isinstance(c, str) and c.strip())
-
-
-class _SystemPool:
-    """Arrow allocates from the C library while files are parsed (a re-entrant, thread-safe switch of its default
-    pool): freed intermediate arrays of the text rules go back to the system at once, where mimalloc, pyarrow's
-    default, keeps them for reuse: 40 MB less at the parse's peak at 100,000 rows, and as much less still held when
-    the database's turn comes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._users = 0
-        self._saved: pa.MemoryPool | None = None
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if not self._users:
-                self._saved = pa.default_memory_pool()
-                pa.set_memory_pool(pa.system_memory_pool())
-            self._users += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._users -= 1
-            if not self._users and self._saved is not None:
-                pa.set_memory_pool(self._saved)
-                pa.system_memory_pool().release_unused()  # the C heap's free top, before the database's turn
-
-
-_SYSTEM_POOL = _SystemPool()
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a million cells are made: each pass would walk them all, and the cells
-    form no cycles."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _find_layouts(name: str, sheets: list[Sheet], cfg: LedgerConfig, scoring: ScoringConfig,
