@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -33,16 +32,6 @@ def saved_in(db: Path | str) -> dict[str, Answers]:
         return {}
     with open_db(db, read_only=True) as con:
         return saved(con) if table_exists(con, "ledger_profiles") else {}
-
-
-def lookup(profiles: dict[str, Answers], given: Answers | None = None) -> Callable[[str], Answers | None]:
-    """parse_file's answers_for: a layout's saved answers with the given ones (the command line's) on top."""
-    def answers_for(layout: str) -> Answers | None:
-        found = profiles.get(layout)
-        if given is None or given.is_empty():
-            return found
-        return (found or Answers()).merged(given)
-    return answers_for
 
 
 def listing(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

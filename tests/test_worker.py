@@ -82,7 +82,7 @@ def test_a_file_parsed_in_the_worker_gives_what_it_gives_in_process(sample, name
 
 
 def test_saved_and_given_answers_reach_the_worker(tmp_path):
-    """The page's and the command line's answers on top of a saved profile, as profiles.lookup combines them."""
+    """The page's and the command line's answers on top of a saved profile, as SavedAnswers combines them."""
     path = own_ledger(tmp_path / "2025年第二季度整改台账.xlsx", Q2_ROWS)
     data = path.read_bytes()
     layout = parse_file(path.name, data).sheets[0].layout.key

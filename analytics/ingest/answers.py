@@ -80,3 +80,18 @@ def layout_key(headers: Iterable[object]) -> str:
     """A header layout's key: its columns' keys in column order, hashed (the same office's ledger of another
     quarter has the same)."""
     return hashlib.sha256("\x1f".join(map(column_key, headers)).encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class SavedAnswers:
+    """parse_file's answers_for, picklable: a layout's saved answers (its ledger profile) with the given ones (the
+    page's or the command line's) on top."""
+
+    saved: dict[str, Answers] = field(default_factory=dict)
+    given: Answers | None = None
+
+    def __call__(self, layout: str) -> Answers | None:
+        found = self.saved.get(layout)
+        if self.given is None or self.given.is_empty():
+            return found
+        return (found or Answers()).merged(self.given)

@@ -29,7 +29,7 @@ import sys
 import threading
 import traceback
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 from typing import BinaryIO
 
@@ -37,7 +37,7 @@ import pyarrow as pa
 
 from analytics.config import ROOT, LedgerConfig, ScoringConfig, ledger_config, scoring_config
 from analytics.errors import DashboardError, FileRejected, Issue
-from analytics.ingest.answers import Answers
+from analytics.ingest.answers import Answers, SavedAnswers
 from analytics.ingest.parse import ParsedFile, parse_file
 from analytics.ingest.reader import MB, check_file_size
 from analytics.periods import Period
@@ -52,21 +52,6 @@ CHILD_ENV = {"ARROW_DEFAULT_MEMORY_POOL": "system", "OMP_NUM_THREADS": "2", "MAL
 _ONE_AT_A_TIME = threading.Lock()
 _LENGTH = struct.Struct("<Q")
 _PR_SET_PDEATHSIG = 1
-
-
-@dataclass(frozen=True)
-class SavedAnswers:
-    """parse_file's answers_for, picklable: a layout's saved answers (its ledger profile) with the given ones (the
-    page's or the command line's) on top."""
-
-    saved: dict[str, Answers] = field(default_factory=dict)
-    given: Answers | None = None
-
-    def __call__(self, layout: str) -> Answers | None:
-        found = self.saved.get(layout)
-        if self.given is None or self.given.is_empty():
-            return found
-        return (found or Answers()).merged(self.given)
 
 
 @dataclass(frozen=True)
