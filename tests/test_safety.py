@@ -89,6 +89,7 @@ def settings(monkeypatch, **changes) -> None:
     monkeypatch.setattr("analytics.ingest.parse.ledger_config", lambda *a: patched)
     monkeypatch.setattr("analytics.ingest.reader.ledger_config", lambda *a: patched)
     monkeypatch.setattr("analytics.cli.ledger_config", lambda *a: patched)
+    monkeypatch.setattr("analytics.ingest.worker.ledger_config", lambda *a: patched)
 
 
 def db_of(con: duckdb.DuckDBPyConnection) -> Path:
