@@ -227,6 +227,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"{mark} {path.name}：{result.message}")
         if result.issues:
             _print_issues(result.issues)
+        if parsed.period is None:
+            print("  用 --period 指定所属期间，如 --period 2024Q3")
         if remembered:
             print("  已保存映射方案：同一格式的台账下次导入时不再询问（python -m analytics profiles）")
         failed += not result.ok

@@ -100,7 +100,7 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
             "INSERT INTO imports (import_id, file_name, sha256, kind, period, period_origin, sheets, rows_valid,"
             " rows_invalid, rows_skipped, problems_dropped, imported_at, imported_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, parsed.name, parsed.sha256, parsed.kind, str(parsed.period), parsed.period_origin,
+            [import_id, parsed.name, parsed.sha256, parsed.kind, str(parsed.period), parsed.period_origin.how,
              "、".join(s.name for s in parsed.sheets), parsed.rows_valid, parsed.rows_invalid,
              parsed.rows_skipped, parsed.problems_dropped, dt.datetime.now().replace(microsecond=0), user],
         )

@@ -86,3 +86,27 @@ def find_periods(text: str) -> set[Period]:
 
 def quarter_of(day: dt.date) -> Period:
     return Period(day.year, (day.month - 1) // 3 + 1)
+
+
+# where a file's quarter came from (PeriodOrigin.how): given by the user, read from the file name or the title rows;
+# or none: several quarters named, or none
+GIVEN, FILE_NAME, TITLE, SEVERAL, NONE = "given", "file_name", "title", "several", "none"
+
+
+@dataclass(frozen=True)
+class PeriodOrigin:
+    """How a file's quarter was found (how: one of GIVEN … NONE), with the quarters seen when several were; the
+    page and the command line say it in their own words (what to do next differs)."""
+
+    how: str
+    seen: tuple[str, ...] = ()
+
+    @property
+    def found(self) -> bool:
+        return self.how in (GIVEN, FILE_NAME, TITLE)
+
+    def problem(self) -> str:
+        """Why the quarter is unknown, for the validation report (empty when it was found)."""
+        if self.how == SEVERAL:
+            return f"文件名和标题中出现多个期间（{'、'.join(self.seen)}），请指定所属期间"
+        return "无法从文件名或标题识别季度，请指定所属期间" if self.how == NONE else ""

@@ -24,7 +24,7 @@ from analytics.errors import DashboardError, FileRejected, Issue, column_letter
 from analytics.ingest.headers import Layout
 from analytics.ingest.parse import ParsedFile
 from analytics.ingest.worker import parse_in_worker
-from analytics.periods import Period, parse_period, quarter_of
+from analytics.periods import FILE_NAME, GIVEN, SEVERAL, TITLE, Period, PeriodOrigin, parse_period, quarter_of
 from app_pages import common, mapping
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,6 +38,7 @@ TEMPLATES: tuple[tuple[str, str, Callable[[], bytes]], ...] = (
 )
 FIRST_PERIOD = Period(2020, 1)
 PREVIEW_ROWS = 10
+ORIGIN_LABELS = {GIVEN: "指定", FILE_NAME: "文件名", TITLE: "标题"}  # how a file's quarter was found
 PARSED_KEY = "import_parsed"  # (digest, period, answers) → ParsedFile | FileRejected, for the files now uploaded
 OUTCOME_KEY = "import_outcome"  # what the last import or undo did, shown after the rerun
 UPLOADER_KEY = "import_uploader_round"  # bumped after an import, which empties the uploader
@@ -84,7 +85,7 @@ class Upload:
     parsed: ParsedFile | None = None
     rejected: FileRejected | None = None
     inferred: Period | None = None  # from the file name or title, before any choice
-    inferred_origin: str = ""
+    inferred_origin: PeriodOrigin | None = None
     earlier_import: int | None = None  # an active import of the same bytes
     blocker: str | None = None  # why it cannot be imported now
 
@@ -224,14 +225,16 @@ def show_upload(upload: Upload) -> None:
         return
     parsed = upload.parsed
     assert parsed is not None
+    origin = parsed.period_origin
     if parsed.period is None:
-        # the importer's reason without its command-line hint (--period)
-        st.warning(md(parsed.period_origin.split("，请指定")[0] + "，请在上方选择所属期间。"))
+        several = f"文件名和标题中出现多个期间（{'、'.join(origin.seen)}）" if origin.how == SEVERAL else \
+            "无法从文件名或标题识别季度"
+        st.warning(md(several + "，请在上方选择所属期间。"))
     else:
-        origin = parsed.period_origin
-        if origin == "指定" and upload.inferred is not None:
-            origin += f"；从{upload.inferred_origin}识别的是 {upload.inferred}"
-        st.markdown(f"**期间**：{period_label(str(parsed.period))}，来源：{origin}")
+        told = ORIGIN_LABELS[origin.how]
+        if origin.how == GIVEN and upload.inferred is not None:
+            told += f"；从{ORIGIN_LABELS[upload.inferred_origin.how]}识别的是 {upload.inferred}"
+        st.markdown(f"**期间**：{period_label(str(parsed.period))}，来源：{told}")
     st.markdown(f"**类型**：{kind_label(parsed.kind)}")
     mapping.mapping_step(upload.digest, parsed)
     for sheet in parsed.sheets:
@@ -252,7 +255,7 @@ def show_upload(upload: Upload) -> None:
         st.caption("跳过：" + "、".join(f"{md(why)} {n} 行" for why, n in skipped.most_common()))
     preview(parsed, f"preview_{upload.digest[:12]}")
     issues = [i for i in parsed.issues if not (parsed.period is None and i.sheet is None and i.reason ==
-                                               parsed.period_origin)]
+                                               parsed.period_origin.problem())]  # said above, in the page's words
     if issues:
         st.markdown(f"**校验报告**：发现 {len(issues)} 处错误")
         issue_table(issues, parsed.name, f"issues_{upload.digest[:12]}")
@@ -426,7 +429,7 @@ def history_section() -> None:
         "文件名": frame["file_name"],
         "类型": [kind_label(k) for k in frame["kind"]],
         "期间": frame["period"],
-        "期间来源": frame["period_origin"],
+        "期间来源": [ORIGIN_LABELS.get(o, o) for o in frame["period_origin"]],  # older rows hold the label
         "工作表": frame["sheets"],
         "有效行": frame["rows_valid"],
         "错误行": frame["rows_invalid"],

@@ -50,6 +50,7 @@ def test_import_exits_non_zero_when_any_file_is_rejected(tmp_path, sample):
     done = cli("import", str(sample(Q1)), str(sample(CSV)), str(tmp_path / "missing.xlsx"), db=db)
     assert done.returncode == 1
     assert "请指定所属期间" in done.stdout and "文件不存在" in done.stdout
+    assert "用 --period 指定所属期间" in done.stdout  # the command line's own way to answer
     assert json.loads(cli("summary", "--json", db=db).stdout)["total"] == 12  # the good file still landed
 
 

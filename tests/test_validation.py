@@ -147,3 +147,20 @@ def test_a_failure_while_writing_rolls_everything_back(loaded, tmp_path, monkeyp
         load(loaded, ledger_with(tmp_path, problem_row(1, "B-1")))
     assert database_digest(loaded) == before
     assert summary(loaded)["period"] == "2024Q2"
+
+
+def test_the_period_origin_is_a_value_each_edge_words_itself(tmp_path):
+    """Not a sentence the page cuts apart: how the quarter was found, and the quarters seen when several were."""
+    from analytics.periods import FILE_NAME, GIVEN, NONE, SEVERAL, PeriodOrigin, parse_period
+
+    rows = {"台账": [HEADER, problem_row(1, "A-1")]}
+    named = write_xlsx(tmp_path / "2024年第一季度问题整改台账.xlsx", rows)
+    assert parse_file(named.name, named.read_bytes()).period_origin == PeriodOrigin(FILE_NAME)
+    given = parse_file(named.name, named.read_bytes(), parse_period("2024Q2"))
+    assert given.period_origin == PeriodOrigin(GIVEN) and given.period == parse_period("2024Q2")
+    two = write_xlsx(tmp_path / "2024年第一季度和2024年第二季度台账.xlsx", rows)
+    several = parse_file(two.name, two.read_bytes())
+    assert several.period_origin == PeriodOrigin(SEVERAL, ("2024Q1", "2024Q2")) and several.period is None
+    assert several.issues[0].reason == "文件名和标题中出现多个期间（2024Q1、2024Q2），请指定所属期间"
+    plain = write_xlsx(tmp_path / "问题台账.xlsx", rows)
+    assert parse_file(plain.name, plain.read_bytes()).period_origin == PeriodOrigin(NONE)

@@ -45,7 +45,7 @@ from analytics.ingest.normalise import (
 )
 from analytics.ingest.reader import Sheet, read_sheets
 from analytics.ingest.status import CellStatus, classify_cell, combine
-from analytics.periods import Period, find_periods
+from analytics.periods import FILE_NAME, GIVEN, NONE, SEVERAL, TITLE, Period, PeriodOrigin, find_periods
 from analytics.text import as_strings, clean, clean_many, fold_many, header_key, is_blank, key, key_many, to_text
 
 PROBLEM_TEXT_FIELDS = ("problem_code", "seq", "category", "description", "unit", "owner", "leader",
@@ -96,7 +96,7 @@ class ParsedFile:
     name: str
     sha256: str
     period: Period | None
-    period_origin: str
+    period_origin: PeriodOrigin
     sheets: list[ParsedSheet]
     ignored_sheets: list[tuple[str, str]]  # (sheet, why it is not a ledger)
     issues: list[Issue]  # file-level and row-level, in order
@@ -170,7 +170,7 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
                   for sheet, layout in found]
         issues = [i for s in parsed for i in s.issues]
         if found_period is None:
-            issues.insert(0, Issue(name, origin))
+            issues.insert(0, Issue(name, origin.problem()))
         return ParsedFile(name, digest.result(), found_period, origin, parsed, ignored, issues)
 
 
@@ -215,13 +215,14 @@ def _find_layouts(name: str, sheets: list[Sheet], cfg: LedgerConfig, scoring: Sc
     return found, ignored
 
 
-def _infer_period(name: str, found: list[tuple[Sheet, Layout]], given: Period | None) -> tuple[Period | None, str]:
+def _infer_period(name: str, found: list[tuple[Sheet, Layout]],
+                  given: Period | None) -> tuple[Period | None, PeriodOrigin]:
     """The file's quarter: as given, else from the file name, else from the title rows and sheet names."""
     if given is not None:
-        return given, "指定"
+        return given, PeriodOrigin(GIVEN)
     from_name = find_periods(PurePath(name).stem)
     if len(from_name) == 1:
-        return next(iter(from_name)), "文件名"
+        return next(iter(from_name)), PeriodOrigin(FILE_NAME)
     titles: set[Period] = set()
     for sheet, layout in found:
         titles |= find_periods(sheet.name)
@@ -230,12 +231,9 @@ def _infer_period(name: str, found: list[tuple[Sheet, Layout]], given: Period | 
                 if isinstance(cell, str):
                     titles |= find_periods(cell)
     if len(titles) == 1 and not from_name:
-        return next(iter(titles)), "标题"
-    named = sorted(str(p) for p in from_name | titles)
-    ask = "请指定所属期间（页面上选择，或命令行 --period 2024Q3）"
-    if named:
-        return None, f"文件名和标题中出现多个期间（{'、'.join(named)}），{ask}"
-    return None, f"无法从文件名或标题识别季度，{ask}"
+        return next(iter(titles)), PeriodOrigin(TITLE)
+    named = tuple(sorted(str(p) for p in from_name | titles))
+    return None, PeriodOrigin(SEVERAL, named) if named else PeriodOrigin(NONE)
 
 
 class _Cells:
