@@ -28,7 +28,8 @@ from analytics.config import Backups
 from analytics.db import connect, database_file, open_db, revision
 from analytics.errors import DashboardError, DatabaseUnreadable
 
-ACTIONS = {"import": "导入 {} 之前", "undo": "撤销导入 {} 之前", "restore": "恢复备份 {} 之前"}
+ACTIONS = {"import": "导入 {} 之前", "undo": "撤销导入 {} 之前", "restore": "恢复备份 {} 之前",
+           "upgrade": "升级数据库结构（{}）之前"}
 _NAME = re.compile(r"^(\d{8}-\d{6}-\d{6})_(" + "|".join(ACTIONS) + r")_(.*)\.duckdb$")
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')  # path separators, controls, what Windows forbids
 _STALE_PARTIAL_SECONDS = 3600  # a partial copy this old was left by a killed process
@@ -41,7 +42,7 @@ class Backup:
 
     path: Path
     taken_at: dt.datetime
-    action: str  # import | undo | restore
+    action: str  # import | undo | restore | upgrade
     subject: str  # the ledger file, "#id file" of the undone import, or the backup restored
     size: int
 

@@ -19,9 +19,11 @@ from typing import Any
 
 import duckdb
 
-from analytics.errors import DatabaseBusy, DatabaseUnreadable
+from analytics.errors import DatabaseBusy, DatabaseTooNew, DatabaseUnreadable
 
-SCHEMA_VERSION = 1
+# The schema's version, kept in meta: a database of an earlier version is migrated on its first write open
+# (backed up first, one transaction: MIGRATIONS); one of a later version is refused (DatabaseTooNew).
+SCHEMA_VERSION = 2
 
 # Observations keep what each file said. Columns a file did not have are NULL
 # (inherit the earlier value); cells that were present but blank hold '' or
@@ -46,7 +48,8 @@ CREATE TABLE IF NOT EXISTS imports (
     problems_updated INTEGER NOT NULL DEFAULT 0,
     imported_at TIMESTAMP NOT NULL,
     imported_by VARCHAR,
-    undone_at TIMESTAMP
+    undone_at TIMESTAMP,
+    problems_dropped INTEGER DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS observations (
     import_id INTEGER NOT NULL,
@@ -156,7 +159,8 @@ CREATE TABLE IF NOT EXISTS snapshots (
     file_name VARCHAR NOT NULL,
     sha256 VARCHAR NOT NULL,
     size BIGINT NOT NULL,
-    content BLOB NOT NULL
+    content BLOB NOT NULL,
+    parts VARCHAR
 );
 """
 
@@ -199,24 +203,37 @@ def connect(path: Path | str, read_only: bool = False, wait: float | None = None
                 raise
             raise _unreadable(path, exc) from exc
     con.execute("SET enable_progress_bar = false")  # the CLI's stderr is read by people and scheduled jobs
-    if not read_only:
-        ensure_schema(con)
+    try:
+        found = check_version(con, path) if read_only else SCHEMA_VERSION
+        if not read_only:
+            ensure_schema(con, path)
+    except BaseException:
+        con.close()
+        raise
+    if read_only and found is not None and found < SCHEMA_VERSION:  # first open by this release: upgrade, once
+        con.close()
+        with open_db(path, wait=wait):
+            pass  # a write open migrates (backed up first)
+        return connect(path, read_only=True, wait=wait)
     return con
 
 
-# A database of an earlier release gains what this one added; each statement is a no-op where it is there already.
-MIGRATIONS = """
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS co_units VARCHAR;
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS parent VARCHAR;
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS deadline_text VARCHAR;
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS long_term BOOLEAN;
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS immediate BOOLEAN;
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS status_basis VARCHAR;
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS measure_count INTEGER;
-ALTER TABLE observations ADD COLUMN IF NOT EXISTS category_guess VARCHAR;
-ALTER TABLE imports ADD COLUMN IF NOT EXISTS problems_dropped INTEGER DEFAULT 0;
-ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS parts VARCHAR;
-"""
+# version → what brings a database of the version before it to this one, in one transaction. Version 1 is every
+# release before versions were counted: some of them had part of version 2's columns, hence IF NOT EXISTS.
+MIGRATIONS = {
+    2: """
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS co_units VARCHAR;
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS parent VARCHAR;
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS deadline_text VARCHAR;
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS long_term BOOLEAN;
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS immediate BOOLEAN;
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS status_basis VARCHAR;
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS measure_count INTEGER;
+        ALTER TABLE observations ADD COLUMN IF NOT EXISTS category_guess VARCHAR;
+        ALTER TABLE imports ADD COLUMN IF NOT EXISTS problems_dropped INTEGER DEFAULT 0;
+        ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS parts VARCHAR;
+    """,
+}
 
 
 def _unreadable(path: Path, exc: Exception) -> DatabaseUnreadable:
@@ -227,11 +244,48 @@ def _unreadable(path: Path, exc: Exception) -> DatabaseUnreadable:
         f"损坏的文件会另存一份，不会删除。")
 
 
-def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def stored_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The schema version a database was written with (None: a new, empty file; 1: any release before versions)."""
+    if not table_exists(con, "meta"):
+        return 1 if table_exists(con, "imports") or table_exists(con, "observations") else None
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 1
+
+
+def check_version(con: duckdb.DuckDBPyConnection, path: Path) -> int | None:
+    """Refuse a database written by a newer release: its figures could be read wrong, and a write would damage it."""
+    found = stored_version(con)
+    if found is not None and found > SCHEMA_VERSION:
+        raise DatabaseTooNew(f"数据库文件「{path}」由较新版本的看板写入（数据结构版本 {found}），"
+                             f"本版本（{SCHEMA_VERSION}）不能打开；请安装新版本后再用，"
+                             "或恢复用本版本写入的备份（python -m analytics backups）。")
+    return found
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> None:
+    """A new file gets the whole schema; one of an earlier version is backed up and migrated in one transaction."""
+    found = check_version(con, path or Path("?"))
+    if found is not None and found < SCHEMA_VERSION:
+        _migrate(con, found)
     con.execute(SCHEMA)
-    con.execute(MIGRATIONS)
     con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?), ('revision', '0'), ('last_import_id', '0'),"
                 " ('last_problem_id', '0')", [str(SCHEMA_VERSION)])
+
+
+def _migrate(con: duckdb.DuckDBPyConnection, found: int) -> None:
+    from analytics import audit, backup  # they build on this module: imported when an upgrade needs them
+    from analytics.access import User
+
+    db = database_file(con)
+    if db is not None:
+        backup.take(con, db, "upgrade", f"v{found}-v{SCHEMA_VERSION}")
+    with transaction(con):
+        con.execute(SCHEMA)  # tables added since (CREATE … IF NOT EXISTS), before the columns added to old ones
+        for version in range(found + 1, SCHEMA_VERSION + 1):
+            con.execute(MIGRATIONS[version])
+        con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    if db is not None:
+        audit.record(db, User("系统升级", "—"), "schema_upgrade", from_version=found, to_version=SCHEMA_VERSION)
 
 
 @contextlib.contextmanager

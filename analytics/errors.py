@@ -65,3 +65,7 @@ class DatabaseBusy(DashboardError):
 
 class DatabaseUnreadable(DashboardError):
     """The database file exists but cannot be opened: damaged, or not a database. The message names the way back."""
+
+
+class DatabaseTooNew(DashboardError):
+    """The database was written by a newer release (a higher schema version): refused, never downgraded."""
