@@ -144,12 +144,11 @@ def _charts(s: Snapshot, section: str) -> list[str]:
                                  percent=True), "chart-trend-rates", SHORT_CHART),
         ]
     if section == RATES:
+        # units down the side: their names read whole, however long and however many (no slanted, crowded labels)
         fig = charts.grouped_bars(s.rates_by_unit, "unit", {"closure_rate": "销号率", "completion_rate": "整改完成率",
                                                             "on_time_rate": "按期整改率"},
-                                  "各单位整改比率", "单位", "比率")
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-        fig.update_xaxes(title_text=None, tickangle=-30)  # unit names need the room; the table names the axis
-        fig.update_layout(legend={"y": -0.3})
+                                  "各单位整改比率", "单位", "比率", horizontal=True)
+        fig.update_xaxes(tickformat=".0%", range=[0, 1.05], dtick=0.2)
         return [_figure(fig, "chart-unit-rates")]
     if section == SCORES:
         cfg = scoring_config()
