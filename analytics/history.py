@@ -74,4 +74,6 @@ def problem_history(con: duckdb.DuckDBPyConnection, problem_id: int, cfg: Scorin
     merged["days_left"] = merged["days_left"].astype("Int64")
     merged["listed"] = merged["listed"].astype(bool)
     merged["recurred"] = merged["recurred"].astype(bool)
-    return merged[list(HISTORY_COLUMNS)].astype({"file_name": object, "warning": object})
+    for text in ("file_name", "measures", "progress", "deadline_text", "warning"):  # a blank is None, not NaN
+        merged[text] = merged[text].astype(object).where(merged[text].notna(), None)
+    return merged[list(HISTORY_COLUMNS)]
