@@ -115,8 +115,8 @@ if scored:
     with right:
         worst = data["worst_units"]
         if (unit := common.one_unit(worst["unit"])) is not None:  # nothing to compare it with
-            st.subheader(f"{common.plain(unit)}的得分")
-            st.caption(f"所选范围只有{common.plain(unit)}一个单位，不作单位间比较。")
+            st.subheader("单位比较")
+            st.caption(f"所选范围只有{common.plain(unit)}一个单位，不作单位间比较；其各维度得分见单位画像。")
             if st.button(f"查看{common.plain(unit)}的单位画像", icon="🏢", key="overview_portrait", type="tertiary"):
                 common.open_portrait(unit)
         else:

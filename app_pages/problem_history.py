@@ -42,10 +42,13 @@ def show(problem_id: int) -> None:
         st.error(str(exc), icon=":material/error:")
         return
     last = history.iloc[-1]
-    code = last["problem_code"] if pd.notna(last["problem_code"]) else common.BLANK
-    st.markdown(f"**问题编号**：{common.plain(code)}　**责任单位**：{common.plain(last['unit'])}　"
-                f"**问题来源**：{common.plain(last['source'])}　**维度**：{common.plain(last['dimension'])}")
-    st.caption(common.plain(last["description"]))
+
+    def shown(field: str) -> str:  # ledger text for Markdown, a blank as "—"
+        return common.plain(last[field] if pd.notna(last[field]) and str(last[field]) else common.BLANK)
+
+    st.markdown(f"**问题编号**：{shown('problem_code')}　**责任单位**：{shown('unit')}　"
+                f"**问题来源**：{shown('source')}　**维度**：{shown('dimension')}")
+    st.caption(shown("description"))
     first, latest = history.iloc[0], history.iloc[-1]
     st.caption(f"自 {first['period']} 起共 {len(history)} 个季度，截至 {latest['period']} 的状态为"
                f"「{latest['status']}」。未列入某季台账的季度，沿用此前最近一次报送的情况。")
@@ -57,7 +60,7 @@ def show(problem_id: int) -> None:
         column_config={
             "period": TEXT("季度"), "listed": TEXT("台账报送"), "status": TEXT("整改状态"),
             "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
-            "due": TEXT("距时限", help="以该季度末为当日计算；已完成的问题不计"),
+            "due": TEXT("逾期或剩余天数", help="以该季度末为当日计算；已完成的问题不计"),
             "warning": TEXT("预警"), "measures": TEXT("整改措施", width="large"),
             "progress": TEXT("整改进展", width="medium"), "deadline_text": TEXT("时限原文"),
             "recurred": TEXT("复发"), "file_name": TEXT("台账文件", width="medium"),

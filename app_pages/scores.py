@@ -99,7 +99,7 @@ if single is not None:  # its dimensions on their own: a radar against itself wo
                  "score_radar", where=chart)
     radar_table(mine, single, compared=False, where=table)
 else:
-    left, right = st.columns([3, 2])
+    left, right = st.columns(2)  # room for the radar's names
     with left:
         st.subheader("单位排名")
         chart, table = st.tabs(["图表", "数据表"])
