@@ -41,7 +41,21 @@ def _count_axis(update: Callable[..., object], values: pd.Series | list) -> None
     update(tickformat=",d", rangemode="tozero", **({"dtick": 1} if top <= 10 else {}))
 
 
-def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = None, height: int = 380) -> go.Figure:
+def text_px(text: object, size: int = 13) -> int:
+    """About how wide a label is drawn, in px: a Chinese (or full-width) character is as wide as the type is high,
+    a Latin letter or digit about 0.6 of it."""
+    return round(sum(size if ord(c) >= 0x2E80 else size * 0.6 for c in str(text)))
+
+
+def _labels_px(labels: object) -> int:
+    return max((text_px(v) for v in pd.Series(list(labels), dtype=object).dropna()), default=0)
+
+
+def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = None, height: int = 380,
+            left: int | None = None, bottom: int | None = None) -> go.Figure:
+    """Title, font, legend and margins. ``left``/``bottom``: px the category labels need there, reserved up front:
+    Plotly's own automatic margins measure the labels once they are drawn, which a PDF printed before the Chinese
+    font has loaded catches too small (the names then print cut off)."""
     # many series: legend on the right; a few: one row above the plot, clear of the axis titles
     many = len(fig.data) > 5
     legend = ({"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"} if many else
@@ -49,8 +63,9 @@ def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = No
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
         font={"family": FONT, "size": 13}, height=height,
-        margin={"l": 60, "r": 150 if many else 30, "t": 80, "b": 60}, legend=legend,
-        plot_bgcolor="white", hovermode="closest",
+        margin={"l": max(60, (left or 0) + 45), "r": 150 if many else 30, "t": 80,
+                "b": max(60, (bottom or 0) + 45)},
+        legend=legend, plot_bgcolor="white", hovermode="closest",
     )
     if x is not None:
         fig.update_xaxes(title_text=x, showgrid=False)
@@ -114,7 +129,7 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], title: str
         fig.update_layout(barmode="group")
         fig.update_yaxes(autorange="reversed")
         _count_axis(fig.update_xaxes, frame[list(series)].stack())
-        return _layout(fig, title, y_title, x_title, height=max(360, 34 * len(frame) + 140))
+        return _layout(fig, title, y_title, x_title, height=max(360, 34 * len(frame) + 140), left=_labels_px(frame[x]))
     fig = go.Figure([go.Bar(x=frame[x], y=frame[c], name=n, marker_color=color_for(n, i))
                      for i, (c, n) in enumerate(series.items())])
     fig.update_layout(barmode="group")
@@ -142,7 +157,7 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
         _count_axis(value_axis, frame[y])
     if horizontal:
         fig.update_yaxes(autorange="reversed")
-        return _layout(fig, title, y_title, x_title, height=max(320, 28 * len(frame) + 120))
+        return _layout(fig, title, y_title, x_title, height=max(320, 28 * len(frame) + 120), left=_labels_px(frame[x]))
     return _layout(fig, title, x_title, y_title)
 
 
@@ -159,7 +174,13 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: st
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale=colorscale,
                                zmin=zmin, zmax=zmax, text=text, texttemplate="%{text}", hoverongaps=False,
                                colorbar={"title": {"text": z if z.isascii() else ""}}))
-    return _layout(fig, title, x_title, y_title, height=max(360, 30 * len(grid.index) + 160))
+    # long column names slant (as Plotly would slant them anyway, but with the room for them reserved)
+    longest = _labels_px(grid.columns)
+    slanted = longest > 4 * 13
+    if slanted:
+        fig.update_xaxes(tickangle=-30)
+    return _layout(fig, title, x_title, y_title, height=max(360, 30 * len(grid.index) + 160) + (longest // 2),
+                   left=_labels_px(grid.index), bottom=longest // 2 + 10 if slanted else None)
 
 
 # The radar's series: the unit looked at in the app's own red (.streamlit/config.toml primaryColor), what it is

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -39,12 +41,10 @@ def charts_alone(page: bytes) -> bytes:
     return f"{head}<body>\n{chr(10).join(figures)}\n</body></html>".encode()
 
 
-def printed(snapshot_html: bytes, name: str) -> tuple[list[str], list[tuple[float, float, float, float, str]], float,
-                                                      float]:
+def printed(snapshot_html: bytes, name: str, folder: Path) -> tuple[list[str], list[tuple], float, float]:
     """Print the charts to PDF; its text lines (in drawing order), its words' boxes (the word named with its page:
-    word@3) and the page's size."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.pdf"
+    word@3) and the page's size. The PDF and its pages as PNG are copied to test-artifacts/."""
+    path = folder / f"{name}.pdf"
     path.write_bytes(pdf.render(charts_alone(snapshot_html)))
     lines = [line.strip() for line in poppler("pdftotext", "-raw", str(path), "-").splitlines()]
     boxes = poppler("pdftotext", "-bbox", str(path), "-")
@@ -52,7 +52,10 @@ def printed(snapshot_html: bytes, name: str) -> tuple[list[str], list[tuple[floa
     words = [(float(a), float(b), float(c), float(d), f"{w}@{n}")
              for n, one_page in enumerate(boxes.split("<page ")[1:], 1) for a, b, c, d, w in re.findall(
                  r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', one_page)]
-    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(ARTIFACTS / name)], check=True, timeout=120)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(folder / name)], check=True, timeout=120)
+    ARTIFACTS.mkdir(exist_ok=True)
+    for made in folder.glob(f"{name}*"):
+        shutil.copy(made, ARTIFACTS / made.name)
     return lines, words, width, height
 
 
@@ -75,8 +78,8 @@ def overlap(a: tuple, b: tuple) -> float:
     return across * down / smaller if smaller else 0.0
 
 
-def check(snapshot, content: bytes, name: str) -> None:
-    lines, words, width, height = printed(content, name)
+def check(snapshot, content: bytes, name: str, folder: Path) -> None:
+    lines, words, width, height = printed(content, name, folder)
     units = list(snapshot.unit_scores["unit"])
     dimensions = list(dict.fromkeys(snapshot.dimension_scores["dimension"]))
     # whole, on a line of its own: the unit-rates bars, the ranking and the score grid name every unit; the radar
@@ -95,10 +98,10 @@ def check(snapshot, content: bytes, name: str) -> None:
     assert crowded == []
 
 
-def test_demo_charts_clip_nothing(demo_db, pdf_tools):  # noqa: F811
+def test_demo_charts_clip_nothing(demo_db, tmp_path, pdf_tools):  # noqa: F811
     with open_db(demo_db, read_only=True) as con:
         snapshot, content = export(con, "2025Q2", ALL, "html", now=NOW)
-    check(snapshot, content, "snapshot_charts_demo")
+    check(snapshot, content, "snapshot_charts_demo", tmp_path)
 
 
 @pytest.fixture
@@ -124,7 +127,7 @@ def long_names(con):
     return con
 
 
-def test_long_unit_names_are_not_clipped(long_names, pdf_tools):  # noqa: F811
+def test_long_unit_names_are_not_clipped(long_names, tmp_path, pdf_tools):  # noqa: F811
     snapshot, content = export(long_names, "2025Q2", Scope(), "html", now=NOW)
     assert max(map(len, snapshot.unit_scores["unit"])) == 12
-    check(snapshot, content, "snapshot_charts_long_names")
+    check(snapshot, content, "snapshot_charts_long_names", tmp_path)
