@@ -6,9 +6,10 @@ from analytics.access import can, sees, with_policy
 from analytics.config import keep_files_private
 from app_pages import auth, common
 
-common.lock_client_options()  # no table's own CSV download, no traceback in the browser
+common.lock_client_options()  # no table's own CSV download, no traceback in the browser, no app menu
 keep_files_private()  # the database, backups, audit trail and exports this server writes: the owner's only
 st.set_page_config(page_title="政治生态分析研判看板", page_icon="📊", layout="wide")
+common.chinese_texts()  # the file uploader's and the charts' full-screen button's texts in Chinese
 common.note_config_changes(str(common.db_path()))
 
 user = auth.current_user()

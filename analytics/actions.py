@@ -461,3 +461,19 @@ def audit_export(db: Path, user: User, fmt: str) -> bytes:
     audit.record(db, user, "audit_export", format=fmt)
     frame = audit.entries(db)
     return audit.to_csv(frame) if fmt == "csv" else audit.to_xlsx(frame)
+
+
+# ---- one problem ----
+
+NO_SUCH_PROBLEM = "找不到该问题，或该问题不在本角色可查看的范围内"
+
+
+def problem_history(con: duckdb.DuckDBPyConnection, user: User, problem_id: int, cfg: ScoringConfig) -> pd.DataFrame:
+    """整改历程 of one problem (views.problem_history), for a user who sees problems: only within their units, never
+    a problem from a source hidden from them (the same refusal as for a problem that does not exist, so that it
+    does not tell that one exists); the warning of each quarter only for a role that sees the warnings."""
+    require_part(user, "problems")
+    found = views.problem_history(con, int(problem_id), scope_for(user, ALL), cfg)
+    if found.empty:
+        raise AccessDenied(NO_SUCH_PROBLEM)
+    return found if sees(user, "warnings") else found.drop(columns=["warning"])

@@ -216,7 +216,7 @@ def _problem_rule(level: int, od: int | None, recurred: bool, cfg: ScoringConfig
         return f"已逾期 {od} 天，超过 {cfg.supervision_overdue} 天"
     if overdue:
         return f"已逾期 {od} 天，未超过 {cfg.reminder_max_overdue} 天"
-    return f"距整改时限还有 {-od} 天（{cfg.notice_days} 天内到期）"
+    return f"{'今日到期' if od == 0 else f'距整改时限还有 {-od} 天'}（{cfg.notice_days} 天内到期）"  # today: the end
 
 
 def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,

@@ -6,6 +6,8 @@ grade and deadline band so the same thing looks the same everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -29,7 +31,31 @@ def color_for(name: str, index: int = 0) -> str:
     return SOURCE_COLORS.get(name) or SERIES_COLORS.get(name) or PALETTE[index % len(PALETTE)]
 
 
-def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = None, height: int = 380) -> go.Figure:
+def _count_axis(update: Callable[..., object], values: pd.Series | list) -> None:
+    """Whole-number ticks on an axis of counts: never 0.5 of a problem. Plotly picks steps of 0.5 for a small
+    range, so up to 10 the step is 1; above it Plotly's own steps are whole already."""
+    numbers = pd.to_numeric(pd.Series(list(values), dtype=object), errors="coerce").dropna()
+    if numbers.empty or not (numbers == numbers.round()).all():
+        return  # not counts (scores, shares): Plotly's ticks as they are
+    top = float(numbers.max())
+    update(tickformat=",d", rangemode="tozero", **({"dtick": 1} if top <= 10 else {}))
+
+
+def text_px(text: object, size: int = 13) -> int:
+    """About how wide a label is drawn, in px: a Chinese (or full-width) character is as wide as the type is high,
+    a Latin letter or digit about 0.6 of it."""
+    return round(sum(size if ord(c) >= 0x2E80 else size * 0.6 for c in str(text)))
+
+
+def _labels_px(labels: object) -> int:
+    return max((text_px(v) for v in pd.Series(list(labels), dtype=object).dropna()), default=0)
+
+
+def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = None, height: int = 380,
+            left: int | None = None, bottom: int | None = None) -> go.Figure:
+    """Title, font, legend and margins. ``left``/``bottom``: px the category labels need there, reserved up front:
+    Plotly's own automatic margins measure the labels once they are drawn, which a PDF printed before the Chinese
+    font has loaded catches too small (the names then print cut off)."""
     # many series: legend on the right; a few: one row above the plot, clear of the axis titles
     many = len(fig.data) > 5
     legend = ({"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"} if many else
@@ -37,8 +63,9 @@ def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = No
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left", "y": 0.97, "yanchor": "top"},
         font={"family": FONT, "size": 13}, height=height,
-        margin={"l": 60, "r": 150 if many else 30, "t": 80, "b": 60}, legend=legend,
-        plot_bgcolor="white", hovermode="closest",
+        margin={"l": max(60, (left or 0) + 45), "r": 150 if many else 30, "t": 80,
+                "b": max(60, (bottom or 0) + 45)},
+        legend=legend, plot_bgcolor="white", hovermode="closest",
     )
     if x is not None:
         fig.update_xaxes(title_text=x, showgrid=False)
@@ -68,6 +95,8 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], title: str, x_tit
                                  line={"color": color_for(name, i), "width": 2}))
     if percent:
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
+    else:
+        _count_axis(fig.update_yaxes, frame[list(series)].stack())
     return _layout(fig, title, x_title, y_title)
 
 
@@ -83,6 +112,9 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, stack: str, title: str, x_
         if not part.empty:
             fig.add_trace(go.Bar(x=part[x], y=part[y], name=str(name), marker_color=color_for(str(name), i)))
     fig.update_layout(barmode="stack")
+    # the categories in the frame's order (quarters oldest first), not in the order the traces happen to meet them
+    fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(frame[x])))
+    _count_axis(fig.update_yaxes, frame.groupby(x)[y].sum())  # the stacks' heights
     return _layout(fig, title, x_title, y_title)
 
 
@@ -96,10 +128,12 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], title: str
                          for i, (c, n) in enumerate(series.items())])
         fig.update_layout(barmode="group")
         fig.update_yaxes(autorange="reversed")
-        return _layout(fig, title, y_title, x_title, height=max(360, 34 * len(frame) + 140))
+        _count_axis(fig.update_xaxes, frame[list(series)].stack())
+        return _layout(fig, title, y_title, x_title, height=max(360, 34 * len(frame) + 140), left=_labels_px(frame[x]))
     fig = go.Figure([go.Bar(x=frame[x], y=frame[c], name=n, marker_color=color_for(n, i))
                      for i, (c, n) in enumerate(series.items())])
     fig.update_layout(barmode="group")
+    _count_axis(fig.update_yaxes, frame[list(series)].stack())
     return _layout(fig, title, x_title, y_title)
 
 
@@ -120,9 +154,10 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
         value_axis(tickformat=".0%", range=[0, 1.12])
     else:
         value_axis(range=[0, top * 1.12 if top > 0 else 1])
+        _count_axis(value_axis, frame[y])
     if horizontal:
         fig.update_yaxes(autorange="reversed")
-        return _layout(fig, title, y_title, x_title, height=max(320, 28 * len(frame) + 120))
+        return _layout(fig, title, y_title, x_title, height=max(320, 28 * len(frame) + 120), left=_labels_px(frame[x]))
     return _layout(fig, title, x_title, y_title)
 
 
@@ -139,26 +174,69 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: st
     fig = go.Figure(go.Heatmap(z=grid.to_numpy(), x=list(grid.columns), y=list(grid.index), colorscale=colorscale,
                                zmin=zmin, zmax=zmax, text=text, texttemplate="%{text}", hoverongaps=False,
                                colorbar={"title": {"text": z if z.isascii() else ""}}))
-    return _layout(fig, title, x_title, y_title, height=max(360, 30 * len(grid.index) + 160))
+    # long column names slant (as Plotly would slant them anyway, but with the room for them reserved)
+    longest = _labels_px(grid.columns)
+    slanted = longest > 4 * 13
+    if slanted:
+        fig.update_xaxes(tickangle=-30)
+    return _layout(fig, title, x_title, y_title, height=max(360, 30 * len(grid.index) + 160) + (longest // 2),
+                   left=_labels_px(grid.index), bottom=longest // 2 + 10 if slanted else None)
 
 
-def radar(scores: dict[str, dict[str, float]], title: str, low: float = 0, high: float = 100) -> go.Figure:
-    """One closed polygon per series (e.g. a unit and the company) over the dimension names."""
+# The radar's series: the unit looked at in the app's own red (.streamlit/config.toml primaryColor), what it is
+# compared with in a quiet blue; both on white, as on the pages
+RADAR_COLORS = ("#B22222", "#1F77B4", "#2CA02C", "#FF7F0E")
+RADAR_WRAP = 7  # characters per line of a dimension's name where the chart is narrow (a page's column)
+
+
+def _tint(colour: str, alpha: float) -> str:
+    """A #RRGGBB colour as rgba() with this opacity: a fill that lets the grid and the other polygon show through."""
+    red, green, blue = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
+
+
+def wrap_label(name: str, width: int | None) -> str:
+    """A long name on lines of about equal length, none over ``width`` characters (None: as it is)."""
+    if not width or len(name) <= width:
+        return name
+    lines = -(-len(name) // width)
+    size = -(-len(name) // lines)
+    return "<br>".join(name[i:i + size] for i in range(0, len(name), size))
+
+
+def radar(scores: dict[str, dict[str, float]], title: str, low: float = 0, high: float = 100,
+          wrap: int | None = None) -> go.Figure:
+    """One closed polygon per series (the unit first, then what it is compared with) over the dimension names,
+    in RADAR_COLORS; ``wrap``: break names longer than that onto lines (a narrow chart), else room is made for them
+    whole at the sides. The legend sits below, clear of the top spoke's name."""
     if not scores:
         return empty(title)
     fig = go.Figure()
-    for i, (name, dims) in enumerate(scores.items()):
+    longest = 0
+    # drawn last first, so that the unit's polygon lies on top of what it is compared with; listed first first
+    for i, (name, dims) in reversed(list(enumerate(scores.items()))):
         labels = list(dims)
         values = [dims[d] for d in labels]
-        fig.add_trace(go.Scatterpolar(r=[*values, values[0]], theta=[*labels, labels[0]], name=name,
-                                      fill="toself", opacity=0.6, line={"color": PALETTE[i % len(PALETTE)]}))
-    # ticks between two spokes, first spoke at the top, room at the sides for the long dimension names
+        shown = [wrap_label(d, wrap) for d in labels]
+        longest = max([longest, *(max(len(part) for part in s.split("<br>")) for s in shown)])
+        colour = RADAR_COLORS[i % len(RADAR_COLORS)]
+        fig.add_trace(go.Scatterpolar(r=[*values, values[0]], theta=[*shown, shown[0]], name=name,
+                                      customdata=[*labels, labels[0]], fill="toself", legendrank=i + 1,
+                                      line={"color": colour, "width": 2}, fillcolor=_tint(colour, 0.25),
+                                      hovertemplate="%{customdata}：%{r:.1f}<extra>%{fullData.name}</extra>"))
+    # ticks between two spokes, first spoke at the top, white as the pages' charts
     fig.update_layout(polar={
-        "radialaxis": {"range": [low, high], "gridcolor": "#DDDDDD", "angle": 22.5, "tickfont": {"size": 10}},
-        "angularaxis": {"rotation": 90, "direction": "clockwise", "tickfont": {"size": 12}},
+        "bgcolor": "white",
+        "radialaxis": {"range": [low, high], "gridcolor": "#DDDDDD", "linecolor": "#BBBBBB", "angle": 22.5,
+                       "tickfont": {"size": 10, "color": "#666666"}},
+        "angularaxis": {"rotation": 90, "direction": "clockwise", "tickfont": {"size": 12}, "gridcolor": "#DDDDDD",
+                        "linecolor": "#BBBBBB"},
     })
-    fig = _layout(fig, title, height=500)
-    fig.update_layout(margin={"l": 130, "r": 130, "t": 90, "b": 40})
+    fig = _layout(fig, title, height=520)
+    # room at the sides for the names (about 13 px a character at 12 px type), the legend in a row below
+    side = 30 + 13 * longest
+    fig.update_layout(margin={"l": side, "r": side, "t": 90, "b": 70},
+                      legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.06, "yanchor": "top"})
     return fig
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import alerts, metrics, recurrence, scoring, state, tasks
+from analytics import alerts, history, metrics, recurrence, scoring, state, tasks
 from analytics.config import ScoringConfig, scoring_config
 from analytics.db import side_by_side
 from analytics.metrics import ALL, Scope
@@ -173,3 +173,10 @@ def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL
     # all tiers are sorted highest level first, so the first rows overall are a prefix of the tiers' lists
     everything = pd.concat([by_tier[t] for t in reversed(alerts.TIERS)], ignore_index=True).head(LIST_LIMIT)
     return {"warnings": everything, "by_tier": by_tier, "counts": counts, "agenda": agenda}
+
+
+def problem_history(con: duckdb.DuckDBPyConnection, problem_id: int, scope: Scope, cfg: ScoringConfig) -> pd.DataFrame:
+    """整改历程: one problem quarter by quarter (analytics.history); empty unless every quarter of it is in scope."""
+    if not history.in_scope(con, problem_id, scope):
+        return pd.DataFrame(columns=list(history.HISTORY_COLUMNS))
+    return history.problem_history(con, problem_id, cfg)

@@ -12,7 +12,7 @@ st.markdown(f"**用户名**：{common.plain(user.name)}　**角色**：{user.rol
             + (f"　**单位**：{common.plain(user.unit)}" if user.unit else ""))
 allowed = [label for permission, label in PERMISSIONS.items() if can(user, permission)]
 st.caption("可以：" + "、".join(allowed) + ("（仅本单位）" if not can(user, "all_units") else ""))
-st.markdown("**可查看的内容**（页面和导出的快照都一样，见 data/access.toml）")
+st.markdown("**可查看的内容**（页面和导出的快照都一样，由系统管理员在访问策略中设置）")
 st.markdown("\n".join(f"- {'✅' if sees(user, part) else '⛔ 不可查看：'}{label}" for part, label in PARTS.items()))
 if hidden := hidden_sources(user):
     st.caption(f"来源为{'、'.join(hidden)}的问题对本角色不可见，也不计入任何数量和比率。")

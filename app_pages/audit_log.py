@@ -34,7 +34,7 @@ if actions_chosen:
 if people:
     shown = shown[shown["who"].isin(people)]
 st.dataframe(shown.drop(columns=["action"]).rename(columns=audit.LABELS), hide_index=True, key="audit_table",
-             column_config={"详情": st.column_config.TextColumn(width="large")})
+             placeholder=common.BLANK, column_config={"详情": st.column_config.TextColumn(width="large")})
 st.caption(f"显示 {len(shown)} / {len(frame)} 条，最新在前。下载的是完整日志（下载本身也记入日志）。")
 
 for fmt, label in (("xlsx", "下载审计日志（Excel）"), ("csv", "下载审计日志（CSV）")):

@@ -6,30 +6,36 @@ database's revision, so an import or undo refreshes all pages at once.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from analytics import actions, audit, state
-from analytics.access import Policy, User, can, load_policy
+from analytics import actions, audit, state, templates
+from analytics.access import Policy, User, can, load_policy, sees
 from analytics.config import database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
 from analytics.errors import ConfigError, DatabaseUnreadable
 from analytics.export import table as export_table
 from analytics.metrics import Scope, available_periods
 from analytics.periods import Period, parse_period
+from app_pages import chinese_ui
 
 FOCUS_KEY = "filter_focus_period"
+PORTRAIT_UNIT_KEY = "portrait_unit"  # the unit 单位画像 shows: set it, then switch there, to open a unit's portrait
+BLANK = "—"  # what an empty value shows, in tables and texts alike
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:$])")
 # Streamlit options that keep data and internals on the server, as in .streamlit/config.toml: no "Download as
 # CSV" (nor clipboard copy) in any table's toolbar — unaudited, formulas left live, English headers; the pages'
 # own downloads are audited and escaped — and no traceback, exception type or message in the browser (the
 # server log keeps them). Streamlit 1.67 has no per-table switch: client.disableDataExport covers every
 # st.dataframe and st.data_editor. client.showErrorDetails false would still show the traceback: "none".
-CLIENT_OPTIONS = {"client.disableDataExport": True, "client.showErrorDetails": "none"}
+# client.toolbarMode "minimal": no app menu (Print, Record screen, About: English, and nothing an office needs).
+CLIENT_OPTIONS = {"client.disableDataExport": True, "client.showErrorDetails": "none", "client.toolbarMode": "minimal"}
 
 
 def lock_client_options() -> None:
@@ -84,11 +90,6 @@ def note_config_changes(db: str) -> list[str]:
 def user() -> User:
     """The logged-in user (dashboard.py lets no page run without one)."""
     return st.session_state["user"]
-
-
-def company_word() -> str:
-    """What the all-units figures are called: the company's, or for a department head their own unit's."""
-    return "公司" if can(user(), "all_units") else "本单位"
 
 
 def data_revision() -> int | None:
@@ -164,13 +165,27 @@ def _header_and_kind(column: str, config: object) -> tuple[str, str | None]:
 
 def table(data: pd.DataFrame | Styler, what: str, key: str, *, where: object = st, download: bool = True,
           filtered: bool = True, column_order: list[str] | None = None, column_config: dict | None = None,
-          **options: object) -> None:
+          problems: bool = False, **options: object) -> None:
     """A table (st.dataframe with these options) and, below it, its audited download: the columns shown, with
     their headers, as an Excel file made and recorded (actions.downloaded) only when the user clicks — the
     tables' own toolbar download is off (CLIENT_OPTIONS). ``filtered``: the table follows the sidebar's period
-    and scope, which the file name and the audit entry then name."""
-    where.dataframe(data, hide_index=True, key=key, column_order=column_order, column_config=column_config, **options)
+    and scope, which the file name and the audit entry then name. A blank cell shows "—", never "None".
+    ``problems``: a list of problems (a problem_id column), whose row, once selected, opens that problem's 整改历程
+    (app_pages.problem_history)."""
+    options.setdefault("placeholder", BLANK)
     frame = data.data if isinstance(data, Styler) else data
+    can_open = problems and "problem_id" in frame.columns and sees(user(), "problems") and not frame.empty
+    if can_open:
+        options |= {"on_select": "rerun", "selection_mode": "single-row"}
+    event = where.dataframe(data, hide_index=True, key=key, column_order=column_order, column_config=column_config,
+                            **options)
+    if can_open:
+        from app_pages import problem_history  # it draws its tables with this function
+
+        where.caption("勾选行首的方框，可查看该问题各季度的整改历程。")
+        row = selected_row(event, key)
+        if row is not None and row < len(frame) and pd.notna(problem := frame["problem_id"].iloc[row]):
+            problem_history.show(int(problem))  # a unit's own warning (no problem) opens nothing
     if not download or frame.empty:
         return
     config = column_config or {}
@@ -246,8 +261,32 @@ def sidebar_filters() -> bool:
     return True
 
 
-def require_data() -> None:
-    """Stop the page with a friendly start when there is nothing to show yet."""
+# The blank templates (analytics.templates): (button, file name, builder), offered on 台账导入 and the empty start
+TEMPLATES: tuple[tuple[str, str, Callable[[], bytes]], ...] = (
+    ("问题整改台账模板", "问题整改台账模板.xlsx", templates.problem_template),
+    ("监督清单模板", "监督清单模板.xlsx", templates.task_template),
+    ("评分表模板", "政治生态评分表模板.xlsx", templates.score_template),
+)
+LEDGER_KINDS = (
+    ("问题整改台账", "每季度一份，逐条列明问题、责任单位、整改措施、整改时限和整改状态。总览、问题趋势、整改销号、"
+                   "八维评分和预警督办都据此计算。"),
+    ("监督清单", "政治监督重点任务清单：监督方面、监督措施、责任单位、频次或完成时限、完成情况。「监督清单」页据此"
+               "统计各季度应完成和已完成的措施。"),
+    ("政治生态评分表", "各单位八个维度的评价得分。有评分表的季度，维度得分由台账计算的得分与评分表得分加权合成；"
+                     "没有也可以，得分全按台账计算。"),
+)
+
+
+def template_buttons(where: object = st) -> None:
+    """The three blank templates as download buttons, one per column (bytes built only when clicked)."""
+    for col, (label, file_name, build) in zip(where.columns(len(TEMPLATES)), TEMPLATES, strict=True):
+        col.download_button(label, data=build, file_name=file_name, mime=XLSX, on_click="ignore",
+                            icon=":material/download:", key=f"template_{file_name}")
+
+
+def require_data(title: str) -> None:
+    """Stop the page with a friendly start when there is nothing to show yet: the page's title, what the three
+    ledgers are, their blank templates and where to upload them."""
     if st.session_state.get("has_data"):
         period = st.session_state.get("filter_period")
         if dropped := options()["incomplete"].get(period):
@@ -255,8 +294,20 @@ def require_data() -> None:
                        "（导入时选择了只导入有效行），本期统计数据不完整：修正台账后撤销该次导入并重新导入。",
                        icon=":material/warning:")
         return
-    st.info("还没有问题台账数据。请到「台账导入」页上传季度问题整改台账（可先下载空白模板填写）。")
-    st.page_link("app_pages/import_ledgers.py", label="前往台账导入", icon="📥")
+    st.title(title)
+    st.info("还没有问题台账数据。看板的数字都来自各季度导入的台账，导入第一份问题整改台账后，本页即显示分析结果。",
+            icon=":material/info:")
+    st.subheader("需要导入的三类台账")
+    st.markdown("\n".join(f"- **{name}**：{text}" for name, text in LEDGER_KINDS))
+    st.caption("台账可以是 Excel（.xlsx、.xlsm、.xls）或 CSV；已有台账不必改成模板格式，表头、日期和整改状态的"
+               "常见写法都能识别，识别不了的会逐项询问。")
+    st.subheader("空白模板")
+    st.caption("按模板填写最省事：表头、下拉选项和填表说明都已备好。")
+    template_buttons()
+    if can(user(), "import"):
+        st.page_link("app_pages/import_ledgers.py", label="前往台账导入，上传台账", icon="📥")
+    else:
+        st.caption("台账由纪委办导入，请联系纪委办。")
     st.stop()
 
 
@@ -288,3 +339,92 @@ def arrow(now: float | None, before: float | None) -> str:
     """st.metric's delta_arrow: none for an unchanged figure."""
     unchanged = now is not None and before is not None and not pd.isna(now) and not pd.isna(before) and now == before
     return "off" if unchanged else "auto"
+
+
+def tone(now: float | None, before: float | None, colour: str = "normal") -> str:
+    """st.metric's delta_color: grey for an unchanged figure ("持平" is neither good nor bad news)."""
+    return "off" if arrow(now, before) == "off" else colour
+
+
+def scope_word(units: list[str] | tuple[str, ...] | None = None) -> str:
+    """What the figures over the whole scope are called: 公司 for every unit, a unit's name when the scope holds
+    one unit (a department head's, or the one in ``units``: those the page found in its data), 所选单位 for a
+    chosen few."""
+    if not can(user(), "all_units"):
+        return user().unit or "本单位"
+    chosen = current_filters()[1].units
+    if units is not None and len(units) == 1:
+        return units[0]
+    if chosen:
+        return chosen[0] if len(chosen) == 1 else "所选单位"
+    return "公司"
+
+
+def one_unit(units: list[str] | tuple[str, ...] | pd.Series) -> str | None:
+    """The unit's name when a panel that compares units has only one to show (then it says so, or changes)."""
+    names = list(dict.fromkeys(units))
+    return names[0] if len(names) == 1 else None
+
+
+def due_text(days_left: float | None) -> str:
+    """Days to a deadline in words: 逾期 N 天, 今日到期 (the quarter's end, as of which the page reads), 还有 N 天."""
+    if days_left is None or pd.isna(days_left):
+        return BLANK
+    days = int(days_left)
+    return f"逾期 {-days} 天" if days < 0 else ("今日到期" if days == 0 else f"还有 {days} 天")
+
+
+def chart(figure: object, key: str | None = None, *, where: object = st, **options: object) -> object:
+    """A Plotly chart the page's width, its mode bar in Chinese (chinese_ui.PLOTLY_CONFIG); the selection event
+    when ``options`` ask for one."""
+    return where.plotly_chart(figure, width="stretch", key=key, config=chinese_ui.PLOTLY_CONFIG, **options)
+
+
+def chinese_texts() -> None:
+    """The style sheet that gives the file uploader and the charts' full-screen button their Chinese texts."""
+    st.html(chinese_ui.style_sheet(int(st.get_option("server.maxUploadSize"))))
+
+
+def _selection_seen(key: str, selection: object) -> bool:
+    """Whether this selection was acted on already: a selection stays in its event on every rerun (any click on
+    the page), and a dialog or a page switch must follow the click once, not every rerun after it."""
+    seen = json.dumps(selection, sort_keys=True, default=str)
+    if st.session_state.get(f"{key}_seen") == seen:
+        return True
+    st.session_state[f"{key}_seen"] = seen
+    return False
+
+
+def clicked(event: object, key: str) -> dict | None:
+    """The point of a new chart selection (None when none, or the selection has not changed since the last run)."""
+    points = list(((event or {}).get("selection") or {}).get("points") or [])
+    if _selection_seen(key, points):
+        return None
+    return points[0] if points else None
+
+
+def selected_row(event: object, key: str) -> int | None:
+    """The position of a table's newly selected row (None when none, or it has not changed since the last run)."""
+    rows = list(((event or {}).get("selection") or {}).get("rows") or [])
+    if _selection_seen(key, rows):
+        return None
+    return int(rows[0]) if rows else None
+
+
+def open_portrait(unit: str) -> None:
+    """Go to 单位画像 showing this unit."""
+    st.session_state[PORTRAIT_UNIT_KEY] = unit
+    st.switch_page("app_pages/unit_portrait.py")
+
+
+def portrait_on_click(event: object, key: str, axis: str, units: list[str]) -> None:
+    """A chart whose points are units (``axis``: the point's field holding the unit, x or y): a click on one opens
+    its portrait, for a user who may see portraits (else the chart is drawn without selection: see clickable)."""
+    point = clicked(event, key)
+    if point and point.get(axis) in units:
+        open_portrait(point[axis])
+
+
+def clickable() -> dict:
+    """plotly_chart options making units' points clickable (portrait_on_click), for a user who sees portraits."""
+    return {"on_select": "rerun", "selection_mode": "points"} if sees(user(), "portrait") else {}

@@ -77,7 +77,7 @@ def history() -> None:
         "SHA-256": [h[:12] for h in frame["sha256"]],
         "大小": [size_text(int(s)) for s in frame["size"]],
         "文件名": frame["file_name"],
-    }), hide_index=True, key="export_history_table", column_config={
+    }), hide_index=True, key="export_history_table", placeholder=common.BLANK, column_config={
         "编号": st.column_config.NumberColumn(format="#%d", width="small"),
         "生成时间": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
     })
@@ -98,7 +98,7 @@ def history() -> None:
                                                            snapshot_id=chosen, file=name))
 
 
-common.require_data()
+common.require_data("导出快照")
 st.title("导出快照")
 st.caption("把一个期间的" + "、".join(sections_for(visible_parts(common.user())))
            + "导出为文件，供纪委会、党委会和党委纪委沟通会商使用；"

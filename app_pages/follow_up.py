@@ -25,8 +25,8 @@ def tier_rules() -> dict[str, str]:
     ), strict=True))
 
 
-common.require_data()
 full = sees(common.user(), "warnings")  # else the reminders addressed to the user's unit alone
+common.require_data("预警督办" if full else "工作提醒函")
 st.title("预警督办" if full else "工作提醒函")
 st.caption(common.scope_caption())
 period, _ = common.current_filters()
@@ -57,7 +57,7 @@ if shown.empty:
     st.success("本期没有触发该等级的预警。" if full else "本期没有需要提醒的问题。")
 elif full:
     common.table(
-        shown, f"预警明细（{tier}）", "follow_up_warnings_table",
+        shown, f"预警明细（{tier}）", "follow_up_warnings_table", problems=True,
         column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "measures", "rule"],
         column_config={
             "tier": TEXT("预警等级"), "target": TEXT("对象"), "unit": TEXT("责任单位"), "dimension": TEXT("维度"),
@@ -67,13 +67,14 @@ elif full:
         })
 else:
     common.table(
-        shown, "工作提醒函", "follow_up_reminders_table",
-        column_order=["unit", "problem_code", "description", "measures", "deadline", "days_left"],
+        shown.assign(due=[common.due_text(d) for d in shown["days_left"]]), "工作提醒函", "follow_up_reminders_table",
+        problems=True,
+        column_order=["unit", "problem_code", "description", "measures", "deadline", "due"],
         column_config={
             "unit": TEXT("责任单位"), "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
             "measures": TEXT("整改措施", width="large"),
             "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
-            "days_left": st.column_config.NumberColumn("剩余天数", format="%d", help="负数为已逾期天数"),
+            "due": TEXT("逾期或剩余天数", help=f"截至期末（{period.end:%Y-%m-%d}）"),
         })
 
 if "agenda" in data:  # the 纪委's deliberations: only for the roles that see them (data/access.toml)

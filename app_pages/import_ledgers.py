@@ -11,13 +11,12 @@ import datetime as dt
 import hashlib
 import re
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
-from analytics import actions, templates
+from analytics import actions
 from analytics.config import FIELD_LABELS, KIND_LABELS, scoring_config
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected, Issue, column_letter
@@ -31,11 +30,6 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The browser offers these; a MIME type among them makes Streamlit leave the check to the browser (it would raise on
 # a file of another type that got past it, unrecorded), so such a file reaches the importer: refused and recorded.
 UPLOAD_TYPES = ["xlsx", "xlsm", "xls", "csv", XLSX_MIME, "text/csv"]
-TEMPLATES: tuple[tuple[str, str, Callable[[], bytes]], ...] = (
-    ("问题整改台账模板", "问题整改台账模板.xlsx", templates.problem_template),
-    ("监督清单模板", "监督清单模板.xlsx", templates.task_template),
-    ("评分表模板", "政治生态评分表模板.xlsx", templates.score_template),
-)
 FIRST_PERIOD = Period(2020, 1)
 PREVIEW_ROWS = 10
 ORIGIN_LABELS = {GIVEN: "指定", FILE_NAME: "文件名", TITLE: "标题"}  # how a file's quarter was found
@@ -139,10 +133,7 @@ def _imports() -> pd.DataFrame:
 def templates_section() -> None:
     st.subheader("1. 下载空白模板")
     st.caption("按模板填写最省事：表头、下拉选项和填表说明都已备好。已有台账不必改成模板格式，可直接上传。")
-    for col, (label, file_name, build) in zip(st.columns(len(TEMPLATES)), TEMPLATES, strict=True):
-        # bytes are built only when the button is clicked
-        col.download_button(label, data=build, file_name=file_name, mime=XLSX_MIME, on_click="ignore",
-                            icon=":material/download:", key=f"template_{file_name}")
+    common.template_buttons()
 
 
 def outcome_section() -> None:

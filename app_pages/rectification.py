@@ -7,7 +7,7 @@ from analytics import alerts, charts
 from analytics.config import scoring_config
 from app_pages import common
 
-common.require_data()
+common.require_data("整改销号")
 st.title("整改销号")
 st.caption(common.scope_caption())
 
@@ -16,16 +16,33 @@ period, _ = common.current_filters()
 cfg = scoring_config()
 PERCENT = {"format": "percent", "min_value": 0, "max_value": 1}
 
-st.subheader("各单位整改情况")
 RATES = {"closure_rate": "销号率", "completion_rate": "整改完成率", "on_time_rate": "按期整改率"}
-rate = st.segmented_control("比率", list(RATES), format_func=RATES.get, default="closure_rate", key="rect_rate",
-                            help="销号率 = 已销号 / 问题总数；整改完成率 = (已整改 + 已销号) / 问题总数；"
-                                 "按期整改率 = 整改时限已到的问题中按期完成的比例")
-rate = rate or "closure_rate"  # a second click on the chosen option clears it
-by_unit = data["by_unit"].sort_values([rate, "unit"], na_position="last")  # weakest first; nothing due last
-chart, table = st.tabs(["图表", "数据表"])
-chart.plotly_chart(charts.bars(by_unit, "unit", rate, f"各单位{RATES[rate]}（{period.label}）", "责任单位",
-                               RATES[rate], percent=True, horizontal=True), width="stretch", key="rect_by_unit")
+RATE_HELP = ("销号率 = 已销号 / 问题总数；整改完成率 = (已整改 + 已销号) / 问题总数；"
+             "按期整改率 = 整改时限已到的问题中按期完成的比例")
+if (unit := common.one_unit(data["by_unit"]["unit"])) is not None:  # one unit: its rates, not a ranking of one
+    st.subheader(f"{common.plain(unit)}整改情况")
+    row = data["by_unit"].iloc[0]
+    cols = st.columns(3)
+    for col, (key, label) in zip(cols, RATES.items(), strict=True):
+        part, whole = {"closure_rate": ("closed", "total"), "completion_rate": ("completed", "total"),
+                       "on_time_rate": ("on_time", "due")}[key]
+        col.metric(label, common.pct(row[key]), border=True, help=f"{int(row[part])} / {int(row[whole])}")
+    st.caption(RATE_HELP)
+    by_unit = data["by_unit"]
+    table = st
+else:
+    st.subheader("各单位整改情况")
+    rate = st.segmented_control("比率", list(RATES), format_func=RATES.get, default="closure_rate", key="rect_rate",
+                                help=RATE_HELP)
+    rate = rate or "closure_rate"  # a second click on the chosen option clears it
+    by_unit = data["by_unit"].sort_values([rate, "unit"], na_position="last")  # weakest first; nothing due last
+    chart, table = st.tabs(["图表", "数据表"])
+    event = common.chart(charts.bars(by_unit, "unit", rate, f"各单位{RATES[rate]}（{period.label}）", "责任单位",
+                                     RATES[rate], percent=True, horizontal=True), "rect_by_unit", where=chart,
+                         **common.clickable())
+    common.portrait_on_click(event, "rect_by_unit", "y", list(by_unit["unit"]))
+    if common.clickable():
+        chart.caption("点击单位的柱条，可查看其单位画像。")
 common.table(
     by_unit, "各单位整改情况", "rect_by_unit_table", where=table,
     column_order=["unit", "total", "closed", "completed", "open", "overdue", "due", "on_time", *RATES],
@@ -46,8 +63,8 @@ with left:
     st.subheader("未完成问题账龄")
     ageing = data["ageing"]
     chart, table = st.tabs(["图表", "数据表"])
-    chart.plotly_chart(charts.bars(ageing, "bucket", "problems", "未完成问题账龄（自发现之日至期末）", "账龄",
-                                   "问题数（个）"), width="stretch", key="rect_ageing")
+    common.chart(charts.bars(ageing, "bucket", "problems", "未完成问题账龄（自发现之日至期末）", "账龄",
+                             "问题数（个）"), "rect_ageing", where=chart)
     common.table(ageing, "未完成问题账龄", "rect_ageing_table", where=table,
                  column_config={"bucket": st.column_config.TextColumn("账龄"),
                                 "problems": st.column_config.NumberColumn("问题数", format="%d")})
@@ -82,13 +99,15 @@ if "bands" in data:  # the problems to rectify: for every role that sees problem
     elif shown.empty:
         st.info("所选预警类别下没有问题。")
     else:
+        shown = shown.assign(due=[common.due_text(d) for d in shown["days_left"]]).reset_index(drop=True)
         common.table(
             shown.style.apply(band_style, colours=colours, subset=["band"]), "到期预警问题", "rect_bands_table",
-            column_order=["band", "days_left", "deadline", "unit", "problem_code", "description", "measures", "owner",
+            problems=True,
+            column_order=["band", "due", "deadline", "unit", "problem_code", "description", "measures", "owner",
                           "status", "source", "dimension"],
             column_config={
                 "band": st.column_config.TextColumn("预警", width="small"),
-                "days_left": st.column_config.NumberColumn("剩余天数", format="%d", help="负数为已逾期天数"),
+                "due": st.column_config.TextColumn("逾期或剩余天数", help=f"截至期末（{period.end:%Y-%m-%d}）"),
                 "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
                 "unit": st.column_config.TextColumn("责任单位"),
                 "problem_code": st.column_config.TextColumn("问题编号"),
@@ -103,13 +122,13 @@ if "bands" in data:  # the problems to rectify: for every role that sees problem
 if "lookback" in data:  # the 纪委's own re-check plan: not for the units it will re-check
     st.subheader("回头看抽样")
     st.caption(f"从截至期末已销号的问题中随机抽取 {cfg.lookback_size} 个复查（随机种子 {cfg.lookback_seed}）："
-               "数据和种子不变，抽到的问题就不变。抽样数量和种子在 data/scoring.toml 的 [lookback] 中设置。")
+               "数据和种子不变，抽到的问题就不变。抽样数量和种子由系统管理员在评分配置中设置。")
     lookback = data["lookback"]
     if lookback.empty:
         st.info("截至本期还没有已销号的问题可供回头看。")
     else:
         common.table(
-            lookback, "回头看抽样", "rect_lookback_table",
+            lookback, "回头看抽样", "rect_lookback_table", problems=True,
             column_order=["problem_code", "unit", "source", "dimension", "description", "closed_date", "checks"],
             column_config={
                 "problem_code": st.column_config.TextColumn("问题编号"),

@@ -1,9 +1,8 @@
 """八维评分: unit ranking and grades, a unit against the company, scores over quarters, and why a score is what it is.
 
-Clicking a unit's bar or a unit × dimension cell fills the 扣分明细 selectors below; the selectors work on their own.
+Clicking a unit's bar opens its portrait (单位画像); clicking a unit × dimension cell fills the 扣分明细 selectors
+below, which work on their own too. With one unit in scope nothing is compared: no ranking, no company average.
 """
-
-import json
 
 import pandas as pd
 import streamlit as st
@@ -27,23 +26,13 @@ def deductions(db: str, rev: int | None, who: User, period: str, unit: str, dime
         return common.no_code_dash(actions.deductions(con, who, parse_period(period), unit, dimension, Scope(*scope)))
 
 
-def clicked(event, key: str) -> dict | None:
-    """The point of a new chart selection (None when the selection has not changed since the last run)."""
-    points = list(event.selection.points) if event and event.selection else []
-    seen = json.dumps(points, sort_keys=True, default=str)
-    if st.session_state.get(f"{key}_seen") == seen:
-        return None  # a selection stays in the event on every rerun; act on it once
-    st.session_state[f"{key}_seen"] = seen
-    return points[0] if points else None
-
-
 def keep_choice(key: str, options: list[str], default: str) -> None:
     """Start a selector at its default, and reset it when its choice vanished (other filters, new data)."""
     if st.session_state.get(key) not in options:
         st.session_state[key] = default
 
 
-common.require_data()
+common.require_data("八维评分")
 st.title("八维评分")
 st.caption(common.scope_caption())
 
@@ -62,10 +51,13 @@ keep_choice("score_unit", unit_names, worst)
 keep_choice("deduct_unit", unit_names, worst)
 keep_choice("deduct_dimension", [ALL_DIMENSIONS, *dimension_names], ALL_DIMENSIONS)
 
+single = common.one_unit(unit_names)  # one unit in scope: nothing to rank it against
+whole = common.scope_word(unit_names)
 cols = st.columns(3)
-cols[0].metric(f"{common.company_word()}综合得分", f"{company['score']:.1f}", border=True)
+cols[0].metric(f"{common.plain(whole)}综合得分", f"{company['score']:.1f}", border=True)
 cols[1].metric("等级", company["grade"], border=True)
-cols[2].metric("参评单位", len(units), border=True)
+if single is None:
+    cols[2].metric("参评单位", len(units), border=True)
 grades = "；".join(f"{g.name} ≥ {g.min:g}" for g in cfg.grades)
 points = "、".join(f"{k} {v:g} 分" for k, v in cfg.severity_points.items())
 st.caption(f"计分：每个单位每个维度从 {cfg.start:g} 分起，期末未整改完成的问题按性质扣 {points}，逾期再扣 "
@@ -73,62 +65,83 @@ st.caption(f"计分：每个单位每个维度从 {cfg.start:g} 分起，期末�
            f"维度得分 = 计算得分 × {1 - cfg.assessment_weight:g} + 评分表得分 × {cfg.assessment_weight:g}。"
            f"单位综合得分为各维度平均。等级：{grades}。")
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader("单位排名")
-    chart, table = st.tabs(["图表", "数据表"])
-    event = chart.plotly_chart(
-        charts.bars(units, "unit", "score", f"{period.label}单位综合得分排名", "单位", "综合得分",
-                    colors=charts.grade_colors(units["grade"]), horizontal=True),
-        width="stretch", key="score_ranking", on_select="rerun", selection_mode="points")
-    point = clicked(event, "score_ranking")
-    if point and point.get("y") in unit_names:
-        st.session_state["score_unit"] = st.session_state["deduct_unit"] = point["y"]
-        st.session_state["deduct_dimension"] = ALL_DIMENSIONS
-    chart.caption("点击单位的柱条，可在下方查看其扣分明细。")
-    common.table(
-        units, "单位综合得分排名", "score_ranking_table", where=table,
-        column_order=["rank", "unit", "score", "grade", *dimension_names],
-        column_config={
-            "rank": st.column_config.NumberColumn("排名", format="%d"),
-            "unit": st.column_config.TextColumn("单位", pinned=True),
-            "score": st.column_config.NumberColumn("综合得分", format="%.1f"),
-            "grade": st.column_config.TextColumn("等级"),
-            **{d: st.column_config.NumberColumn(d, format="%.1f") for d in dimension_names},
-        })
-with right:
-    st.subheader(f"单位与{common.company_word()}对比")
-    unit = st.selectbox("单位", unit_names, key="score_unit")
-    mine = dims[dims["unit"] == unit]
-    chart, table = st.tabs(["图表", "数据表"])
-    chart.plotly_chart(charts.radar({unit: dict(zip(mine["dimension"], mine["score"], strict=True)),
-                                     f"{common.company_word()}平均": company["dimensions"]},
-                                    f"{unit}与{common.company_word()}各维度得分", low=cfg.floor, high=cfg.start),
-                       width="stretch", key="score_radar")
+
+
+def radar_table(mine: pd.DataFrame, unit: str, compared: bool, where: object) -> None:
+    """The radar's figures: the unit's per dimension, beside the average it is compared with (if any)."""
+    config = {
+        "dimension": st.column_config.TextColumn("维度"),
+        "score": st.column_config.NumberColumn(f"{unit}得分", format="%.1f"),
+        "company": st.column_config.NumberColumn(f"{whole}平均", format="%.1f"),
+        "grade": st.column_config.TextColumn("等级"),
+        "open_problems": st.column_config.NumberColumn("扣分问题数", format="%d"),
+        "deduction": st.column_config.NumberColumn("扣分", format="%.1f"),
+        "assessed": st.column_config.NumberColumn("评分表得分", format="%.1f"),
+    }
     common.table(
         mine.assign(company=mine["dimension"].map(company["dimensions"])), f"{unit}各维度得分", "score_radar_table",
-        where=table,
-        column_order=["dimension", "score", "company", "grade", "open_problems", "deduction", "assessed"],
-        column_config={
-            "dimension": st.column_config.TextColumn("维度"),
-            "score": st.column_config.NumberColumn(f"{unit}得分", format="%.1f"),
-            "company": st.column_config.NumberColumn(f"{common.company_word()}平均", format="%.1f"),
-            "grade": st.column_config.TextColumn("等级"),
-            "open_problems": st.column_config.NumberColumn("扣分问题数", format="%d"),
-            "deduction": st.column_config.NumberColumn("扣分", format="%.1f"),
-            "assessed": st.column_config.NumberColumn("评分表得分", format="%.1f"),
-        })
+        where=where,
+        column_order=["dimension", "score", *(["company"] if compared else []), "grade", "open_problems", "deduction",
+                      "assessed"],
+        column_config=config)
+
+
+if single is not None:  # its dimensions on their own: a radar against itself would say nothing
+    st.subheader(f"{common.plain(single)}各维度得分")
+    st.caption(f"所选范围只有{common.plain(single)}一个单位，不作单位排名和对比。")
+    if common.clickable() and st.button(f"查看{common.plain(single)}的单位画像", icon="🏢", key="score_portrait",
+                                        type="tertiary"):
+        common.open_portrait(single)
+    mine = dims[dims["unit"] == single]
+    chart, table = st.tabs(["图表", "数据表"])
+    common.chart(charts.radar({single: dict(zip(mine["dimension"], mine["score"], strict=True))},
+                              f"{single}各维度得分", low=cfg.floor, high=cfg.start, wrap=charts.RADAR_WRAP),
+                 "score_radar", where=chart)
+    radar_table(mine, single, compared=False, where=table)
+else:
+    left, right = st.columns(2)  # room for the radar's names
+    with left:
+        st.subheader("单位排名")
+        chart, table = st.tabs(["图表", "数据表"])
+        event = common.chart(
+            charts.bars(units, "unit", "score", f"{period.label}单位综合得分排名", "单位", "综合得分",
+                        colors=charts.grade_colors(units["grade"]), horizontal=True),
+            "score_ranking", where=chart, **common.clickable())
+        common.portrait_on_click(event, "score_ranking", "y", unit_names)
+        if common.clickable():
+            chart.caption("点击单位的柱条，可查看其单位画像。")
+        common.table(
+            units, "单位综合得分排名", "score_ranking_table", where=table,
+            column_order=["rank", "unit", "score", "grade", *dimension_names],
+            column_config={
+                "rank": st.column_config.NumberColumn("排名", format="%d"),
+                "unit": st.column_config.TextColumn("单位", pinned=True),
+                "score": st.column_config.NumberColumn("综合得分", format="%.1f"),
+                "grade": st.column_config.TextColumn("等级"),
+                **{d: st.column_config.NumberColumn(d, format="%.1f") for d in dimension_names},
+            })
+    with right:
+        st.subheader(f"单位与{common.plain(whole)}对比")
+        unit = st.selectbox("单位", unit_names, key="score_unit")
+        mine = dims[dims["unit"] == unit]
+        chart, table = st.tabs(["图表", "数据表"])
+        common.chart(charts.radar({unit: dict(zip(mine["dimension"], mine["score"], strict=True)),
+                                   f"{whole}平均": company["dimensions"]},
+                                  f"{unit}与{whole}各维度得分", low=cfg.floor, high=cfg.start, wrap=charts.RADAR_WRAP),
+                     "score_radar", where=chart)
+        radar_table(mine, unit, compared=True, where=table)
 
 st.subheader("单位 × 维度得分")
 chart, table = st.tabs(["图表", "数据表"])
-event = chart.plotly_chart(
+event = common.chart(
     # an ASCII z name would be shown as the colour bar title
     charts.heatmap(dims.rename(columns={"score": "得分"}), "dimension", "unit", "得分", f"{period.label}各单位维度得分",
                    "维度", "单位",
                    x_order=dimension_names, colorscale="RdYlGn", zmin=cfg.floor, zmax=cfg.start,
                    text_format="{:.1f}"),
-    width="stretch", key="score_matrix", on_select="rerun", selection_mode="points")
-point = clicked(event, "score_matrix")
+    "score_matrix", where=chart, on_select="rerun", selection_mode="points")
+chart.caption("点击格子，可在下方查看该单位该维度的扣分明细。")
+point = common.clicked(event, "score_matrix")
 if point and point.get("y") in unit_names and point.get("x") in dimension_names:
     st.session_state["deduct_unit"], st.session_state["deduct_dimension"] = point["y"], point["x"]
 common.table(
@@ -146,7 +159,7 @@ common.table(
     })
 
 st.subheader("扣分明细")
-st.caption("在上方点击单位柱条或单位 × 维度格子，或在这里选择：")
+st.caption("在上方点击单位 × 维度格子，或在这里选择：")
 pick_unit, pick_dimension = st.columns(2)
 unit = pick_unit.selectbox("单位", unit_names, key="deduct_unit")
 dimension = pick_dimension.selectbox("维度", [ALL_DIMENSIONS, *dimension_names], key="deduct_dimension")
@@ -157,7 +170,8 @@ if dimension is None:
     row = units[units["unit"] == unit].iloc[0]
     cols[0].metric("综合得分", f"{row['score']:.1f}", border=True)
     cols[1].metric("等级", row["grade"], border=True)
-    cols[2].metric("排名", f"{row['rank']} / {len(units)}", border=True)
+    if single is None:  # a ranking of one says nothing
+        cols[2].metric("排名", f"{row['rank']} / {len(units)}", border=True)
 else:
     row = dims[(dims["unit"] == unit) & (dims["dimension"] == dimension)].iloc[0]
     cols[0].metric("维度得分", f"{row['score']:.1f}", border=True,
@@ -172,7 +186,7 @@ if detail.empty:
     st.success("本期没有扣分问题。")
 else:
     common.table(
-        detail, f"{unit}扣分明细", "deductions",
+        detail, f"{unit}扣分明细", "deductions", problems=True,
         column_order=["problem_code", "dimension", "description", "status", "severity", "deadline", "days_overdue",
                       "recurred", "points", "rule"],
         column_config={
@@ -194,12 +208,12 @@ history = history[history["period"] <= str(period)]  # 2024Q3 < 2025Q1 as text: 
 dimension = st.selectbox("维度", dimension_names, key="history_dimension")
 shown = history[history["dimension"] == dimension]
 chart, table = st.tabs(["图表", "数据表"])
-chart.plotly_chart(
+common.chart(
     charts.heatmap(shown.rename(columns={"score": "得分"}), "period", "unit", "得分", f"各季度「{dimension}」得分",
                    "季度", "单位",
                    x_order=sorted(shown["period"].unique()), colorscale="RdYlGn", zmin=cfg.floor, zmax=cfg.start,
                    text_format="{:.1f}"),
-    width="stretch", key="score_history")
+    "score_history", where=chart)
 common.table(shown, f"各季度{dimension}得分", "score_history_table", where=table,
              column_order=["period", "unit", "score"],
              column_config={"period": st.column_config.TextColumn("季度"),

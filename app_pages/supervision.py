@@ -11,7 +11,7 @@ CHECK = st.column_config.CheckboxColumn
 COUNTS = {"measures": NUMBER("措施数"), "due": NUMBER("本季应完成"), "done": NUMBER("已完成"),
           "not_done": NUMBER("应完成未完成"), "done_rate": NUMBER("完成率", format="percent")}
 
-common.require_data()
+common.require_data("监督清单")
 st.title("监督清单")
 st.caption(common.scope_caption())
 period, _ = common.current_filters()
@@ -24,10 +24,11 @@ trend = data["trend"]
 def trend_section() -> None:
     st.subheader("各季度完成情况")
     tabs = st.tabs(["图表", "数据表"])
-    tabs[0].plotly_chart(charts.grouped_bars(trend, "period", {"due": "应完成", "done": "已完成"},
-                                             "各季度监督措施应完成与已完成", "季度", "措施数（项）"), width="stretch")
-    tabs[0].plotly_chart(charts.lines(trend, "period", {"done_rate": "完成率"}, "各季度监督措施完成率", "季度",
-                                      "完成率", percent=True), width="stretch")
+    common.chart(charts.grouped_bars(trend, "period", {"due": "应完成", "done": "已完成"},
+                                     "各季度监督措施应完成与已完成", "季度", "措施数（项）"), "supervision_trend",
+                 where=tabs[0])
+    common.chart(charts.lines(trend, "period", {"done_rate": "完成率"}, "各季度监督措施完成率", "季度",
+                              "完成率", percent=True), "supervision_rate", where=tabs[0])
     common.table(trend, "各季度监督措施完成情况", "supervision_trend_table", where=tabs[1],
                  column_order=["period", *COUNTS], column_config={"period": TEXT("季度"), **COUNTS})
 
@@ -48,10 +49,11 @@ cols = st.columns(4)
 for col, (label, key) in zip(cols, (("监督措施", "measures"), ("本季应完成", "due"), ("已完成", "done")), strict=False):
     earlier = None if before is None else before[key]
     col.metric(label, int(now[key]), common.delta(now[key], earlier), delta_arrow=common.arrow(now[key], earlier),
-               border=True)
+               delta_color=common.tone(now[key], earlier), border=True)
 earlier_rate = None if before is None else before["done_rate"]
 cols[3].metric("完成率", common.pct(now["done_rate"]), common.delta(now["done_rate"], earlier_rate, percent=True),
-               delta_arrow=common.arrow(now["done_rate"], earlier_rate), border=True,
+               delta_arrow=common.arrow(now["done_rate"], earlier_rate),
+               delta_color=common.tone(now["done_rate"], earlier_rate), border=True,
                help="完成率 = 本季应完成且已完成的措施 ÷ 本季应完成的措施")
 st.caption("应完成：按频次（每月、每季度等每季都应完成；每半年在二、四季度；每年在四季度）或完成时限确定；"
            "增减为与上一季度相比。")
@@ -60,17 +62,16 @@ by_aspect, by_unit = data["by_aspect"], data["by_unit"]
 # full width, aspects as horizontal bars: their names are long sentences
 st.subheader("按监督方面")
 tabs = st.tabs(["图表", "数据表"])
-tabs[0].plotly_chart(charts.grouped_bars(by_aspect, "aspect", {"due": "应完成", "done": "已完成"},
-                                         f"各监督方面措施完成情况（{period}）", "监督方面", "措施数（项）",
-                                         horizontal=True),
-                     width="stretch")
+common.chart(charts.grouped_bars(by_aspect, "aspect", {"due": "应完成", "done": "已完成"},
+                                 f"各监督方面措施完成情况（{period}）", "监督方面", "措施数（项）", horizontal=True),
+             "supervision_aspects", where=tabs[0])
 common.table(by_aspect, "各监督方面措施完成情况", "supervision_aspect_table", where=tabs[1],
              column_order=["aspect", *COUNTS], column_config={"aspect": TEXT("监督方面"), **COUNTS})
 st.subheader("按责任单位")
 tabs = st.tabs(["图表", "数据表"])
-tabs[0].plotly_chart(charts.grouped_bars(by_unit, "unit", {"due": "应完成", "done": "已完成"},
-                                         f"各责任单位措施完成情况（{period}）", "责任单位", "措施数（项）"),
-                     width="stretch")
+common.chart(charts.grouped_bars(by_unit, "unit", {"due": "应完成", "done": "已完成"},
+                                 f"各责任单位措施完成情况（{period}）", "责任单位", "措施数（项）"),
+             "supervision_units", where=tabs[0])
 common.table(by_unit, "各责任单位措施完成情况", "supervision_unit_table", where=tabs[1],
              column_order=["unit", *COUNTS], column_config={"unit": TEXT("责任单位"), **COUNTS})
 

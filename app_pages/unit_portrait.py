@@ -3,14 +3,15 @@
 import streamlit as st
 
 from analytics import charts
+from analytics.access import can
 from app_pages import common
 
-UNIT_KEY = "portrait_unit"
+UNIT_KEY = common.PORTRAIT_UNIT_KEY  # others open a unit's portrait by setting it (common.open_portrait)
 DATE = st.column_config.DateColumn
 NUMBER = st.column_config.NumberColumn
 TEXT = st.column_config.TextColumn
 
-common.require_data()
+common.require_data("单位画像")
 st.title("单位画像")
 st.caption(common.scope_caption())
 
@@ -34,15 +35,16 @@ for col, (label, key, colour) in zip(row, (
     ("问题总数", "total", "off"), ("本期新增", "new", "off"), ("本期销号", "closed_this_period", "normal"),
     ("未完成", "open", "inverse"), ("逾期", "overdue", "inverse"),
 ), strict=True):
-    col.metric(label, head[key], common.delta(head[key], prev[key]), delta_color=colour, border=True,
-               delta_arrow=common.arrow(head[key], prev[key]))
+    col.metric(label, head[key], common.delta(head[key], prev[key]), border=True,
+               delta_color=common.tone(head[key], prev[key], colour), delta_arrow=common.arrow(head[key], prev[key]))
 row = st.columns(5)
 for col, (label, key) in zip(row, (("销号率", "closure_rate"), ("整改完成率", "completion_rate"),
                                    ("按期整改率", "on_time_rate")), strict=False):
     col.metric(label, common.pct(head[key]), common.delta(head[key], prev[key], percent=True), border=True,
-               delta_arrow=common.arrow(head[key], prev[key]))
+               delta_color=common.tone(head[key], prev[key]), delta_arrow=common.arrow(head[key], prev[key]))
 row[3].metric("改而复发", head["recurred"], common.delta(head["recurred"], prev["recurred"]),
-              delta_color="inverse", border=True, delta_arrow=common.arrow(head["recurred"], prev["recurred"]))
+              delta_color=common.tone(head["recurred"], prev["recurred"], "inverse"), border=True,
+              delta_arrow=common.arrow(head["recurred"], prev["recurred"]))
 row[4].metric("综合得分", "—" if score.empty else f"{score['score'].iloc[0]:.1f}",
               None if score.empty else f"等级：{score['grade'].iloc[0]}", delta_color="off", delta_arrow="off",
               border=True, help="各维度得分的平均值；等级划分与扣分规则见「八维评分」页")
@@ -54,19 +56,22 @@ if dims.empty:
     st.info(f"{unit}在{period.label}没有评分（本期既无问题也无评分表）。")
 else:
     company = data["company"]["dimensions"]
+    compared = can(common.user(), "all_units")  # a department head's "company" is their unit: not a comparison
+    mine = {unit: dict(zip(dims["dimension"], dims["score"], strict=True))}
     tabs = st.tabs(["雷达图", "各维度得分", "数据表"])
-    tabs[0].plotly_chart(charts.radar(
-        {unit: dict(zip(dims["dimension"], dims["score"], strict=True)), f"{common.company_word()}平均": company},
-        f"{unit}各维度得分与{common.company_word()}平均（{period}）"), width="stretch")
-    tabs[1].plotly_chart(charts.bars(dims, "dimension", "score", f"{unit}各维度得分及等级（{period}）", "维度", "得分",
-                                     colors=charts.grade_colors(dims["grade"]), horizontal=True), width="stretch")
+    common.chart(charts.radar(mine | {"公司平均": company}, f"{unit}各维度得分与公司平均（{period}）")
+                 if compared else charts.radar(mine, f"{unit}各维度得分（{period}）"), "portrait_radar", where=tabs[0])
+    common.chart(charts.bars(dims, "dimension", "score", f"{unit}各维度得分及等级（{period}）", "维度", "得分",
+                             colors=charts.grade_colors(dims["grade"]), horizontal=True),
+                 "portrait_dims", where=tabs[1])
     common.table(
         dims.assign(company=dims["dimension"].map(company)), f"{unit}各维度得分", "portrait_dims_table",
         where=tabs[2],
-        column_order=["dimension", "score", "grade", "company", "computed", "assessed", "deduction", "open_problems"],
+        column_order=["dimension", "score", "grade", *(["company"] if compared else []), "computed", "assessed",
+                      "deduction", "open_problems"],
         column_config={
             "dimension": TEXT("维度"), "score": NUMBER("得分", format="%.1f"), "grade": TEXT("等级"),
-            "company": NUMBER(f"{common.company_word()}平均", format="%.1f"),
+            "company": NUMBER("公司平均", format="%.1f"),
             "computed": NUMBER("计算得分", format="%.1f"),
             "assessed": NUMBER("评分表得分", format="%.1f"), "deduction": NUMBER("扣分", format="%.1f"),
             "open_problems": NUMBER("扣分问题数"),
@@ -75,12 +80,13 @@ else:
 st.subheader("问题趋势")
 trend = data["trend"]
 tabs = st.tabs(["问题数", "整改率", "数据表"])
-tabs[0].plotly_chart(charts.lines(
+common.chart(charts.lines(
     trend, "period", {"total": "问题总数", "new": "新增", "closed_this_period": "销号", "overdue": "逾期",
-                      "recurred": "复发"}, f"{unit}各季度问题数", "季度", "问题数（个）"), width="stretch")
-tabs[1].plotly_chart(charts.lines(
+                      "recurred": "复发"}, f"{unit}各季度问题数", "季度", "问题数（个）"),
+             "portrait_counts", where=tabs[0])
+common.chart(charts.lines(
     trend, "period", {"closure_rate": "销号率", "completion_rate": "整改完成率", "on_time_rate": "按期整改率"},
-    f"{unit}各季度整改率", "季度", "比率", percent=True), width="stretch")
+    f"{unit}各季度整改率", "季度", "比率", percent=True), "portrait_rates", where=tabs[1])
 common.table(
     trend, f"{unit}各季度问题数与整改率", "portrait_trend_table", where=tabs[2],
     column_order=["period", "total", "new", "closed_this_period", "open", "overdue", "recurred", "closure_rate",
@@ -101,7 +107,7 @@ if opened.empty:
     st.success(f"{unit}在{period.label}末没有未完成的问题。")
 else:
     common.table(
-        opened, f"{unit}未完成问题", "portrait_open_table",
+        opened, f"{unit}未完成问题", "portrait_open_table", problems=True,
         column_order=["problem_code", "source", "dimension", "description", "measures", "owner", "severity",
                       "status", "found_date", "deadline", "days_overdue", "recurred"],
         column_config={
@@ -121,7 +127,7 @@ if warned.empty:
     st.success("本期没有触发预警。")
 else:
     common.table(
-        warned, f"{unit}预警", "portrait_warnings_table",
+        warned, f"{unit}预警", "portrait_warnings_table", problems=True,
         column_order=["tier", "target", "rule", "problem_code", "description", "measures", "dimension"],
         column_config={
             "tier": TEXT("预警等级"), "target": TEXT("对象"), "rule": TEXT("触发规则", width="medium"),
@@ -153,7 +159,7 @@ if recurred.empty:
     st.info("没有改而复发的问题。")
 else:
     common.table(
-        recurred, f"{unit}改而复发问题", "portrait_recurred_table",
+        recurred, f"{unit}改而复发问题", "portrait_recurred_table", problems=True,
         column_order=["problem_code", "source", "dimension", "description", "status", "how"],
         column_config={
             "problem_code": TEXT("问题编号"), "source": TEXT("问题来源"), "dimension": TEXT("维度"),

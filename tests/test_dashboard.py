@@ -38,11 +38,28 @@ def test_no_database_shows_how_to_start(monkeypatch, tmp_path):
 
 @pytest.mark.parametrize("page", DATA_PAGES)
 def test_every_data_page_on_an_empty_database_shows_how_to_start(monkeypatch, tmp_path, page):
+    """A newcomer's first look: the page's own title, what the three ledgers are, their blank templates and the way
+    to the upload; no empty figure, table or chart."""
     at = run_app(monkeypatch, tmp_path / "none.duckdb")
     at.switch_page(f"app_pages/{page}.py").run()
     assert not at.exception
     assert "还没有问题台账数据" in at.info[0].value
-    assert not at.title and not at.metric and not at.dataframe and not at.main.button
+    assert len(at.title) == 1 and at.title[0].value  # the page's name, as in the menu
+    kinds = "\n".join(m.value for m in at.markdown)
+    assert all(f"**{kind}**" in kinds for kind in ("问题整改台账", "监督清单", "政治生态评分表"))
+    assert [b.proto.label for b in at.get("download_button")] == [label for label, _, _ in common.TEMPLATES]
+    assert [p.proto.page for p in at.get("page_link")] == ["import_ledgers"]  # the upload
+    assert not at.metric and not at.dataframe and not at.main.button and not at.get("plotly_chart")
+
+
+def test_the_empty_start_tells_a_department_head_who_imports(monkeypatch, tmp_path):
+    """One who may not import is not sent to a page they do not have."""
+    monkeypatch.setenv("DASHBOARD_DB", str(tmp_path / "none.duckdb"))
+    at = logged_in("head", default_timeout=60).run()
+    assert not at.exception
+    assert at.title[0].value == "总览"
+    assert not at.get("page_link")
+    assert any("纪委办" in c.value for c in at.caption)
 
 
 def test_config_turns_off_table_downloads_and_error_details():
@@ -50,6 +67,7 @@ def test_config_turns_off_table_downloads_and_error_details():
     client = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))["client"]
     assert client["disableDataExport"] is True
     assert client["showErrorDetails"] == "none"  # false is "stacktrace": the traceback would still show
+    assert client["toolbarMode"] == "minimal"  # no app menu: Print, Record screen, About … are in English
     assert {f"client.{k}": v for k, v in client.items() if f"client.{k}" in common.CLIENT_OPTIONS} \
         == common.CLIENT_OPTIONS  # the file and dashboard.py agree
     # options this Streamlit knows and values it accepts: an unknown option is only a warning in the log

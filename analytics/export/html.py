@@ -143,21 +143,24 @@ def _charts(s: Snapshot, section: str) -> list[str]:
                                                    "on_time_rate": "按期整改率"}, "各季度整改比率", "季度", "比率",
                                  percent=True), "chart-trend-rates", SHORT_CHART),
         ]
+    compare = len(s.unit_scores) > 1  # one unit: no bars comparing it with itself (as in the Word snapshot)
     if section == RATES:
+        if len(s.rates_by_unit) < 2:
+            return []
+        # units down the side: their names read whole, however long and however many (no slanted, crowded labels)
         fig = charts.grouped_bars(s.rates_by_unit, "unit", {"closure_rate": "销号率", "completion_rate": "整改完成率",
                                                             "on_time_rate": "按期整改率"},
-                                  "各单位整改比率", "单位", "比率")
-        fig.update_yaxes(tickformat=".0%", range=[0, 1.05])
-        fig.update_xaxes(title_text=None, tickangle=-30)  # unit names need the room; the table names the axis
-        fig.update_layout(legend={"y": -0.3})
+                                  "各单位整改比率", "单位", "比率", horizontal=True)
+        fig.update_xaxes(tickformat=".0%", range=[0, 1.05], dtick=0.2)
         return [_figure(fig, "chart-unit-rates")]
     if section == SCORES:
         cfg = scoring_config()
         units, dims = s.unit_scores, s.dimension_scores
         out = [_figure(charts.bars(units, "unit", "score", f"{s.period.label}单位综合得分排名", "单位", "综合得分",
-                                   colors=list(units["color"]), horizontal=True), "chart-score-ranking"),
-               _figure(charts.radar(s.radar_series(), "各维度得分对比", low=cfg.floor, high=cfg.start),
-                       "chart-score-radar")]
+                                   colors=list(units["color"]), horizontal=True), "chart-score-ranking")] \
+            if compare else []
+        out.append(_figure(charts.radar(s.radar_series(), "各维度得分对比", low=cfg.floor, high=cfg.start),
+                           "chart-score-radar"))
         if not dims.empty:
             out.append(_figure(charts.heatmap(
                 dims.rename(columns={"score": "得分"}), "dimension", "unit", "得分", "各单位维度得分", "维度", "单位",

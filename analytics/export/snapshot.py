@@ -139,17 +139,18 @@ class Snapshot:
         return out
 
     def radar_series(self) -> dict[str, dict[str, float]]:
-        """For the radar chart: the scope's average per dimension and, when several units are scored, the lowest."""
+        """For the radar chart: when several units are scored, the lowest, then the scope's average per dimension
+        (the unit looked at first, as on the pages: charts.RADAR_COLORS)."""
         series = {}
         units = self.scope.units
-        if self.company["dimensions"]:
-            mean = "公司平均" if units is None else (units[0] if len(units) == 1 else "所选单位平均")
-            series[mean] = self.company["dimensions"]
         if len(self.unit_scores) > 1:
             worst = self.unit_scores.iloc[-1]["unit"]  # ranked best first
             mine = self.dimension_scores[self.dimension_scores["unit"] == worst]
             series[f"{worst}（得分最低）"] = {str(d): float(s) for d, s in zip(mine["dimension"], mine["score"],
                                                                            strict=True)}
+        if self.company["dimensions"]:
+            mean = "公司平均" if units is None else (units[0] if len(units) == 1 else "所选单位平均")
+            series[mean] = self.company["dimensions"]
         return series
 
     def cover(self) -> list[tuple[str, str]]:

@@ -208,7 +208,7 @@ def _score_charts(wb: Workbook, ranking: _Placed, radar: _Placed, colors: list[s
     if series and not radar.table.frame.empty:
         chart = _chart(wb, "radar", "各维度得分对比", "marker")
         for i, header in enumerate(series):
-            color = charts.PALETTE[i % len(charts.PALETTE)]
+            color = charts.RADAR_COLORS[i % len(charts.RADAR_COLORS)]  # the pages' radar colours
             chart.add_series({"name": radar.name(header), "categories": radar.cells("维度"),
                               "values": radar.cells(header), "line": {"color": color, "width": 2},
                               "marker": {"type": "circle", "size": 5, "fill": {"color": color},
