@@ -19,7 +19,7 @@ from analytics.db import open_db
 from analytics.metrics import Scope
 from analytics.periods import Period
 from app_pages import common
-from tests.conftest import logged_in
+from tests.conftest import CFG, logged_in
 
 PAGES = {"app_pages/overview.py": "总览", "app_pages/trends.py": "问题趋势", "app_pages/rectification.py": "整改销号",
          "app_pages/scores.py": "八维评分"}
@@ -150,7 +150,7 @@ def test_rectification_matches_the_analytics_and_follows_the_period(monkeypatch,
     assert table(at, "problem_code", "unit")["problem_id"].tolist() == expected["lookback"]["problem_id"].tolist()
     assert any(f"随机种子 {scoring_config().lookback_seed}" in c.value for c in at.caption)
 
-    overdue = alerts.band_labels()[0]
+    overdue = alerts.band_labels(cfg=CFG)[0]
     at.pills(key="rect_bands").set_value([overdue]).run()
     assert set(table(at, "band")["band"]) == {overdue}
 
