@@ -6,6 +6,7 @@ against analytics for the same period; the period selectbox is moved to an earli
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def periods(demo_db: Path) -> list[Period]:
 
 
 def analytics(db: Path, fn, *args, **kwargs):
-    """The figure straight from the analytics layer, on its own short-lived connection."""
+    """The figure straight from the analytics layer, on its own short-lived connection, with the configuration the
+    pages read (for the figures that take one)."""
+    if "cfg" in inspect.signature(fn).parameters:
+        kwargs.setdefault("cfg", CFG)
     with open_db(db, read_only=True) as con:
         return fn(con, *args, **kwargs)
 
