@@ -201,7 +201,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             check_file_size(path.name, path.stat().st_size, ledger_config().limits)  # before reading it
             data = path.read_bytes()
             # parsed before the database is held for writing: the dashboard's readers do not wait on a parse
-            parsed = parse_file(path.name, data, args.period,
+            parsed = parse_file(path.name, data, args.period, scoring=scoring,
                                 answers_for=profiles.lookup(profiles.saved_in(args.db), given))
             for q in parsed.questions:
                 print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")

@@ -13,7 +13,8 @@ force that wrote it, category_answers' its rows. A table is stale when its stamp
 now, so an import, an undo, a category assignment, a new version of the code and an edit of scoring.toml each make
 stale exactly the tables they change, and those built from them. ``bring_up_to_date`` rebuilds those (writers do
 it in their own transaction through ``refresh``), ``ensure`` does it in a short write only when needed, and
-``reading`` gives a read-only connection on which they are current without writing the file.
+``reading`` gives a read-only connection on which they are current without writing the file. (A database never
+brought up to date has none of them: the figure modules read it as empty.)
 """
 
 from __future__ import annotations
