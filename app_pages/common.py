@@ -113,7 +113,7 @@ def data_revision() -> int | None:
                 return None
             rev = revision(con)
         return _brought_up_to_date(str(path), scoring(), rev)
-    except (DatabaseUnreadable, DatabaseBusy) as exc:  # damaged: how to recover; busy: try again; nothing else
+    except (DatabaseUnreadable, DatabaseBusy, ConfigError) as exc:  # recover, retry or fix scoring.toml: only that
         st.error(plain(str(exc)), icon=":material/error:")
         st.stop()
 
@@ -216,7 +216,8 @@ def no_code_dash(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def view(name: str, *extra) -> dict:
-    """A page's data (analytics.views.<name>) for the current filters, cached until the data changes."""
+    """A page's data (analytics.views.<name>) for the current filters, cached until the data or the scoring
+    configuration changes."""
     period, scope = current_filters()
     data = _view(str(db_path()), data_revision() or 0, user(), scoring(), name, str(period), scope_key(scope), extra)
     return {k: no_code_dash(v) if isinstance(v, pd.DataFrame) else v for k, v in data.items()}
