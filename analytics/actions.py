@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from analytics import alerts, audit, config, ledger, profiles, scoring, state, views
+from analytics import alerts, audit, config, derived, ledger, profiles, scoring, state, views
 from analytics.access import (
     AccessDenied,
     User,
@@ -92,9 +92,10 @@ def _record_write(con: duckdb.DuckDBPyConnection, user: User, action: str, outco
 # ---- reading ----
 
 def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Period, scope: Scope = ALL,
-              *extra: object) -> dict:
-    """A page's figures (analytics.views.<name>) as this user may see them: their scope, without confidential
-    sources unless they may see those, and only the parts of the page their role sees (access.PARTS)."""
+              *extra: object, cfg: ScoringConfig) -> dict:
+    """A page's figures (analytics.views.<name>, for this configuration) as this user may see them: their scope,
+    without confidential sources unless they may see those, and only the parts of the page their role sees
+    (access.PARTS)."""
     if name not in VIEWS:
         raise DashboardError(f"没有名为 {name} 的页面数据")
     permission, part, key_parts = VIEWS[name]
@@ -108,7 +109,8 @@ def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Per
         require_part(user, "reminders")
     if name == "unit_portrait":
         require_unit(user, str(extra[0]))
-    data = getattr(views, name)(con, period, *extra, scope_for(user, scope))
+    configured = {} if name == "problem_trends" else {"cfg": cfg}  # its counts depend on no setting
+    data = getattr(views, name)(con, period, *extra, scope_for(user, scope), **configured)
     tier = alerts.TIERS[0]
     if name == "overview" and not warned and sees(user, "reminders"):
         data["warnings"] = {tier: data["warnings"][tier]}  # the first tier's rows are all problems' reminders
@@ -120,11 +122,11 @@ def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Per
 
 
 def deductions(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit: str, dimension: str | None,
-               scope: Scope = ALL) -> pd.DataFrame:
+               scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """扣分明细 of one unit (and dimension), if the user may see scores and that unit."""
     require_part(user, "scores")
     require_unit(user, unit)
-    return scoring.score_deductions(con, period, unit, dimension, scope_for(user, scope))
+    return scoring.score_deductions(con, period, unit, dimension, scope_for(user, scope), cfg=cfg)
 
 
 def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, int]:
@@ -156,8 +158,8 @@ def _import_details(parsed: ParsedFile, result: ledger.ImportResult | None = Non
 _OUTCOMES = {"imported": "成功", "duplicate": "重复未改动", "rejected": "拒绝"}
 
 
-def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
-                skip_invalid: bool = False) -> ledger.ImportResult:
+def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile, skip_invalid: bool = False, *,
+                cfg: ScoringConfig) -> ledger.ImportResult:
     """Store one parsed file (see ledger.store) and record the attempt, whatever its outcome.
 
     A file that is written is recorded twice: 进行中 (with its import id) inside the import's transaction, before
@@ -171,7 +173,8 @@ def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
         _record_write(con, user, "import", "进行中", import_id=import_id, **_import_details(parsed))
 
     try:
-        result = ledger.store(con, parsed, skip_invalid=skip_invalid, user=user.name, before_commit=started)
+        result = ledger.store(con, parsed, skip_invalid=skip_invalid, user=user.name, scoring=cfg,
+                              before_commit=started)
     except DashboardError as exc:  # busy, storage error, the trail unwritable: nothing was stored
         with contextlib.suppress(DashboardError):  # the trail may be what failed: its own error is the one to show
             audit.record(db, user, "import", "失败", reason=str(exc), **_import_details(parsed))
@@ -240,7 +243,7 @@ def assign_category(con: duckdb.DuckDBPyConnection, user: User, category: str, d
     require(user, "import")
     with transaction(con):
         touched = profiles.assign_category(con, category, dimension, user.name, scoring)
-        state.refresh(con, touched, scoring)
+        derived.refresh(con, scoring, touched)
         bump_revision(con)
     _record_write(con, user, "category_assign", category=category, dimension=dimension, problems=len(touched))
 
@@ -257,12 +260,12 @@ def refused_file(db: Path, user: User, name: str, sha256: str | None, reason: st
     audit.record(db, user, "import", "拒绝", file=name, sha256=sha256, reason=reason)
 
 
-def undo(con: duckdb.DuckDBPyConnection, user: User, import_id: int) -> str:
+def undo(con: duckdb.DuckDBPyConnection, user: User, import_id: int, *, cfg: ScoringConfig) -> str:
     """撤销导入 (see ledger.undo), recorded with the file's name, sha256 and period."""
     require(user, "undo")
     row = con.execute("SELECT file_name, sha256, period FROM imports WHERE import_id = ?",
                       [int(import_id)]).fetchone() if table_exists(con, "imports") else None
-    message = ledger.undo(con, int(import_id))
+    message = ledger.undo(con, int(import_id), scoring=cfg)
     _record_write(con, user, "undo", import_id=int(import_id), file=row[0], sha256=row[1], period=row[2])
     return message
 
@@ -270,11 +273,11 @@ def undo(con: duckdb.DuckDBPyConnection, user: User, import_id: int) -> str:
 # ---- exports ----
 
 def export(con: duckdb.DuckDBPyConnection, user: User, period: Period | str, scope: Scope, fmt: str, *,
-           mask_names: bool = False, now: dt.datetime | None = None) -> tuple[Snapshot, bytes]:
+           cfg: ScoringConfig, mask_names: bool = False, now: dt.datetime | None = None) -> tuple[Snapshot, bytes]:
     """Build and write a snapshot of what the user may see (not yet recorded: see record_export): their scope,
     without confidential sources unless they may see those, and only the parts their role sees."""
     require(user, "export")
-    return build_export(con, period, scope_for(user, scope), fmt, mask_names=mask_names, now=now,
+    return build_export(con, period, scope_for(user, scope), fmt, cfg=cfg, mask_names=mask_names, now=now,
                         parts=visible_parts(user))
 
 

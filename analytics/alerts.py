@@ -9,8 +9,6 @@ overdue and never in a band, but can still be a recurred problem.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 
 import duckdb
@@ -20,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analytics import scoring
-from analytics.config import CLOSED_STATUS, ScoringConfig, scoring_config
+from analytics.config import CLOSED_STATUS, ScoringConfig
 from analytics.db import has_table
 from analytics.metrics import (
     ALL,
@@ -79,17 +77,15 @@ def _notice_until(period: Period, cfg: ScoringConfig) -> dt.date:
     return period.end + dt.timedelta(days=cfg.notice_days)
 
 
-def band_labels(cfg: ScoringConfig | None = None) -> tuple[str, str, str]:
+def band_labels(cfg: ScoringConfig) -> tuple[str, str, str]:
     """The three deadline bands' names: 逾期, {urgent_days}天内到期, {notice_days}天内到期."""
-    cfg = cfg or scoring_config()
     return "逾期", f"{cfg.urgent_days}天内到期", f"{cfg.notice_days}天内到期"
 
 
-def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None, limit: int | None = None) -> pd.DataFrame:
+def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+                   limit: int | None = None) -> pd.DataFrame:
     """到期预警: open problems overdue (red) or due within notice_days (yellow within urgent_days, else green);
     most overdue first; the first ``limit`` only when given."""
-    cfg = cfg or scoring_config()
     where, params = scope.where()
     # a top-N by deadline (a date bound, not days counted for each open problem); the rows kept are then read by
     # rowid, which skips reading every open problem's text as a join would
@@ -114,10 +110,9 @@ def deadline_bands(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     return _query(con, sql, params, BAND_COLUMNS)
 
 
-def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                        cfg: ScoringConfig | None = None) -> int:
+def deadline_band_count(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
+                        cfg: ScoringConfig) -> int:
     """How many rows deadline_bands() has without a limit."""
-    cfg = cfg or scoring_config()
     if not has_table(con, "problem_state"):
         return 0
     where, params = scope.where()
@@ -152,7 +147,8 @@ def _open_sql(where: str) -> str:
     return f"FROM problem_state WHERE period_no = $period_no AND {where} AND {OPEN_SQL}"
 
 
-def _threshold_params(cfg: ScoringConfig) -> dict:
+def level_thresholds(cfg: ScoringConfig) -> dict:
+    """The parameters of LEVEL_RULE_SQL: the configured thresholds of the tiers."""
     return {"proposal_overdue": cfg.proposal_overdue, "supervision_overdue": cfg.supervision_overdue,
             "notice_days": cfg.notice_days, "reminder_max_overdue": cfg.reminder_max_overdue}
 
@@ -173,36 +169,23 @@ def _level_params(period: Period, scope: Scope, cfg: ScoringConfig) -> tuple[str
                             "notice_until": _notice_until(period, cfg)}
 
 
-def cube_levels(cfg: ScoringConfig | None = None) -> tuple[str, dict]:
-    """The warning level of a problem_state row as SQL and its parameters, for metrics.rebuild_cube: the cube then
-    counts open problems per level, and warning_counts sums a few rows instead of ranking a quarter's problems."""
-    cfg = cfg or scoring_config()
-    rule = _level_case(RECURRED_SQL, f"({OVERDUE_SQL})", DAYS_OVERDUE_SQL)
-    return f"CASE WHEN {OPEN_SQL} THEN {rule} END", _threshold_params(cfg)
-
-
-def levels_digest(cfg: ScoringConfig) -> str:
-    """The thresholds the cube's level counts were made with (meta levels_digest, written by analytics.state)."""
-    return hashlib.sha256(json.dumps(_threshold_params(cfg)).encode()).hexdigest()
+# The warning level of a problem_state row (NULL: none), level_thresholds() its parameters: problem_cube
+# (analytics.derived) counts open problems per level, so that warning_counts sums a few rows instead of ranking a
+# quarter's problems.
+LEVEL_RULE_SQL = f"CASE WHEN {OPEN_SQL} THEN {_level_case(RECURRED_SQL, f'({OVERDUE_SQL})', DAYS_OVERDUE_SQL)} END"
 
 
 _LEVEL_SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT)" for c in LEVEL_COLUMNS)
 
 
-def _level_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig) -> dict[int, int]:
-    """Open problems in scope per warning level (1–3): summed from the cube when it holds these thresholds."""
-    where, params = _level_params(period, scope, cfg)
-    row = con.execute("SELECT value FROM meta WHERE key = 'levels_digest'").fetchone()
-    if row is not None and row[0] == levels_digest(cfg) and has_table(con, "problem_cube"):
-        sums = con.execute(f"SELECT {_LEVEL_SUMS_SQL} FROM {cube(con, scope)} WHERE period_no = $period_no AND {where}",
-                           scope.where()[1] | {"period_no": period.index}).fetchone()
-        return dict(zip((1, 2, 3), map(int, sums), strict=True))
-    counts = dict.fromkeys((1, 2, 3), 0)
-    if has_table(con, "problem_state"):
-        sql = f"SELECT {', '.join(f'count(*) FILTER (WHERE {_LEVEL_SQL[lv]})' for lv in counts)} {_open_sql(where)}"
-        row = con.execute(sql, _used(sql, params)).fetchone()
-        counts = dict(zip(counts, row, strict=True))
-    return counts
+def _level_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> dict[int, int]:
+    """Open problems in scope per warning level (1–3), summed from the cube (counted for cfg's thresholds)."""
+    if not has_table(con, "problem_cube"):
+        return dict.fromkeys((1, 2, 3), 0)
+    where, params = scope.where()
+    sums = con.execute(f"SELECT {_LEVEL_SUMS_SQL} FROM {cube(scope)} WHERE period_no = $period_no AND {where}",
+                       params | {"period_no": period.index}).fetchone()
+    return dict(zip((1, 2, 3), map(int, sums), strict=True))
 
 
 def _problem_rule(level: int, od: int | None, recurred: bool, cfg: ScoringConfig) -> str:
@@ -226,7 +209,7 @@ def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     where, params = scope.where()
     sql = f"""
         SELECT unit, dimension, CAST(sum(open) AS BIGINT) AS open_problems, CAST(sum(overdue) AS BIGINT) AS overdue
-        FROM {cube(con, scope, "unit")}
+        FROM {cube(scope, "unit")}
         WHERE period_no = $period_no AND {where} AND open > 0 AND list_contains($dims, dimension)
         GROUP BY unit, dimension
         HAVING sum(open) >= $min_open
@@ -238,15 +221,15 @@ def _concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope
     return _query(con, sql, params, ("unit", "dimension", "open_problems", "overdue"), "problem_cube")
 
 
-def concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def concentrations(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
+                   cfg: ScoringConfig) -> pd.DataFrame:
     """问题集中 unit × dimension, all of them, in order: read once by a page that both warns and sets the agenda."""
-    return _concentrations(con, period, scope, cfg or scoring_config())
+    return _concentrations(con, period, scope, cfg)
 
 
 def _poor_units(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, cfg: ScoringConfig,
                 units: pd.DataFrame | None = None) -> pd.DataFrame:
-    units = scoring.unit_scores(con, period, scope, cfg) if units is None else units
+    units = scoring.unit_scores(con, period, scope, cfg=cfg) if units is None else units
     return units[units["grade"] == cfg.proposal_grade].reset_index(drop=True)
 
 
@@ -291,9 +274,9 @@ def _warning_table(**columns: list | pa.Array) -> pa.Table:
                      pa.array(columns.get(c, [None] * size), t) for c, t in _WARNING_TYPES.items()})
 
 
-def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-             cfg: ScoringConfig | None = None, limit: int | None = None, tier: str | None = None,
-             per_tier: bool = False, *, units: pd.DataFrame | None = None) -> pd.DataFrame:
+def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+             limit: int | None = None, tier: str | None = None, per_tier: bool = False,
+             units: pd.DataFrame | None = None) -> pd.DataFrame:
     """预警: 工作提醒函 (level 1), 工作督办单 (2), 纪检建议书 (3), each row with the rule that fired.
 
     A problem gets only its highest tier; figure is its days overdue (negative: days left; empty without a
@@ -301,18 +284,17 @@ def warnings(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     (ties: problems by id, then units by name and dimension). ``limit`` keeps the first rows overall, or of
     each tier with ``per_tier``. ``units``: the quarter's unit_scores(), when the caller has them already.
     """
-    return _warnings(con, period, scope, cfg or scoring_config(), limit, tier, per_tier, units, None)[0]
+    return _warnings(con, period, scope, cfg, limit, tier, per_tier, units, None)[0]
 
 
-def warnings_and_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                        cfg: ScoringConfig | None = None, limit: int | None = None, per_tier: bool = False, *,
+def warnings_and_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
+                        cfg: ScoringConfig, limit: int | None = None, per_tier: bool = False,
                         units: pd.DataFrame | None = None,
                         concentrated: pd.DataFrame | None = None) -> tuple[pd.DataFrame, dict[str, int]]:
     """warnings() and warning_counts() with the unit rows made once. ``concentrated``: the quarter's
     concentrations(), when the caller has them already."""
-    cfg = cfg or scoring_config()
     rows, unit_rows = _warnings(con, period, scope, cfg, limit, None, per_tier, units, concentrated)
-    return rows, _tier_counts(_level_counts(con, period, scope, cfg), unit_rows["level"].to_pylist())
+    return rows, _tier_counts(_level_counts(con, period, scope), unit_rows["level"].to_pylist())
 
 
 def _tier_counts(problems: dict[int, int], unit_levels: list[int]) -> dict[str, int]:
@@ -385,11 +367,10 @@ def _warned_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
     return query_arrow(con, sql, _used(sql, params | {"limit": limit}))
 
 
-def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                     cfg: ScoringConfig | None = None, limit: int | None = None, *,
-                     units: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
+def warnings_by_tier(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+                     limit: int | None = None, units: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
     """The first ``limit`` warnings of each tier, from one query; tier name → rows as warnings() gives them."""
-    return split_tiers(warnings(con, period, scope, cfg, limit=limit, per_tier=True, units=units))
+    return split_tiers(warnings(con, period, scope, cfg=cfg, limit=limit, per_tier=True, units=units))
 
 
 def reminders(con: duckdb.DuckDBPyConnection, period: Period, rows: pd.DataFrame) -> pd.DataFrame:
@@ -404,13 +385,12 @@ def reminders(con: duckdb.DuckDBPyConnection, period: Period, rows: pd.DataFrame
     return rows.merge(found, on="problem_id", how="left")
 
 
-def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None, *, units: pd.DataFrame | None = None) -> dict[str, int]:
+def warning_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+                   units: pd.DataFrame | None = None) -> dict[str, int]:
     """预警数: how many rows warnings() has per tier, counted without building the rule sentences."""
-    cfg = cfg or scoring_config()
     unit_levels = ([2] * len(_concentrations(con, period, scope, cfg))
                    + [3] * len(_poor_units(con, period, scope, cfg, units)))
-    return _tier_counts(_level_counts(con, period, scope, cfg), unit_levels)
+    return _tier_counts(_level_counts(con, period, scope), unit_levels)
 
 
 def _short(text: object, width: int = 20) -> str:
@@ -502,7 +482,7 @@ def _open_by_dimension(con: duckdb.DuckDBPyConnection, period: Period, scope: Sc
     """Open problems per (period_no, dimension), this quarter and the one before."""
     where, params = scope.where()
     sql = f"""
-        SELECT period_no, dimension, CAST(sum(open) AS BIGINT) AS n FROM {cube(con, scope)}
+        SELECT period_no, dimension, CAST(sum(open) AS BIGINT) AS n FROM {cube(scope)}
         WHERE period_no BETWEEN $first_no AND $last_no AND {where} AND list_contains($dims, dimension)
         GROUP BY period_no, dimension
     """
@@ -530,9 +510,9 @@ def _worsening_items(con: duckdb.DuckDBPyConnection, period: Period, scope: Scop
     return items
 
 
-def meeting_agenda(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None, *, raw: pd.DataFrame | None = None,
-                   units: pd.DataFrame | None = None, concentrated: pd.DataFrame | None = None) -> pd.DataFrame:
+def meeting_agenda(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+                   raw: pd.DataFrame | None = None, units: pd.DataFrame | None = None,
+                   concentrated: pd.DataFrame | None = None) -> pd.DataFrame:
     """会商议题建议清单, at most agenda_max_items, ranked by kind in AGENDA_KINDS order, then within a kind:
 
     较差单位 lowest score first; 逾期问题 (the agenda_top_overdue most overdue open problems) and 复发问题 (as
@@ -542,16 +522,15 @@ def meeting_agenda(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     ``raw``: raw_scores() of the previous quarter and this one, ``units``: rank_units() of this quarter's, and
     ``concentrated``: concentrations(), when the caller has them already.
     """
-    cfg = cfg or scoring_config()
     dims = scoring.scored_dimensions(scope, cfg)
     prev = period.previous()
     if raw is None:
-        raw = scoring.raw_scores(con, prev, period, scope, cfg)  # both quarters in one pass
+        raw = scoring.raw_scores(con, prev, period, scope, cfg=cfg)  # both quarters in one pass
     raw_now, raw_before = scoring.one_quarter(raw, period), scoring.one_quarter(raw, prev)
     most_overdue, recurred = _agenda_problems(con, period, scope, cfg.agenda_top_overdue)
     overdue = _overdue_items(most_overdue, cfg)
     items = [*overdue, *_recurred_items(recurred, cfg, {i["problem_id"] for i in overdue}),
-             *_poor_unit_items(scoring.rank_units(raw_now, scope, cfg) if units is None else units, dims, cfg),
+             *_poor_unit_items(scoring.rank_units(raw_now, scope, cfg=cfg) if units is None else units, dims, cfg),
              *_concentration_items(con, period, scope, cfg, concentrated),
              *_worsening_items(con, period, scope, dims, scoring.company_of(raw_before, cfg),
                                scoring.company_of(raw_now, cfg))]
@@ -566,37 +545,22 @@ def meeting_agenda(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     return frame[list(AGENDA_COLUMNS)]
 
 
-def lookback_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, size: int | None = None,
-                    seed: int | None = None, cfg: ScoringConfig | None = None) -> pd.DataFrame:
-    """回头看: a reproducible random draw of problems 已销号 as of the period, ordered by md5 of "seed:problem_id".
+# 回头看's order: problems ranked by md5 of "seed:problem_id" (analytics.derived keeps the ranks in lookback_draws)
+LOOKBACK_ORDER_SQL = "md5_number(CAST($seed AS VARCHAR) || ':' || CAST(problem_id AS VARCHAR)), problem_id"
+
+
+def lookback_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, size: int | None = None, *,
+                    cfg: ScoringConfig) -> pd.DataFrame:
+    """回头看: a reproducible random draw of problems 已销号 as of the period, in LOOKBACK_ORDER_SQL's order for cfg's
+    seed, cfg's sample size unless ``size`` is given.
 
     Same data and seed, same sample: md5, unlike hash(), cannot change between DuckDB versions (md5_number is
     the same digest as a number, cheaper to sort than its hex text).
     """
-    cfg = cfg or scoring_config()
     size = cfg.lookback_size if size is None else max(size, 0)
-    seed = cfg.lookback_seed if seed is None else seed
-    where, params = scope.where()
-    if has_table(con, "lookback_draws") and _draws_seed(con) == seed:
-        return _ranked_sample(con, period, scope, size)
-    sql = f"""
-        SELECT problem_id, problem_code, unit, source, dimension, description, completed_on AS closed_date,
-               concat_ws('；', CASE WHEN closed_date IS NULL THEN '销号时间未填，核实销号依据' END,
-                         CASE WHEN recurred THEN '曾改而复发，重点核查是否反弹' END, $checks) AS checks
-        FROM problem_state
-        WHERE period_no = $period_no AND {where} AND status = $closed
-        ORDER BY md5_number(CAST($seed AS VARCHAR) || ':' || CAST(problem_id AS VARCHAR)), problem_id
-        LIMIT $size
-    """
-    params |= {"period_no": period.index, "closed": CLOSED_STATUS, "seed": seed, "size": size,
-               "checks": LOOKBACK_CHECKS}
-    return _query(con, sql, params, LOOKBACK_COLUMNS)
-
-
-def _draws_seed(con: duckdb.DuckDBPyConnection) -> int | None:
-    """The seed analytics.state ranked lookback_draws with (None: not ranked)."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'lookback_seed'").fetchone()
-    return int(row[0]) if row else None
+    if not has_table(con, "lookback_draws"):
+        return pd.DataFrame(columns=list(LOOKBACK_COLUMNS))
+    return _ranked_sample(con, period, scope, size)
 
 
 def _ranked_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, size: int) -> pd.DataFrame:
@@ -605,8 +569,8 @@ def _ranked_sample(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope,
     where, params = scope.where()
     params |= {"period_no": period.index}
     total = con.execute("SELECT count(*) FROM lookback_draws").fetchone()[0]
-    closed = con.execute(f"SELECT coalesce(sum(closed), 0) FROM {cube(con, scope)} WHERE period_no = $period_no "
-                         f"AND {where}", params).fetchone()[0] if has_table(con, "problem_cube") else 0
+    closed = con.execute(f"SELECT coalesce(sum(closed), 0) FROM {cube(scope)} WHERE period_no = $period_no "
+                         f"AND {where}", params).fetchone()[0]
     params |= {"closed": CLOSED_STATUS, "size": size, "checks": LOOKBACK_CHECKS}
     reach = total if closed <= size else min(total, 2 * size * total // closed + 64)
     # one join: the first ranks are a few hundred rows, which the quarter's closed problems are matched against

@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-from analytics import actions, audit, backup, export, profiles, state
+from analytics import actions, audit, backup, derived, export, profiles
 from analytics.access import ROLES, operator
 from analytics.config import (
     FIELD_LABELS,
@@ -194,7 +194,7 @@ def question_text(q: Question, parsed: ParsedFile) -> str:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    failed, who = 0, operator()
+    failed, who, scoring = 0, operator(), scoring_config()
     given = command_answers(args)
     for path in in_quarter_order(args.files):
         data = None
@@ -202,11 +202,12 @@ def cmd_import(args: argparse.Namespace) -> int:
             check_file_size(path.name, path.stat().st_size, ledger_config().limits)  # before reading it
             data = path.read_bytes()
             # parsed before the database is held for writing: the dashboard's readers do not wait on a parse
-            parsed = parse_in_worker(path.name, data, args.period, saved=profiles.saved_in(args.db), given=given)
+            parsed = parse_in_worker(path.name, data, args.period, saved=profiles.saved_in(args.db), given=given,
+                                     scoring=scoring)
             for q in parsed.questions:
                 print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")
             with open_db(args.db) as con:
-                result = actions.import_file(con, who, parsed, args.skip_invalid)
+                result = actions.import_file(con, who, parsed, args.skip_invalid, cfg=scoring)
                 remembered = result.outcome == "imported" and actions.remember_answers(con, who, parsed)
         except FileNotFoundError:
             print(f"✗ {path}：文件不存在")
@@ -270,7 +271,7 @@ def cmd_categories(args: argparse.Namespace) -> int:
                 raise DashboardError(f"{exc}，可选：{'、'.join(scoring.dimension_names)}") from None
         print(f"✓ 问题类别「{category}」归入「{dimension}」")
         return 0
-    with open_db(args.db, read_only=True) as con:
+    with derived.reading(args.db, scoring) as con:  # category_map as the dimensions configured now make it
         frame = profiles.unclassified_categories(con, scoring.unclassified)
     if frame.empty:
         print("没有未归类的问题类别")
@@ -280,9 +281,9 @@ def cmd_categories(args: argparse.Namespace) -> int:
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    state.ensure_current(args.db)
-    with open_db(args.db, read_only=True) as con:
-        data = summary(con, args.period)
+    scoring = scoring_config()
+    with derived.reading(args.db, scoring) as con:  # never writes: a scheduled summary may run beside anything
+        data = summary(con, args.period, cfg=scoring)
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0
@@ -319,7 +320,7 @@ def cmd_imports(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     with open_db(args.db) as con:
-        print(actions.undo(con, operator(), args.import_id))
+        print(actions.undo(con, operator(), args.import_id, cfg=scoring_config()))
     return 0
 
 
@@ -334,11 +335,12 @@ def _units_arg(text: str | None) -> tuple[str, ...] | None:
 
 def cmd_export(args: argparse.Namespace) -> int:
     period = parse_period(args.period)  # parsed here, not by argparse: a bad period exits 1 like an unknown one
-    scope = Scope(units=_units_arg(args.units))
-    state.ensure_current(args.db)
+    scope, scoring = Scope(units=_units_arg(args.units)), scoring_config()
+    derived.ensure(args.db, scoring)
     # build read-only, then hold the file for writing only as long as recording takes (a PDF takes seconds)
     with open_db(args.db, read_only=True) as con:
-        snapshot, content = actions.export(con, operator(), period, scope, args.fmt, mask_names=args.mask_names)
+        snapshot, content = actions.export(con, operator(), period, scope, args.fmt, cfg=scoring,
+                                           mask_names=args.mask_names)
     try:
         args.out.write_bytes(content)
     except OSError as exc:

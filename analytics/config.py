@@ -420,11 +420,29 @@ def access_settings(path: Path = DATA_DIR / "access.toml") -> AccessSettings:
     return AccessSettings.from_dict(load_toml(path), path.name)
 
 
-@functools.cache
 def ledger_config(path: Path = DATA_DIR / "ledger.toml") -> LedgerConfig:
-    return LedgerConfig.from_dict(load_toml(path), path.name)
+    """ledger.toml as it is now: parsed again only when its content changed."""
+    return _parsed(LedgerConfig, path, _content(path))
 
 
-@functools.cache
 def scoring_config(path: Path = DATA_DIR / "scoring.toml") -> ScoringConfig:
-    return ScoringConfig.from_dict(load_toml(path), path.name)
+    """scoring.toml as it is now: parsed again only when its content changed, so that a dashboard left running
+    figures with an edit from its next page run on (the derived tables follow: analytics.derived)."""
+    return _parsed(ScoringConfig, path, _content(path))
+
+
+def _content(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise ConfigError(f"找不到配置文件 {path}") from exc
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(kind: type, path: Path, content: bytes) -> LedgerConfig | ScoringConfig:
+    """A configuration file's content, parsed and validated once (the same content gives the same object)."""
+    try:
+        raw = tomllib.loads(content.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"配置文件 {path} 格式错误：{exc}") from exc
+    return kind.from_dict(raw, path.name)

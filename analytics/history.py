@@ -3,7 +3,7 @@
 Read from problem_state (the state each quarter: a quarter whose ledger does not list the problem carries its
 last report, as every figure does) and observations (the 整改措施, 整改进展 and 时限原文 each report gave, a blank
 column inheriting the earlier value, and the ledger file of the quarter's last report). The warning is the tier
-the problem reached at that quarter's end under the configured thresholds (alerts.cube_levels), for open
+the problem reached at that quarter's end under the configured thresholds (alerts.LEVEL_RULE_SQL), for open
 problems; a unit-level warning (问题集中, 较差) is not the problem's own.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from analytics.alerts import TIERS, cube_levels
+from analytics.alerts import LEVEL_RULE_SQL, TIERS, level_thresholds
 from analytics.config import ScoringConfig
 from analytics.db import has_table
 from analytics.metrics import ALL, Scope
@@ -43,7 +43,7 @@ def problem_history(con: duckdb.DuckDBPyConnection, problem_id: int, cfg: Scorin
     """
     if not has_table(con, "problem_state"):
         return pd.DataFrame(columns=list(HISTORY_COLUMNS))
-    level, level_params = cube_levels(cfg)
+    level, level_params = LEVEL_RULE_SQL, level_thresholds(cfg)
     states = con.execute(f"""
         SELECT period, period_no, listed, status, deadline,
                CASE WHEN is_open AND deadline IS NOT NULL THEN date_diff('day', period_end, deadline) END AS days_left,

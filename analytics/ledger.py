@@ -2,7 +2,7 @@
 
 Every import adds rows and never edits earlier ones, so undoing an import
 is deleting its rows: what it had changed comes back by itself. The derived
-``problem_state`` (analytics.state) is refreshed inside the same transaction.
+tables (analytics.derived) are refreshed inside the same transaction.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics import backup, state
+from analytics import backup, derived
 from analytics.config import ScoringConfig
 from analytics.db import BLANK_DATE, bump_revision, next_ids, transaction
 from analytics.errors import DashboardError, Issue
@@ -69,7 +69,7 @@ class ImportResult:
 
 
 def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool = False,
-          user: str | None = None, scoring: ScoringConfig | None = None,
+          user: str | None = None, *, scoring: ScoringConfig,
           before_commit: Callable[[int], None] | None = None) -> ImportResult:
     """Write one parsed file in one transaction, or nothing at all.
 
@@ -124,7 +124,7 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
             "SELECT DISTINCT problem_id FROM observations WHERE import_id = ?", [import_id]).fetchall()]
         con.execute("UPDATE imports SET problems_new = ?, problems_updated = ? WHERE import_id = ?",
                     [new, updated, import_id])
-        state.refresh(con, touched, scoring)
+        derived.refresh(con, scoring, touched)
         bump_revision(con)
         if before_commit is not None:
             before_commit(import_id)
@@ -326,7 +326,7 @@ def incomplete_periods(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """).fetchall())
 
 
-def undo(con: duckdb.DuckDBPyConnection, import_id: int, scoring: ScoringConfig | None = None) -> str:
+def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, scoring: ScoringConfig) -> str:
     """撤销导入: remove what one import added; earlier values come back. Returns a Chinese confirmation."""
     row = con.execute("SELECT file_name, period, undone_at FROM imports WHERE import_id = ?", [import_id]).fetchone()
     if row is None:
@@ -343,6 +343,6 @@ def undo(con: duckdb.DuckDBPyConnection, import_id: int, scoring: ScoringConfig 
         con.execute("DELETE FROM assessments WHERE import_id = ?", [import_id])
         con.execute("UPDATE imports SET undone_at = ? WHERE import_id = ?",
                     [dt.datetime.now().replace(microsecond=0), import_id])
-        state.refresh(con, touched, scoring)
+        derived.refresh(con, scoring, touched)
         bump_revision(con)
     return f"已撤销导入记录 #{import_id}（{row[0]}，{row[1]}），移除问题记录 {removed} 条"

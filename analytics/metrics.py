@@ -26,84 +26,22 @@ OVERDUE_SQL = "status IN ('未启动', '整改中', '长期整改') AND deadline
 DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
 # ever reopened or marked 复发, as plain true or false (NULL counts as not)
 RECURRED_SQL = "coalesce(recurred, false)"
-COMPLETED_SQL = "status IN ('已整改', '已销号')"
 # open (not completed), as problem_state stores it: a filter on it skips whole row groups, since each quarter's
 # open problems are stored before its completed ones
 OPEN_SQL = "is_open"
 
-_COUNTS_SQL = f"""
-    count(*) AS total,
-    count(*) FILTER (WHERE is_new) AS new,
-    count(*) FILTER (WHERE carried_over) AS carried_over,
-    count(*) FILTER (WHERE closed_now) AS closed_this_period,
-    count(*) FILTER (WHERE reopened) AS reopened,
-    count(*) FILTER (WHERE status = '已销号') AS closed,
-    count(*) FILTER (WHERE {COMPLETED_SQL}) AS completed,
-    count(*) FILTER (WHERE NOT ({COMPLETED_SQL})) AS open,
-    count(*) FILTER (WHERE {OVERDUE_SQL}) AS overdue,
-    count(*) FILTER (WHERE recurred) AS recurred,
-    count(*) FILTER (WHERE deadline IS NOT NULL AND deadline <= period_end) AS due,
-    count(*) FILTER (WHERE deadline IS NOT NULL AND deadline <= period_end AND {COMPLETED_SQL}
-                     AND (completed_on <= deadline OR immediate)) AS on_time
-"""
+# The counts the cubes keep (analytics.derived builds them): per quarter × unit × source × dimension × severity
+# in problem_cube, summed over sources in unit_cube, over units and severities in period_cube. Every filter the
+# pages offer is one of their keys, so figures for any scope are sums over a few thousand rows.
 COUNT_FIELDS = ("total", "new", "carried_over", "closed_this_period", "reopened", "closed", "completed", "open",
                 "overdue", "recurred", "due", "on_time")
 AGE_BUCKETS = (("≤30天", 0, 30), ("31–90天", 31, 90), ("91–180天", 91, 180), (">180天", 181, None))
-_AGE_COLUMNS = ("age_1", "age_2", "age_3", "age_4", "age_unknown")
-
-# problem_cube: the counts above per quarter × unit × source × dimension × severity, plus the ageing of open
-# problems and the open counts scoring needs. Every filter the pages offer is one of its keys, so figures for
-# any scope are sums over a few thousand rows instead of scans over a million problems.
-_AGE_SQL = ",\n".join(
-    [f"count(*) FILTER (WHERE {OPEN_SQL} AND date_diff('day', found_date, period_end) BETWEEN {lo} AND {hi or 10**6})"
-     f" AS {col}" for col, (_, lo, hi) in zip(_AGE_COLUMNS, AGE_BUCKETS, strict=False)]
-    + [f"count(*) FILTER (WHERE {OPEN_SQL} AND found_date IS NULL) AS age_unknown"])
-# level_1..3: open problems per warning level, by a rule (an SQL expression over a problem_state row) and
-# thresholds that analytics.alerts gives, so that warning counts too are sums; NULL when none is given.
-CUBE_SQL = f"""
-    CREATE OR REPLACE TABLE problem_cube AS
-    SELECT period_no, unit, source, dimension, severity, {_COUNTS_SQL},
-           {_AGE_SQL},
-           count(*) FILTER (WHERE {OPEN_SQL} AND recurred) AS open_recurred,
-           count(*) FILTER (WHERE ever_marked) AS ever_marked,
-           count(*) FILTER (WHERE ever_reopened) AS ever_reopened,
-           count(*) FILTER (WHERE level = 1) AS level_1,
-           count(*) FILTER (WHERE level = 2) AS level_2,
-           count(*) FILTER (WHERE level = 3) AS level_3
-    FROM (SELECT *, {{level}} AS level FROM problem_state)
-    GROUP BY period_no, unit, source, dimension, severity
-    ORDER BY period_no
-"""
+AGE_COLUMNS = ("age_1", "age_2", "age_3", "age_4", "age_unknown")
+# open problems per warning level (analytics.alerts.LEVEL_RULE_SQL)
 LEVEL_COLUMNS = ("level_1", "level_2", "level_3")
-# unit_cube: problem_cube summed over sources, five times fewer rows for the figures no source filter touches
-_CUBE_COUNTS = (*COUNT_FIELDS, *_AGE_COLUMNS, "open_recurred", "ever_marked", "ever_reopened", *LEVEL_COLUMNS)
-UNIT_CUBE_SQL = f"""
-    CREATE OR REPLACE TABLE unit_cube AS
-    SELECT period_no, unit, dimension, severity, {", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in _CUBE_COUNTS)}
-    FROM problem_cube
-    GROUP BY period_no, unit, dimension, severity
-    ORDER BY period_no
-"""
-# period_cube: summed over units and severities too (quarter × source × dimension, a few hundred rows): the
-# company-wide figures a page opens with, and any breakdown that involves no unit
-PERIOD_CUBE_SQL = f"""
-    CREATE OR REPLACE TABLE period_cube AS
-    SELECT period_no, source, dimension, {", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in _CUBE_COUNTS)}
-    FROM problem_cube
-    GROUP BY period_no, source, dimension
-    ORDER BY period_no
-"""
-# close_days: closed problems per quarter × source × dimension × days from found to closed, for 销号用时 over
-# scopes without units (a few thousand rows a quarter instead of its 670,000 closed problems at 1M)
-_CLOSED_WITH_DATES_SQL = (f"NOT {OPEN_SQL} AND status = '已销号' AND found_date IS NOT NULL "
-                          "AND closed_date IS NOT NULL AND closed_date >= found_date")
-CLOSE_DAYS_SQL = f"""
-    CREATE OR REPLACE TABLE close_days AS
-    SELECT period_no, source, dimension, date_diff('day', found_date, closed_date) AS days, count(*) AS problems
-    FROM problem_state WHERE {_CLOSED_WITH_DATES_SQL}
-    GROUP BY ALL
-    ORDER BY period_no
-"""
+# 已销号 with both dates, for 销号用时 (close_days counts them per quarter × source × dimension × days)
+CLOSED_WITH_DATES_SQL = (f"NOT {OPEN_SQL} AND status = '已销号' AND found_date IS NOT NULL "
+                         "AND closed_date IS NOT NULL AND closed_date >= found_date")
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
 
 
@@ -120,24 +58,14 @@ def query_arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict | list | 
         return cur.sql(sql, params=params).to_arrow_table()
 
 
-def rebuild_cube(con: duckdb.DuckDBPyConnection, levels: tuple[str, dict] | None = None) -> None:
-    """Recompute problem_cube, unit_cube, period_cube and close_days from problem_state (called by analytics.state
-    after every change); ``levels``: the warning level rule and its parameters (analytics.alerts.cube_levels)."""
-    level, params = levels or ("NULL::INTEGER", {})
-    con.execute(CUBE_SQL.format(level=level), params)
-    con.execute(UNIT_CUBE_SQL)
-    con.execute(PERIOD_CUBE_SQL)
-    con.execute(CLOSE_DAYS_SQL)
-
-
-def cube(con: duckdb.DuckDBPyConnection, scope: Scope, *columns: str | None) -> str:
+def cube(scope: Scope, *columns: str | None) -> str:
     """The smallest table to sum counts from for this scope and the columns a query groups by or reads:
     period_cube unless units are involved, else unit_cube unless sources are, else problem_cube."""
     units = scope.units is not None or scope.within is not None or any(c in ("unit", "severity") for c in columns)
     sources = scope.by_source or "source" in columns
-    if not units and has_table(con, "period_cube"):
+    if not units:
         return "period_cube"
-    return "unit_cube" if not sources and has_table(con, "unit_cube") else "problem_cube"
+    return "unit_cube" if not sources else "problem_cube"
 
 
 @dataclass(frozen=True)
@@ -192,7 +120,7 @@ def available_periods(con: duckdb.DuckDBPyConnection) -> list[Period]:
     """Quarters covered by the problem ledgers, oldest first (gaps between ledgers included)."""
     if not has_table(con, "problem_cube"):
         return []
-    rows = con.execute(f"SELECT DISTINCT period_no FROM {cube(con, ALL)} ORDER BY 1").fetchall()
+    rows = con.execute(f"SELECT DISTINCT period_no FROM {cube(ALL)} ORDER BY 1").fetchall()
     return [Period.from_index(r[0]) for r in rows]
 
 
@@ -212,7 +140,7 @@ def headline(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL)
     """Total, new, carried over, closed, completed, open, overdue, recurred and the three rates for one period."""
     where, params = scope.where()
     row = con.execute(
-        f"SELECT {_SUMS_SQL} FROM {cube(con, scope)} WHERE period_no = $period_no AND {where}",
+        f"SELECT {_SUMS_SQL} FROM {cube(scope)} WHERE period_no = $period_no AND {where}",
         params | {"period_no": period.index},
     ).fetchone() if has_table(con, "problem_cube") else (0,) * len(COUNT_FIELDS)
     return with_rates(dict(zip(COUNT_FIELDS, row, strict=True)))
@@ -233,7 +161,7 @@ def breakdown(con: duckdb.DuckDBPyConnection, period: Period, by: str, scope: Sc
         return pd.DataFrame(columns=[by, *COUNT_FIELDS])
     where, params = scope.where()
     return _rates(query_frame(
-        con, f"SELECT {by}, {_SUMS_SQL} FROM {cube(con, scope, by)} WHERE period_no = $period_no AND {where} "
+        con, f"SELECT {by}, {_SUMS_SQL} FROM {cube(scope, by)} WHERE period_no = $period_no AND {where} "
         f"GROUP BY {by} ORDER BY total DESC, {by}",
         params | {"period_no": period.index},
     ))
@@ -281,7 +209,7 @@ def trends(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
     sets = ", ".join(f"({', '.join(['period_no', *([by] if by else [])])})" for by in bys)
     grouping = f"GROUPING({', '.join(keys)})" if keys else "0"
     frame = query_frame(con, f"""
-        SELECT {grouping} AS breakdown, {columns}, {_SUMS_SQL} FROM {cube(con, scope, *keys)} WHERE {where}
+        SELECT {grouping} AS breakdown, {columns}, {_SUMS_SQL} FROM {cube(scope, *keys)} WHERE {where}
         GROUP BY GROUPING SETS ({sets}) ORDER BY breakdown, {columns}
     """, params)
     breakdowns, quarters = frame.pop("breakdown").to_numpy(), frame["period_no"].to_numpy(np.int64)
@@ -332,7 +260,7 @@ def ageing(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -
     if has_table(con, "problem_cube"):
         where, params = scope.where()
         row = con.execute(
-            f"SELECT {', '.join(f'coalesce(sum({c}), 0)' for c in _AGE_COLUMNS)} FROM {cube(con, scope)} "
+            f"SELECT {', '.join(f'coalesce(sum({c}), 0)' for c in AGE_COLUMNS)} FROM {cube(scope)} "
             f"WHERE period_no = $period_no AND {where}", params | {"period_no": period.index}).fetchone()
         counts = [int(v) for v in row]
     return pd.DataFrame({"bucket": order, "problems": counts})
@@ -349,12 +277,12 @@ def days_to_close(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope =
     if not has_table(con, "problem_state"):
         return {"closed_with_dates": 0, "mean_days": None, "median_days": None}
     params |= {"period_no": period.index}
-    if cube(con, scope) == "period_cube" and has_table(con, "close_days"):  # no unit involved
+    if cube(scope) == "period_cube":  # no unit involved
         sql = (f"SELECT days, sum(problems) FROM close_days WHERE period_no = $period_no AND {where} "
                "GROUP BY days ORDER BY days")
     else:
         sql = (f"SELECT days, count(*) FROM (SELECT date_diff('day', found_date, closed_date) AS days "
-               f"FROM problem_state WHERE period_no = $period_no AND {_CLOSED_WITH_DATES_SQL} AND {where}) "
+               f"FROM problem_state WHERE period_no = $period_no AND {CLOSED_WITH_DATES_SQL} AND {where}) "
                "GROUP BY days ORDER BY days")
     days, counts = con.execute(sql, params).fetchnumpy().values()
     total = int(counts.sum())
@@ -408,7 +336,7 @@ def unit_dimension_matrix(con: duckdb.DuckDBPyConnection, period: Period, scope:
         return pd.DataFrame(columns=["unit", "dimension", "problems"])
     measure = "open" if only_open else "total"
     return query_frame(con, f"""
-        SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM {cube(con, scope, "unit")}
+        SELECT unit, dimension, CAST(sum({measure}) AS BIGINT) AS problems FROM {cube(scope, "unit")}
         WHERE period_no = $period_no AND {where}
         GROUP BY unit, dimension HAVING sum({measure}) > 0 ORDER BY unit, dimension
     """, params | {"period_no": period.index})

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analytics.config import ScoringConfig, scoring_config
+from analytics.config import ScoringConfig
 from analytics.db import has_table
 from analytics.metrics import ALL, Scope, cube
 from analytics.periods import Period
@@ -34,7 +34,7 @@ def recurrence_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Sco
     row = con.execute(f"""
         SELECT {", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT)" for c in ("ever_marked", "ever_reopened",
                                                                              "recurred", "reopened"))}
-        FROM {cube(con, scope)} WHERE period_no = $period_no AND {where}
+        FROM {cube(scope)} WHERE period_no = $period_no AND {where}
     """, params | {"period_no": period.index}).fetchone()
     return dict(zip(("marked", "reopened", "recurred", "reopened_this_period"), row, strict=True))
 
@@ -241,13 +241,12 @@ def _listing(candidates: pa.Table, new: np.ndarray, old: np.ndarray, similarity:
     return frame
 
 
-def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                   cfg: ScoringConfig | None = None, limit: int | None = 200) -> pd.DataFrame:
+def likely_repeats(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+                   limit: int | None = 200) -> pd.DataFrame:
     """疑似重复: new problems of the quarter that closely match a problem already closed in the same unit.
 
     Each new problem is paired with its closest closed one; most similar first, at most ``limit`` pairs.
     """
-    cfg = cfg or scoring_config()
     if not has_table(con, "problem_state"):
         return pd.DataFrame(columns=REPEAT_COLUMNS)
     candidates, unit_no = _by_unit(_candidates(con, period, scope))

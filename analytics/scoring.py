@@ -1,4 +1,5 @@
-"""Eight-dimension scores and grades (政治生态评分) per unit and quarter, in SQL: scores from metrics'
+"""Eight-dimension scores and grades (政治生态评分) per unit and quarter, in SQL: scores from ``score_grid`` (each
+quarter × unit × dimension's deduction and 评分表 score, analytics.derived), or with a source filter from
 ``problem_cube`` (open problems counted per quarter × unit × source × dimension × severity), the 扣分明细
 behind a score from ``problem_state`` (one row per problem).
 
@@ -16,14 +17,11 @@ to one decimal on output only; the grade is that of the rounded score, so a show
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.config import ScoringConfig, scoring_config
+from analytics.config import ScoringConfig
 from analytics.db import has_table
 from analytics.metrics import ALL, DAYS_OVERDUE_SQL, OPEN_SQL, OVERDUE_SQL, RECURRED_SQL, Scope, cube, query_frame
 from analytics.periods import Period
@@ -34,8 +32,9 @@ _OVERDUE_POINTS_SQL = f"CASE WHEN {OVERDUE_SQL} THEN $overdue_points ELSE 0 END"
 _RECURRED_POINTS_SQL = "CASE WHEN recurred THEN $recurred_points ELSE 0 END"
 # open at the period end and in a scored dimension ($dims never holds 未归类)
 _DEDUCTS_SQL = f"{OPEN_SQL} AND list_contains($dims, dimension)"
-# the same points summed over a problem_cube row: its open, overdue and open recurred problems of one severity
-_CUBE_POINTS_SQL = f"open * {_SEVERITY_POINTS_SQL} + overdue * $overdue_points + open_recurred * $recurred_points"
+# the same points summed over a cube's row: its open, overdue and open recurred problems of one severity (also how
+# analytics.derived writes score_grid's deductions)
+CUBE_POINTS_SQL = f"open * {_SEVERITY_POINTS_SQL} + overdue * $overdue_points + open_recurred * $recurred_points"
 
 DIMENSION_COLUMNS = ("unit", "dimension", "computed", "assessed", "score", "deduction", "open_problems", "grade",
                      "color")
@@ -45,19 +44,19 @@ DEDUCTION_COLUMNS = ("problem_id", "problem_code", "description", "dimension", "
 HISTORY_COLUMNS = ("period", "unit", "dimension", "score")
 
 
-def scored_dimensions(scope: Scope = ALL, cfg: ScoringConfig | None = None) -> tuple[str, ...]:
+def scored_dimensions(scope: Scope, cfg: ScoringConfig) -> tuple[str, ...]:
     """The configured dimensions a scope scores, in configured order."""
-    cfg = cfg or scoring_config()
     return tuple(d for d in cfg.dimension_names if scope.dimensions is None or d in scope.dimensions)
 
 
-def severity_used(severity: object, cfg: ScoringConfig | None = None) -> str:
+def severity_used(severity: object, cfg: ScoringConfig) -> str:
     """问题性质 as scored: the ledger's when it has points configured, else the default (一般)."""
-    cfg = cfg or scoring_config()
     return severity if isinstance(severity, str) and severity in cfg.severity_points else cfg.default_severity
 
 
-def _point_params(cfg: ScoringConfig, dims: tuple[str, ...]) -> dict:
+def point_params(cfg: ScoringConfig, dims: tuple[str, ...]) -> dict:
+    """The parameters of the points SQL above: the points per severity, overdue and recurred, and the dimensions
+    scored."""
     return {"severity_names": list(cfg.severity_points), "severity_points": list(cfg.severity_points.values()),
             "default_points": cfg.severity_points[cfg.default_severity], "overdue_points": cfg.overdue_points,
             "recurred_points": cfg.recurred_points, "dims": list(dims)}
@@ -69,80 +68,26 @@ def _period_filter(quarters: tuple[int, int] | None) -> tuple[str, dict]:
     return "period_no BETWEEN $first_no AND $last_no", {"first_no": quarters[0], "last_no": quarters[1]}
 
 
-_ASSESSMENTS_SQL = """
+# each method's latest 评分表 score per quarter × unit × dimension (also how analytics.derived fills score_grid)
+ASSESSMENTS_SQL = """
     SELECT period_no, unit, dimension, score FROM assessments
     WHERE {period_where} AND {units_where} {only_problem_quarters}
     QUALIFY row_number() OVER (PARTITION BY period_no, unit, dimension, method
                                ORDER BY import_id DESC, excel_row DESC) = 1
 """
-_NO_ASSESSMENTS_SQL = ("SELECT NULL::INTEGER AS period_no, NULL::VARCHAR AS unit, NULL::VARCHAR AS dimension, "
-                       "NULL::DOUBLE AS score LIMIT 0")
-
-
-# score_grid: every quarter × unit × configured dimension with its deduction, open problems and assessed score,
-# written by analytics.state after every change for the points configured then (meta score_digest). Without a
-# source filter a page's scores are then a filtered read of it instead of a join over the cube and 评分表.
-_GRID_SQL = f"""
-    CREATE OR REPLACE TABLE score_grid AS
-    WITH problem_units AS (SELECT DISTINCT period_no, unit FROM unit_cube),
-    latest AS ({_ASSESSMENTS_SQL.format(period_where="TRUE", units_where="TRUE", only_problem_quarters="")}),
-    assessed AS (SELECT period_no, unit, dimension, avg(score) AS assessed FROM latest GROUP BY ALL),
-    units AS (
-        SELECT period_no, unit, bool_or(has_problems) AS has_problems FROM (
-            SELECT period_no, unit, true AS has_problems FROM problem_units
-            UNION ALL SELECT period_no, unit, false FROM latest)
-        GROUP BY period_no, unit
-    ),
-    deductions AS (
-        SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction,
-               CAST(sum(open) AS BIGINT) AS open_problems  -- not HUGEINT: pandas converts that slowly
-        FROM unit_cube WHERE open > 0 AND list_contains($dims, dimension)
-        GROUP BY period_no, unit, dimension
-    )
-    SELECT period_no, unit, dimension, has_problems, coalesce(deduction, 0) AS deduction,
-           coalesce(open_problems, 0) AS open_problems, assessed
-    FROM units CROSS JOIN (SELECT unnest($dims) AS dimension)
-    LEFT JOIN deductions USING (period_no, unit, dimension)
-    LEFT JOIN assessed USING (period_no, unit, dimension)
-    ORDER BY period_no, unit
-"""
-
-
-def points_digest(cfg: ScoringConfig) -> str:
-    """What score_grid depends on: the dimensions and the points per problem (not start, floor or weights)."""
-    basis = [list(cfg.dimension_names), cfg.severity_points, cfg.default_severity, cfg.overdue_points,
-             cfg.recurred_points]
-    return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()
-
-
-def rebuild_grid(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig | None = None) -> None:
-    """Recompute score_grid from unit_cube and the 评分表 (called by analytics.state after every change)."""
-    cfg = cfg or scoring_config()
-    con.execute(_GRID_SQL, _point_params(cfg, cfg.dimension_names))
-    con.execute("INSERT OR REPLACE INTO meta VALUES ('score_digest', ?)", [points_digest(cfg)])
-
-
-def _grid_usable(con: duckdb.DuckDBPyConnection, scope: Scope, cfg: ScoringConfig) -> bool:
-    """Whether score_grid gives this scope's scores: no source filter, written for these points."""
-    if scope.by_source or not has_table(con, "score_grid"):
-        return False
-    row = con.execute("SELECT value FROM meta WHERE key = 'score_digest'").fetchone()
-    return row is not None and row[0] == points_digest(cfg)
-
 
 _SCORE_SQL = "CASE WHEN assessed IS NULL THEN computed ELSE (1 - $weight) * computed + $weight * assessed END"
 
 
 def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last: Period | None = None,
-               scope: Scope = ALL, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+               scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """Unrounded scores per period_no × unit × scored dimension for quarters first..last (None: every quarter
     with problem data), sorted; the building block of the rounded figures below.
 
-    One query over score_grid, or, with a source filter, over problem_cube (a few thousand rows a quarter, not a
-    million problems); the cube's open, overdue and open_recurred counts give the same points as
-    _SEVERITY_POINTS_SQL etc. do per problem.
+    One query over score_grid (analytics.derived: written for cfg's points), or, with a source filter, over
+    problem_cube, since score_grid keeps no source (a few thousand rows a quarter, not a million problems); the
+    cube's open, overdue and open_recurred counts give the same points as _SEVERITY_POINTS_SQL etc. do per problem.
     """
-    cfg = cfg or scoring_config()
     dims = scored_dimensions(scope, cfg)
     columns = ["period_no", "unit", "dimension", "deduction", "open_problems", "computed", "assessed", "score"]
     if not dims or not has_table(con, "problem_cube"):
@@ -152,7 +97,7 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
     period_where, period_params = _period_filter(None if first is None else (first.index, (last or first).index))
     params = units_params | period_params | {"start": cfg.start, "floor": cfg.floor,
                                              "weight": cfg.assessment_weight, "dims": list(dims)}
-    if _grid_usable(con, scope, cfg):
+    if not scope.by_source:
         quarters = (f"AND period_no IN (SELECT period_no FROM score_grid WHERE has_problems AND {units_where})"
                     if first is None else "")
         sql = f"""
@@ -162,32 +107,31 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
             ORDER BY period_no, unit, list_position($dims, dimension)
         """
     else:
-        sql = _cube_scores_sql(con, scope, first is None, units_where, period_where)
-        params |= scope.where()[1] | _point_params(cfg, dims)
+        sql = _cube_scores_sql(scope, first is None, units_where, period_where)
+        params |= scope.where()[1] | point_params(cfg, dims)
     frame = query_frame(con, sql, params)
     return frame.astype({"deduction": float, "open_problems": int, "computed": float, "assessed": float,
                          "score": float})
 
 
-def _cube_scores_sql(con: duckdb.DuckDBPyConnection, scope: Scope, every_quarter: bool, units_where: str,
-                     period_where: str) -> str:
-    """raw_scores() computed from the cube and the 评分表 (a source filter, or score_grid not written yet)."""
+def _cube_scores_sql(scope: Scope, every_quarter: bool, units_where: str, period_where: str) -> str:
+    """raw_scores() computed from problem_cube and the 评分表, for a source filter (score_grid keeps no source)."""
     where, _ = scope.where()
-    assessments = _ASSESSMENTS_SQL.format(
+    assessments = ASSESSMENTS_SQL.format(
         period_where=period_where, units_where=units_where,
         only_problem_quarters="AND period_no IN (SELECT period_no FROM problem_units)" if every_quarter else "",
-    ) if has_table(con, "assessments") else _NO_ASSESSMENTS_SQL
+    )
     return f"""
         WITH problem_units AS (
-            SELECT DISTINCT period_no, unit FROM {cube(con, ALL, "unit")} WHERE {period_where} AND {units_where}
+            SELECT DISTINCT period_no, unit FROM {cube(ALL, "unit")} WHERE {period_where} AND {units_where}
         ),
         latest AS ({assessments}),
         assessed AS (SELECT period_no, unit, dimension, avg(score) AS assessed FROM latest GROUP BY ALL),
         units AS (SELECT period_no, unit FROM problem_units UNION SELECT period_no, unit FROM latest),
         deductions AS (
-            SELECT period_no, unit, dimension, sum({_CUBE_POINTS_SQL}) AS deduction,
+            SELECT period_no, unit, dimension, sum({CUBE_POINTS_SQL}) AS deduction,
                    CAST(sum(open) AS BIGINT) AS open_problems
-            FROM {cube(con, scope, "unit")}
+            FROM {cube(scope, "unit")}
             WHERE {period_where} AND {where} AND open > 0 AND list_contains($dims, dimension)
             GROUP BY period_no, unit, dimension
         ),
@@ -220,16 +164,14 @@ def _graded(frame: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     return frame.assign(grade=names.tolist(), color=colors.tolist())
 
 
-def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                     cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
+                     cfg: ScoringConfig) -> pd.DataFrame:
     """维度得分: one row per unit × scored dimension, with computed, assessed and combined score and grade."""
-    cfg = cfg or scoring_config()
     return dimensions_of(raw_scores(con, period, scope=scope, cfg=cfg), cfg)
 
 
-def dimensions_of(raw: pd.DataFrame, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def dimensions_of(raw: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     """dimension_scores() from one quarter's raw_scores()."""
-    cfg = cfg or scoring_config()
     out = raw[["unit", "dimension", "computed", "assessed", "score", "deduction", "open_problems"]].reset_index(
         drop=True)
     for column in ("computed", "assessed", "score", "deduction"):
@@ -242,9 +184,8 @@ def one_quarter(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
     return raw[raw["period_no"] == period.index]
 
 
-def rank_units(raw: pd.DataFrame, scope: Scope = ALL, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def rank_units(raw: pd.DataFrame, scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """unit_scores() from one quarter's raw_scores(): totals graded and ranked, one column per dimension."""
-    cfg = cfg or scoring_config()
     dims = scored_dimensions(scope, cfg)
     if raw.empty:
         return pd.DataFrame(columns=["unit", "score", "grade", "color", "rank", *dims])
@@ -262,23 +203,20 @@ def rank_units(raw: pd.DataFrame, scope: Scope = ALL, cfg: ScoringConfig | None 
                          "rank": rank[order], **{d: by_dim[order, k] for k, d in enumerate(dims)}})
 
 
-def unit_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def unit_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
+                cfg: ScoringConfig) -> pd.DataFrame:
     """单位综合得分: mean of the unit's dimension scores, graded, ranked (1 = best, ties share a rank)."""
-    cfg = cfg or scoring_config()
-    return rank_units(raw_scores(con, period, scope=scope, cfg=cfg), scope, cfg)
+    return rank_units(raw_scores(con, period, scope=scope, cfg=cfg), scope, cfg=cfg)
 
 
-def company_score(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                  cfg: ScoringConfig | None = None) -> dict:
+def company_score(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
+                  cfg: ScoringConfig) -> dict:
     """公司得分: per dimension the mean over units, and the mean of those; score None when no unit is scored."""
-    cfg = cfg or scoring_config()
     return company_of(raw_scores(con, period, scope=scope, cfg=cfg), cfg)
 
 
-def company_of(raw: pd.DataFrame, cfg: ScoringConfig | None = None) -> dict:
+def company_of(raw: pd.DataFrame, cfg: ScoringConfig) -> dict:
     """company_score() from one quarter's raw_scores()."""
-    cfg = cfg or scoring_config()
     if raw.empty:
         return {"score": None, "grade": None, "color": None, "dimensions": {}}
     by_dim = raw.groupby("dimension", sort=False)["score"].mean()
@@ -309,9 +247,8 @@ def _rule(severity: object, days_overdue: int, recurred: bool, points: tuple[flo
 
 
 def score_deductions(con: duckdb.DuckDBPyConnection, period: Period, unit: str, dimension: str | None = None,
-                     scope: Scope = ALL, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+                     scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """扣分明细 ("why 72?"): each problem deducting from a unit (and dimension), with its points and rule."""
-    cfg = cfg or scoring_config()
     dims = tuple(d for d in scored_dimensions(scope, cfg) if dimension is None or d == dimension)
     if not dims or not has_table(con, "problem_state"):
         return pd.DataFrame(columns=list(DEDUCTION_COLUMNS))
@@ -325,7 +262,7 @@ def score_deductions(con: duckdb.DuckDBPyConnection, period: Period, unit: str, 
                {_RECURRED_POINTS_SQL} AS recurred_points
         FROM problem_state
         WHERE period_no = $period_no AND unit = $unit AND {where} AND {_DEDUCTS_SQL}
-    """, params | _point_params(cfg, dims) | {"period_no": period.index, "unit": unit}).df()
+    """, params | point_params(cfg, dims) | {"period_no": period.index, "unit": unit}).df()
     frame["severity"] = [severity_used(s, cfg) for s in frame["severity_raw"]]
     for column in ("severity_points", "overdue_points", "recurred_points"):
         frame[column] = frame[column].astype(float)
@@ -338,8 +275,7 @@ def score_deductions(con: duckdb.DuckDBPyConnection, period: Period, unit: str, 
     return frame[list(DEDUCTION_COLUMNS)]
 
 
-def score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
-                  cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """得分趋势: every quarter with problem data × unit × dimension score, in one query (heatmaps, trend lines)."""
     return history_of(raw_scores(con, scope=scope, cfg=cfg))
 
@@ -351,16 +287,14 @@ def history_of(raw: pd.DataFrame) -> pd.DataFrame:
                          "score": raw["score"].round(1)}, columns=list(HISTORY_COLUMNS))
 
 
-def unit_score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL,
-                       cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def unit_score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, *,
+                       cfg: ScoringConfig) -> pd.DataFrame:
     """综合得分趋势: every quarter × unit total (mean of its dimension scores), graded."""
-    cfg = cfg or scoring_config()
     return unit_history_of(raw_scores(con, scope=scope, cfg=cfg), cfg)
 
 
-def unit_history_of(raw: pd.DataFrame, cfg: ScoringConfig | None = None) -> pd.DataFrame:
+def unit_history_of(raw: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     """unit_score_history() from raw_scores() over every quarter."""
-    cfg = cfg or scoring_config()
     if raw.empty:
         return pd.DataFrame(columns=["period", "unit", "score", "grade", "color"])
     totals = raw.groupby(["period_no", "unit"])["score"].mean().round(1)

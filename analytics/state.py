@@ -5,39 +5,33 @@ wins, and each field a report did not have (NULL) inherits the value of the
 report before it. The state then carries, unchanged, through quarters where
 the problem is not listed, up to the last quarter with any ledger.
 
-Flags per quarter: is_open (metrics.OPEN_SQL: stored, so that a query for open problems skips the row
+Flags per quarter: is_open (stored, so that a query for open problems skips the row
 groups of completed ones), is_new, listed, carried_over (open at the start), closed_now
 (已销号 this quarter), reopened (已销号 before, open now), recurred (ever
 reopened or marked 复发 in a ledger). completed_on is the ledger's completion
 date, or, if a completed problem has none, the end of the quarter it was first
 reported completed.
 
-Only the problems an import or undo touched are recomputed; the rest are only
-extended or cut when the last quarter changes. The tables derived from it
-(metrics' problem_cube, unit_cube, period_cube and close_days, with alerts'
-warning levels counted in, scoring's score_grid, the 回头看 order
-lookback_draws) and tasks' current_tasks are rebuilt whole after each change.
+Only the problems an import or undo touched are recomputed (``update``); the rest are only
+extended or cut when the last quarter changes. When it is rebuilt, and the tables built from it, is
+analytics.derived's to decide: this module only says how problem_state is made.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from analytics.alerts import cube_levels, levels_digest
-from analytics.config import ScoringConfig, scoring_config
-from analytics.db import BLANK_DATE, bump_revision, open_db, table_exists, transaction
-from analytics.metrics import COMPLETED_SQL, rebuild_cube
-from analytics.scoring import rebuild_grid
-from analytics.tasks import rebuild_current
+from analytics.config import ScoringConfig
+from analytics.db import BLANK_DATE
 
-# Bump when problem_state or the tables derived from it change: older databases are rebuilt on first open.
-DERIVED_VERSION = "9"
+# Bump when how problem_state is made changes in code other than _state_sql (whose text analytics.derived stamps
+# too): a database built before is rebuilt on its next bringing up to date.
+VERSION = 10
+# completed (已整改, 已销号): the figure modules' test on a problem_state row, also how its rows are ordered
+COMPLETED_SQL = "status IN ('已整改', '已销号')"
 # Rows stored by quarter, open before completed, then by unit: a list of open problems or of one unit's reads a
 # few blocks of text, not the whole quarter's (DuckDB skips blocks without a match; a scattered read decodes all).
 _ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"
@@ -145,19 +139,14 @@ def _state_sql(where_obs: str) -> str:
     """
 
 
-def _config_digest(scoring: ScoringConfig) -> str:
-    """What the state depends on: the dimensions and their keywords (not weights or thresholds)."""
-    basis = [[asdict(d) for d in scoring.dimensions], scoring.unclassified]
-    return hashlib.sha256(json.dumps(basis, ensure_ascii=False).encode()).hexdigest()
+def code() -> str:
+    """How problem_state is made, for analytics.derived's stamp: a change to it makes the table stale."""
+    return f"{VERSION} {_state_sql('TRUE')}"
 
 
-def _meta(con: duckdb.DuckDBPyConnection, key: str) -> str | None:
-    row = con.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
-    return row[0] if row else None
-
-
-def _set_meta(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
-    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+def basis(scoring: ScoringConfig) -> list:
+    """The configuration problem_state depends on: the dimensions and their keywords (not weights or thresholds)."""
+    return [[asdict(d) for d in scoring.dimensions], scoring.unclassified]
 
 
 def _map_new_categories(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
@@ -174,28 +163,26 @@ def _map_new_categories(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) 
                         [[c, answered or scoring.classify(c)] for c, answered in new])
 
 
-def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
-            scoring: ScoringConfig | None = None) -> None:
-    """Bring problem_state up to date after an import or undo that touched these problem ids.
-
-    A full rebuild happens when there is no state yet, when the scoring config
-    (dimensions, keywords) changed, or when ``touched`` is None.
-    """
-    scoring = scoring or scoring_config()
-    digest = _config_digest(scoring)
-    full = touched is None or not table_exists(con, "problem_state") or _meta(con, "scoring_digest") != digest
-    if full:
-        con.execute("DELETE FROM category_map")
-    _map_new_categories(con, scoring)
+def _params(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> dict:
     max_no = con.execute("SELECT max(period_no) FROM observations").fetchone()[0]
-    params = {"max_no": max_no if max_no is not None else -1, "unclassified": scoring.unclassified}
-    if full:
-        _create_state(con, params)
-        con.execute(f"INSERT INTO problem_state {_state_sql('TRUE')} {_ORDER}", params)
-        _set_meta(con, "scoring_digest", digest)
-        _set_meta(con, "derived_version", DERIVED_VERSION)
-        _rebuild_derived(con, scoring)
-        return
+    return {"max_no": max_no if max_no is not None else -1, "unclassified": scoring.unclassified}
+
+
+def rebuild(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
+    """problem_state (and category_map, the dimension of each category text) made anew from every observation."""
+    con.execute("DELETE FROM category_map")
+    _map_new_categories(con, scoring)
+    params = _params(con, scoring)
+    _create_state(con, params)
+    con.execute(f"INSERT INTO problem_state {_state_sql('TRUE')} {_ORDER}", params)
+
+
+def update(con: duckdb.DuckDBPyConnection, touched: list[int], scoring: ScoringConfig) -> None:
+    """problem_state after an import or undo that touched these problem ids, from a problem_state that was
+    current before it for the same dimensions (analytics.derived decides when it may be updated so)."""
+    _map_new_categories(con, scoring)
+    params = _params(con, scoring)
+    max_no = params["max_no"] if params["max_no"] >= 0 else None
     old_max = con.execute("SELECT max(period_no) FROM problem_state").fetchone()[0]
     con.execute("CREATE OR REPLACE TEMP TABLE touched (problem_id BIGINT)")
     con.execute("INSERT INTO touched SELECT unnest(CAST(? AS BIGINT[]))", [touched])
@@ -209,7 +196,6 @@ def refresh(con: duckdb.DuckDBPyConnection, touched: list[int] | None = None,
     con.execute(f"INSERT INTO problem_state {_state_sql('problem_id IN (SELECT problem_id FROM touched)')} {_ORDER}",
                 params)
     con.execute("DROP TABLE touched")
-    _rebuild_derived(con, scoring)
 
 
 def _create_state(con: duckdb.DuckDBPyConnection, params: dict) -> None:
@@ -218,58 +204,6 @@ def _create_state(con: duckdb.DuckDBPyConnection, params: dict) -> None:
     ddl = ", ".join(f"{name} {kind}" + (" USING COMPRESSION uncompressed" if name in _UNCOMPRESSED else "")
                     for name, kind, *_ in columns)
     con.execute(f"CREATE OR REPLACE TABLE problem_state ({ddl})")
-
-
-def _rebuild_derived(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
-    """The small tables rebuilt whole after every change: counts, scores, 回头看 order, supervision lists."""
-    rebuild_cube(con, cube_levels(scoring))
-    _set_meta(con, "levels_digest", levels_digest(scoring))
-    rebuild_grid(con, scoring)
-    _rank_draws(con, scoring.lookback_seed)
-    rebuild_current(con)
-
-
-def _rank_draws(con: duckdb.DuckDBPyConnection, seed: int) -> None:
-    """回头看's order: every problem ranked by md5 of "seed:problem_id" (alerts.lookback_sample), so that a draw
-    reads the first ranks instead of hashing every closed problem; the last quarter holds every problem."""
-    con.execute("""
-        CREATE OR REPLACE TABLE lookback_draws AS
-        SELECT problem_id,
-               row_number() OVER (ORDER BY md5_number(CAST($seed AS VARCHAR) || ':' || CAST(problem_id AS VARCHAR)),
-                                  problem_id) AS draw
-        FROM problem_state WHERE period_no = (SELECT max(period_no) FROM problem_state)
-        ORDER BY draw
-    """, {"seed": seed})
-    _set_meta(con, "lookback_seed", str(seed))
-
-
-def is_current(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = None) -> bool:
-    """Whether the derived tables match this version of the code and the dimension config."""
-    if not table_exists(con, "meta"):
-        return True  # nothing stored yet
-    if not con.execute("SELECT count(*) FROM observations").fetchone()[0]:
-        return True
-    return (_meta(con, "derived_version") == DERIVED_VERSION
-            and _meta(con, "scoring_digest") == _config_digest(scoring or scoring_config())
-            and table_exists(con, "problem_cube"))
-
-
-def ensure_current(path: Path | str) -> None:
-    """Open a database file read-only to look; if its derived tables are stale, rebuild them in a short write."""
-    with open_db(path, read_only=True) as con:
-        current = is_current(con)
-    if not current:
-        with open_db(path) as con:
-            bring_up_to_date(con)
-
-
-def bring_up_to_date(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig | None = None) -> None:
-    """Rebuild problem_state and problem_cube (one transaction) if they are stale; count it as a change."""
-    if is_current(con, scoring):
-        return
-    with transaction(con):
-        refresh(con, None, scoring)
-        bump_revision(con)
 
 
 def _extend(con: duckdb.DuckDBPyConnection, old_max: int, new_max: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import duckdb
 
 from analytics import alerts, metrics, scoring
-from analytics.config import ScoringConfig, scoring_config
+from analytics.config import ScoringConfig
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
 
@@ -18,10 +18,9 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-def summary(con: duckdb.DuckDBPyConnection, period: str | Period | None = None, scope: Scope = ALL,
-            cfg: ScoringConfig | None = None) -> dict:
+def summary(con: duckdb.DuckDBPyConnection, period: str | Period | None = None, scope: Scope = ALL, *,
+            cfg: ScoringConfig) -> dict:
     """Headline figures, breakdowns by source / dimension / unit, unit and company scores, warning counts."""
-    cfg = cfg or scoring_config()
     p = metrics.resolve_period(con, period)
     head = metrics.headline(con, p, scope)
     out: dict = {"period": str(p), "as_of": p.end.isoformat()}
@@ -35,9 +34,9 @@ def summary(con: duckdb.DuckDBPyConnection, period: str | Period | None = None, 
     out["by_unit"] = {str(k): int(v) for k, v in zip(by_unit["unit"], by_unit["total"], strict=True)}
 
     counts = {r.unit: r for r in by_unit.itertuples()}
-    dims = scoring.dimension_scores(con, p, scope, cfg)
+    dims = scoring.dimension_scores(con, p, scope, cfg=cfg)
     units = {}
-    for r in scoring.unit_scores(con, p, scope, cfg).itertuples():
+    for r in scoring.unit_scores(con, p, scope, cfg=cfg).itertuples():
         c = counts.get(r.unit)
         unit_dims = dims[dims["unit"] == r.unit]
         units[r.unit] = {
@@ -46,8 +45,8 @@ def summary(con: duckdb.DuckDBPyConnection, period: str | Period | None = None, 
             "dimensions": {d: _round(s) for d, s in zip(unit_dims["dimension"], unit_dims["score"], strict=True)},
         }
     out["units"] = units
-    company = scoring.company_score(con, p, scope, cfg)
+    company = scoring.company_score(con, p, scope, cfg=cfg)
     out["company"] = {"score": _round(company["score"]), "grade": company["grade"],
                       "dimensions": {d: _round(s) for d, s in company["dimensions"].items()}}
-    out["warnings"] = alerts.warning_counts(con, p, scope, cfg)
+    out["warnings"] = alerts.warning_counts(con, p, scope, cfg=cfg)
     return out

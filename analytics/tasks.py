@@ -15,7 +15,9 @@ import pandas as pd
 from analytics.db import has_table
 from analytics.periods import Period
 
-_DUE_SQL = """
+# whether a measure of the list is due in its quarter (analytics.derived keeps each quarter's latest list with it in
+# current_tasks)
+DUE_SQL = """
     CASE
         WHEN frequency IN ('每月', '每周', '每季度', '常态化', '长期') THEN true
         WHEN frequency = '每半年' THEN period_no % 2 = 1
@@ -24,32 +26,6 @@ _DUE_SQL = """
         ELSE true
     END
 """
-
-_CURRENT = f"""
-    WITH listed AS (
-        SELECT *, last_day(make_date(CAST(period_no // 4 AS INTEGER), CAST((period_no % 4 + 1) * 3 AS INTEGER), 1))
-                      AS period_end
-        FROM tasks
-        QUALIFY row_number() OVER (PARTITION BY period_no, task_key ORDER BY import_id DESC, excel_row DESC) = 1
-    )
-    SELECT *, {_DUE_SQL} AS due FROM listed
-"""
-
-# current_tasks: _CURRENT written by analytics.state after every import or undo, so that a page's five queries
-# read a stored list instead of each ranking every import's rows again
-REBUILD_SQL = f"CREATE OR REPLACE TABLE current_tasks AS {_CURRENT} ORDER BY period_no"
-
-
-def rebuild_current(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute current_tasks from tasks (called by analytics.state after every change)."""
-    con.execute(REBUILD_SQL)
-
-
-def _current(con: duckdb.DuckDBPyConnection) -> str:
-    """The latest list of each quarter with due flags: the stored table, or computed where it is not there yet."""
-    return "current_tasks" if has_table(con, "current_tasks") else f"({_CURRENT})"
-
-
 _COUNTS = """
     count(*) AS measures,
     count(*) FILTER (WHERE due) AS due,
@@ -69,11 +45,11 @@ def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None
         raise ValueError(f"cannot break down by {by!r}")
     group = [by] if by else []
     columns = [*group, "measures", "due", "done", "not_done", "done_rate"]
-    if not has_table(con, "tasks"):
+    if not has_table(con, "current_tasks"):
         return pd.DataFrame(columns=columns)
     keys = ", ".join(group)
     frame = con.execute(
-        f"SELECT {keys + ',' if keys else ''} {_COUNTS} FROM {_current(con)} WHERE period_no = ?"
+        f"SELECT {keys + ',' if keys else ''} {_COUNTS} FROM current_tasks WHERE period_no = ?"
         f"{' GROUP BY ' + keys + ' ORDER BY ' + keys if keys else ''}", [period.index],
     ).df()
     if not group and frame["measures"].iloc[0] == 0:
@@ -83,20 +59,20 @@ def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None
 
 def task_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every quarter with a supervision list: measures, due, done, not done, 完成率."""
-    if not has_table(con, "tasks"):
+    if not has_table(con, "current_tasks"):
         return pd.DataFrame(columns=["period", "measures", "due", "done", "not_done", "done_rate"])
-    frame = con.execute(f"SELECT period_no, {_COUNTS} FROM {_current(con)} GROUP BY period_no ORDER BY period_no").df()
+    frame = con.execute(f"SELECT period_no, {_COUNTS} FROM current_tasks GROUP BY period_no ORDER BY period_no").df()
     frame.insert(0, "period", [str(Period.from_index(int(n))) for n in frame.pop("period_no")])
     return _with_rate(frame)
 
 
 def task_list(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
     """The quarter's measures as listed, with whether each is due and done (undone due ones first)."""
-    if not has_table(con, "tasks"):
+    if not has_table(con, "current_tasks"):
         return pd.DataFrame(columns=["seq", "aspect", "measure", "requirement", "unit", "frequency", "deadline",
                                      "status", "due", "done"])
-    return con.execute(f"""
+    return con.execute("""
         SELECT seq, aspect, measure, requirement, unit, frequency, deadline, status, due, done
-        FROM {_current(con)} WHERE period_no = ?
+        FROM current_tasks WHERE period_no = ?
         ORDER BY (due AND NOT done) DESC, excel_row
     """, [period.index]).df()

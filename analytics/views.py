@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from analytics import alerts, history, metrics, recurrence, scoring, state, tasks
-from analytics.config import ScoringConfig, scoring_config
+from analytics.config import ScoringConfig
 from analytics.db import side_by_side
 from analytics.metrics import ALL, Scope
 from analytics.periods import Period
@@ -23,16 +23,14 @@ from analytics.periods import Period
 LIST_LIMIT = 500
 
 
-def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-             cfg: ScoringConfig | None = None) -> dict:
+def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig) -> dict:
     """总览: headline with the previous quarter's for deltas, company score, trends, warnings, worst units."""
-    cfg = cfg or scoring_config()
 
     def scores_and_warnings(c: duckdb.DuckDBPyConnection) -> tuple:
-        raw = scoring.raw_scores(c, period.previous(), period, scope, cfg)  # both quarters' scores in one pass
+        raw = scoring.raw_scores(c, period.previous(), period, scope, cfg=cfg)  # both quarters' scores in one pass
         now = scoring.one_quarter(raw, period)
-        units = scoring.rank_units(now, scope, cfg)
-        return raw, now, units, alerts.warning_counts(c, period, scope, cfg, units=units)
+        units = scoring.rank_units(now, scope, cfg=cfg)
+        return raw, now, units, alerts.warning_counts(c, period, scope, cfg=cfg, units=units)
 
     (raw, now, units, warnings), trend, recurred = side_by_side(
         con, scores_and_warnings,
@@ -63,14 +61,13 @@ def problem_trends(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
     }
 
 
-def rectification(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-                  cfg: ScoringConfig | None = None) -> dict:
+def rectification(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
+                  cfg: ScoringConfig) -> dict:
     """整改销号: rates by unit, ageing, overdue and nearly due problems by band, days to close, 回头看."""
-    cfg = cfg or scoring_config()
     (bands, bands_total), (by_unit, ageing), (days, lookback) = side_by_side(
         con,
-        lambda c: (alerts.deadline_bands(c, period, scope, cfg, limit=LIST_LIMIT),
-                   alerts.deadline_band_count(c, period, scope, cfg)),
+        lambda c: (alerts.deadline_bands(c, period, scope, cfg=cfg, limit=LIST_LIMIT),
+                   alerts.deadline_band_count(c, period, scope, cfg=cfg)),
         lambda c: (metrics.breakdown(c, period, "unit", scope), metrics.ageing(c, period, scope)),
         lambda c: (metrics.days_to_close(c, period, scope), alerts.lookback_sample(c, period, scope, cfg=cfg)))
     return {
@@ -85,15 +82,13 @@ def rectification(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope =
     }
 
 
-def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-           cfg: ScoringConfig | None = None) -> dict:
+def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig) -> dict:
     """八维评分: dimension scores, unit ranking, company score, scores over quarters."""
-    cfg = cfg or scoring_config()
 
     def this_quarter(c: duckdb.DuckDBPyConnection) -> dict:
         # its own query, also for a quarter without problems in scope, which only its 评分表 can score
         now = scoring.raw_scores(c, period, scope=scope, cfg=cfg)
-        return {"dimensions": scoring.dimensions_of(now, cfg), "units": scoring.rank_units(now, scope, cfg),
+        return {"dimensions": scoring.dimensions_of(now, cfg), "units": scoring.rank_units(now, scope, cfg=cfg),
                 "company": scoring.company_of(now, cfg)}
 
     def every_quarter(c: duckdb.DuckDBPyConnection) -> dict:
@@ -104,25 +99,25 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
     return now | history
 
 
-def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, scope: Scope = ALL,
-                  cfg: ScoringConfig | None = None) -> dict:
+def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, scope: Scope = ALL, *,
+                  cfg: ScoringConfig) -> dict:
     """单位画像: one unit's figures, scores against the company's, trend, open problems, warnings, repeats."""
-    cfg = cfg or scoring_config()
     mine, everyone = replace(scope, units=(unit,)), replace(scope, units=None)
 
     def scores_and_warnings(c: duckdb.DuckDBPyConnection) -> tuple:
         # both quarters of every unit in one pass: the company and the ranking this unit is compared with ignore
         # the sidebar's unit filter, and the unit's own rows are among them
-        both = scoring.raw_scores(c, period.previous(), period, everyone, cfg)
+        both = scoring.raw_scores(c, period.previous(), period, everyone, cfg=cfg)
         raw = both[both["unit"] == unit]
-        scored = scoring.rank_units(scoring.one_quarter(raw, period), mine, cfg)
-        return both, raw, scored, alerts.warnings_and_counts(c, period, mine, cfg, limit=LIST_LIMIT, units=scored)
+        scored = scoring.rank_units(scoring.one_quarter(raw, period), mine, cfg=cfg)
+        return both, raw, scored, alerts.warnings_and_counts(c, period, mine, cfg=cfg, limit=LIST_LIMIT,
+                                                             units=scored)
 
     (both, raw, scored, (warnings, counts)), (trend, open_problems), (repeats, recurred) = side_by_side(
         con, scores_and_warnings,
         lambda c: (metrics.trend(c, mine),  # every quarter's headline figures
                    metrics.problems(c, period, mine, only_open=True, limit=LIST_LIMIT)),
-        lambda c: (recurrence.likely_repeats(c, period, mine, cfg), recurrence.recurred_problems(c, period, mine)))
+        lambda c: (recurrence.likely_repeats(c, period, mine, cfg=cfg), recurrence.recurred_problems(c, period, mine)))
     head = metrics.headline_of(trend, period)
     company = scoring.one_quarter(both, period)
     return {
@@ -130,9 +125,9 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
         "previous": metrics.headline_of(trend, period.previous()),
         "dimensions": scoring.dimensions_of(scoring.one_quarter(raw, period), cfg),
         "unit": scored,
-        "unit_previous": scoring.rank_units(scoring.one_quarter(raw, period.previous()), mine, cfg),
+        "unit_previous": scoring.rank_units(scoring.one_quarter(raw, period.previous()), mine, cfg=cfg),
         "company": scoring.company_of(company, cfg),
-        "ranking": scoring.rank_units(company, everyone, cfg),
+        "ranking": scoring.rank_units(company, everyone, cfg=cfg),
         "trend": trend,
         "open_problems": state.with_measures(con, period.index, open_problems),
         "open_total": head["open"],
@@ -153,22 +148,22 @@ def supervision(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
     return {"total": total, "by_aspect": by_aspect, "by_unit": by_unit, "trend": trend, "list": listed}
 
 
-def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
-              cfg: ScoringConfig | None = None) -> dict:
+def follow_up(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig) -> dict:
     """预警督办: warnings by tier with their rules, and the 会商议题建议清单."""
-    cfg = cfg or scoring_config()
 
     def scores(c: duckdb.DuckDBPyConnection) -> tuple:
-        raw = scoring.raw_scores(c, period.previous(), period, scope, cfg)  # both quarters in one pass
-        return raw, scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg)
+        raw = scoring.raw_scores(c, period.previous(), period, scope, cfg=cfg)  # both quarters in one pass
+        return raw, scoring.rank_units(scoring.one_quarter(raw, period), scope, cfg=cfg)
 
     # read once for the warnings and the agenda
-    (raw, units), concentrated = side_by_side(con, scores, lambda c: alerts.concentrations(c, period, scope, cfg))
+    (raw, units), concentrated = side_by_side(con, scores,
+                                              lambda c: alerts.concentrations(c, period, scope, cfg=cfg))
     (rows, counts), agenda = side_by_side(
         con,
-        lambda c: alerts.warnings_and_counts(c, period, scope, cfg, limit=LIST_LIMIT, per_tier=True, units=units,
-                                             concentrated=concentrated),
-        lambda c: alerts.meeting_agenda(c, period, scope, cfg, raw=raw, units=units, concentrated=concentrated))
+        lambda c: alerts.warnings_and_counts(c, period, scope, cfg=cfg, limit=LIST_LIMIT, per_tier=True,
+                                             units=units, concentrated=concentrated),
+        lambda c: alerts.meeting_agenda(c, period, scope, cfg=cfg, raw=raw, units=units,
+                                        concentrated=concentrated))
     by_tier = {t: state.with_measures(con, period.index, f) for t, f in alerts.split_tiers(rows).items()}
     # all tiers are sorted highest level first, so the first rows overall are a prefix of the tiers' lists
     everything = pd.concat([by_tier[t] for t in reversed(alerts.TIERS)], ignore_index=True).head(LIST_LIMIT)

@@ -1,7 +1,8 @@
 """What every page shares: the database, the sidebar filters, cached views, empty states, formats.
 
 Figures come from analytics.views only; every cached result is keyed on the
-database's revision, so an import or undo refreshes all pages at once.
+database's revision and the scoring configuration, so an import, an undo or an
+edit of scoring.toml refreshes all pages at once.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from analytics import actions, audit, state, templates
+from analytics import actions, audit, derived, templates
 from analytics.access import Policy, User, can, load_policy, sees
-from analytics.config import database_path, scoring_config
+from analytics.config import ScoringConfig, database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
-from analytics.errors import ConfigError, DatabaseUnreadable
+from analytics.errors import ConfigError, DatabaseBusy, DatabaseUnreadable
 from analytics.export import table as export_table
 from analytics.metrics import Scope, available_periods
 from analytics.periods import Period, parse_period
@@ -64,11 +65,20 @@ def db_path() -> Path:
     return database_path()
 
 
-@st.cache_resource(show_spinner="正在更新派生数据…")
-def _brought_up_to_date(db: str) -> bool:
-    """Once per server process and database: rebuild derived tables written by an older version."""
-    state.ensure_current(db)
-    return True
+def scoring() -> ScoringConfig:
+    """scoring.toml as this run reads it (read again when the file changed): passed to every figure."""
+    return scoring_config()
+
+
+@st.cache_resource(show_spinner="正在更新派生数据…", max_entries=16)
+def _brought_up_to_date(db: str, cfg: ScoringConfig, rev: int) -> int:
+    """The derived tables made current for this configuration (analytics.derived), once per revision of the
+    database and configuration: an import, an undo, a new version of the code or an edit of scoring.toml is
+    noticed on the next run. The revision they are current at."""
+    if derived.ensure(db, cfg):
+        with open_db(db, read_only=True) as con:
+            return revision(con)
+    return rev
 
 
 def access_policy() -> Policy:
@@ -93,23 +103,25 @@ def user() -> User:
 
 
 def data_revision() -> int | None:
-    """The database's change counter (None when there is no database yet): the key of every cached figure."""
+    """The database's change counter (None when there is no database yet), its derived tables current for this
+    run's configuration: with it, the key of every cached figure."""
     path = db_path()
     if not path.exists():
         return None
     try:
-        _brought_up_to_date(str(path))
         with open_db(path, read_only=True) as con:
-            return revision(con) if table_exists(con, "meta") else None
-    except DatabaseUnreadable as exc:  # damaged: say how to recover, show nothing else
+            if not table_exists(con, "meta"):
+                return None
+            rev = revision(con)
+        return _brought_up_to_date(str(path), scoring(), rev)
+    except (DatabaseUnreadable, DatabaseBusy, ConfigError) as exc:  # recover, retry or fix scoring.toml: only that
         st.error(plain(str(exc)), icon=":material/error:")
         st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _options(db: str, rev: int | None, who: User) -> dict:
-    empty = {"periods": [], "units": [], "sources": [], "dimensions": list(scoring_config().dimension_names),
-             "incomplete": {}}
+def _options(db: str, rev: int | None, who: User, cfg: ScoringConfig) -> dict:
+    empty = {"periods": [], "units": [], "sources": [], "dimensions": list(cfg.dimension_names), "incomplete": {}}
     if rev is None:
         return empty
     with open_db(db, read_only=True) as con:
@@ -125,7 +137,7 @@ def _options(db: str, rev: int | None, who: User) -> dict:
 def options() -> dict:
     """What the filters can choose from: quarters with data (newest first), and the units, sources and
     dimensions the user may see."""
-    return _options(str(db_path()), data_revision(), user())
+    return _options(str(db_path()), data_revision(), user(), scoring())
 
 
 def scope_key(scope: Scope) -> tuple:
@@ -133,9 +145,10 @@ def scope_key(scope: Scope) -> tuple:
 
 
 @st.cache_data(show_spinner="正在计算…", max_entries=256)
-def _view(db: str, rev: int, who: User, name: str, period: str, scope: tuple, extra: tuple) -> dict:
-    with open_db(db, read_only=True) as con:
-        return actions.page_data(con, who, name, parse_period(period), Scope(*scope), *extra)
+def _view(db: str, rev: int, who: User, cfg: ScoringConfig, name: str, period: str, scope: tuple,
+          extra: tuple) -> dict:
+    with open_db(db, read_only=True) as con:  # its derived tables made current for cfg by data_revision()
+        return actions.page_data(con, who, name, parse_period(period), Scope(*scope), *extra, cfg=cfg)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -218,9 +231,10 @@ def no_code_dash(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def view(name: str, *extra) -> dict:
-    """A page's data (analytics.views.<name>) for the current filters, cached until the data changes."""
+    """A page's data (analytics.views.<name>) for the current filters, cached until the data or the scoring
+    configuration changes."""
     period, scope = current_filters()
-    data = _view(str(db_path()), data_revision() or 0, user(), name, str(period), scope_key(scope), extra)
+    data = _view(str(db_path()), data_revision() or 0, user(), scoring(), name, str(period), scope_key(scope), extra)
     return {k: no_code_dash(v) if isinstance(v, pd.DataFrame) else v for k, v in data.items()}
 
 

@@ -34,7 +34,8 @@ def generate(period: str, scope: Scope, fmt: str, masked: bool) -> None:
         try:
             st.write(f"计算 {parse_period(period).label} 的指标并写出{FORMAT_LABELS[fmt]}…")
             with open_db(path, read_only=True) as con:
-                snapshot, content = actions.export(con, common.user(), period, scope, fmt, mask_names=masked)
+                snapshot, content = actions.export(con, common.user(), period, scope, fmt, cfg=common.scoring(),
+                                                   mask_names=masked)
             st.write("保存快照记录…")
             # a write connection of its own, open only while the record is stored
             with open_db(path) as con:

@@ -5,7 +5,6 @@ import streamlit as st
 from analytics import actions, csvsafe
 from analytics.access import sees
 from analytics.alerts import AGENDA_KINDS, TIERS
-from analytics.config import scoring_config
 from app_pages import common
 
 TEXT = st.column_config.TextColumn
@@ -16,7 +15,7 @@ AGENDA_HEADERS = {"rank": "序号", "kind": "议题类别", "topic": "议题", "
 
 def tier_rules() -> dict[str, str]:
     """When each tier fires, in words, from the configured thresholds."""
-    cfg = scoring_config()
+    cfg = common.scoring()
     return dict(zip(TIERS, (
         f"一般问题：{cfg.notice_days} 天内到期，或逾期不超过 {cfg.reminder_max_overdue} 天",
         f"苗头性问题：逾期超过 {cfg.supervision_overdue} 天，"

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import actions
-from analytics.config import FIELD_LABELS, KIND_LABELS, scoring_config
+from analytics.config import FIELD_LABELS, KIND_LABELS
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError, FileRejected, Issue, column_letter
 from analytics.ingest.headers import Layout
@@ -98,7 +98,7 @@ def _parse(name: str, data: bytes, digest: str, period: str | None) -> ParsedFil
     if key not in cache:
         try:
             cache[key] = parse_in_worker(name, data, parse_period(period) if period else None,
-                                         saved=known, given=answers)
+                                         saved=known, given=answers, scoring=common.scoring())
         except FileRejected as exc:
             _record_refusal(name, data, exc)
             cache[key] = exc
@@ -376,10 +376,10 @@ def run_import(ready: list[Upload], skip_invalid: bool) -> None:
             with open_db(common.db_path()) as con:
                 for i, u in enumerate(ready, 1):
                     status.update(label=f"正在导入 {u.name}（{i}/{len(ready)}）")
-                    result = actions.import_file(con, common.user(), u.parsed, skip_invalid)
+                    result = actions.import_file(con, common.user(), u.parsed, skip_invalid, cfg=common.scoring())
                     if result.outcome == "imported":  # the answers given for this layout: asked no more
                         actions.remember_answers(con, common.user(), u.parsed)
-                        actions.assign_answered_categories(con, common.user(), u.parsed, scoring_config())
+                        actions.assign_answered_categories(con, common.user(), u.parsed, common.scoring())
                     outcome.append({"file": result.file, "outcome": result.outcome, "message": result.message,
                                     "period": result.period,
                                     "issues": result.issues if result.outcome == "imported" else []})
@@ -448,7 +448,7 @@ def history_section() -> None:
     if st.button("撤销导入", disabled=not confirm, key="undo_button"):
         try:
             with open_db(common.db_path()) as con:
-                message = actions.undo(con, common.user(), int(choice))
+                message = actions.undo(con, common.user(), int(choice), cfg=common.scoring())
         except DashboardError as exc:
             st.error(md(str(exc)))
             return

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics import profiles
-from analytics.config import FIELD_LABELS, STATUSES, ledger_config, scoring_config
+from analytics.config import FIELD_LABELS, STATUSES, ledger_config
 from analytics.ingest import answers as asked
 from analytics.ingest.answers import IGNORE, Answers, Question, column_key
 from analytics.ingest.parse import ParsedFile
@@ -85,7 +85,7 @@ def _ask(digest: str, q: Question, parsed: ParsedFile) -> None:
                      list(ledger_config().source_names), index=None, key=widget, placeholder="请选择问题来源",
                      on_change=_set, args=(digest, widget, _source))
     elif q.kind == asked.CATEGORY:
-        scoring = scoring_config()
+        scoring = common.scoring()
         st.selectbox(f"问题类别「{q.subject}」（{q.rows} 个问题）归入维度", list(scoring.dimension_names),
                      index=None, key=widget, placeholder=f"未对应到任何维度，暂计入「{scoring.unclassified}」",
                      on_change=_set, args=(digest, widget, _category(q.subject)))

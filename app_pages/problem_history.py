@@ -10,7 +10,6 @@ import streamlit as st
 
 from analytics import actions
 from analytics.access import User
-from analytics.config import scoring_config
 from analytics.db import open_db
 from analytics.errors import DashboardError
 from app_pages import common
@@ -22,7 +21,7 @@ TEXT = st.column_config.TextColumn
 def _history(db: str, rev: int | None, who: User, problem_id: int) -> pd.DataFrame:
     """The problem's quarters as the user may see them, cached until the data changes."""
     with open_db(db, read_only=True) as con:
-        return actions.problem_history(con, who, problem_id, scoring_config())
+        return actions.problem_history(con, who, problem_id, common.scoring())
 
 
 def rows(history: pd.DataFrame) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import actions, profiles
-from analytics.config import FIELD_LABELS, STATUSES, ledger_config, scoring_config
+from analytics.config import FIELD_LABELS, STATUSES, ledger_config
 from analytics.db import open_db, table_exists
 from analytics.errors import DashboardError
 from analytics.ingest.answers import IGNORE, Answers
@@ -83,7 +83,7 @@ def profile_editor(row) -> None:
 
 def categories_section() -> None:
     st.subheader("未归类的问题类别")
-    scoring = scoring_config()
+    scoring = common.scoring()
     path = common.db_path()
     if not path.exists():
         st.caption("还没有数据。")

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics import alerts, charts
-from analytics.config import scoring_config
 from app_pages import common
 
 common.require_data("整改销号")
@@ -13,7 +12,7 @@ st.caption(common.scope_caption())
 
 data = common.view("rectification")
 period, _ = common.current_filters()
-cfg = scoring_config()
+cfg = common.scoring()
 PERCENT = {"format": "percent", "min_value": 0, "max_value": 1}
 
 RATES = {"closure_rate": "销号率", "completion_rate": "整改完成率", "on_time_rate": "按期整改率"}

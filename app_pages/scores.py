@@ -9,7 +9,7 @@ import streamlit as st
 
 from analytics import actions, charts
 from analytics.access import User
-from analytics.config import scoring_config
+from analytics.config import ScoringConfig
 from analytics.db import open_db
 from analytics.metrics import Scope
 from analytics.periods import parse_period
@@ -19,11 +19,12 @@ ALL_DIMENSIONS = "全部维度"
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def deductions(db: str, rev: int | None, who: User, period: str, unit: str, dimension: str | None,
+def deductions(db: str, rev: int | None, who: User, cfg: ScoringConfig, period: str, unit: str, dimension: str | None,
                scope: tuple) -> pd.DataFrame:
-    """扣分明细 of one unit (and dimension) for the filters in force, cached until the data changes."""
+    """扣分明细 of one unit (and dimension) for the filters in force, cached until the data or configuration changes."""
     with open_db(db, read_only=True) as con:
-        return common.no_code_dash(actions.deductions(con, who, parse_period(period), unit, dimension, Scope(*scope)))
+        return common.no_code_dash(actions.deductions(con, who, parse_period(period), unit, dimension, Scope(*scope),
+                                                      cfg=cfg))
 
 
 def keep_choice(key: str, options: list[str], default: str) -> None:
@@ -43,7 +44,7 @@ if units.empty:
     st.info("所选范围内本期没有可评分的单位或维度（未归类的问题不计分；单位须在本期台账或评分表中出现）。")
     st.stop()
 
-cfg = scoring_config()
+cfg = common.scoring()
 unit_names = list(units["unit"])
 dimension_names = list(dict.fromkeys(dims["dimension"]))
 worst = unit_names[-1]  # ranking is best first
@@ -180,8 +181,8 @@ else:
     cols[1].metric("等级", row["grade"], border=True)
     cols[2].metric("扣分", f"{row['deduction']:g}", border=True)
     cols[3].metric("扣分问题数", row["open_problems"], border=True)
-detail = deductions(str(common.db_path()), common.data_revision(), common.user(), str(period), unit, dimension,
-                    common.scope_key(scope))
+detail = deductions(str(common.db_path()), common.data_revision(), common.user(), common.scoring(), str(period), unit,
+                    dimension, common.scope_key(scope))
 if detail.empty:
     st.success("本期没有扣分问题。")
 else:

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from analytics import charts
-from analytics.config import scoring_config
 from app_pages import common
 
 common.require_data("问题趋势")
@@ -38,7 +37,8 @@ def counts_table(frame, by: str, label: str, key: str) -> None:
                                 measure: st.column_config.NumberColumn(name, format="%d")})
 
 
-dimension_order = [*scoring_config().dimension_names, scoring_config().unclassified]
+cfg = common.scoring()
+dimension_order = [*cfg.dimension_names, cfg.unclassified]
 left, right = st.columns(2)
 with left:
     by_source = up_to_period(data["by_source"])

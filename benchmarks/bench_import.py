@@ -76,7 +76,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))  # run as a script from anywhere: make `analytics` importable
 
-from analytics import ledger, state  # noqa: E402
+from analytics import derived, ledger  # noqa: E402
+from analytics.config import scoring_config  # noqa: E402
 from analytics.db import connect  # noqa: E402
 from analytics.errors import FileRejected  # noqa: E402
 from analytics.ingest import parse, reader  # noqa: E402
@@ -429,7 +430,7 @@ def import_file(path: Path, db: Path) -> tuple[ParsedFile, ImportResult, float]:
     t_parse = time.perf_counter() - t0
     con = connect(db)
     try:
-        result = store(con, parsed)
+        result = store(con, parsed, scoring=scoring_config())
     finally:
         con.close()
     return parsed, result, t_parse
@@ -529,7 +530,7 @@ PHASES = (
     ("normalise, validate, group measures (parse._parse_sheet)", parse, "_parse_sheet"),
     ("backup before writing (backup.before_write)", ledger.backup, "before_write"),
     ("insert observations (ledger._store_problems)", ledger, "_store_problems"),
-    ("derived tables (state.refresh)", state, "refresh"),
+    ("derived tables (derived.refresh)", derived, "refresh"),
 )
 
 

@@ -12,6 +12,7 @@ import pytest
 from openpyxl import Workbook
 
 from analytics import ledger
+from analytics.config import ScoringConfig, scoring_config
 from analytics.db import connect
 from analytics.ingest.parse import parse_file
 from analytics.periods import Period, parse_period
@@ -118,11 +119,15 @@ def con(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     c.close()
 
 
+# the configuration in data/ as the tests read it once, at their edge (analytics functions are given it)
+CFG = scoring_config()
+
+
 def load(con: duckdb.DuckDBPyConnection, path: Path, period: str | None = None, skip_invalid: bool = False,
-         name: str | None = None) -> ledger.ImportResult:
+         name: str | None = None, cfg: ScoringConfig = CFG) -> ledger.ImportResult:
     """Parse and store one file the way the CLI does."""
     parsed = parse_file(name or path.name, path.read_bytes(), parse_period(period) if period else None)
-    return ledger.store(con, parsed, skip_invalid=skip_invalid)
+    return ledger.store(con, parsed, skip_invalid=skip_invalid, scoring=cfg)
 
 
 @pytest.fixture(scope="session")

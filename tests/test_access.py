@@ -34,7 +34,7 @@ from analytics.ingest.parse import parse_file
 from analytics.metrics import ALL, Scope
 from analytics.periods import parse_period
 from analytics.users import DEMO_PASSWORD, NAME_MAX, Throttle, UserStore, demo_accounts
-from tests.conftest import ACCOUNTS, PASSWORD, dashboard, logged_in
+from tests.conftest import ACCOUNTS, CFG, PASSWORD, dashboard, logged_in
 from tests.fixtures import HEADER, Q1, write_xlsx
 
 HEAD_UNIT = ACCOUNTS["head"][1]
@@ -95,8 +95,8 @@ def test_a_department_heads_scope_is_pinned_to_their_unit():
 def test_a_department_head_sees_no_other_unit_in_any_view(demo_db, name):
     others = other_units(demo_db)
     with open_db(demo_db, read_only=True) as con:
-        data = actions.page_data(con, HEAD_EVERY_PART, name, PERIOD, ALL)
-        everything = views.__dict__[name](con, PERIOD, ALL)
+        data = actions.page_data(con, HEAD_EVERY_PART, name, PERIOD, ALL, cfg=CFG)
+        everything = views.__dict__[name](con, PERIOD, ALL, **({} if name == "problem_trends" else {"cfg": CFG}))
     assert leaked(everything, others), "the unrestricted view names other units (the check below means something)"
     assert leaked(data, others) == []
     for value in data.values():
@@ -107,16 +107,16 @@ def test_a_department_head_sees_no_other_unit_in_any_view(demo_db, name):
 def test_a_department_heads_unit_portrait_compares_with_nothing_outside_it(demo_db):
     others = other_units(demo_db)
     with open_db(demo_db, read_only=True) as con:
-        data = actions.page_data(con, HEAD_EVERY_PART, "unit_portrait", PERIOD, ALL, HEAD_UNIT)
+        data = actions.page_data(con, HEAD_EVERY_PART, "unit_portrait", PERIOD, ALL, HEAD_UNIT, cfg=CFG)
         assert set(data["ranking"]["unit"]) == {HEAD_UNIT}  # the unrestricted view ranks every unit
         assert leaked(data, others) == []
         with pytest.raises(AccessDenied, match="只能查看本单位"):
-            actions.page_data(con, HEAD_EVERY_PART, "unit_portrait", PERIOD, ALL, others[0])
+            actions.page_data(con, HEAD_EVERY_PART, "unit_portrait", PERIOD, ALL, others[0], cfg=CFG)
         with pytest.raises(AccessDenied, match="监督清单"):
-            actions.page_data(con, HEAD_EVERY_PART, "supervision", PERIOD)
+            actions.page_data(con, HEAD_EVERY_PART, "supervision", PERIOD, cfg=CFG)
         with pytest.raises(AccessDenied):
-            actions.deductions(con, HEAD_EVERY_PART, PERIOD, others[0], None)
-        assert leaked(actions.deductions(con, HEAD_EVERY_PART, PERIOD, HEAD_UNIT, None), others) == []
+            actions.deductions(con, HEAD_EVERY_PART, PERIOD, others[0], None, cfg=CFG)
+        assert leaked(actions.deductions(con, HEAD_EVERY_PART, PERIOD, HEAD_UNIT, None, cfg=CFG), others) == []
         assert actions.filter_options(con, HEAD_EVERY_PART)["unit"] == [HEAD_UNIT]
 
 
@@ -124,8 +124,8 @@ def test_a_department_heads_unit_portrait_compares_with_nothing_outside_it(demo_
 def test_a_department_heads_export_holds_only_their_unit(demo_db, fmt):
     others = other_units(demo_db)
     with open_db(demo_db, read_only=True) as con:
-        snapshot, content = actions.export(con, HEAD_EVERY_PART, PERIOD, ALL, fmt)
-        _, everything = actions.export(con, User("m", MEMBER), PERIOD, ALL, fmt)
+        snapshot, content = actions.export(con, HEAD_EVERY_PART, PERIOD, ALL, fmt, cfg=CFG)
+        _, everything = actions.export(con, User("m", MEMBER), PERIOD, ALL, fmt, cfg=CFG)
     text = html_or_xlsx_text(content, fmt)
     assert leaked(vars(snapshot), others) == []  # what every writer (docx and pdf too) draws from
     assert [u for u in others if u in html_or_xlsx_text(everything, fmt)]
@@ -145,9 +145,9 @@ def test_a_department_head_cannot_list_or_download_other_snapshots(demo_db, tmp_
     shutil.copy(demo_db, db)
     member = User("member", MEMBER)
     with open_db(db) as con:
-        company, content = actions.export(con, member, PERIOD, ALL, "html")
+        company, content = actions.export(con, member, PERIOD, ALL, "html", cfg=CFG)
         company_id, _ = actions.record_export(con, member, company, "html", content)
-        mine, content = actions.export(con, HEAD_USER, PERIOD, ALL, "html")
+        mine, content = actions.export(con, HEAD_USER, PERIOD, ALL, "html", cfg=CFG)
         mine_id, _ = actions.record_export(con, HEAD_USER, mine, "html", content)
         assert list(actions.snapshots(con, HEAD_USER)["snapshot_id"]) == [mine_id]
         assert set(actions.snapshots(con, member)["snapshot_id"]) == {company_id, mine_id}
@@ -169,12 +169,12 @@ def test_only_the_discipline_office_imports_and_undoes(tmp_path, account):
     user = User(account, *ACCOUNTS[account])
     with open_db(db) as con:
         with pytest.raises(AccessDenied, match="无权导入台账"):
-            actions.import_file(con, user, parsed)
+            actions.import_file(con, user, parsed, cfg=CFG)
         assert con.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
-        result = actions.import_file(con, User("office", OFFICE), parsed)
+        result = actions.import_file(con, User("office", OFFICE), parsed, cfg=CFG)
         assert result.outcome == "imported"
         with pytest.raises(AccessDenied, match="无权撤销导入"):
-            actions.undo(con, user, result.import_id)
+            actions.undo(con, user, result.import_id, cfg=CFG)
         assert con.execute("SELECT undone_at FROM imports").fetchone()[0] is None
 
 

@@ -15,14 +15,12 @@ import random
 import pandas as pd
 import pytest
 
-from analytics import alerts, scoring
-from analytics.config import scoring_config
+from analytics import alerts, derived, scoring
 from analytics.db import connect
 from analytics.metrics import Scope
 from analytics.periods import Period
-from tests.test_scoring import load, quarter, random_row, row
+from tests.test_scoring import CFG, load, quarter, random_row, row
 
-CFG = scoring_config()
 DIMS = CFG.dimension_names
 D_CADRES, D_STYLE, D_CLEAN = DIMS[2], DIMS[3], DIMS[5]  # 选人用人, 作风建设, 廉洁建设
 Q3 = Period(2024, 3)
@@ -52,7 +50,7 @@ def ids(con) -> dict[str, int]:
 
 
 def test_deadline_bands(ledger):
-    bands = alerts.deadline_bands(ledger, Q3)
+    bands = alerts.deadline_bands(ledger, Q3, cfg=CFG)
     assert list(bands.columns) == list(alerts.BAND_COLUMNS)
     assert bands["problem_code"].tolist() == ["P6", "P5", "P4", "P3", "P2", "P1"]  # most overdue first
     assert bands["days_left"].tolist() == [-121, -61, -20, 0, 5, 15]
@@ -62,7 +60,7 @@ def test_deadline_bands(ledger):
 
 
 def test_warnings_by_hand(ledger):
-    found = alerts.warnings(ledger, Q3)
+    found = alerts.warnings(ledger, Q3, cfg=CFG)
     assert list(found.columns) == list(alerts.WARNING_COLUMNS)
     got = [(r.tier, r.level, r.target, r.unit, None if pd.isna(r.problem_code) else r.problem_code, r.rule)
            for r in found.itertuples()]
@@ -84,12 +82,12 @@ def test_warnings_by_hand(ledger):
 
 
 def test_warning_counts(ledger):
-    assert alerts.warning_counts(ledger, Q3) == {"工作提醒函": 4, "工作督办单": 2, "纪检建议书": 2}
+    assert alerts.warning_counts(ledger, Q3, cfg=CFG) == {"工作提醒函": 4, "工作督办单": 2, "纪检建议书": 2}
 
 
 def test_recurred_and_long_overdue_name_both_rules(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q3", row(1, "R-1", deadline="2024-06-01", recurred="是")))
-    assert alerts.warnings(con, Q3)["rule"].tolist() == ["已逾期 121 天，超过 90 天；整改后又复发"]
+    assert alerts.warnings(con, Q3, cfg=CFG)["rule"].tolist() == ["已逾期 121 天，超过 90 天；整改后又复发"]
 
 
 def test_a_unit_graded_poor_gets_a_proposal(con, tmp_path):
@@ -97,12 +95,12 @@ def test_a_unit_graded_poor_gets_a_proposal(con, tmp_path):
                 deadline="2024-01-31", recurred="是")
             for k, category in enumerate(("作风建设", "采购", "选人用人")) for i in range(7)]
     load(con, quarter(tmp_path, "2024Q3", *rows))  # three dimensions at the floor: (3 × 0 + 5 × 100) / 8 = 62.5
-    found = alerts.warnings(con, Q3)
+    found = alerts.warnings(con, Q3, cfg=CFG)
     unit_rows = found[(found["target"] == "单位") & (found["level"] == 3)]
     assert unit_rows[["tier", "unit", "rule", "figure"]].values.tolist() == [
         ["纪检建议书", "采购部", "单位综合得分 62.5，评为较差", 62.5]]
-    assert alerts.warning_counts(con, Q3)["纪检建议书"] == 21 + 1
-    agenda = alerts.meeting_agenda(con, Q3)  # the unit first; five of the 21 problems each way; concentrations
+    assert alerts.warning_counts(con, Q3, cfg=CFG)["纪检建议书"] == 21 + 1
+    agenda = alerts.meeting_agenda(con, Q3, cfg=CFG)  # the unit first; five of the 21 problems each way; concentrations
     assert agenda["kind"].tolist() == ["较差单位"] + ["逾期问题"] * 5 + ["复发问题"] * 5 + ["问题集中单位"] * 3
     poor = agenda.iloc[0]
     assert (poor["topic"], poor["reason"]) == ("采购部政治生态评为较差", "单位综合得分 62.5，评为较差")
@@ -110,7 +108,7 @@ def test_a_unit_graded_poor_gets_a_proposal(con, tmp_path):
 
 
 def test_meeting_agenda_by_hand(ledger):
-    agenda = alerts.meeting_agenda(ledger, Q3)
+    agenda = alerts.meeting_agenda(ledger, Q3, cfg=CFG)
     assert list(agenda.columns) == list(alerts.AGENDA_COLUMNS)
     assert agenda["rank"].tolist() == [1, 2, 3, 4, 5]
     assert agenda["kind"].tolist() == ["逾期问题"] * 3 + ["复发问题", "问题集中单位"]
@@ -135,21 +133,21 @@ def test_agenda_limits_come_from_config(ledger):
 
 def test_agenda_and_warnings_from_what_the_page_has_equal_computing_alone(ledger):
     for scope, cfg in ((Scope(), CFG), (Scope(within=("采购部",)), dataclasses.replace(CFG, agenda_max_items=2))):
-        raw = scoring.raw_scores(ledger, Q3.previous(), Q3, scope, cfg)
-        units = scoring.rank_units(scoring.one_quarter(raw, Q3), scope, cfg)
-        concentrated = alerts.concentrations(ledger, Q3, scope, cfg)
-        given = alerts.meeting_agenda(ledger, Q3, scope, cfg, raw=raw, units=units, concentrated=concentrated)
-        pd.testing.assert_frame_equal(given, alerts.meeting_agenda(ledger, Q3, scope, cfg))
-        rows, counts = alerts.warnings_and_counts(ledger, Q3, scope, cfg, limit=3, per_tier=True,
+        raw = scoring.raw_scores(ledger, Q3.previous(), Q3, scope, cfg=cfg)
+        units = scoring.rank_units(scoring.one_quarter(raw, Q3), scope, cfg=cfg)
+        concentrated = alerts.concentrations(ledger, Q3, scope, cfg=cfg)
+        given = alerts.meeting_agenda(ledger, Q3, scope, cfg=cfg, raw=raw, units=units, concentrated=concentrated)
+        pd.testing.assert_frame_equal(given, alerts.meeting_agenda(ledger, Q3, scope, cfg=cfg))
+        rows, counts = alerts.warnings_and_counts(ledger, Q3, scope, cfg=cfg, limit=3, per_tier=True,
                                                   concentrated=concentrated)
-        alone = alerts.warnings_and_counts(ledger, Q3, scope, cfg, limit=3, per_tier=True)
+        alone = alerts.warnings_and_counts(ledger, Q3, scope, cfg=cfg, limit=3, per_tier=True)
         pd.testing.assert_frame_equal(rows, alone[0])
         assert counts == alone[1]
 
 
 def test_a_recurred_problem_among_the_most_overdue_is_raised_once(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q3", row(1, "R-1", deadline="2024-06-01", recurred="是")))
-    agenda = alerts.meeting_agenda(con, Q3)
+    agenda = alerts.meeting_agenda(con, Q3, cfg=CFG)
     assert agenda["kind"].tolist() == ["逾期问题"]
     assert agenda.loc[0, "figures"] == "逾期 121 天；责任单位 冶炼厂；问题性质 一般；改而复发"
 
@@ -157,7 +155,7 @@ def test_a_recurred_problem_among_the_most_overdue_is_raised_once(con, tmp_path)
 def test_agenda_raises_a_dimension_getting_worse(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q2", row(1, "A-1", deadline="2024-12-31")))
     load(con, quarter(tmp_path, "2024Q3", row(2, "A-2", deadline="2024-12-31")))  # A-1 still open
-    agenda = alerts.meeting_agenda(con, Q3)
+    agenda = alerts.meeting_agenda(con, Q3, cfg=CFG)
     assert agenda[["kind", "topic", "reason", "figures", "dimension"]].values.tolist() == [[
         "维度恶化", f"「{D_STYLE}」维度较上季度恶化", "较2024年第二季度，未完成问题增加、维度得分下降",
         "未完成问题 1 → 2 个；公司维度得分 98.0 → 96.0", D_STYLE]]
@@ -166,13 +164,14 @@ def test_agenda_raises_a_dimension_getting_worse(con, tmp_path):
 def test_no_dimension_worsens_when_things_improve(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q2", row(1, "A-1", deadline="2024-12-31")))
     load(con, quarter(tmp_path, "2024Q3", row(1, "A-1", "已销号", deadline="2024-12-31")))
-    agenda = alerts.meeting_agenda(con, Q3)
+    agenda = alerts.meeting_agenda(con, Q3, cfg=CFG)
     assert agenda.empty and list(agenda.columns) == list(alerts.AGENDA_COLUMNS)
 
 
 def test_thresholds_come_from_config(ledger):
     cfg = dataclasses.replace(CFG, notice_days=5, urgent_days=2, reminder_max_overdue=10, supervision_overdue=10,
                               proposal_overdue=60, concentration_open=5)
+    derived.bring_up_to_date(ledger, cfg)  # as the page or the CLI does with the configuration it read
     bands = alerts.deadline_bands(ledger, Q3, cfg=cfg)
     assert bands["band"].tolist() == ["逾期"] * 3 + ["2天内到期", "5天内到期"]  # P1 (15 days left) drops out
     found = alerts.warnings(ledger, Q3, cfg=cfg)
@@ -189,26 +188,26 @@ def test_thresholds_come_from_config(ledger):
 
 def test_scope_limits_every_list(ledger):
     buying = Scope(units=("采购部",))
-    assert set(alerts.deadline_bands(ledger, Q3, buying)["unit"]) == {"采购部"}
-    assert set(alerts.warnings(ledger, Q3, buying)["unit"]) == {"采购部"}
-    assert alerts.warning_counts(ledger, Q3, buying) == {"工作提醒函": 4, "工作督办单": 1, "纪检建议书": 0}
-    assert alerts.meeting_agenda(ledger, Q3, Scope(dimensions=(D_CADRES,)))["kind"].tolist() == ["复发问题"]
+    assert set(alerts.deadline_bands(ledger, Q3, buying, cfg=CFG)["unit"]) == {"采购部"}
+    assert set(alerts.warnings(ledger, Q3, buying, cfg=CFG)["unit"]) == {"采购部"}
+    assert alerts.warning_counts(ledger, Q3, buying, cfg=CFG) == {"工作提醒函": 4, "工作督办单": 1, "纪检建议书": 0}
+    assert alerts.meeting_agenda(ledger, Q3, Scope(dimensions=(D_CADRES,)), cfg=CFG)["kind"].tolist() == ["复发问题"]
 
 
 @pytest.mark.parametrize("empty_period", [Period(2023, 1), Period(2030, 4)])
 def test_an_empty_period(ledger, empty_period):
-    for frame, columns in ((alerts.deadline_bands(ledger, empty_period), alerts.BAND_COLUMNS),
-                           (alerts.warnings(ledger, empty_period), alerts.WARNING_COLUMNS),
-                           (alerts.meeting_agenda(ledger, empty_period), alerts.AGENDA_COLUMNS),
-                           (alerts.lookback_sample(ledger, empty_period), alerts.LOOKBACK_COLUMNS)):
+    for frame, columns in ((alerts.deadline_bands(ledger, empty_period, cfg=CFG), alerts.BAND_COLUMNS),
+                           (alerts.warnings(ledger, empty_period, cfg=CFG), alerts.WARNING_COLUMNS),
+                           (alerts.meeting_agenda(ledger, empty_period, cfg=CFG), alerts.AGENDA_COLUMNS),
+                           (alerts.lookback_sample(ledger, empty_period, cfg=CFG), alerts.LOOKBACK_COLUMNS)):
         assert frame.empty and list(frame.columns) == list(columns)
-    assert alerts.warning_counts(ledger, empty_period) == {"工作提醒函": 0, "工作督办单": 0, "纪检建议书": 0}
+    assert alerts.warning_counts(ledger, empty_period, cfg=CFG) == {"工作提醒函": 0, "工作督办单": 0, "纪检建议书": 0}
 
 
 def test_a_database_without_any_ledger(con):
-    assert alerts.deadline_bands(con, Q3).empty and alerts.warnings(con, Q3).empty
-    assert alerts.meeting_agenda(con, Q3).empty and alerts.lookback_sample(con, Q3).empty
-    assert sum(alerts.warning_counts(con, Q3).values()) == 0
+    assert alerts.deadline_bands(con, Q3, cfg=CFG).empty and alerts.warnings(con, Q3, cfg=CFG).empty
+    assert alerts.meeting_agenda(con, Q3, cfg=CFG).empty and alerts.lookback_sample(con, Q3, cfg=CFG).empty
+    assert sum(alerts.warning_counts(con, Q3, cfg=CFG).values()) == 0
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -247,7 +246,7 @@ def test_each_problem_gets_the_tier_its_days_overdue_give_on_every_boundary(con,
     load(con, quarter(tmp_path, "2024Q3", *(
         row(i, f"T-{i}", status, recurred=recurred, unit="采购部",
             deadline=None if days is None else str(Q3.end - dt.timedelta(days=days)))
-        for i, (days, status, recurred) in enumerate(cases, start=1))))
+        for i, (days, status, recurred) in enumerate(cases, start=1))), cfg=cfg)
     expected = {f"T-{i}": tier_by_the_rule(days, recurred == "是", cfg)
                 for i, (days, status, recurred) in enumerate(cases, start=1) if status != "已整改"}
     found = alerts.warnings(con, Q3, cfg=cfg)
@@ -286,25 +285,30 @@ def md5_order(con, seed: int, size: int) -> list[int]:
 
 
 def test_lookback_sample_is_reproducible_and_seed_dependent(closed_ledger):
-    first = alerts.lookback_sample(closed_ledger, Q3, size=3, seed=7)
+    def sample(seed: int) -> pd.DataFrame:
+        cfg = dataclasses.replace(CFG, lookback_seed=seed)
+        derived.bring_up_to_date(closed_ledger, cfg)  # the 回头看 order follows the configured seed
+        return alerts.lookback_sample(closed_ledger, Q3, size=3, cfg=cfg)
+
+    first = sample(7)
     assert list(first.columns) == list(alerts.LOOKBACK_COLUMNS)
     assert first["problem_id"].tolist() == md5_order(closed_ledger, 7, 3)  # md5: stable across DuckDB versions
-    assert alerts.lookback_sample(closed_ledger, Q3, size=3, seed=7).equals(first)
-    samples = {tuple(alerts.lookback_sample(closed_ledger, Q3, size=3, seed=s)["problem_id"]) for s in range(10)}
+    assert sample(7).equals(first)
+    samples = {tuple(sample(s)["problem_id"]) for s in range(10)}
     assert len(samples) > 1
     assert set(first["problem_code"]) <= {f"C-{i}" for i in range(1, 9)}  # only 已销号
 
 
 def test_lookback_sample_never_exceeds_what_exists(closed_ledger):
-    assert len(alerts.lookback_sample(closed_ledger, Q3, size=100)) == 8
-    assert len(alerts.lookback_sample(closed_ledger, Q3)) == min(CFG.lookback_size, 8)
-    assert alerts.lookback_sample(closed_ledger, Q3, size=0).empty
-    default = alerts.lookback_sample(closed_ledger, Q3, size=8)
+    assert len(alerts.lookback_sample(closed_ledger, Q3, size=100, cfg=CFG)) == 8
+    assert len(alerts.lookback_sample(closed_ledger, Q3, cfg=CFG)) == min(CFG.lookback_size, 8)
+    assert alerts.lookback_sample(closed_ledger, Q3, size=0, cfg=CFG).empty
+    default = alerts.lookback_sample(closed_ledger, Q3, size=8, cfg=CFG)
     assert default["problem_id"].tolist() == md5_order(closed_ledger, CFG.lookback_seed, 8)
 
 
 def test_lookback_of_a_problem_closed_without_a_date(closed_ledger):
-    sample = alerts.lookback_sample(closed_ledger, Q3, size=8).set_index("problem_code")
+    sample = alerts.lookback_sample(closed_ledger, Q3, size=8, cfg=CFG).set_index("problem_code")
     assert sample.loc["C-8", "closed_date"] == pd.Timestamp("2024-09-30")  # the quarter it was reported closed
     assert sample.loc["C-8", "checks"].startswith("销号时间未填，核实销号依据；")
     assert sample.loc["C-1", "closed_date"] == pd.Timestamp("2024-07-01")
@@ -314,18 +318,24 @@ def test_lookback_of_a_problem_closed_without_a_date(closed_ledger):
 def test_warnings_by_tier_are_each_tiers_first_rows(demo_db):
     con = connect(demo_db, read_only=True)
     period = Period(2025, 2)
-    by_tier = alerts.warnings_by_tier(con, period, limit=3)
+    by_tier = alerts.warnings_by_tier(con, period, limit=3, cfg=CFG)
     for tier in alerts.TIERS:
-        full = alerts.warnings(con, period, tier=tier)
+        full = alerts.warnings(con, period, tier=tier, cfg=CFG)
         pd.testing.assert_frame_equal(by_tier[tier], full.head(3).reset_index(drop=True))
     con.close()
 
 
 def test_warning_counts_from_the_cube_match_counting_the_problems(ledger):
+    """The cube's counts per level (made for the configured thresholds) equal the warnings listed one by one, in
+    every scope, and for other thresholds once the derived tables follow them (no import in between)."""
     scopes = [Scope(), Scope(units=("冶炼厂",)), Scope(within=("销售部",)), Scope(sources=("巡视巡察",))]
-    stored = [alerts.warning_counts(ledger, Q3, s) for s in scopes]
-    ledger.execute("UPDATE meta SET value = 'other thresholds' WHERE key = 'levels_digest'")  # cube not usable
-    assert [alerts.warning_counts(ledger, Q3, s) for s in scopes] == stored
-    # other thresholds than the cube was written with are counted from the problems
-    wider = dataclasses.replace(scoring_config(), notice_days=400)
-    assert alerts.warning_counts(ledger, Q3, cfg=wider)[alerts.TIERS[0]] >= stored[0][alerts.TIERS[0]]
+    wider = dataclasses.replace(CFG, notice_days=400)
+    first_tier = []
+    for cfg in (CFG, wider):
+        derived.bring_up_to_date(ledger, cfg)
+        for s in scopes:
+            rows = alerts.warnings(ledger, Q3, s, cfg=cfg)
+            counts = alerts.warning_counts(ledger, Q3, s, cfg=cfg)
+            assert counts == {tier: int((rows["tier"] == tier).sum()) for tier in alerts.TIERS}
+        first_tier.append(alerts.warning_counts(ledger, Q3, cfg=cfg)[alerts.TIERS[0]])
+    assert first_tier[1] > first_tier[0]  # a wider notice period reminds of more problems

@@ -22,7 +22,7 @@ from analytics.errors import DashboardError
 from analytics.ingest.parse import parse_file
 from analytics.metrics import ALL
 from analytics.users import Throttle, UserStore, session_ended
-from tests.conftest import PASSWORD, dashboard, logged_in
+from tests.conftest import CFG, PASSWORD, dashboard, logged_in
 from tests.fixtures import HEADER, Q1, write_xlsx
 
 SETTINGS = AccessSettings(idle_minutes=30, session_hours=12, free_failures=3, first_wait_seconds=5,
@@ -149,11 +149,11 @@ def test_imports_undos_and_exports_are_recorded_with_who_what_and_when(tmp_path)
     path = write_xlsx(tmp_path / "2024年第一季度问题整改台账.xlsx", {"台账": [HEADER, *Q1]})
     parsed = parse_file(path.name, path.read_bytes())
     with open_db(db) as con:
-        result = actions.import_file(con, OFFICE_USER, parsed)
-        actions.import_file(con, OFFICE_USER, parsed)  # the same bytes again: recorded, nothing changed
-        snapshot, content = actions.export(con, OFFICE_USER, "2024Q1", ALL, "html")
+        result = actions.import_file(con, OFFICE_USER, parsed, cfg=CFG)
+        actions.import_file(con, OFFICE_USER, parsed, cfg=CFG)  # the same bytes again: recorded, nothing changed
+        snapshot, content = actions.export(con, OFFICE_USER, "2024Q1", ALL, "html", cfg=CFG)
         snapshot_id, name = actions.record_export(con, OFFICE_USER, snapshot, "html", content)
-        actions.undo(con, OFFICE_USER, result.import_id)
+        actions.undo(con, OFFICE_USER, result.import_id, cfg=CFG)
     imported, duplicate, exported, undone = last(db, 4)
     assert imported["who"] == "office" and imported["role"] == OFFICE and imported["action"] == "import"
     assert {
@@ -267,7 +267,7 @@ def test_a_torn_last_line_is_read_past_reported_and_the_next_entry_chains_over_i
     assert actions.login(db, store, Throttle(SETTINGS), "wang", PASSWORD)[0] == User("wang", MEMBER)
     ledger = write_xlsx(tmp_path / "2024年第一季度问题整改台账.xlsx", {"台账": [HEADER, *Q1]})
     with open_db(db) as con:
-        actions.import_file(con, OFFICE_USER, parse_file(ledger.name, ledger.read_bytes()))
+        actions.import_file(con, OFFICE_USER, parse_file(ledger.name, ledger.read_bytes()), cfg=CFG)
     data = path.read_bytes()
     assert data.startswith(whole + tail + b"\n")  # the torn bytes are kept as they were; the next entry on a new line
     lines = data.split(b"\n")

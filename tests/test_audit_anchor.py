@@ -17,13 +17,13 @@ import pytest
 from analytics import actions, audit, backup
 from analytics.access import OFFICE, User
 from analytics.cli import main as cli
-from analytics.config import audit_path, scoring_config
+from analytics.config import audit_path
 from analytics.db import connect, open_db
 from analytics.errors import DashboardError
 from analytics.ingest.answers import Answers
 from analytics.ingest.parse import parse_file
 from analytics.metrics import ALL
-from tests.conftest import ROOT
+from tests.conftest import CFG, ROOT
 from tests.fixtures import HEADER, Q1, write_xlsx
 
 OFFICE_USER = User("office", OFFICE)
@@ -52,7 +52,7 @@ def ledger(tmp_path, name: str = "2024年第一季度问题整改台账.xlsx"):
 def imported(tmp_path, db) -> int:
     """One import (an anchored write); the number of its outcome entry."""
     with open_db(db) as con:
-        actions.import_file(con, OFFICE_USER, ledger(tmp_path))
+        actions.import_file(con, OFFICE_USER, ledger(tmp_path), cfg=CFG)
     return json.loads(lines(db)[-1])["seq"]
 
 
@@ -96,21 +96,22 @@ def test_every_recorded_database_write_anchors_the_trail_in_the_database(tmp_pat
         return entry["seq"], entry["hash"]
 
     with open_db(db) as con:
-        result = actions.import_file(con, OFFICE_USER, parsed)
+        result = actions.import_file(con, OFFICE_USER, parsed, cfg=CFG)
         assert audit.anchored(con) == last_entry()
         anchored = last_entry()
-        assert actions.import_file(con, OFFICE_USER, parsed).outcome == "duplicate"  # recorded, nothing written
+        duplicate = actions.import_file(con, OFFICE_USER, parsed, cfg=CFG)
+        assert duplicate.outcome == "duplicate"  # recorded, nothing written
         assert audit.anchored(con) == anchored != last_entry()
         actions.save_profile(con, OFFICE_USER, "k1", "方案", ["问题编号"], Answers({}, {}, None))
         assert audit.anchored(con) == last_entry()
         actions.delete_profile(con, OFFICE_USER, "k1")
         assert audit.anchored(con) == last_entry()
-        actions.assign_category(con, OFFICE_USER, "作风建设", scoring_config().dimension_names[0], scoring_config())
+        actions.assign_category(con, OFFICE_USER, "作风建设", CFG.dimension_names[0], CFG)
         assert audit.anchored(con) == last_entry()
-        snapshot, content = actions.export(con, OFFICE_USER, "2024Q1", ALL, "html")
+        snapshot, content = actions.export(con, OFFICE_USER, "2024Q1", ALL, "html", cfg=CFG)
         actions.record_export(con, OFFICE_USER, snapshot, "html", content)
         assert audit.anchored(con) == last_entry()
-        actions.undo(con, OFFICE_USER, result.import_id)
+        actions.undo(con, OFFICE_USER, result.import_id, cfg=CFG)
         assert audit.anchored(con) == last_entry()
         anchored = last_entry()
     audit.record(db, OFFICE_USER, "login")  # no database write
@@ -336,7 +337,7 @@ def test_an_import_whose_trail_cannot_be_written_stores_nothing(tmp_path, monkey
     trail.mkdir()  # a folder where the trail should be: nothing can be appended
     monkeypatch.setenv("DASHBOARD_AUDIT", str(trail))
     with open_db(db) as con, pytest.raises(DashboardError, match="无法写入审计日志"):
-        actions.import_file(con, OFFICE_USER, ledger(tmp_path))
+        actions.import_file(con, OFFICE_USER, ledger(tmp_path), cfg=CFG)
     with open_db(db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM imports").fetchone()[0] == 0
         assert audit.anchored(con) is None

@@ -33,7 +33,7 @@ from analytics.errors import ConfigError
 from analytics.export.snapshot import AGENDA, HEADLINE, OVERDUE, RATES, SCORES, TRENDS, WARNINGS
 from analytics.metrics import ALL, Scope
 from analytics.periods import parse_period
-from tests.conftest import load, logged_in, write_xlsx
+from tests.conftest import CFG, load, logged_in, write_xlsx
 from tests.fixtures import HEADER
 from tests.test_access import page_bytes
 
@@ -123,9 +123,9 @@ def test_a_wrong_policy_is_refused_in_chinese(tmp_path, text, message):
 def test_a_heads_figures_leave_the_complaint_out_counts_included(db):
     """Hand-counted: 采购部 has three problems, two overdue (C-2, C-3); without the complaint two and one."""
     with open_db(db, read_only=True) as con:
-        head = actions.page_data(con, HEAD_USER, "overview", PERIOD, ALL)["headline"]
-        theirs = actions.page_data(con, SECRETARY_USER, "overview", PERIOD, Scope(units=(UNIT,)))["headline"]
-        trends = actions.page_data(con, HEAD_USER, "problem_trends", PERIOD, ALL)
+        head = actions.page_data(con, HEAD_USER, "overview", PERIOD, ALL, cfg=CFG)["headline"]
+        theirs = actions.page_data(con, SECRETARY_USER, "overview", PERIOD, Scope(units=(UNIT,)), cfg=CFG)["headline"]
+        trends = actions.page_data(con, HEAD_USER, "problem_trends", PERIOD, ALL, cfg=CFG)
         sources = actions.filter_options(con, HEAD_USER)["source"]
     assert (theirs["total"], theirs["overdue"]) == (3, 2)
     assert (head["total"], head["overdue"]) == (2, 1)
@@ -136,10 +136,10 @@ def test_a_heads_figures_leave_the_complaint_out_counts_included(db):
 @pytest.mark.parametrize("name", ["overview", "problem_trends", "rectification", "follow_up"])
 def test_no_view_a_head_gets_holds_a_complaint(db, name):
     with open_db(db, read_only=True) as con:
-        data = actions.page_data(con, HEAD_USER, name, PERIOD, ALL)
-        theirs = actions.page_data(con, SECRETARY_USER, name, PERIOD, Scope(units=(UNIT,)))
+        data = actions.page_data(con, HEAD_USER, name, PERIOD, ALL, cfg=CFG)
+        theirs = actions.page_data(con, SECRETARY_USER, name, PERIOD, Scope(units=(UNIT,)), cfg=CFG)
         # asking for the confidential source by name gives nothing either
-        asked = actions.page_data(con, HEAD_USER, name, PERIOD, Scope(sources=("信访举报",)))
+        asked = actions.page_data(con, HEAD_USER, name, PERIOD, Scope(sources=("信访举报",)), cfg=CFG)
     if name in ("rectification", "follow_up"):  # the check can fail: the secretary sees the complaint there
         assert COMPLAINT in text_of(theirs)
     assert [s for s in SECRET if s in text_of(data)] == []
@@ -148,9 +148,9 @@ def test_no_view_a_head_gets_holds_a_complaint(db, name):
 
 def test_a_head_gets_the_reminders_addressed_to_them_without_the_reasoning(db):
     with open_db(db, read_only=True) as con:
-        data = actions.page_data(con, HEAD_USER, "follow_up", PERIOD, ALL)
-        overview = actions.page_data(con, HEAD_USER, "overview", PERIOD, ALL)
-        theirs = actions.page_data(con, SECRETARY_USER, "follow_up", PERIOD, Scope(units=(UNIT,)))
+        data = actions.page_data(con, HEAD_USER, "follow_up", PERIOD, ALL, cfg=CFG)
+        overview = actions.page_data(con, HEAD_USER, "overview", PERIOD, ALL, cfg=CFG)
+        theirs = actions.page_data(con, SECRETARY_USER, "follow_up", PERIOD, Scope(units=(UNIT,)), cfg=CFG)
     assert "agenda" in theirs and "rule" in theirs["warnings"].columns
     assert set(data) == {"warnings", "by_tier", "counts"}  # no agenda
     assert data["counts"] == {"工作提醒函": 2} and overview["warnings"] == {"工作提醒函": 2}
@@ -163,13 +163,13 @@ def test_a_head_gets_the_reminders_addressed_to_them_without_the_reasoning(db):
 
 def test_a_head_gets_no_score_lookback_portrait_or_deductions(db):
     with open_db(db, read_only=True) as con:
-        overview = actions.page_data(con, HEAD_USER, "overview", PERIOD, ALL)
-        rectification = actions.page_data(con, HEAD_USER, "rectification", PERIOD, ALL)
+        overview = actions.page_data(con, HEAD_USER, "overview", PERIOD, ALL, cfg=CFG)
+        rectification = actions.page_data(con, HEAD_USER, "rectification", PERIOD, ALL, cfg=CFG)
         for name, extra in (("scores", ()), ("unit_portrait", (UNIT,))):
             with pytest.raises(AccessDenied, match="无权查看"):
-                actions.page_data(con, HEAD_USER, name, PERIOD, ALL, *extra)
+                actions.page_data(con, HEAD_USER, name, PERIOD, ALL, *extra, cfg=CFG)
         with pytest.raises(AccessDenied, match="八维评分"):
-            actions.deductions(con, HEAD_USER, PERIOD, UNIT, None)
+            actions.deductions(con, HEAD_USER, PERIOD, UNIT, None, cfg=CFG)
     assert not {"company", "company_previous", "worst_units"} & set(overview)
     assert not {"lookback", "lookback_seed", "lookback_size"} & set(rectification)
     assert set(rectification["bands"]["problem_code"]) == {"C-1", "C-2"}
@@ -198,8 +198,8 @@ def test_a_heads_export_holds_no_complaint_no_agenda_and_no_score(db, tmp_path, 
     if fmt == "pdf" and shutil.which("pdftotext") is None:
         pytest.skip("poppler-utils (pdftotext) 未安装")
     with open_db(db, read_only=True) as con:
-        snapshot, content = actions.export(con, HEAD_USER, PERIOD, ALL, fmt)
-        _, theirs = actions.export(con, SECRETARY_USER, PERIOD, Scope(units=(UNIT,)), fmt)
+        snapshot, content = actions.export(con, HEAD_USER, PERIOD, ALL, fmt, cfg=CFG)
+        _, theirs = actions.export(con, SECRETARY_USER, PERIOD, Scope(units=(UNIT,)), fmt, cfg=CFG)
     assert snapshot.sections == (HEADLINE, TRENDS, RATES, OVERDUE, WARNINGS)
     text, their_text = exported_text(content, fmt, tmp_path), exported_text(theirs, fmt, tmp_path)
     for shown_to_the_secretary in (COMPLAINT, AGENDA, SCORES, "综合得分", "触发规则"):
@@ -213,9 +213,9 @@ def test_a_head_cannot_list_or_download_a_snapshot_made_for_the_secretary(db, tm
     copy = tmp_path / "c.duckdb"
     shutil.copy(db, copy)
     with open_db(copy) as con:
-        theirs, content = actions.export(con, SECRETARY_USER, PERIOD, Scope(units=(UNIT,)), "html")
+        theirs, content = actions.export(con, SECRETARY_USER, PERIOD, Scope(units=(UNIT,)), "html", cfg=CFG)
         their_id, _ = actions.record_export(con, SECRETARY_USER, theirs, "html", content)
-        mine, content = actions.export(con, HEAD_USER, PERIOD, ALL, "html")
+        mine, content = actions.export(con, HEAD_USER, PERIOD, ALL, "html", cfg=CFG)
         mine_id, _ = actions.record_export(con, HEAD_USER, mine, "html", content)
         assert list(actions.snapshots(con, HEAD_USER)["snapshot_id"]) == [mine_id]
         with pytest.raises(AccessDenied, match="只能下载本角色可查看的快照"):

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from analytics.periods import parse_period
-from tests.conftest import load
+from tests.conftest import CFG, load
 from tests.ledger_corpus import LEDGERS, OFFICE_Q2, OFFICE_Q3, Ledger
 
 
@@ -123,8 +123,8 @@ def test_a_problems_measures_are_shown_with_it_in_order(con, tmp_path):
         f"{n}. {text}" for n, text in enumerate(texts, 1)]
     assert len(texts) == count
     unit = con.execute("SELECT unit FROM problem_state WHERE problem_id = ?", [pid]).fetchone()[0]
-    portrait = views.unit_portrait(con, period, unit)
+    portrait = views.unit_portrait(con, period, unit, cfg=CFG)
     listed = portrait["open_problems"].set_index("problem_id")
     if pid in listed.index:  # open problems only
         assert listed.loc[pid, "measures"] == shown.set_index("problem_id").loc[pid, "measures"]
-    assert "measures" in views.rectification(con, period)["bands"].columns
+    assert "measures" in views.rectification(con, period, cfg=CFG)["bands"].columns

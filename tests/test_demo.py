@@ -12,7 +12,7 @@ from analytics import metrics
 from analytics.config import scoring_config
 from analytics.db import connect
 from analytics.summary import summary
-from tests.conftest import ROOT
+from tests.conftest import CFG, ROOT
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def test_demo_is_big_and_varied_enough(demo):
     con = connect(demo / "demo.duckdb", read_only=True)
     periods = metrics.available_periods(con)
     assert len(periods) >= 6
-    latest = summary(con)
+    latest = summary(con, cfg=CFG)
     assert latest["total"] >= 200 and len(latest["by_unit"]) >= 10
     assert set(latest["by_source"]) >= {"巡视巡察", "审计", "日常监督", "专项监督", "信访举报", "沟通会商", "自查自纠"}
     assert set(latest["by_dimension"]) >= set(scoring_config().dimension_names)

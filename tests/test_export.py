@@ -38,7 +38,7 @@ from analytics.export.snapshot import (
 )
 from analytics.metrics import ALL, Scope
 from analytics.periods import parse_period
-from tests.conftest import HEADER, ROOT, load, problem_row
+from tests.conftest import CFG, HEADER, ROOT, load, problem_row
 
 Q2 = parse_period("2025Q2")
 NOW = dt.datetime(2025, 7, 5, 10, 30)
@@ -126,15 +126,15 @@ def body_of(content: bytes) -> str:
 
 def test_snapshot_holds_the_analytics_figures(demo_db):
     with open_db(demo_db, read_only=True) as con:
-        s = build_snapshot(con, Q2, now=NOW)
+        s = build_snapshot(con, Q2, now=NOW, cfg=CFG)
         head = metrics.headline(con, Q2)
         assert {k: s.headline[k] for k in head} == head
         assert s.previous["total"] == metrics.headline(con, Q2.previous())["total"]
-        assert s.headline["company_score"] == scoring.company_score(con, Q2)["score"]
-        assert s.unit_scores.equals(scoring.unit_scores(con, Q2))
+        assert s.headline["company_score"] == scoring.company_score(con, Q2, cfg=CFG)["score"]
+        assert s.unit_scores.equals(scoring.unit_scores(con, Q2, cfg=CFG))
         assert s.overdue.equals(metrics.problems(con, Q2, only_overdue=True))
-        assert s.warning_counts == alerts.warning_counts(con, Q2)
-        assert s.agenda.equals(alerts.meeting_agenda(con, Q2))
+        assert s.warning_counts == alerts.warning_counts(con, Q2, cfg=CFG)
+        assert s.agenda.equals(alerts.meeting_agenda(con, Q2, cfg=CFG))
         assert list(s.trend["period"])[-1] == "2025Q2" and s.trend["period_no"].max() == Q2.index
         assert s.data_version == data_version(con)
     assert (s.title, s.scope_label, s.generated_at) == ("政治生态分析研判快照（2025年第二季度）", "全公司", NOW)
@@ -151,15 +151,15 @@ def test_scope_label_and_unknown_period_or_unit(demo_db):
         "全公司；来源：审计；维度：加强干部作风建设"
     with open_db(demo_db, read_only=True) as con:
         with pytest.raises(DashboardError, match="没有 2030Q1"):
-            build_snapshot(con, parse_period("2030Q1"))
+            build_snapshot(con, parse_period("2030Q1"), cfg=CFG)
         with pytest.raises(DashboardError, match="没有单位「不存在」"):
-            build_snapshot(con, Q2, Scope(units=("采购部", "不存在")))
+            build_snapshot(con, Q2, Scope(units=("采购部", "不存在")), cfg=CFG)
 
 
 def test_changes_are_unknown_without_a_previous_ledger(demo_db):
     with open_db(demo_db, read_only=True) as con:
         first = metrics.available_periods(con)[0]
-        s = build_snapshot(con, first, now=NOW)
+        s = build_snapshot(con, first, now=NOW, cfg=CFG)
     assert set(s.changes().values()) == {None}
     assert format_value(None, "int_change") == "—"
 
@@ -177,14 +177,14 @@ def test_mask_name(name, masked):
 @pytest.mark.parametrize("scope", [ALL, ONE_UNIT], ids=["company", "one-unit"])
 def test_xlsx_figures_equal_the_analytics(demo_db, scope):
     with open_db(demo_db, read_only=True) as con:
-        s, content = export(con, Q2, scope, "xlsx", now=NOW)
+        s, content = export(con, Q2, scope, "xlsx", now=NOW, cfg=CFG)
         head = metrics.headline(con, Q2, scope)
         previous = metrics.headline(con, Q2.previous(), scope)
         by_unit = metrics.breakdown(con, Q2, "unit", scope)
-        units = scoring.unit_scores(con, Q2, scope)
+        units = scoring.unit_scores(con, Q2, scope, cfg=CFG)
         overdue = metrics.problems(con, Q2, scope, only_overdue=True)
-        counts = alerts.warning_counts(con, Q2, scope)
-        agenda = alerts.meeting_agenda(con, Q2, scope)
+        counts = alerts.warning_counts(con, Q2, scope, cfg=CFG)
+        agenda = alerts.meeting_agenda(con, Q2, scope, cfg=CFG)
         version = data_version(con)
     wb = workbook(content)
     assert wb.sheetnames == list(SECTIONS)
@@ -253,7 +253,7 @@ def formula_ledger(tmp_path: Path) -> Path:
 def test_formula_like_ledger_text_stays_text(con, tmp_path):
     assert load(con, formula_ledger(tmp_path)).outcome == "imported"
     period = parse_period("2024Q2")
-    _, content = export(con, period, ALL, "xlsx", now=NOW)
+    _, content = export(con, period, ALL, "xlsx", now=NOW, cfg=CFG)
     listed = sheet_table(workbook(content)["逾期问题清单"], "问题编号")
     described = {r["问题描述"].value: r["问题描述"] for r in listed}
     for text in (*FORMULA_LIKE, SCRIPT):
@@ -264,7 +264,7 @@ def test_formula_like_ledger_text_stays_text(con, tmp_path):
         sheets = [z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
     assert not any("<f>" in xml for xml in sheets)  # not one formula anywhere in the workbook
 
-    _, page = export(con, period, ALL, "html", now=NOW)
+    _, page = export(con, period, ALL, "html", now=NOW, cfg=CFG)
     overdue = html_tables(page)[part("逾期问题清单")][0]
     column = overdue[0].index("问题描述")
     assert {row[column] for row in overdue[1:]} == {*FORMULA_LIKE, SCRIPT}
@@ -276,9 +276,9 @@ def test_formula_like_ledger_text_stays_text(con, tmp_path):
 
 def test_masking_names_only(demo_db):
     with open_db(demo_db, read_only=True) as con:
-        plain, _ = export(con, Q2, ALL, "xlsx", now=NOW)
-        masked, content = export(con, Q2, ALL, "xlsx", mask_names=True, now=NOW)
-        _, page = export(con, Q2, ALL, "html", mask_names=True, now=NOW)
+        plain, _ = export(con, Q2, ALL, "xlsx", now=NOW, cfg=CFG)
+        masked, content = export(con, Q2, ALL, "xlsx", mask_names=True, now=NOW, cfg=CFG)
+        _, page = export(con, Q2, ALL, "html", mask_names=True, now=NOW, cfg=CFG)
     owners = [o for o in plain.overdue["owner"] if isinstance(o, str) and o]
     assert owners and list(masked.overdue["owner"]) == [mask_name(o) for o in plain.overdue["owner"]]
     listed = sheet_table(workbook(content)["逾期问题清单"], "问题编号")
@@ -293,9 +293,9 @@ def test_masking_names_only(demo_db):
 @pytest.mark.parametrize("fmt", ["xlsx", "html"])
 def test_same_snapshot_same_bytes(demo_db, fmt):
     with open_db(demo_db, read_only=True) as con:
-        first = export(con, Q2, ALL, fmt, now=NOW)[1]
-        again = export(con, Q2, ALL, fmt, now=NOW)[1]
-        later = export(con, Q2, ALL, fmt, now=NOW + dt.timedelta(hours=1))[1]
+        first = export(con, Q2, ALL, fmt, now=NOW, cfg=CFG)[1]
+        again = export(con, Q2, ALL, fmt, now=NOW, cfg=CFG)[1]
+        later = export(con, Q2, ALL, fmt, now=NOW + dt.timedelta(hours=1), cfg=CFG)[1]
     assert first == again
     assert later != first  # the generation time is on the cover (and in the workbook's properties)
 
@@ -305,9 +305,9 @@ def test_same_snapshot_same_bytes(demo_db, fmt):
 @pytest.mark.parametrize("scope", [ALL, ONE_UNIT], ids=["company", "one-unit"])
 def test_html_is_self_contained_and_shows_the_figures(demo_db, scope):
     with open_db(demo_db, read_only=True) as con:
-        s, page = export(con, Q2, scope, "html", now=NOW)
+        s, page = export(con, Q2, scope, "html", now=NOW, cfg=CFG)
         head = metrics.headline(con, Q2, scope)
-        units = scoring.unit_scores(con, Q2, scope)
+        units = scoring.unit_scores(con, Q2, scope, cfg=CFG)
     text = page.decode("utf-8")
     assert text.count("<script type=\"text/javascript\">") == 1  # Plotly's library, once
     # 2 trends, rates by unit, ranking, radar, score matrix, warnings; one unit has no bars comparing it with itself
@@ -338,9 +338,9 @@ def test_records_keep_the_exact_bytes(demo_db, tmp_path):
     db = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, db)
     with open_db(db) as con:
-        snap, content = export(con, Q2, ONE_UNIT, "xlsx", now=NOW)
+        snap, content = export(con, Q2, ONE_UNIT, "xlsx", now=NOW, cfg=CFG)
         first = records.record(con, snap, "xlsx", content, file_name(snap, "xlsx"), user="纪委办公室")
-        snap_html, page = export(con, Q2, ALL, "html", mask_names=True, now=NOW)
+        snap_html, page = export(con, Q2, ALL, "html", mask_names=True, now=NOW, cfg=CFG)
         second = records.record(con, snap_html, "html", page, "快照.html")
     with open_db(db, read_only=True) as con:
         listed = records.list_snapshots(con)
@@ -378,14 +378,14 @@ def test_data_version_follows_the_active_imports(con, tmp_path):
     assert data_version(con) == hashlib.sha256(digest.encode()).hexdigest() != empty
     assert load(con, formula_ledger(tmp_path)).outcome == "duplicate"
     assert data_version(con) == hashlib.sha256(digest.encode()).hexdigest()
-    ledger.undo(con, result.import_id)
+    ledger.undo(con, result.import_id, scoring=CFG)
     assert data_version(con) == empty
 
 
 def test_formats_and_unknown_format(con):
     assert set(FORMATS) == {"xlsx", "docx", "html", "pdf"}
     with pytest.raises(DashboardError, match="不支持的导出格式"):
-        export(con, Q2, ALL, "odt")
+        export(con, Q2, ALL, "odt", cfg=CFG)
 
 
 # ---- command line ----
@@ -455,7 +455,7 @@ def poppler(tool: str, *args: str) -> str:
 @pytest.mark.parametrize("scope", [ALL, ONE_UNIT], ids=["company", "one-unit"])
 def test_pdf_pages_fonts_and_first_page(demo_db, tmp_path, pdf_tools, scope):
     with open_db(demo_db, read_only=True) as con:
-        s, content = export(con, Q2, scope, "pdf", now=NOW)
+        s, content = export(con, Q2, scope, "pdf", now=NOW, cfg=CFG)
     assert content.startswith(b"%PDF-")
     path = tmp_path / "snapshot.pdf"
     path.write_bytes(content)
@@ -486,7 +486,7 @@ def test_pdf_pages_fonts_and_first_page(demo_db, tmp_path, pdf_tools, scope):
 def test_pdf_without_chromium_says_so_in_chinese(demo_db, monkeypatch):
     monkeypatch.setenv("DASHBOARD_CHROMIUM", "/nonexistent/chromium")
     with open_db(demo_db, read_only=True) as con:
-        s = build_snapshot(con, Q2, now=NOW)
+        s = build_snapshot(con, Q2, now=NOW, cfg=CFG)
     with pytest.raises(DashboardError, match="未找到 Chromium 浏览器"):
         pdf.write(s)
 

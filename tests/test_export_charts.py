@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from analytics import state
+from analytics import derived
 from analytics.config import scoring_config
 from analytics.db import open_db
 from analytics.export import export, pdf
@@ -100,7 +100,7 @@ def check(snapshot, content: bytes, name: str, folder: Path) -> None:
 
 def test_demo_charts_clip_nothing(demo_db, tmp_path, pdf_tools):  # noqa: F811
     with open_db(demo_db, read_only=True) as con:
-        snapshot, content = export(con, "2025Q2", ALL, "html", now=NOW)
+        snapshot, content = export(con, "2025Q2", ALL, "html", now=NOW, cfg=scoring_config())
     check(snapshot, content, "snapshot_charts_demo", tmp_path)
 
 
@@ -123,11 +123,11 @@ def long_names(con):
     con.executemany("""INSERT INTO observations (import_id, problem_id, period_no, excel_row, problem_code, source,
                                                 category, description, unit, severity, status, deadline)
                        VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, '较重', ?, CAST(? AS DATE))""", rows)
-    state.refresh(con, None, cfg)
+    derived.bring_up_to_date(con, cfg)
     return con
 
 
 def test_long_unit_names_are_not_clipped(long_names, tmp_path, pdf_tools):  # noqa: F811
-    snapshot, content = export(long_names, "2025Q2", Scope(), "html", now=NOW)
+    snapshot, content = export(long_names, "2025Q2", Scope(), "html", now=NOW, cfg=scoring_config())
     assert max(map(len, snapshot.unit_scores["unit"])) == 12
     check(snapshot, content, "snapshot_charts_long_names", tmp_path)

@@ -32,6 +32,7 @@ from analytics.export import export
 from analytics.export.snapshot import SECTIONS, build_snapshot, mask_name
 from analytics.metrics import Scope
 from analytics.periods import Period
+from tests.conftest import CFG
 
 PERIOD = Period(2025, 2)
 NOW = dt.datetime(2025, 7, 5, 10, 30)
@@ -55,7 +56,8 @@ def exported(demo_db):
         if (units, masked) not in done:
             with pytest.MonkeyPatch.context() as mp, open_db(demo_db, read_only=True) as con:
                 mp.setattr(word, "chart_images", lambda figures: [blank_png(f) for f in figures])
-                done[units, masked] = export(con, PERIOD, Scope(units=units), "docx", mask_names=masked, now=NOW)
+                done[units, masked] = export(con, PERIOD, Scope(units=units), "docx", cfg=CFG, mask_names=masked,
+                                             now=NOW)
         return done[units, masked]
 
     return get
@@ -122,7 +124,7 @@ def test_ranking_table_equals_the_unit_scores(exported, demo_db):
     _, content = exported()
     rows = table_with(open_docx(content), "排名", "单位", "综合得分", "等级")
     with open_db(demo_db, read_only=True) as con:
-        units = scoring.unit_scores(con, PERIOD)
+        units = scoring.unit_scores(con, PERIOD, cfg=CFG)
     assert [r[:4] for r in rows[1:]] == [[str(r.rank), r.unit, f"{r.score:.1f}", r.grade]
                                          for r in units.itertuples()]
     assert len(rows[0]) == 4 + 8  # and one column per dimension
@@ -196,7 +198,7 @@ def test_same_snapshot_same_bytes_dated_by_the_snapshot(exported, demo_db, monke
     _, content = exported()
     monkeypatch.setattr(word, "chart_images", lambda figures: [blank_png(f) for f in figures])
     with open_db(demo_db, read_only=True) as con:
-        _, again = export(con, PERIOD, Scope(), "docx", now=NOW)
+        _, again = export(con, PERIOD, Scope(), "docx", now=NOW, cfg=CFG)
     assert again == content
     props = open_docx(content).core_properties
     assert props.created == props.modified == NOW.astimezone(dt.UTC)
@@ -209,7 +211,7 @@ def test_same_snapshot_same_bytes_dated_by_the_snapshot(exported, demo_db, monke
 def test_ledger_text_goes_in_as_plain_text(demo_db, monkeypatch):
     monkeypatch.setattr(word, "chart_images", lambda figures: [blank_png(f) for f in figures])
     with open_db(demo_db, read_only=True) as con:
-        snapshot = build_snapshot(con, PERIOD, now=NOW)
+        snapshot = build_snapshot(con, PERIOD, now=NOW, cfg=CFG)
     odd = '<w:p>=HYPERLINK("x") & 换行\x0b控制符\x01'
     overdue = snapshot.overdue.copy()
     overdue.loc[overdue.index[0], "description"] = odd
@@ -222,7 +224,7 @@ def test_long_lists_are_cut_with_a_note(demo_db, monkeypatch):
     monkeypatch.setattr(word, "chart_images", lambda figures: [blank_png(f) for f in figures])
     monkeypatch.setattr(word, "MAX_ROWS", 5)
     with open_db(demo_db, read_only=True) as con:
-        snapshot = build_snapshot(con, PERIOD, now=NOW)
+        snapshot = build_snapshot(con, PERIOD, now=NOW, cfg=CFG)
     doc = open_docx(word.write(snapshot))
     assert len(table_with(doc, "问题编号", "责任单位")) == 1 + 5
     assert f"注：共 {len(snapshot.overdue)} 行，此处列出前 5 行，完整清单见 Excel 快照。" in text_of(doc)
@@ -231,7 +233,7 @@ def test_long_lists_are_cut_with_a_note(demo_db, monkeypatch):
 def test_without_chromium_the_error_says_what_to_install(demo_db, monkeypatch, tmp_path):
     monkeypatch.setenv("DASHBOARD_CHROMIUM", str(tmp_path / "no-such-browser"))
     with open_db(demo_db, read_only=True) as con, pytest.raises(word.ChartsUnavailable, match="未找到 Chromium"):
-        export(con, PERIOD, Scope(), "docx", now=NOW)
+        export(con, PERIOD, Scope(), "docx", now=NOW, cfg=CFG)
 
 
 # ---- with the real browser ----
@@ -250,7 +252,7 @@ def drawn(demo_db) -> bytes:
     """The company's Word export with the charts drawn by Chromium."""
     chromium_or_skip()
     with open_db(demo_db, read_only=True) as con:
-        return export(con, PERIOD, Scope(), "docx", now=NOW)[1]
+        return export(con, PERIOD, Scope(), "docx", now=NOW, cfg=CFG)[1]
 
 
 @pytest.mark.slow

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests import sample_ledgers
+from tests.conftest import CFG
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = int(os.environ.get("FUZZ_SEED", "20261122"))  # another seed explores other cases
@@ -235,13 +236,13 @@ def run_case(con, number: int, samples: Path) -> str:
     before = database_digest(con)
     try:
         parsed = parse_file(name, data, parse_period(period) if period else None)
-        result = ledger.store(con, parsed, skip_invalid=skip)
+        result = ledger.store(con, parsed, skip_invalid=skip, scoring=CFG)
     except FileRejected as exc:
         assert exc.issues and all(is_chinese_sentence(i.message()) for i in exc.issues), str(exc)
         assert database_digest(con) == before, "a refused file changed the database"
         return "refused"
     if result.outcome == "imported":
-        summary(con)  # the figures still compute
+        summary(con, cfg=CFG)  # the figures still compute
         ledger.list_imports(con)
         return "imported"
     assert is_chinese_sentence(result.message), result.message
@@ -310,7 +311,7 @@ def test_a_task_list_without_aspects_is_stored_not_a_null_task_key(con, tmp_path
                          {"监督清单": [[h for h in header if h != "监督方面"], *([c for i, c in enumerate(r) if i != 1]
                                                                                for r in rows)]})
     for path in (with_blank, without):
-        result = ledger.store(con, parse_file(path.name, path.read_bytes()))
+        result = ledger.store(con, parse_file(path.name, path.read_bytes()), scoring=CFG)
         assert (result.outcome, result.rows_valid) == ("imported", 2), result.message
     # the task without 监督方面 is the same task in both files (blank aspect = ''), the other one differs
     assert con.execute("SELECT count(*), count(DISTINCT task_key) FROM tasks").fetchone() == (4, 3)
@@ -341,7 +342,7 @@ def test_a_whole_number_beyond_int64_in_a_text_column_is_read_as_text(con, tmp_p
     big = problem_row(2, "A-2")
     big[0] = 1e19  # a 20-digit number typed into 序号, as Excel stores it
     path = write_xlsx(tmp_path / "2024年第三季度问题整改台账.xlsx", {"台账": [HEADER, problem_row(1, "A-1"), big]})
-    assert ledger.store(con, parse_file(path.name, path.read_bytes())).outcome == "imported"
+    assert ledger.store(con, parse_file(path.name, path.read_bytes()), scoring=CFG).outcome == "imported"
 
 
 if __name__ == "__main__":

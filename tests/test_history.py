@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics import actions, history, state
+from analytics import actions, derived, history
 from analytics.access import AccessDenied, User
 from analytics.config import scoring_config
 from analytics.metrics import Scope
@@ -46,7 +46,7 @@ def ledger(con):
                        VALUES (?, ?, ?, ?, ?, ?, '作风建设', ?, ?, '一般', ?, CAST(? AS DATE), ?, ?, ?)""",
                     [(i, p, q, row, code, source, f"问题{p}的描述", unit, status, deadline, measures, progress, text)
                      for i, p, q, row, code, source, unit, status, deadline, measures, progress, text in OBSERVATIONS])
-    state.refresh(con, None, CFG)
+    derived.bring_up_to_date(con, CFG)
     return con
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from analytics import ledger, metrics
 from analytics.summary import summary
-from tests.conftest import HEADER, load, problem_row, write_xlsx
+from tests.conftest import CFG, HEADER, load, problem_row, write_xlsx
 
 
 def quarter(tmp_path, period: str, *rows, name: str | None = None, header=HEADER):
@@ -26,7 +26,7 @@ def test_new_carried_closed_reopened_and_recurred(con, tmp_path):
         ("2024Q2", "已销号", False, True, True, False, False, True),
         ("2024Q3", "整改中", False, False, False, True, True, True),  # closed earlier, open again: recurred
     ]
-    q3 = summary(con, "2024Q3")
+    q3 = summary(con, "2024Q3", cfg=CFG)
     assert (q3["reopened"], q3["recurred"], q3["closed_this_period"], q3["carried_over"]) == (1, 1, 1, 1)
 
 
@@ -43,7 +43,7 @@ def test_quarter_without_a_ledger_carries_the_last_status(con, tmp_path):
     history = flags(con, "A-1")
     assert [h[0] for h in history] == ["2024Q1", "2024Q2", "2024Q3"]
     assert history[1][1] == "整改中" and history[1][7] is False  # carried, not listed in Q2
-    assert summary(con, "2024Q2")["overdue"] == 1
+    assert summary(con, "2024Q2", cfg=CFG)["overdue"] == 1
 
 
 def test_problem_without_code_is_recognised_by_unit_source_and_text(con, tmp_path):
@@ -52,7 +52,7 @@ def test_problem_without_code_is_recognised_by_unit_source_and_text(con, tmp_pat
     load(con, quarter(tmp_path, "2024Q2", ["巡视巡察", "党建工作台账不全", "销售部", "已销号"], header=header))
     load(con, quarter(tmp_path, "2024Q3", ["巡察", "党建工作台账不全", "财务部", "整改中"], header=header))
     assert con.execute("SELECT count(DISTINCT problem_id) FROM problem_state").fetchone()[0] == 2
-    assert summary(con, "2024Q2")["closed"] == 1
+    assert summary(con, "2024Q2", cfg=CFG)["closed"] == 1
 
 
 def test_code_added_later_attaches_to_the_uncoded_problem(con, tmp_path):
@@ -67,7 +67,7 @@ def test_a_later_ledger_of_the_same_period_updates_what_it_lists(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1"), problem_row(2, "A-2"), name="2024Q1-a.xlsx"))
     result = load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1", "已销号"), name="2024Q1-b.xlsx"))
     assert (result.problems_new, result.problems_updated) == (0, 1)
-    s = summary(con, "2024Q1")
+    s = summary(con, "2024Q1", cfg=CFG)
     assert (s["total"], s["closed"]) == (2, 1)
 
 
@@ -84,13 +84,13 @@ def test_blank_cell_clears_but_missing_column_inherits(con, tmp_path):
 def test_undo_restores_what_the_import_had_changed(con, sample):
     load(con, sample("2024年第一季度问题整改台账.xlsx"))
     state_before = con.execute("SELECT * FROM problem_state ORDER BY ALL").fetchall()
-    summary_before = summary(con)
+    summary_before = summary(con, cfg=CFG)
     second = load(con, sample("2024年第二季度问题整改台账.xlsx"))
-    assert summary(con)["period"] == "2024Q2"
-    message = ledger.undo(con, second.import_id)
+    assert summary(con, cfg=CFG)["period"] == "2024Q2"
+    message = ledger.undo(con, second.import_id, scoring=CFG)
     assert "已撤销" in message
     assert con.execute("SELECT * FROM problem_state ORDER BY ALL").fetchall() == state_before
-    assert summary(con) == summary_before
+    assert summary(con, cfg=CFG) == summary_before
     imports = ledger.list_imports(con)
     assert imports.loc[imports.import_id == second.import_id, "undone_at"].notna().all()
     again = load(con, sample("2024年第二季度问题整改台账.xlsx"))  # an undone file can come back
@@ -100,16 +100,16 @@ def test_undo_restores_what_the_import_had_changed(con, sample):
 def test_undo_of_an_earlier_import_keeps_later_ones(con, tmp_path):
     first = load(con, quarter(tmp_path, "2024Q1", problem_row(1, "A-1"), problem_row(2, "A-2")))
     load(con, quarter(tmp_path, "2024Q2", problem_row(1, "A-1", "已销号")))
-    ledger.undo(con, first.import_id)
+    ledger.undo(con, first.import_id, scoring=CFG)
     assert con.execute("SELECT DISTINCT problem_code FROM problem_state").fetchall() == [("A-1",)]
-    assert summary(con)["closed"] == 1
+    assert summary(con, cfg=CFG)["closed"] == 1
 
 
 def test_undoing_everything_leaves_an_empty_but_working_database(con, sample):
     result = load(con, sample("2024年第一季度问题整改台账.xlsx"))
-    ledger.undo(con, result.import_id)
+    ledger.undo(con, result.import_id, scoring=CFG)
     assert metrics.available_periods(con) == []
-    assert summary(con, "2024Q1")["total"] == 0
+    assert summary(con, "2024Q1", cfg=CFG)["total"] == 0
 
 
 def test_incremental_refresh_equals_a_full_rebuild(con, tmp_path):
@@ -120,7 +120,7 @@ def test_incremental_refresh_equals_a_full_rebuild(con, tmp_path):
 
     def check():
         incremental = snapshot()
-        state.refresh(con, None)
+        state.rebuild(con, CFG)
         assert snapshot() == incremental
 
     load(con, quarter(tmp_path, "2024Q2", problem_row(1, "A-1"), problem_row(2, "A-2")))
@@ -131,22 +131,24 @@ def test_incremental_refresh_equals_a_full_rebuild(con, tmp_path):
     check()  # the last quarter moves forward: untouched problems are carried
     load(con, quarter(tmp_path, "2024Q3", problem_row(2, "A-2", "已销号")))
     check()
-    ledger.undo(con, q4.import_id)
+    ledger.undo(con, q4.import_id, scoring=CFG)
     check()  # the last quarter moves back
-    ledger.undo(con, q1.import_id)
+    ledger.undo(con, q1.import_id, scoring=CFG)
     check()
 
 
 def test_a_database_from_an_older_version_is_brought_up_to_date(con, sample):
-    from analytics import state
+    """Derived tables an older release wrote (no stamps, a table it did not have) are all rebuilt, once."""
+    from analytics import derived
 
     load(con, sample("2024年第一季度问题整改台账.xlsx"))
-    before = summary(con)
+    before = summary(con, cfg=CFG)
     con.execute("DROP TABLE problem_cube")
-    con.execute("UPDATE meta SET value = 'old' WHERE key = 'derived_version'")
-    assert not state.is_current(con)
-    state.bring_up_to_date(con)
-    assert state.is_current(con) and summary(con) == before
+    con.execute("DELETE FROM meta WHERE starts_with(key, 'derived:')")
+    assert derived.stale(con, CFG) == list(derived.NAMES)
+    assert derived.bring_up_to_date(con, CFG)
+    assert derived.stale(con, CFG) == [] and not derived.bring_up_to_date(con, CFG)
+    assert summary(con, cfg=CFG) == before
 
 
 def _state_rows(con, windows_only: bool) -> list[tuple]:

@@ -13,6 +13,7 @@ from streamlit.proto.Metric_pb2 import Metric
 from streamlit.testing.v1 import AppTest
 
 from analytics import metrics, views
+from analytics.config import scoring_config
 from analytics.db import open_db
 from analytics.metrics import Scope
 from app_pages import chinese_ui, common
@@ -108,7 +109,7 @@ def test_overview_of_one_unit_names_it_and_ranks_nothing(monkeypatch, demo_db, l
     labels = [m.label for m in at.metric]
     assert not [label for label in labels if label.startswith("公司")]
     with open_db(demo_db, read_only=True) as con:
-        score = views.overview(con, latest, Scope(units=(UNIT,)))["company"]
+        score = views.overview(con, latest, Scope(units=(UNIT,)), cfg=scoring_config())["company"]
     assert f"{UNIT}综合得分（{score['grade']}）" in labels
     assert "综合得分最低的五个单位" not in titles(at)
     assert any(f"只有{UNIT}一个单位" in c.value for c in at.caption)

@@ -6,6 +6,7 @@ against analytics for the same period; the period selectbox is moved to an earli
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from analytics.db import open_db
 from analytics.metrics import Scope
 from analytics.periods import Period
 from app_pages import common
-from tests.conftest import logged_in
+from tests.conftest import CFG, logged_in
 
 PAGES = {"app_pages/overview.py": "总览", "app_pages/trends.py": "问题趋势", "app_pages/rectification.py": "整改销号",
          "app_pages/scores.py": "八维评分"}
@@ -37,7 +38,10 @@ def periods(demo_db: Path) -> list[Period]:
 
 
 def analytics(db: Path, fn, *args, **kwargs):
-    """The figure straight from the analytics layer, on its own short-lived connection."""
+    """The figure straight from the analytics layer, on its own short-lived connection, with the configuration the
+    pages read (for the figures that take one)."""
+    if "cfg" in inspect.signature(fn).parameters:
+        kwargs.setdefault("cfg", CFG)
     with open_db(db, read_only=True) as con:
         return fn(con, *args, **kwargs)
 
@@ -150,7 +154,7 @@ def test_rectification_matches_the_analytics_and_follows_the_period(monkeypatch,
     assert table(at, "problem_code", "unit")["problem_id"].tolist() == expected["lookback"]["problem_id"].tolist()
     assert any(f"随机种子 {scoring_config().lookback_seed}" in c.value for c in at.caption)
 
-    overdue = alerts.band_labels()[0]
+    overdue = alerts.band_labels(cfg=CFG)[0]
     at.pills(key="rect_bands").set_value([overdue]).run()
     assert set(table(at, "band")["band"]) == {overdue}
 

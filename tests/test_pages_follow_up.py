@@ -13,7 +13,7 @@ from analytics import alerts, metrics, tasks, views
 from analytics.db import open_db
 from analytics.metrics import Scope
 from app_pages.common import pct
-from tests.conftest import downloaded, logged_in
+from tests.conftest import CFG, downloaded, logged_in
 from tests.fixtures import two_quarters
 
 PORTRAIT, SUPERVISION, FOLLOW_UP = "app_pages/unit_portrait.py", "app_pages/supervision.py", "app_pages/follow_up.py"
@@ -50,8 +50,8 @@ def latest(demo_db):
 def test_portrait_defaults_to_the_worst_unit_and_follows_the_selector(monkeypatch, demo_db, latest):
     at = open_page(monkeypatch, demo_db, PORTRAIT)
     with open_db(demo_db, read_only=True) as con:
-        worst = views.overview(con, latest)["worst_units"]["unit"].iloc[0]
-        others = [u for u in views.scores(con, latest)["units"]["unit"] if u != worst]
+        worst = views.overview(con, latest, cfg=CFG)["worst_units"]["unit"].iloc[0]
+        others = [u for u in views.scores(con, latest, cfg=CFG)["units"]["unit"] if u != worst]
         expected = {u: metrics.headline(con, latest, Scope(units=(u,))) for u in (worst, others[0])}
     unit = at.selectbox(key="portrait_unit")
     assert unit.value == worst
@@ -81,7 +81,7 @@ def test_portrait_starts_from_the_sidebar_unit_and_lists_its_problems(monkeypatc
     assert not at.exception
     assert at.selectbox(key="portrait_unit").value == "冶炼厂"
     with open_db(demo_db, read_only=True) as con:
-        data = views.unit_portrait(con, latest, "冶炼厂")
+        data = views.unit_portrait(con, latest, "冶炼厂", cfg=CFG)
     open_table = frame_with(at, "days_overdue")
     assert list(open_table["problem_id"]) == list(data["open_problems"]["problem_id"])  # most overdue first
     assert any("疑似重复，请研判" in s.value for s in at.subheader)
@@ -116,8 +116,8 @@ def test_supervision_without_a_task_list_for_the_quarter(monkeypatch, con, tmp_p
 def test_follow_up_counts_tiers_and_agenda(monkeypatch, demo_db, latest, download_storages):
     at = open_page(monkeypatch, demo_db, FOLLOW_UP)
     with open_db(demo_db, read_only=True) as con:
-        counts = alerts.warning_counts(con, latest)
-        agenda = alerts.meeting_agenda(con, latest)
+        counts = alerts.warning_counts(con, latest, cfg=CFG)
+        agenda = alerts.meeting_agenda(con, latest, cfg=CFG)
     shown = figures(at)
     assert {tier: shown[tier] for tier in counts} == {tier: str(n) for tier, n in counts.items()}
     assert len(frame_with(at, "rule")) == sum(counts.values())

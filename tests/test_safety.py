@@ -29,7 +29,7 @@ from analytics.errors import ConfigError, DatabaseBusy, FileRejected
 from analytics.ingest.parse import parse_file
 from analytics.summary import summary
 from tests import sample_ledgers
-from tests.conftest import HEADER, ROOT, database_digest, load, problem_row, write_xlsx
+from tests.conftest import CFG, HEADER, ROOT, database_digest, load, problem_row, write_xlsx
 
 Q1, Q2 = sample_ledgers.Q1, sample_ledgers.Q2  # file names; sample(Q1) is the file
 MB = 1024 * 1024
@@ -102,7 +102,7 @@ def db_of(con: duckdb.DuckDBPyConnection) -> Path:
 
 def test_an_import_is_preceded_by_a_backup_that_opens_with_the_same_figures(con, sample):
     assert load(con, sample(Q1)).outcome == "imported"
-    before, figures = database_digest(con), summary(con)
+    before, figures = database_digest(con), summary(con, cfg=CFG)
     assert load(con, sample(Q2)).outcome == "imported"
     newest = backup.list_backups(db_of(con))[0]
     assert (newest.action, newest.reason) == ("import", f"导入 {Q2} 之前")
@@ -110,7 +110,7 @@ def test_an_import_is_preceded_by_a_backup_that_opens_with_the_same_figures(con,
     copy = duckdb.connect(str(newest.path), read_only=True)
     try:
         assert database_digest(copy) == before
-        assert summary(copy) == figures
+        assert summary(copy, cfg=CFG) == figures
     finally:
         copy.close()
     assert not list(newest.path.parent.glob(".partial-*"))
@@ -120,7 +120,7 @@ def test_undo_is_preceded_by_a_backup(con, sample):
     load(con, sample(Q1))
     q2 = load(con, sample(Q2))
     before = database_digest(con)
-    ledger.undo(con, q2.import_id)
+    ledger.undo(con, q2.import_id, scoring=CFG)
     newest = backup.list_backups(db_of(con))[0]
     assert newest.reason == f"撤销导入 #{q2.import_id} {Q2} 之前"
     copy = duckdb.connect(str(newest.path), read_only=True)
@@ -202,7 +202,7 @@ def test_cli_lists_backups_and_restores_one(tmp_path, sample):
     assert cli("import", "--db", str(db), str(sample(Q1)), str(sample(Q2))).returncode == 0
     assert cli("undo", "--db", str(db), "2").returncode == 0
     with open_db(db, read_only=True) as con:
-        undone, undone_figures = database_digest(con), summary(con)
+        undone, undone_figures = database_digest(con), summary(con, cfg=CFG)
     listing = cli("backups", "--db", str(db))
     assert listing.returncode == 0, listing.stderr
     lines = [line for line in listing.stdout.splitlines() if line.strip()[:1].isdigit()]
@@ -214,7 +214,7 @@ def test_cli_lists_backups_and_restores_one(tmp_path, sample):
     assert done.returncode == 0, done.stderr
     assert "已恢复备份" in done.stdout
     with open_db(db, read_only=True) as con:
-        assert summary(con)["period"] == "2024Q2"
+        assert summary(con, cfg=CFG)["period"] == "2024Q2"
         assert ledger.list_imports(con)["undone_at"].isna().all()
     assert not list(tmp_path.glob(".cli.duckdb.restoring-*")) and not (tmp_path / "cli.duckdb.wal").exists()
     # the restore backed up what it replaced, so it can be taken back
@@ -222,7 +222,7 @@ def test_cli_lists_backups_and_restores_one(tmp_path, sample):
     assert (newest.action, newest.subject) == ("restore", backup.list_backups(db)[1].stamp)
     assert cli("restore", "--db", str(db), newest.path.name).returncode == 0
     with open_db(db, read_only=True) as con:
-        assert summary(con) == undone_figures
+        assert summary(con, cfg=CFG) == undone_figures
         assert database_digest(con) != undone  # the revision alone moved on, past every earlier one
         assert ledger.list_imports(con)["undone_at"].notna().sum() == 1
 
@@ -315,7 +315,7 @@ def test_an_import_killed_at_any_moment_leaves_the_database_as_before_or_whole(k
         else:
             assert database_digest(con) == before
             outcome = "as before"
-        assert summary(con)["total"] >= 15
+        assert summary(con, cfg=CFG)["total"] >= 15
     KILL_OUTCOMES.append(f"{when}{delay}s: killed at {moment:.2f}s{' (had finished)' if finished else ''} → {outcome}")
     print(KILL_OUTCOMES[-1])
     # and the file still takes an import
@@ -381,7 +381,7 @@ def test_two_sessions_in_one_process_import_one_after_the_other(base_db, tmp_pat
         gate.wait()
         try:
             with open_db(db) as con:
-                outcomes[i] = ledger.store(con, parsed[i]).outcome
+                outcomes[i] = ledger.store(con, parsed[i], scoring=CFG).outcome
         except Exception as exc:  # the test reports whatever escaped
             outcomes[i] = repr(exc)
 

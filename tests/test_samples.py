@@ -6,7 +6,7 @@ from analytics import state
 from analytics.periods import Period
 from analytics.summary import summary
 from tests import sample_ledgers
-from tests.conftest import load
+from tests.conftest import CFG, load
 from tests.sample_ledgers import CSV, Q1, Q2, SCORES, TASKS
 
 
@@ -16,7 +16,7 @@ def test_q1_ledger_title_rows_notes_and_instructions_sheet(con, sample):
     assert (result.period, result.rows_valid, result.problems_new) == ("2024Q1", 12, 12)
     # 合计 row, 注 row and the blank row are skipped, not errors
     assert result.rows_invalid == 0 and result.rows_skipped == 3
-    s = summary(con, "2024Q1")
+    s = summary(con, "2024Q1", cfg=CFG)
     assert (s["total"], s["closed"], s["completed"], s["open"], s["overdue"]) == (12, 1, 2, 10, 0)
     assert s["closure_rate"] == round(1 / 12, 4) and s["completion_rate"] == round(2 / 12, 4)
     assert s["on_time_rate"] == 1.0  # XC-2024-001 (3/28 ≤ 3/31) and ZX-2024-001 (3/30 ≤ 3/31)
@@ -26,7 +26,7 @@ def test_q1_ledger_title_rows_notes_and_instructions_sheet(con, sample):
 def test_q2_two_row_header_under_merged_parent(con, sample):
     result = load(con, sample(Q2))
     assert result.outcome == "imported" and result.rows_valid == 15
-    s = summary(con, "2024Q2")
+    s = summary(con, "2024Q2", cfg=CFG)
     assert (s["total"], s["closed"], s["completed"], s["open"]) == (15, 5, 6, 9)
     # open with deadline before 2024-06-30: SJ-2024-001 (5/31) and ZX-2024-002 (5/31)
     assert s["overdue"] == 2
@@ -41,7 +41,7 @@ def test_q1_and_q2_reconcile_quarter_by_quarter(con, sample):
     load(con, sample(Q1))
     result = load(con, sample(Q2))
     assert (result.problems_new, result.problems_updated) == (3, 12)
-    s = summary(con)
+    s = summary(con, cfg=CFG)
     assert s["period"] == "2024Q2"
     assert (s["total"], s["new"], s["carried_over"], s["closed_this_period"]) == (15, 3, 11, 4)
     assert (s["closed"], s["completed"], s["open"], s["overdue"], s["recurred"]) == (5, 6, 9, 2, 0)
@@ -56,13 +56,13 @@ def test_q1_and_q2_reconcile_quarter_by_quarter(con, sample):
 def test_import_order_does_not_change_the_figures(con, tmp_path, sample):
     load(con, sample(Q2))
     load(con, sample(Q1))
-    reversed_order = summary(con, "2024Q2"), summary(con, "2024Q1")
+    reversed_order = summary(con, "2024Q2", cfg=CFG), summary(con, "2024Q1", cfg=CFG)
     from analytics.db import connect
 
     other = connect(tmp_path / "other.duckdb")
     load(other, sample(Q1))
     load(other, sample(Q2))
-    assert reversed_order == (summary(other, "2024Q2"), summary(other, "2024Q1"))
+    assert reversed_order == (summary(other, "2024Q2", cfg=CFG), summary(other, "2024Q1", cfg=CFG))
 
 
 def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con, sample):
@@ -71,7 +71,7 @@ def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con, sample)
     load(con, sample(Q2))
     result = load(con, sample(CSV), period="2024Q2")
     assert result.outcome == "imported" and (result.problems_new, result.problems_updated) == (0, 5)
-    s = summary(con, "2024Q2")
+    s = summary(con, "2024Q2", cfg=CFG)
     assert (s["total"], s["closed"], s["completed"]) == (15, 5, 6)
     # the CSV has no category or closing-date column: those are kept from the ledger, not blanked
     row = con.execute("SELECT category, closed_date FROM problem_state "
@@ -82,7 +82,7 @@ def test_gbk_csv_needs_a_period_then_matches_coded_problems_by_text(con, sample)
 def test_gbk_csv_alone(con, sample):
     result = load(con, sample(CSV), period="2024Q2")
     assert result.outcome == "imported"
-    s = summary(con)
+    s = summary(con, cfg=CFG)
     # 是否销号: 是 → 已销号 (3), 否 → 整改中 (2); SJ-2024-001 due 5/31 is overdue
     assert (s["total"], s["closed"], s["open"], s["overdue"]) == (5, 3, 2, 1)
     assert s["by_source"] == {"巡视巡察": 3, "审计": 2}

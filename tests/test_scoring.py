@@ -13,7 +13,7 @@ import random
 import pandas as pd
 import pytest
 
-from analytics import scoring
+from analytics import derived, scoring
 from analytics.config import scoring_config
 from analytics.metrics import Scope
 from analytics.periods import Period
@@ -36,8 +36,8 @@ def quarter(tmp_path, period: str, *rows, name: str | None = None, header=MARKED
     return write_xlsx(tmp_path / (name or f"{period}台账.xlsx"), {"台账": [header, *rows]})
 
 
-def load(con, path):
-    result = load_file(con, path)
+def load(con, path, cfg=CFG):
+    result = load_file(con, path, cfg=cfg)
     assert result.outcome == "imported", result.message
     return result
 
@@ -67,7 +67,7 @@ def ledger(con, tmp_path):
 
 
 def test_dimension_scores_by_hand(ledger):
-    frame = scoring.dimension_scores(ledger, Q3)
+    frame = scoring.dimension_scores(ledger, Q3, cfg=CFG)
     assert list(frame.columns) == list(scoring.DIMENSION_COLUMNS)
     assert list(frame["unit"]) == ["冶炼厂"] * 8 + ["销售部"] * 8
     assert list(frame["dimension"]) == list(DIMS) * 2  # configured order
@@ -81,14 +81,14 @@ def test_dimension_scores_by_hand(ledger):
 
 
 def test_unit_without_open_problems_scores_100_everywhere(ledger):
-    sales = scoring.dimension_scores(ledger, Q3).query("unit == '销售部'")
+    sales = scoring.dimension_scores(ledger, Q3, cfg=CFG).query("unit == '销售部'")
     assert sales["score"].tolist() == [100.0] * 8 and sales["open_problems"].sum() == 0
-    units = scoring.unit_scores(ledger, Q3).set_index("unit")
+    units = scoring.unit_scores(ledger, Q3, cfg=CFG).set_index("unit")
     assert units.loc["销售部", "score"] == 100.0
 
 
 def test_unit_scores_mean_grade_and_rank(ledger):
-    units = scoring.unit_scores(ledger, Q3)
+    units = scoring.unit_scores(ledger, Q3, cfg=CFG)
     assert list(units.columns) == ["unit", "score", "grade", "color", "rank", *DIMS]
     assert units["unit"].tolist() == ["销售部", "冶炼厂"]
     assert units["rank"].tolist() == [1, 2]
@@ -100,12 +100,12 @@ def test_unit_scores_mean_grade_and_rank(ledger):
 def test_tied_units_share_a_rank(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q3", row(1, "A-1", unit="甲"), row(2, "B-1", unit="乙"),
                       row(3, "C-1", "已销号", unit="丙")))
-    units = scoring.unit_scores(con, Q3)
+    units = scoring.unit_scores(con, Q3, cfg=CFG)
     assert list(zip(units["unit"], units["rank"], strict=True)) == [("丙", 1), ("乙", 2), ("甲", 2)]
 
 
 def test_company_score_is_the_mean_of_unit_means(ledger):
-    company = scoring.company_score(ledger, Q3)
+    company = scoring.company_score(ledger, Q3, cfg=CFG)
     assert company["dimensions"][D_STYLE] == 93.0  # (86 + 100) / 2
     assert company["dimensions"][D_CLEAN] == 94.5  # (89 + 100) / 2
     assert list(company["dimensions"]) == list(DIMS)
@@ -114,7 +114,7 @@ def test_company_score_is_the_mean_of_unit_means(ledger):
 
 
 def test_score_deductions_explain_the_score(ledger):
-    why = scoring.score_deductions(ledger, Q3, "冶炼厂")
+    why = scoring.score_deductions(ledger, Q3, "冶炼厂", cfg=CFG)
     assert list(why.columns) == list(scoring.DEDUCTION_COLUMNS)
     assert why["problem_code"].tolist() == ["A-2", "A-4", "A-1"]  # most points first
     assert why["points"].tolist() == [12, 11, 2]
@@ -128,52 +128,52 @@ def test_score_deductions_explain_the_score(ledger):
     first = why.iloc[0]
     assert (first["severity_points"], first["overdue_points"], first["recurred_points"]) == (4, 3, 5)
     assert why["points"].sum() == 100 - 86 + 100 - 89  # the dimension deductions, nothing else
-    only_clean = scoring.score_deductions(ledger, Q3, "冶炼厂", D_CLEAN)
+    only_clean = scoring.score_deductions(ledger, Q3, "冶炼厂", D_CLEAN, cfg=CFG)
     assert only_clean["problem_code"].tolist() == ["A-4"]
-    assert scoring.score_deductions(ledger, Q3, "销售部").empty
+    assert scoring.score_deductions(ledger, Q3, "销售部", cfg=CFG).empty
 
 
 def test_blank_severity_counts_as_the_default(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q3", row(1, "A-1", severity=None, deadline="2024-12-31")))
-    why = scoring.score_deductions(con, Q3, "冶炼厂")
+    why = scoring.score_deductions(con, Q3, "冶炼厂", cfg=CFG)
     assert (why.loc[0, "severity"], why.loc[0, "points"]) == ("一般", 2)
     assert why.loc[0, "rule"] == "未整改完成，问题性质未填（按一般）扣2分"
 
 
 def test_deadline_on_the_period_end_or_missing_is_not_overdue(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q3", row(1, "A-1", deadline="2024-09-30"), row(2, "A-2", deadline=None)))
-    why = scoring.score_deductions(con, Q3, "冶炼厂")
+    why = scoring.score_deductions(con, Q3, "冶炼厂", cfg=CFG)
     assert why["points"].tolist() == [2, 2] and why["days_overdue"].tolist() == [0, 0]
-    assert by_key(scoring.dimension_scores(con, Q3))["冶炼厂", D_STYLE] == 96
+    assert by_key(scoring.dimension_scores(con, Q3, cfg=CFG))["冶炼厂", D_STYLE] == 96
 
 
 def test_unclassified_problems_deduct_nothing(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q3", row(1, "A-1", category="其他事项", severity="严重", deadline="2024-01-31",
                                               recurred="是")))
-    scores = scoring.dimension_scores(con, Q3)
+    scores = scoring.dimension_scores(con, Q3, cfg=CFG)
     assert scores["score"].tolist() == [100.0] * 8 and scores["open_problems"].sum() == 0
     assert CFG.unclassified not in set(scores["dimension"])
-    assert scoring.score_deductions(con, Q3, "冶炼厂").empty
+    assert scoring.score_deductions(con, Q3, "冶炼厂", cfg=CFG).empty
 
 
 def test_score_never_falls_below_the_floor(con, tmp_path):
     rows = [row(i, f"A-{i}", severity="严重", deadline="2024-01-31", recurred="是") for i in range(1, 8)]
     load(con, quarter(tmp_path, "2024Q3", *rows))  # 7 × (8 + 3 + 5) = 112
-    style = scoring.dimension_scores(con, Q3).set_index("dimension").loc[D_STYLE]
+    style = scoring.dimension_scores(con, Q3, cfg=CFG).set_index("dimension").loc[D_STYLE]
     assert (style["computed"], style["score"], style["deduction"], style["open_problems"]) == (0, 0, 112, 7)
     assert style["grade"] == "较差"
-    assert scoring.unit_scores(con, Q3).loc[0, "score"] == 87.5  # (0 + 7 × 100) / 8
+    assert scoring.unit_scores(con, Q3, cfg=CFG).loc[0, "score"] == 87.5  # (0 + 7 × 100) / 8
 
 
 def test_closed_without_a_date_deducts_nothing(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q3", row(1, "A-1", "已销号", closed=None, deadline="2024-01-31")))
-    assert scoring.dimension_scores(con, Q3)["score"].tolist() == [100.0] * 8
+    assert scoring.dimension_scores(con, Q3, cfg=CFG)["score"].tolist() == [100.0] * 8
 
 
 def test_assessments_are_combined_half_and_half(ledger, tmp_path):
     load(ledger, score_sheet(tmp_path, "2024年第三季度政治生态评分表.xlsx",
                              [("冶炼厂", 80, "纪委评价"), ("冶炼厂", 90, "自评"), ("财务部", 70, "纪委评价")]))
-    scores = scoring.dimension_scores(ledger, Q3)
+    scores = scoring.dimension_scores(ledger, Q3, cfg=CFG)
     style = scores.set_index(["unit", "dimension"]).loc[("冶炼厂", D_STYLE)]
     assert (style["computed"], style["assessed"], style["score"]) == (86, 85, 85.5)  # 0.5 × 86 + 0.5 × (80 + 90) / 2
     combined = by_key(scores)
@@ -181,7 +181,7 @@ def test_assessments_are_combined_half_and_half(ledger, tmp_path):
     assert combined["冶炼厂", D_POLITICAL] == 92.5
     assert combined["财务部", D_STYLE] == 85.0  # a unit only in the 评分表: 0.5 × 100 + 0.5 × 70
     assert scores.query("unit == '销售部'")["assessed"].isna().all()  # no assessment: computed only
-    units = scoring.unit_scores(ledger, Q3).set_index("unit")
+    units = scoring.unit_scores(ledger, Q3, cfg=CFG).set_index("unit")
     assert units.loc["冶炼厂", "score"] == 90.9  # (85.5 + 87 + 6 × 92.5) / 8 = 90.9375
     weighted = dataclasses.replace(CFG, assessment_weight=0.25)
     assert by_key(scoring.dimension_scores(ledger, Q3, cfg=weighted))["冶炼厂", D_CLEAN] == 88.0  # .75 × 89 + .25 × 85
@@ -191,53 +191,55 @@ def test_latest_import_of_each_method_wins(ledger, tmp_path):
     load(ledger, score_sheet(tmp_path, "2024年第三季度政治生态评分表.xlsx",
                              [("冶炼厂", 80, "纪委评价"), ("冶炼厂", 90, "自评")]))
     load(ledger, score_sheet(tmp_path, "2024年第三季度政治生态评分表（修订）.xlsx", [("冶炼厂", 70, "纪委评价")]))
-    scores = scoring.dimension_scores(ledger, Q3).set_index(["unit", "dimension"])
+    scores = scoring.dimension_scores(ledger, Q3, cfg=CFG).set_index(["unit", "dimension"])
     assert scores.loc[("冶炼厂", D_POLITICAL), "assessed"] == 80  # (70 + 90) / 2: the earlier 80 is replaced
     assert scores.loc[("冶炼厂", D_POLITICAL), "score"] == 90
 
 
 def test_assessments_of_another_quarter_are_ignored(ledger, tmp_path):
     load(ledger, score_sheet(tmp_path, "2024年第二季度政治生态评分表.xlsx", [("冶炼厂", 50, "纪委评价")]))
-    assert scoring.dimension_scores(ledger, Q3)["assessed"].isna().all()
+    assert scoring.dimension_scores(ledger, Q3, cfg=CFG)["assessed"].isna().all()
 
 
 def test_empty_period_gives_empty_frames_and_no_company_score(ledger):
     empty = Period(2023, 1)
-    assert scoring.dimension_scores(ledger, empty).empty
-    assert list(scoring.dimension_scores(ledger, empty).columns) == list(scoring.DIMENSION_COLUMNS)
-    assert list(scoring.unit_scores(ledger, empty).columns) == ["unit", "score", "grade", "color", "rank", *DIMS]
-    assert scoring.company_score(ledger, empty) == {"score": None, "grade": None, "color": None, "dimensions": {}}
-    assert list(scoring.score_deductions(ledger, empty, "冶炼厂").columns) == list(scoring.DEDUCTION_COLUMNS)
+    assert scoring.dimension_scores(ledger, empty, cfg=CFG).empty
+    assert list(scoring.dimension_scores(ledger, empty, cfg=CFG).columns) == list(scoring.DIMENSION_COLUMNS)
+    assert list(scoring.unit_scores(ledger, empty, cfg=CFG).columns) == ["unit", "score", "grade", "color", "rank",
+                                                                         *DIMS]
+    no_score = {"score": None, "grade": None, "color": None, "dimensions": {}}
+    assert scoring.company_score(ledger, empty, cfg=CFG) == no_score
+    assert list(scoring.score_deductions(ledger, empty, "冶炼厂", cfg=CFG).columns) == list(scoring.DEDUCTION_COLUMNS)
 
 
 def test_a_database_without_any_ledger(con):
-    assert scoring.dimension_scores(con, Q3).empty and scoring.unit_scores(con, Q3).empty
-    assert scoring.company_score(con, Q3)["score"] is None
-    assert scoring.score_deductions(con, Q3, "冶炼厂").empty
-    history = scoring.score_history(con)
+    assert scoring.dimension_scores(con, Q3, cfg=CFG).empty and scoring.unit_scores(con, Q3, cfg=CFG).empty
+    assert scoring.company_score(con, Q3, cfg=CFG)["score"] is None
+    assert scoring.score_deductions(con, Q3, "冶炼厂", cfg=CFG).empty
+    history = scoring.score_history(con, cfg=CFG)
     assert history.empty and list(history.columns) == list(scoring.HISTORY_COLUMNS)
 
 
 def test_score_history_over_quarters(con, tmp_path):
     load(con, quarter(tmp_path, "2024Q2", row(1, "A-1", deadline="2024-06-30")))  # due on Q2's end: 2
     load(con, quarter(tmp_path, "2024Q3", row(2, "B-1", "已销号", unit="销售部")))  # A-1 carried, now overdue: 5
-    history = scoring.score_history(con)
+    history = scoring.score_history(con, cfg=CFG)
     assert list(history.columns) == list(scoring.HISTORY_COLUMNS)
     assert history["period"].unique().tolist() == ["2024Q2", "2024Q3"]
     assert len(history) == 8 + 16  # Q2: 冶炼厂; Q3: 冶炼厂 and 销售部
     style = history[(history["unit"] == "冶炼厂") & (history["dimension"] == D_STYLE)]
     assert style["score"].tolist() == [98.0, 95.0]
     for period in (Q2, Q3):  # the same figures as the per-quarter function
-        one = scoring.dimension_scores(con, period)
+        one = scoring.dimension_scores(con, period, cfg=CFG)
         assert history[history["period"] == str(period)]["score"].tolist() == one["score"].tolist()
 
 
 def test_scope_filters_units_sources_and_dimensions(ledger):
-    only_smelter = scoring.unit_scores(ledger, Q3, Scope(units=("冶炼厂",)))
+    only_smelter = scoring.unit_scores(ledger, Q3, Scope(units=("冶炼厂",)), cfg=CFG)
     assert only_smelter["unit"].tolist() == ["冶炼厂"]
-    audit = scoring.dimension_scores(ledger, Q3, Scope(sources=("审计",)))  # every problem came from 巡察
+    audit = scoring.dimension_scores(ledger, Q3, Scope(sources=("审计",)), cfg=CFG)  # every problem came from 巡察
     assert set(audit["unit"]) == {"冶炼厂", "销售部"} and audit["score"].eq(100).all()
-    two = scoring.unit_scores(ledger, Q3, Scope(dimensions=(D_STYLE, D_CLEAN)))
+    two = scoring.unit_scores(ledger, Q3, Scope(dimensions=(D_STYLE, D_CLEAN)), cfg=CFG)
     assert list(two.columns) == ["unit", "score", "grade", "color", "rank", D_STYLE, D_CLEAN]
     assert two.set_index("unit").loc["冶炼厂", "score"] == 87.5  # (86 + 89) / 2
 
@@ -245,6 +247,7 @@ def test_scope_filters_units_sources_and_dimensions(ledger):
 def test_a_different_config_changes_the_result(ledger):
     cfg = dataclasses.replace(CFG, severity_points={"一般": 1.0, "较重": 6.0, "严重": 10.0}, overdue_points=0.0,
                               recurred_points=20.0, start=50.0, floor=30.0)
+    derived.bring_up_to_date(ledger, cfg)  # as the page or the CLI does with the configuration it read
     scores = by_key(scoring.dimension_scores(ledger, Q3, cfg=cfg))
     assert scores["冶炼厂", D_STYLE] == 30.0  # 50 − (1 + 6 + 20) = 23, floored at 30
     assert scores["冶炼厂", D_CLEAN] == 40.0  # 50 − 10
@@ -270,10 +273,10 @@ def random_row(rng: random.Random, seq: int, status: str | None = None) -> list:
 
 
 def all_scores(con) -> dict:
-    dims = by_key(scoring.dimension_scores(con, Q3))
-    units = scoring.unit_scores(con, Q3)
+    dims = by_key(scoring.dimension_scores(con, Q3, cfg=CFG))
+    units = scoring.unit_scores(con, Q3, cfg=CFG)
     totals = {(u, None): s for u, s in zip(units["unit"], units["score"], strict=True)}
-    return dims | totals | {(None, None): scoring.company_score(con, Q3)["score"]}
+    return dims | totals | {(None, None): scoring.company_score(con, Q3, cfg=CFG)["score"]}
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -324,22 +327,24 @@ def test_deductions_listed_add_up_to_the_score(con, tmp_path, seed):
     """The scores (summed per severity in problem_cube) and 扣分明细 (per problem) never disagree."""
     rng = random.Random(400 + seed)
     load(con, quarter(tmp_path, "2024Q3", *(random_row(rng, i) for i in range(1, rng.randint(4, 14)))))
-    for r in scoring.dimension_scores(con, Q3).itertuples():
-        why = scoring.score_deductions(con, Q3, r.unit, r.dimension)
+    for r in scoring.dimension_scores(con, Q3, cfg=CFG).itertuples():
+        why = scoring.score_deductions(con, Q3, r.unit, r.dimension, cfg=CFG)
         assert (why["points"].sum(), len(why)) == (r.deduction, r.open_problems)
 
 
 def test_stored_score_grid_gives_the_scores_computed_from_the_cube(ledger, tmp_path):
+    """score_grid (read without a source filter) and problem_cube (read with one, since the grid keeps no source)
+    give the same scores when the filter names every source."""
     sheet = score_sheet(tmp_path, "2024年第三季度评分表.xlsx", [("冶炼厂", 80, "纪委评价"), ("机关", 70, "纪委评价")])
     load(ledger, sheet)
+    every_source = tuple(r[0] for r in ledger.execute("SELECT DISTINCT source FROM problem_state").fetchall())
     scopes = [Scope(), Scope(units=("冶炼厂",)), Scope(within=("销售部",)), Scope(dimensions=(D_STYLE, D_CLEAN))]
-    stored = [scoring.raw_scores(ledger, scope=s) for s in scopes] + [scoring.raw_scores(ledger, Q2, Q3, s)
-                                                                      for s in scopes]
-    assert scoring._grid_usable(ledger, Scope(), CFG)
-    ledger.execute("UPDATE meta SET value = 'other points' WHERE key = 'score_digest'")  # as after a config change
-    assert not scoring._grid_usable(ledger, Scope(), CFG)
-    computed = [scoring.raw_scores(ledger, scope=s) for s in scopes] + [scoring.raw_scores(ledger, Q2, Q3, s)
-                                                                        for s in scopes]
+
+    def raw(scope: Scope) -> list[pd.DataFrame]:
+        return [scoring.raw_scores(ledger, scope=scope, cfg=CFG), scoring.raw_scores(ledger, Q2, Q3, scope, cfg=CFG)]
+
+    stored = [frame for s in scopes for frame in raw(s)]
+    computed = [frame for s in scopes for frame in raw(dataclasses.replace(s, sources=every_source))]
     for a, b in zip(stored, computed, strict=True):
         pd.testing.assert_frame_equal(a, b, check_exact=True)
-    assert set(stored[2]["unit"]) == {"销售部"}  # the grid honours Scope.within
+    assert set(stored[4]["unit"]) == {"销售部"}  # the grid honours Scope.within

@@ -11,7 +11,7 @@ from analytics import state
 from analytics.ingest.parse import parse_file
 from analytics.periods import Period
 from analytics.summary import summary
-from tests.conftest import HEADER, load, problem_row, write_xlsx
+from tests.conftest import CFG, HEADER, load, problem_row, write_xlsx
 
 
 def states(con, period: str) -> dict[str, tuple]:
@@ -69,7 +69,7 @@ def test_section_headings_supply_the_source(con, tmp_path):
     ]})
     result = load(con, path)
     assert result.outcome == "imported", [i.message() for i in result.issues]
-    assert summary(con)["by_source"] == {"巡视巡察": 2, "信访举报": 1}
+    assert summary(con, cfg=CFG)["by_source"] == {"巡视巡察": 2, "信访举报": 1}
 
 
 def test_one_sheet_per_source_with_instructions_and_empty_sheets(con, tmp_path):
@@ -84,7 +84,7 @@ def test_one_sheet_per_source_with_instructions_and_empty_sheets(con, tmp_path):
     result = load(con, path)
     assert result.outcome == "imported", [i.message() for i in result.issues]
     assert (result.rows_valid, result.problems_new, result.problems_updated) == (3, 3, 0)
-    assert summary(con)["by_source"] == {"审计": 2, "巡视巡察": 1}
+    assert summary(con, cfg=CFG)["by_source"] == {"审计": 2, "巡视巡察": 1}
     ids = [r[0] for r in con.execute("SELECT problem_id FROM problem_state ORDER BY 1").fetchall()]
     assert ids == [1, 2, 3]  # consecutive, none skipped between sheets
 
@@ -125,7 +125,7 @@ def test_csv_encodings_and_delimiters(con, tmp_path):
     for name in ("2024Q1-utf8bom.csv", "2024Q1-utf8.csv", "2024Q1-gb18030.csv", "2024Q1-tab.csv"):
         result = load(con, tmp_path / name)
         assert result.outcome == "imported", (name, result.message)
-    assert summary(con)["total"] == 4
+    assert summary(con, cfg=CFG)["total"] == 4
 
 
 def test_header_far_down_and_unknown_columns_ignored(con, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from analytics import db, views
 from analytics.metrics import ALL, available_periods
 from analytics.periods import Period
+from tests.conftest import CFG
 
 
 def test_parts_run_at_once_on_cursors_of_their_own_and_keep_their_order(con):
@@ -71,15 +72,15 @@ def test_cursors_share_the_tables_their_connection_has_seen(con, monkeypatch):
 
 def every_page(con, period: Period) -> dict:
     return {
-        "overview": views.overview(con, period, ALL),
+        "overview": views.overview(con, period, ALL, cfg=CFG),
         "problem_trends": views.problem_trends(con, period, ALL),
-        "rectification": views.rectification(con, period, ALL),
-        "scores": views.scores(con, period, ALL),
-        "scores_before_any": views.scores(con, Period(2000, 1), ALL),
-        "unit_portrait": views.unit_portrait(con, period, "采购部", ALL),
+        "rectification": views.rectification(con, period, ALL, cfg=CFG),
+        "scores": views.scores(con, period, ALL, cfg=CFG),
+        "scores_before_any": views.scores(con, Period(2000, 1), ALL, cfg=CFG),
+        "unit_portrait": views.unit_portrait(con, period, "采购部", ALL, cfg=CFG),
         "supervision": views.supervision(con, period),
-        "follow_up": views.follow_up(con, period, ALL),
-        "follow_up_a_year_before": views.follow_up(con, Period(period.year - 1, period.quarter), ALL),
+        "follow_up": views.follow_up(con, period, ALL, cfg=CFG),
+        "follow_up_a_year_before": views.follow_up(con, Period(period.year - 1, period.quarter), ALL, cfg=CFG),
     }
 
 

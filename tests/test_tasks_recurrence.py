@@ -10,7 +10,7 @@ import pyarrow as pa
 from analytics import recurrence, tasks
 from analytics.config import scoring_config
 from analytics.periods import Period
-from tests.conftest import load, write_xlsx
+from tests.conftest import CFG, load, write_xlsx
 from tests.fixtures import HEADER, task_lists, two_quarters
 
 Q1, Q2 = Period(2024, 1), Period(2024, 2)
@@ -66,7 +66,7 @@ def test_likely_repeats_pair_new_with_closed_in_the_same_unit(con, tmp_path):
            "否"]]
     for name, rows in (("2024Q1.xlsx", q1), ("2024Q2.xlsx", q2)):
         load(con, write_xlsx(tmp_path / name, {"台账": [HEADER, *rows]}))
-    pairs = recurrence.likely_repeats(con, Q2)
+    pairs = recurrence.likely_repeats(con, Q2, cfg=CFG)
     # R-4 is in another unit; R-5 resembles R-2, which is still open, not closed
     assert list(zip(pairs["new_code"], pairs["old_code"], strict=True)) == [("R-3", "R-1")]
     assert pairs.iloc[0]["similarity"] == round(bigram_jaccard(new_same_unit, old), 3)
@@ -89,15 +89,15 @@ def test_likely_repeats_ties_go_to_the_first_closed_problem_in_any_block_size(co
           row("R-6", a.replace("一月", "六月"), fresh)]
     for name, rows in (("2024Q1.xlsx", q1), ("2024Q2.xlsx", q2)):
         load(con, write_xlsx(tmp_path / name, {"台账": [HEADER, *rows]}))
-    pairs = recurrence.likely_repeats(con, Q2)
+    pairs = recurrence.likely_repeats(con, Q2, cfg=CFG)
     # are equally close to: the first closed problem wins
     assert list(zip(pairs["new_code"], pairs["old_code"], strict=True)) == [("R-5", "R-3"), ("R-4", "R-1"),
                                                                             ("R-6", "R-1")]
     monkeypatch.setattr(recurrence, "_BLOCK_CELLS", 1)  # one new problem at a time
-    assert recurrence.likely_repeats(con, Q2).equals(pairs)
+    assert recurrence.likely_repeats(con, Q2, cfg=CFG).equals(pairs)
     monkeypatch.setattr(recurrence, "_MATRIX_CELLS", 1)  # and one closed problem at a time
     monkeypatch.setattr(recurrence, "_TEXTS", 1)  # repeated n-grams dropped text by text
-    assert recurrence.likely_repeats(con, Q2).equals(pairs)
+    assert recurrence.likely_repeats(con, Q2, cfg=CFG).equals(pairs)
 
 
 def test_likely_repeats_pick_by_the_rounded_similarity_as_sql_rounds_it():

@@ -16,6 +16,7 @@ from analytics.ingest.parse import parse_file
 from analytics.metrics import headline
 from analytics.periods import parse_period
 from analytics.text import header_key
+from tests.conftest import CFG
 
 BUILDERS = {"problems": templates.problem_template, "tasks": templates.task_template,
             "scores": templates.score_template}
@@ -169,7 +170,7 @@ def test_filled_problem_template_imports_without_issues(con):
     assert [r["status"] for r in rows] == ["已销号", "长期整改", "整改中"]
     assert [r["deadline"] for r in rows] == [dt.date(2024, 9, 30), None, dt.date(2024, 9, 30)]
     assert rows[1]["no_deadline"] and rows[0]["recurred_mark"] is False
-    result = ledger.store(con, parsed)
+    result = ledger.store(con, parsed, scoring=CFG)
     assert result.outcome == "imported", result.message
     figures = headline(con, parse_period("2024Q3"))
     assert (figures["total"], figures["closed"]) == (3, 1)
@@ -183,14 +184,14 @@ def test_filled_task_and_score_templates_import_without_issues(con):
                            [2, "关键少数监督", "任前廉洁谈话", "全覆盖", "人力资源部", "2024-12-31", "进行中"]])
     parsed = parse_file("监督清单模板.xlsx", tasks, parse_period("2024Q3"))
     assert parsed.issues == [] and parsed.kind == "tasks" and parsed.rows_valid == 2
-    assert ledger.store(con, parsed).outcome == "imported"
+    assert ledger.store(con, parsed, scoring=CFG).outcome == "imported"
     dims = scoring_config().dimension_names
     scores = fill("scores", [["冶炼厂", *range(90, 98), "纪委评价"], ["物流部", *[85] * 8, "自评"]])
     parsed = parse_file("政治生态评分表模板.xlsx", scores, parse_period("2024Q3"))
     assert parsed.issues == [] and parsed.kind == "scores"
     rows = parsed.rows("scores").to_pylist()
     assert len(rows) == 16 and {r["dimension"] for r in rows} == set(dims)
-    assert ledger.store(con, parsed).outcome == "imported"
+    assert ledger.store(con, parsed, scoring=CFG).outcome == "imported"
 
 
 def test_template_title_names_no_quarter():
@@ -204,7 +205,7 @@ def test_template_title_names_no_quarter():
 def test_empty_template_is_refused_with_a_reason(con, kind):
     parsed = parse_file("模板.xlsx", BUILDERS[kind](), parse_period("2024Q3"))
     assert parsed.issues == [] and parsed.rows_valid == 0
-    result = ledger.store(con, parsed)
+    result = ledger.store(con, parsed, scoring=CFG)
     assert result.outcome == "rejected"
     assert "没有可导入的有效行" in result.message
     assert con.execute("SELECT count(*) FROM imports").fetchone()[0] == 0

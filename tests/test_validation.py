@@ -10,7 +10,7 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from analytics.errors import FileRejected
 from analytics.ingest.parse import parse_file
 from analytics.summary import summary
-from tests.conftest import HEADER, database_digest, load, problem_row, write_xlsx
+from tests.conftest import CFG, HEADER, database_digest, load, problem_row, write_xlsx
 
 FILE = "2024年第三季度问题整改台账.xlsx"
 
@@ -135,18 +135,18 @@ def test_conflicting_periods_in_name_and_title_are_asked_for(con, tmp_path):
 
 
 def test_a_failure_while_writing_rolls_everything_back(loaded, tmp_path, monkeypatch):
-    from analytics import state
+    from analytics import derived
 
     before = database_digest(loaded)
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(state, "refresh", explode)
+    monkeypatch.setattr(derived, "refresh", explode)
     with pytest.raises(RuntimeError):
         load(loaded, ledger_with(tmp_path, problem_row(1, "B-1")))
     assert database_digest(loaded) == before
-    assert summary(loaded)["period"] == "2024Q2"
+    assert summary(loaded, cfg=CFG)["period"] == "2024Q2"
 
 
 def test_the_period_origin_is_a_value_each_edge_words_itself(tmp_path):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import duckdb
 
+from analytics.config import ScoringConfig
 from analytics.errors import DashboardError
 from analytics.export.snapshot import EVERY_PART, TITLE, Snapshot, build_snapshot
 from analytics.metrics import ALL, Scope, resolve_period
@@ -45,12 +46,13 @@ def writer(fmt: str) -> Callable[[Snapshot], bytes]:
 
 
 def export(con: duckdb.DuckDBPyConnection, period: Period | str, scope: Scope = ALL, fmt: str = "xlsx", *,
-           mask_names: bool = False, now: dt.datetime | None = None,
+           cfg: ScoringConfig, mask_names: bool = False, now: dt.datetime | None = None,
            parts: frozenset[str] = EVERY_PART) -> tuple[Snapshot, bytes]:
-    """Build the snapshot of a period, scope and parts and write it in one format (not recorded: see
-    records.record)."""
+    """Build the snapshot of a period, scope and parts for this configuration and write it in one format (not
+    recorded: see records.record)."""
     write = writer(fmt)
-    snapshot = build_snapshot(con, resolve_period(con, period), scope, mask_names=mask_names, now=now, parts=parts)
+    snapshot = build_snapshot(con, resolve_period(con, period), scope, cfg=cfg, mask_names=mask_names, now=now,
+                              parts=parts)
     return snapshot, write(snapshot)
 
 

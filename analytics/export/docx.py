@@ -31,7 +31,6 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from analytics import charts
-from analytics.config import scoring_config
 from analytics.errors import DashboardError
 from analytics.export.pdf import chromium_path
 from analytics.export.snapshot import (
@@ -117,7 +116,7 @@ def _for_print(fig: go.Figure) -> tuple[str, go.Figure]:
 def figures(s: Snapshot) -> dict[str, list[go.Figure | None]]:
     """The chart drawn above each table of a part (None: that table has none). Trend; closure rate by unit and
     the ranking, when there are units to compare; the radar of dimension scores."""
-    cfg = scoring_config()
+    cfg = s.cfg
     compare = len(s.unit_scores) > 1
     by_rate = s.rates_by_unit.sort_values(["closure_rate", "unit"], na_position="last")  # weakest first
     return {
@@ -126,7 +125,7 @@ def figures(s: Snapshot) -> dict[str, list[go.Figure | None]]:
         RATES: [charts.bars(by_rate, "unit", "closure_rate", f"各单位销号率（{s.period.label}）", "责任单位", "销号率",
                             percent=True, horizontal=True) if compare else None],
         SCORES: [charts.bars(s.unit_scores, "unit", "score", f"{s.period.label}单位综合得分排名", "单位", "综合得分",
-                             colors=charts.grade_colors(s.unit_scores["grade"]), horizontal=True) if compare else None,
+                             colors=list(s.unit_scores["color"]), horizontal=True) if compare else None,
                  charts.radar(s.radar_series(), "各维度得分对比", low=cfg.floor, high=cfg.start)],
     }
 

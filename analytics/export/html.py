@@ -14,7 +14,6 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from analytics import charts
-from analytics.config import scoring_config
 from analytics.export.snapshot import (
     HEADLINE,
     LONG_TEXT_COLUMNS,
@@ -154,7 +153,7 @@ def _charts(s: Snapshot, section: str) -> list[str]:
         fig.update_xaxes(tickformat=".0%", range=[0, 1.05], dtick=0.2)
         return [_figure(fig, "chart-unit-rates")]
     if section == SCORES:
-        cfg = scoring_config()
+        cfg = s.cfg
         units, dims = s.unit_scores, s.dimension_scores
         out = [_figure(charts.bars(units, "unit", "score", f"{s.period.label}单位综合得分排名", "单位", "综合得分",
                                    colors=list(units["color"]), horizontal=True), "chart-score-ranking")] \

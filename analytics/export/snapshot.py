@@ -16,7 +16,7 @@ import duckdb
 import pandas as pd
 
 from analytics import alerts, metrics, scoring
-from analytics.config import ScoringConfig, scoring_config
+from analytics.config import ScoringConfig
 from analytics.db import table_exists
 from analytics.errors import DashboardError
 from analytics.metrics import ALL, Scope
@@ -103,6 +103,7 @@ class Snapshot:
     warnings: pd.DataFrame  # or, for a reader who sees only the reminders, alerts.reminders()
     warning_counts: dict
     agenda: pd.DataFrame
+    cfg: ScoringConfig  # the configuration the figures were computed with: the writers draw with it too
     parts: frozenset[str] = EVERY_PART  # what the reader may see: parts they may not are neither computed nor shown
 
     @property
@@ -205,20 +206,20 @@ def _with_score(head: dict, company: dict, scored: bool) -> dict:
 NO_SCORES = {"score": None, "grade": None, "color": None, "dimensions": {}}
 
 
-def build_snapshot(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, mask_names: bool = False,
-                   now: dt.datetime | None = None, cfg: ScoringConfig | None = None,
+def build_snapshot(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+                   mask_names: bool = False, now: dt.datetime | None = None,
                    parts: frozenset[str] = EVERY_PART) -> Snapshot:
-    """Compute a snapshot of the parts given (analytics.access.PARTS: what the reader may see); raises
-    DashboardError for a period without ledgers, an unknown unit, or nothing the reader may see."""
-    cfg = cfg or scoring_config()
+    """Compute a snapshot of the parts given (analytics.access.PARTS: what the reader may see) with this
+    configuration, which it carries; raises DashboardError for a period without ledgers, an unknown unit, or
+    nothing the reader may see."""
     parts = frozenset(parts) & EVERY_PART
     if not parts:
         raise DashboardError("没有可导出的内容：当前角色不能查看快照中的任何部分")
     _check(con, period, scope)
     now = (now or dt.datetime.now()).replace(microsecond=0)
     scored = "scores" in parts
-    company = scoring.company_score(con, period, scope, cfg) if scored else NO_SCORES
-    before = scoring.company_score(con, period.previous(), scope, cfg) if scored else NO_SCORES
+    company = scoring.company_score(con, period, scope, cfg=cfg) if scored else NO_SCORES
+    before = scoring.company_score(con, period.previous(), scope, cfg=cfg) if scored else NO_SCORES
     trend = metrics.trend(con, scope)
     overdue = metrics.problems(con, period, scope, only_overdue=True) if "problems" in parts else _empty()
     if mask_names:
@@ -226,9 +227,10 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
             if column in overdue.columns:
                 overdue[column] = [mask_name(v) for v in overdue[column]]
     if "warnings" in parts:
-        warned, counts = alerts.warnings(con, period, scope, cfg), alerts.warning_counts(con, period, scope, cfg)
+        warned = alerts.warnings(con, period, scope, cfg=cfg)
+        counts = alerts.warning_counts(con, period, scope, cfg=cfg)
     elif "reminders" in parts:
-        warned = alerts.reminders(con, period, alerts.warnings(con, period, scope, cfg, tier=alerts.TIERS[0]))
+        warned = alerts.reminders(con, period, alerts.warnings(con, period, scope, cfg=cfg, tier=alerts.TIERS[0]))
         counts = {alerts.TIERS[0]: len(warned)}
     else:
         warned, counts = _empty(), {}
@@ -238,13 +240,14 @@ def build_snapshot(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope 
         previous=_with_score(metrics.headline(con, period.previous(), scope), before, scored),
         trend=trend[trend["period_no"] <= period.index].reset_index(drop=True),
         rates_by_unit=metrics.breakdown(con, period, "unit", scope),
-        dimension_scores=scoring.dimension_scores(con, period, scope, cfg) if scored else _empty(),
-        unit_scores=scoring.unit_scores(con, period, scope, cfg) if scored else _empty(),
+        dimension_scores=scoring.dimension_scores(con, period, scope, cfg=cfg) if scored else _empty(),
+        unit_scores=scoring.unit_scores(con, period, scope, cfg=cfg) if scored else _empty(),
         company=company,
         overdue=overdue,
         warnings=warned,
         warning_counts=counts,
-        agenda=alerts.meeting_agenda(con, period, scope, cfg) if "agenda" in parts else _empty(),
+        agenda=alerts.meeting_agenda(con, period, scope, cfg=cfg) if "agenda" in parts else _empty(),
+        cfg=cfg,
         parts=parts,
     )
 
