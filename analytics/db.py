@@ -354,6 +354,17 @@ def open_db(path: Path | str, read_only: bool = False,
             lock.release()
 
 
+def sql_text(value: str) -> str:
+    """A constant of the product's own vocabulary (a status word from analytics.config) as an SQL literal. Only for
+    those: text from a ledger or a user is always a bind parameter."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def sql_in(values: tuple[str, ...]) -> str:
+    """``('a', 'b')`` of sql_text literals, for ``status IN …``."""
+    return "(" + ", ".join(map(sql_text, values)) + ")"
+
+
 def database_file(con: duckdb.DuckDBPyConnection) -> Path | None:
     """The file behind a connection (None in memory)."""
     row = con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()

@@ -37,6 +37,7 @@ from analytics.errors import DatabaseBusy
 from analytics.metrics import (
     AGE_BUCKETS,
     AGE_COLUMNS,
+    CLOSED_SQL,
     CLOSED_WITH_DATES_SQL,
     COUNT_FIELDS,
     LEVEL_COLUMNS,
@@ -53,7 +54,7 @@ _COUNTS_SQL = f"""
     count(*) FILTER (WHERE carried_over) AS carried_over,
     count(*) FILTER (WHERE closed_now) AS closed_this_period,
     count(*) FILTER (WHERE reopened) AS reopened,
-    count(*) FILTER (WHERE status = '已销号') AS closed,
+    count(*) FILTER (WHERE {CLOSED_SQL}) AS closed,
     count(*) FILTER (WHERE {COMPLETED_SQL}) AS completed,
     count(*) FILTER (WHERE NOT ({COMPLETED_SQL})) AS open,
     count(*) FILTER (WHERE {OVERDUE_SQL}) AS overdue,

@@ -17,11 +17,14 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analytics.db import has_table
+from analytics.config import CLOSED_STATUS, OPEN_STATUSES
+from analytics.db import has_table, sql_in, sql_text
 from analytics.errors import DashboardError
 from analytics.periods import Period, parse_period
 
-OVERDUE_SQL = "status IN ('未启动', '整改中', '长期整改') AND deadline IS NOT NULL AND deadline < period_end"
+OVERDUE_SQL = f"status IN {sql_in(OPEN_STATUSES)} AND deadline IS NOT NULL AND deadline < period_end"
+# 已销号
+CLOSED_SQL = f"status = {sql_text(CLOSED_STATUS)}"
 # signed days past the deadline at the period end: > 0 exactly when an open problem is overdue; NULL without one
 DAYS_OVERDUE_SQL = "date_diff('day', deadline, period_end)"
 # ever reopened or marked 复发, as plain true or false (NULL counts as not)
@@ -40,7 +43,7 @@ AGE_COLUMNS = ("age_1", "age_2", "age_3", "age_4", "age_unknown")
 # open problems per warning level (analytics.alerts.LEVEL_RULE_SQL)
 LEVEL_COLUMNS = ("level_1", "level_2", "level_3")
 # 已销号 with both dates, for 销号用时 (close_days counts them per quarter × source × dimension × days)
-CLOSED_WITH_DATES_SQL = (f"NOT {OPEN_SQL} AND status = '已销号' AND found_date IS NOT NULL "
+CLOSED_WITH_DATES_SQL = (f"NOT {OPEN_SQL} AND {CLOSED_SQL} AND found_date IS NOT NULL "
                          "AND closed_date IS NOT NULL AND closed_date >= found_date")
 _SUMS_SQL = ", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT) AS {c}" for c in COUNT_FIELDS)
 

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from analytics.config import ScoringConfig
 from analytics.db import has_table
-from analytics.metrics import ALL, Scope, cube
+from analytics.metrics import ALL, CLOSED_SQL, Scope, cube
 from analytics.periods import Period
 
 REPEAT_COLUMNS = ["unit", "similarity", "new_problem_id", "new_code", "new_description", "new_found_date",
@@ -212,7 +212,7 @@ def _candidates(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) ->
                    completed_on
             FROM problem_state
             WHERE period_no IN ($period_no, $previous_no) AND {where} AND unit IS NOT NULL
-              AND CASE WHEN period_no = $period_no THEN is_new ELSE status = '已销号' END
+              AND CASE WHEN period_no = $period_no THEN is_new ELSE {CLOSED_SQL} END
         """, params=params).to_arrow_table()
 
 

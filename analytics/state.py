@@ -24,14 +24,15 @@ from dataclasses import asdict
 import duckdb
 import pandas as pd
 
-from analytics.config import ScoringConfig
-from analytics.db import BLANK_DATE
+from analytics.config import CLOSED_STATUS, COMPLETED_STATUSES, OPEN_STATUSES, ScoringConfig
+from analytics.db import BLANK_DATE, sql_in, sql_text
 
 # Bump when how problem_state is made changes in code other than _state_sql (whose text analytics.derived stamps
 # too): a database built before is rebuilt on its next bringing up to date.
 VERSION = 10
 # completed (已整改, 已销号): the figure modules' test on a problem_state row, also how its rows are ordered
-COMPLETED_SQL = "status IN ('已整改', '已销号')"
+COMPLETED_SQL = f"status IN {sql_in(COMPLETED_STATUSES)}"
+_CLOSED = sql_text(CLOSED_STATUS)  # the status words are analytics.config's, made SQL literals in one place
 # Rows stored by quarter, open before completed, then by unit: a list of open problems or of one unit's reads a
 # few blocks of text, not the whole quarter's (DuckDB skips blocks without a match; a scattered read decodes all).
 _ORDER = f"ORDER BY period_no, {COMPLETED_SQL}, unit, problem_id"
@@ -53,8 +54,8 @@ def _quarter_end(expr: str) -> str:
 # marked 复发 by a report (NULL: not)
 _MARKED = "coalesce(recurred_mark, false)"
 # Each quarter's move, from the status before it (prev_status: NULL in a problem's first quarter)
-_MOVES = f"""coalesce(prev_status = '已销号', false) AND status IN ('未启动', '整改中', '长期整改') AS reopened_here,
-            {COMPLETED_SQL} AND coalesce(prev_status NOT IN ('已整改', '已销号'), true) AS completed_here"""
+_MOVES = f"""coalesce(prev_status = {_CLOSED}, false) AND status IN {sql_in(OPEN_STATUSES)} AS reopened_here,
+            {COMPLETED_SQL} AND coalesce(prev_status NOT IN {sql_in(COMPLETED_STATUSES)}, true) AS completed_here"""
 
 
 def _state_sql(where_obs: str) -> str:
@@ -126,11 +127,11 @@ def _state_sql(where_obs: str) -> str:
            at_no = first_no AS is_new,
            at_no = period_no AS listed,
            at_no > first_no AND (CASE WHEN at_no = period_no THEN coalesce(prev_status, '') ELSE status END)
-               <> '已销号' AS carried_over,
-           at_no = period_no AND status = '已销号' AND coalesce(prev_status, '') <> '已销号' AS closed_now,
+               <> {_CLOSED} AS carried_over,
+           at_no = period_no AND status = {_CLOSED} AND coalesce(prev_status, '') <> {_CLOSED} AS closed_now,
            at_no = period_no AND reopened_here AS reopened,
            ever_reopened, ever_marked, ever_reopened OR ever_marked AS recurred,
-           CASE WHEN status IN ('已整改', '已销号')
+           CASE WHEN {COMPLETED_SQL}
                 THEN coalesce(NULLIF(closed_date, DATE '{BLANK_DATE}'), {_quarter_end("completed_since_no")})
            END AS completed_on
     FROM expanded
@@ -212,7 +213,7 @@ def _extend(con: duckdb.DuckDBPyConnection, old_max: int, new_max: int) -> None:
     fixed = {
         "period_no": "q", "period": "CAST(q // 4 AS VARCHAR) || 'Q' || CAST(q % 4 + 1 AS VARCHAR)",
         "period_end": _quarter_end("q"), "is_new": "false", "listed": "false", "closed_now": "false",
-        "reopened": "false", "carried_over": "status <> '已销号'",
+        "reopened": "false", "carried_over": f"status <> {_CLOSED}",
     }
     select = ", ".join(fixed.get(c, c) for c in columns)
     con.execute(f"""

@@ -199,3 +199,13 @@ def test_analytics_reads_no_configuration_below_the_edge():
     reading = re.compile(r"\b(scoring_config|ledger_config)\(\)")
     found = {str(p.relative_to(ROOT)) for p in (ROOT / "analytics").rglob("*.py") if reading.search(p.read_text())}
     assert found - {"analytics/cli.py"} == set(NOT_YET_PASSED)
+
+
+def test_status_words_come_from_the_configuration_not_from_sql_text():
+    """The five statuses are analytics.config's (STATUSES …), made SQL literals in one place (db.sql_in): none is
+    typed into a query, where a renamed status would silently match nothing."""
+    from analytics.config import STATUSES
+
+    typed = re.compile("'(" + "|".join(STATUSES) + ")'")
+    found = {str(p.relative_to(ROOT)) for p in (ROOT / "analytics").rglob("*.py") if typed.search(p.read_text())}
+    assert found == set()
