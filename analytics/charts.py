@@ -11,8 +11,6 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.config import scoring_config
-
 FONT = "Noto Sans CJK SC, Source Han Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
 SOURCE_COLORS = {
     "巡视巡察": "#B22222", "审计": "#1F77B4", "日常监督": "#2CA02C", "专项监督": "#FF7F0E",
@@ -238,9 +236,3 @@ def radar(scores: dict[str, dict[str, float]], title: str, low: float = 0, high:
     fig.update_layout(margin={"l": side, "r": side, "t": 90, "b": 70},
                       legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.06, "yanchor": "top"})
     return fig
-
-
-def grade_colors(grades: pd.Series) -> list[str]:
-    """The configured colour of each grade name."""
-    by_name = {g.name: g.color for g in scoring_config().grades}
-    return [by_name.get(g, "#7F7F7F") for g in grades]

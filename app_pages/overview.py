@@ -123,7 +123,7 @@ if scored:
             st.subheader("得分最低的单位")
             chart, table = st.tabs(["图表", "数据表"])
             event = common.chart(charts.bars(worst, "unit", "score", "综合得分最低的五个单位", "单位", "综合得分",
-                                             colors=charts.grade_colors(worst["grade"]), horizontal=True),
+                                             colors=list(worst["color"]), horizontal=True),
                                  "overview_worst", where=chart, **common.clickable())
             common.portrait_on_click(event, "overview_worst", "y", list(worst["unit"]))
             if common.clickable():

@@ -106,7 +106,7 @@ else:
         chart, table = st.tabs(["图表", "数据表"])
         event = common.chart(
             charts.bars(units, "unit", "score", f"{period.label}单位综合得分排名", "单位", "综合得分",
-                        colors=charts.grade_colors(units["grade"]), horizontal=True),
+                        colors=list(units["color"]), horizontal=True),
             "score_ranking", where=chart, **common.clickable())
         common.portrait_on_click(event, "score_ranking", "y", unit_names)
         if common.clickable():

@@ -62,7 +62,7 @@ else:
     common.chart(charts.radar(mine | {"公司平均": company}, f"{unit}各维度得分与公司平均（{period}）")
                  if compared else charts.radar(mine, f"{unit}各维度得分（{period}）"), "portrait_radar", where=tabs[0])
     common.chart(charts.bars(dims, "dimension", "score", f"{unit}各维度得分及等级（{period}）", "维度", "得分",
-                             colors=charts.grade_colors(dims["grade"]), horizontal=True),
+                             colors=list(dims["color"]), horizontal=True),
                  "portrait_dims", where=tabs[1])
     common.table(
         dims.assign(company=dims["dimension"].map(company)), f"{unit}各维度得分", "portrait_dims_table",

@@ -184,7 +184,6 @@ def test_scoring_config_is_read_again_when_the_file_changes(tmp_path):
 
 # reads of the configuration files that remain below the edge, with who should pass them down instead
 NOT_YET_PASSED = {
-    "analytics/charts.py": "grade_colors: the pages (their frames carry each grade's colour)",
     "analytics/templates.py": "the 台账导入 page's template downloads",
     "analytics/backup.py": "the import path (ledger.store → backup.before_write)",
     "analytics/ingest/parse.py": "the import path",
