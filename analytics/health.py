@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,12 +63,19 @@ def database_state(db: Path, wait: float = 2.0) -> tuple[str, str]:
         if audit_path(db).exists() and _imported_before(db):
             return MISSING, f"数据库文件 {db} 不存在，而审计日志记有已导入的台账：文件被移走或删除"
         return EMPTY, f"数据库文件 {db} 尚未建立（还没有导入台账）"
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as exc:
-        if _is_lock_error(exc):  # a writer holds it (an import): it opened for them
-            return BUSY, "数据库正被写入（可能正在导入），本次未打开核对"
-        return UNREADABLE, f"数据库文件 {db} 已损坏或不是看板的数据库（{str(exc).splitlines()[0][:200]}）"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            con = duckdb.connect(str(db), read_only=True)
+            break
+        except duckdb.Error as exc:
+            # as db.connect tells them apart ("does not match … in block" is damage, not a lock)
+            held = isinstance(exc, duckdb.IOException | duckdb.ConnectionException) and _is_lock_error(exc)
+            if not held:
+                return UNREADABLE, f"数据库文件 {db} 已损坏或不是看板的数据库（{str(exc).splitlines()[0][:200]}）"
+            if time.monotonic() >= deadline:  # a writer holds it (an import): it opened for them
+                return BUSY, "数据库正被写入（可能正在导入），本次未打开核对"
+            time.sleep(0.2)
     try:
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
         if not {"meta", "imports"} <= tables:
@@ -91,6 +99,8 @@ def check(db: Path | str) -> Health:
     state, text = database_state(db)
     if state in (UNREADABLE, TOO_NEW):  # the trail's anchor lives in the database: the check would only repeat it
         return Health(state, text)
+    if state == BUSY:  # the anchor cannot be read while a writer holds the file: next time
+        return Health(state, text, audit_notes=("数据库正被写入，审计日志本次未核对",))
     found = audit.check(db)
     return Health(state, text, tuple(found.problems), tuple(found.notes))
 
