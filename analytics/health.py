@@ -20,16 +20,16 @@ from analytics import audit
 from analytics.config import audit_path
 from analytics.db import SCHEMA_VERSION, _is_lock_error
 
-OK, EMPTY, BUSY = "ok", "empty", "busy"  # healthy database states
+OK, EMPTY, BUSY, OLDER = "ok", "empty", "busy", "upgrade_pending"  # healthy database states
 MISSING, UNREADABLE, TOO_NEW = "missing", "unreadable", "too_new"  # unhealthy ones
-HEALTHY = (OK, EMPTY, BUSY)
+HEALTHY = (OK, EMPTY, BUSY, OLDER)
 
 
 @dataclass(frozen=True)
 class Health:
     """What one check found: the database's state with a sentence, the audit trail's problems and notes."""
 
-    database: str  # one of OK, EMPTY, BUSY, MISSING, UNREADABLE, TOO_NEW
+    database: str  # one of HEALTHY, MISSING, UNREADABLE, TOO_NEW
     database_text: str
     audit_problems: tuple[str, ...] = ()
     audit_notes: tuple[str, ...] = ()
@@ -89,8 +89,10 @@ def database_state(db: Path, wait: float = 2.0) -> tuple[str, str]:
         con.close()
     if version > SCHEMA_VERSION:
         return TOO_NEW, f"数据库由较新版本的看板写入（数据结构版本 {version}，本版本 {SCHEMA_VERSION}）"
-    pending = f"；数据结构版本 {version}，看板首次打开时升级到 {SCHEMA_VERSION}" if version < SCHEMA_VERSION else ""
-    return OK, f"数据库可以打开（导入记录 {imports} 条{pending}）"
+    if version < SCHEMA_VERSION:
+        return OLDER, (f"数据库可以打开（导入记录 {imports} 条；数据结构版本 {version}，看板首次打开时备份并升级到 "
+                       f"{SCHEMA_VERSION}）")
+    return OK, f"数据库可以打开（导入记录 {imports} 条）"
 
 
 def check(db: Path | str) -> Health:
@@ -101,6 +103,8 @@ def check(db: Path | str) -> Health:
         return Health(state, text)
     if state == BUSY:  # the anchor cannot be read while a writer holds the file: next time
         return Health(state, text, audit_notes=("数据库正被写入，审计日志本次未核对",))
+    if state == OLDER:  # reading the trail's anchor would open it as the dashboard does, which upgrades it
+        return Health(state, text, audit_notes=("数据库待升级，审计日志待升级后核对",))
     found = audit.check(db)
     return Health(state, text, tuple(found.problems), tuple(found.notes))
 

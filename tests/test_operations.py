@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -89,6 +90,16 @@ def test_health_refuses_a_database_of_a_newer_release(tmp_path):
         con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     said = health(db)
     assert said.returncode == 1 and "较新版本" in said.stdout
+
+
+def test_health_reports_a_database_of_an_earlier_release_without_upgrading_it(tmp_path):
+    """Run as root by monitoring, an upgrade would leave a backup, a key and trail entries the service cannot use."""
+    db = tmp_path / "old.duckdb"
+    db.write_bytes(gzip.decompress((ROOT / "tests" / "data" / "release-cc5541e.duckdb.gz").read_bytes()))
+    before = db.read_bytes()
+    said = cli("health", db=db, env={"DASHBOARD_USERS": str(tmp_path / "users.json")})
+    assert said.returncode == 0 and "数据结构版本 1，看板首次打开时备份并升级到" in said.stdout
+    assert db.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["old.duckdb"]
 
 
 def test_health_writes_nothing(tmp_path):
