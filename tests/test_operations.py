@@ -8,12 +8,15 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -28,13 +31,31 @@ from tests.test_cli import cli
 from tests.test_damaged_database import damaged_database
 
 
-def imported(tmp_path, name: str = "x.duckdb"):
-    """A database with two quarters imported through the CLI (so its trail is anchored in it)."""
-    db = tmp_path / name
-    for quarter, status in (("2024年第三季度", "整改中"), ("2024年第四季度", "已销号")):
-        ledger = write_xlsx(tmp_path / f"{quarter}问题整改台账.xlsx", {"S": [HEADER, problem_row(1, "A-1", status)]})
-        assert cli("import", str(ledger), db=db).returncode == 0
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, accounts_file) -> Path:
+    """A database with two quarters imported through the CLI (so its trail is anchored in it), made once."""
+    folder = tmp_path_factory.mktemp("template")
+    db = folder / "x.duckdb"
+    with pytest.MonkeyPatch.context() as env:  # as the tests run (conftest._accounts): the key beside accounts_file
+        env.setenv("DASHBOARD_USERS", str(accounts_file))
+        for name in ("DASHBOARD_AUDIT", "DASHBOARD_AUDIT_KEY", "DASHBOARD_DB"):
+            env.delenv(name, raising=False)
+        for quarter, status in (("2024年第三季度", "整改中"), ("2024年第四季度", "已销号")):
+            ledger = write_xlsx(folder / f"{quarter}问题整改台账.xlsx", {"S": [HEADER, problem_row(1, "A-1", status)]})
+            assert cli("import", str(ledger), db=db).returncode == 0
     return db
+
+
+@pytest.fixture
+def imported(template) -> Callable[[Path], Path]:
+    """Copies of the template database and its trail into a folder; the copy's path."""
+    def copy(folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        db = Path(shutil.copy(template, folder / template.name))
+        shutil.copy(audit_path(template), audit_path(db))
+        return db
+
+    return copy
 
 
 def health(db, *options: str) -> subprocess.CompletedProcess:
@@ -43,7 +64,7 @@ def health(db, *options: str) -> subprocess.CompletedProcess:
 
 # ---- health ----
 
-def test_health_is_ok_on_a_good_database_and_says_so(tmp_path):
+def test_health_is_ok_on_a_good_database_and_says_so(tmp_path, imported):
     db = imported(tmp_path)
     said = health(db)
     assert said.returncode == 0, said.stdout + said.stderr
@@ -61,7 +82,7 @@ def test_health_fails_on_a_damaged_database(tmp_path):
     assert json.loads(cli("health", "--json", db=db, env=env).stdout)["database"] == "unreadable"
 
 
-def test_health_fails_on_a_cut_audit_trail(tmp_path):
+def test_health_fails_on_a_cut_audit_trail(tmp_path, imported):
     """Attack: the last entries of the trail deleted by one who can edit its file; the database's anchor shows it."""
     db = imported(tmp_path)
     trail = audit_path(db)
@@ -74,7 +95,7 @@ def test_health_fails_on_a_cut_audit_trail(tmp_path):
     assert found["status"] == "fail" and found["database"] == "ok" and found["audit"] == "problems"
 
 
-def test_a_database_removed_after_imports_fails_but_a_fresh_install_is_healthy(tmp_path):
+def test_a_database_removed_after_imports_fails_but_a_fresh_install_is_healthy(tmp_path, imported):
     """A database moved away: the trail still records imports. A new install has neither, and is not an alarm."""
     fresh = cli("health", db=tmp_path / "new" / "d.duckdb")
     assert fresh.returncode == 0 and "尚未建立" in fresh.stdout
@@ -84,7 +105,7 @@ def test_a_database_removed_after_imports_fails_but_a_fresh_install_is_healthy(t
     assert said.returncode == 1 and "被移走或删除" in said.stdout
 
 
-def test_health_refuses_a_database_of_a_newer_release(tmp_path):
+def test_health_refuses_a_database_of_a_newer_release(tmp_path, imported):
     db = imported(tmp_path)
     with open_db(db) as con:
         con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
@@ -119,7 +140,7 @@ def test_health_writes_nothing(tmp_path):
     assert list(empty.iterdir()) == []
 
 
-def test_health_while_an_import_holds_the_database_is_busy_not_broken(tmp_path):
+def test_health_while_an_import_holds_the_database_is_busy_not_broken(tmp_path, imported):
     db = imported(tmp_path)
     holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
                                "print('held', flush=True); time.sleep(30)", str(db)],
@@ -136,7 +157,7 @@ def test_health_while_an_import_holds_the_database_is_busy_not_broken(tmp_path):
 
 # ---- backup --to ----
 
-def test_backup_copies_database_trail_and_accounts_into_a_dated_folder_that_restores(tmp_path):
+def test_backup_copies_database_trail_and_accounts_into_a_dated_folder_that_restores(tmp_path, imported):
     db = imported(tmp_path)
     target = tmp_path / "other-disk"
     done = cli("backup", "--to", str(target), db=db)
@@ -155,7 +176,7 @@ def test_backup_copies_database_trail_and_accounts_into_a_dated_folder_that_rest
     assert restored.returncode == 0, restored.stderr
 
 
-def test_backup_keeps_the_newest_copies_and_nothing_else_is_touched(tmp_path):
+def test_backup_keeps_the_newest_copies_and_nothing_else_is_touched(tmp_path, imported):
     db = imported(tmp_path)
     target = tmp_path / "other-disk"
     target.mkdir()
@@ -168,7 +189,7 @@ def test_backup_keeps_the_newest_copies_and_nothing_else_is_touched(tmp_path):
 
 
 @pytest.mark.parametrize("case", ["no database", "damaged database", "folder is a file", "keep 0"])
-def test_backup_fails_with_status_1_and_leaves_no_partial_copy(tmp_path, case):
+def test_backup_fails_with_status_1_and_leaves_no_partial_copy(tmp_path, case, imported):
     db, env = (damaged_database(tmp_path) if case == "damaged database"
                else (tmp_path / "missing.duckdb" if case == "no database" else imported(tmp_path), None))
     target = tmp_path / "other-disk"
@@ -182,7 +203,7 @@ def test_backup_fails_with_status_1_and_leaves_no_partial_copy(tmp_path, case):
 
 # ---- archive ----
 
-def test_archive_writes_the_latest_quarters_snapshot_into_the_folder_under_a_dated_name_and_records_it(tmp_path):
+def test_archive_writes_the_latest_quarter_into_the_folder_under_a_dated_name_and_records_it(tmp_path, imported):
     db = imported(tmp_path)
     out = tmp_path / "snapshots"
     done = cli("archive", "--to", str(out), "--format", "xlsx", "--format", "html", db=db)
@@ -197,7 +218,7 @@ def test_archive_writes_the_latest_quarters_snapshot_into_the_folder_under_a_dat
 
 
 @pytest.mark.parametrize("case", ["no database", "bad period", "pdf without a browser"])
-def test_archive_fails_with_status_1_and_records_nothing(tmp_path, case):
+def test_archive_fails_with_status_1_and_records_nothing(tmp_path, case, imported):
     db = tmp_path / "missing.duckdb" if case == "no database" else imported(tmp_path)
     out = tmp_path / "snapshots"
     options = {"bad period": ["--period", "2024Q9"], "pdf without a browser": ["--format", "pdf"]}.get(case, [])
@@ -244,9 +265,7 @@ def get(url: str, process: subprocess.Popen, log, timeout: float = 60) -> tuple[
     pytest.fail(f"no answer from {url}:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-def test_the_served_dashboard_answers_its_health_url_200_when_good_and_503_when_broken(tmp_path):
-    (tmp_path / "good").mkdir()
-    (tmp_path / "bad").mkdir()
+def test_the_served_dashboard_answers_its_health_url_200_when_good_and_503_when_broken(tmp_path, imported):
     good = imported(tmp_path / "good")
     bad = imported(tmp_path / "bad")
     audit_path(bad).write_bytes(b"".join(audit_path(bad).read_bytes().splitlines(keepends=True)[:-2]))  # cut
