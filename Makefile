@@ -7,9 +7,9 @@ DEMO_DIR := data/demo
 AUDIT := data/dashboard.audit.jsonl
 # Accounts live outside the repository; `make run` makes the demo accounts there when it has none.
 USERS ?= $(or $(DASHBOARD_USERS),$(HOME)/.config/political-ecology-dashboard/users.json)
-LINTED := analytics app_pages tests benchmarks dashboard.py data/make_demo.py
+LINTED := analytics app_pages tests benchmarks dashboard.py serve.py data/make_demo.py scripts/make_bundle.py
 
-.PHONY: setup system run test test-fast lint bench bench-analytics bench-pages demo clean-demo
+.PHONY: setup system run test test-fast lint bench bench-analytics bench-pages demo clean-demo bundle
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -64,6 +64,11 @@ bench-analytics: setup
 
 bench-pages: setup
 	$(BIN)/python benchmarks/bench_pages.py
+
+# One archive that installs without network on Linux x86_64 and aarch64 (CPython 3.11): the application, every
+# dependency as wheels, install.sh (scripts/make_bundle.py; README "Running it on an intranet")
+bundle: $(BIN)/.installed
+	$(BIN)/python scripts/make_bundle.py --out dist
 
 clean-demo:
 	rm -rf $(DEMO_DIR) $(DB) $(DB).tmp $(AUDIT)

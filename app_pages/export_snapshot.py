@@ -2,6 +2,7 @@
 downloaded again exactly as it was handed out."""
 
 import logging
+import os
 
 import pandas as pd
 import streamlit as st
@@ -10,7 +11,7 @@ from analytics import actions
 from analytics.access import can, hidden_sources, visible_parts
 from analytics.db import open_db
 from analytics.errors import DashboardError
-from analytics.export import FORMAT_LABELS, FORMATS
+from analytics.export import FORMAT_LABELS, FORMATS, tools
 from analytics.export.snapshot import data_version, sections_for
 from analytics.metrics import Scope
 from analytics.periods import parse_period
@@ -24,6 +25,12 @@ log = logging.getLogger(__name__)
 
 def size_text(size: int) -> str:
     return f"{size / 1024:.0f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def formats_unavailable(browser: str | None, path: str | None) -> dict[str, str]:
+    """Formats this machine cannot make (no Chromium, no Chinese font), checked once a minute per browser setting."""
+    return tools.unavailable()
 
 
 def generate(period: str, scope: Scope, fmt: str, masked: bool) -> None:
@@ -122,14 +129,18 @@ with left:
         st.caption(f"范围：{common.plain(common.user().unit)}（部门负责人只能导出本单位）")
     st.caption("默认取侧栏的期间和单位；侧栏的来源、维度筛选不作用于快照，快照总是包含"
                + ("本角色可查看的全部来源" if hidden_sources(common.user()) else "全部来源") + "和维度。")
+unavailable = formats_unavailable(os.environ.get("DASHBOARD_CHROMIUM"), os.environ.get("PATH"))
 with right:
-    fmt = st.radio("格式", list(FORMATS), format_func=FORMAT_LABELS.get, key="export_format")
-    if fmt in NEEDS_BROWSER:
+    fmt = st.radio("格式", list(FORMATS), key="export_format",
+                   format_func=lambda f: FORMAT_LABELS[f] + ("（本机暂不可用）" if f in unavailable else ""))
+    if fmt in unavailable:
+        st.warning(unavailable[fmt], icon=":material/warning:")
+    elif fmt in NEEDS_BROWSER:
         st.caption("Word 和 PDF 的图表由本机的 Chromium 浏览器绘制，生成需要十几秒。")
     masked = st.checkbox("对姓名脱敏（张三 → 张*）", key="export_mask",
                          help="逾期问题清单中的责任人只显示姓氏；单位名称不脱敏。")
 
-ready = breadth == COMPANY or bool(units)
+ready = (breadth == COMPANY or bool(units)) and fmt not in unavailable
 if breadth == UNITS and not units:
     st.info("请至少选择一个单位，或改选「全公司」。")
 if st.button("生成快照", type="primary", disabled=not ready, key="export_button", icon=":material/file_export:"):

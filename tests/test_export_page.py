@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from analytics.db import open_db
-from analytics.export import records
+from analytics.export import records, tools
 from tests.conftest import downloaded, logged_in
 
 PAGE = "app_pages/export_snapshot.py"
@@ -88,14 +88,34 @@ def test_units_and_masking_reach_the_snapshot(monkeypatch, db, storages):
     assert listed["范围"].tolist() == ["单位：采购部"] and listed["姓名脱敏"].tolist() == ["是"]
 
 
-def test_a_failed_export_shows_a_chinese_message_and_records_nothing(monkeypatch, db, tmp_path):
-    monkeypatch.setenv("DASHBOARD_CHROMIUM", str(tmp_path / "no-such-browser"))
+def test_a_failed_export_shows_a_chinese_message_and_records_nothing(monkeypatch, db):
+    """A browser that is there but fails (here /bin/false): the page's message, no traceback, nothing recorded."""
+    monkeypatch.setenv("DASHBOARD_CHROMIUM", "/bin/false")
+    monkeypatch.setattr(tools, "unavailable", dict)  # taken for a browser, whatever fonts this machine has
     at = open_page(monkeypatch, db)
-    at.radio(key="export_format").set_value("docx")
+    at.radio(key="export_format").set_value("pdf")
     at.button(key="export_button").click().run()
     assert not at.exception
-    assert "未找到 Chromium" in at.error[0].value
+    assert "PDF" in at.error[0].value
     assert at.status[0].label == "快照生成失败" and at.status[0].state == "error"
     assert not [b for b in at.download_button if b.key == "export_download"]
     with open_db(db, read_only=True) as con:
         assert records.list_snapshots(con).empty
+
+
+def test_without_chromium_the_page_says_up_front_that_word_and_pdf_cannot_be_made(monkeypatch, db, tmp_path):
+    """No browser installed: Word and PDF are marked unavailable with what to install, and cannot be started
+    (before, the click failed after the work); Excel and HTML still can."""
+    monkeypatch.setenv("DASHBOARD_CHROMIUM", str(tmp_path / "no-such-browser"))
+    at = open_page(monkeypatch, db)
+    choice = at.radio(key="export_format")
+    assert choice.options == ["Excel 工作簿", "Word 文档（本机暂不可用）", "网页（可离线打开、打印）",
+                              "PDF（本机暂不可用）"]
+    for fmt in ("pdf", "docx"):
+        at.radio(key="export_format").set_value(fmt).run()
+        warning = at.warning[0].value
+        assert "未安装 Chromium" in warning and "apt-get install chromium fonts-noto-cjk" in warning
+        assert "Excel 工作簿和网页不受影响" in warning
+        assert at.button(key="export_button").disabled
+    at.radio(key="export_format").set_value("html").run()
+    assert not at.warning and not at.button(key="export_button").disabled
