@@ -44,11 +44,12 @@ test: setup
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest
 
-# The unit tests alone: no browser, no killed or fuzzed imports, no command line in a subprocess, no dashboard
-# driven page by page (those files are left out whole); the whole suite is `make test`.
+# The unit tests alone, in under a minute: no browser, no killed or fuzzed imports, no command line in a
+# subprocess, no dashboard driven page by page (those files are left out whole), nothing on the bundled demo
+# (marked slow); the whole suite is `make test`.
 SLOW_TESTS := browser fuzz safety cli worker import_page import_refusals newcomer mapping export export_docx \
 	export_page confidential access login_hardening pages_analysis pages_follow_up downloads damaged_database \
-	private_files side_by_side
+	private_files side_by_side operations deploy offline_install container upgrade audit_anchor
 test-fast: setup
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest -q -m "not slow" $(foreach t,$(SLOW_TESTS),--ignore=tests/test_$(t).py)

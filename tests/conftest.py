@@ -186,3 +186,11 @@ def problem_row(seq: int, code: str | None, status: str = "整改中", *, source
 
 
 __all__ = ["HEADER", "Period", "database_digest", "load", "problem_row", "write_xlsx"]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test on the bundled demo (demo_db: the demo built through the CLI, ~10 s once) is slow by the marker's own
+    definition; make test-fast leaves them to make test."""
+    for item in items:
+        if "demo_db" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
