@@ -430,7 +430,7 @@ def change_own_password(db: Path, store: UserStore, throttle: Throttle, user: Us
     address) and recorded whatever the outcome; the account's other sessions end (OWN_PASSWORD).
     """
     def refuse(why: str) -> DashboardError:
-        audit.record(db, user, "user_password", "失败", account=user.name, reason=why, address=address)
+        audit.record(db, user, "own_password", "失败", account=user.name, reason=why, address=address)
         return DashboardError(why)
 
     try:
@@ -447,7 +447,7 @@ def change_own_password(db: Path, store: UserStore, throttle: Throttle, user: Us
         raise refuse(str(exc)) from None
     if account is None:
         raise refuse("当前密码不正确" + (f"，请 {math.ceil(wait)} 秒后再试" if wait else ""))
-    audit.record(db, user, "user_password", account=user.name, address=address)
+    audit.record(db, user, "own_password", account=user.name, address=address)
     return account
 
 

@@ -42,6 +42,7 @@ ACTIONS = {
     "import": "导入台账", "undo": "撤销导入", "export": "导出快照", "download": "下载文件",
     "restore": "恢复备份", "audit_export": "导出审计日志", "config": "配置变更",
     "user_add": "新增用户", "user_password": "重置密码", "user_role": "变更角色", "user_remove": "删除用户",
+    "own_password": "修改本人密码",
     "profile_save": "保存台账映射", "profile_delete": "删除台账映射", "category_assign": "指定类别维度",
     "schema_upgrade": "升级数据库结构", "backup": "备份到其他位置",
 }

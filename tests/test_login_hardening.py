@@ -261,7 +261,7 @@ def test_changing_ones_own_password_is_throttled_and_recorded(tmp_path, store):
     now[0] += 5
     actions.change_own_password(db, store, throttle, WANG, PASSWORD, "new-password-1", "10.1.2.3")
     assert store.verify("wang", "new-password-1")
-    changes = trail(db, "user_password")
+    changes = trail(db, "own_password")  # not 重置密码: an administrator's reset is another action
     assert [(e["outcome"], e["details"].get("reason")) for e in changes] == [
         ("失败", "密码至少 8 位"), ("失败", "当前密码不正确"), ("失败", "当前密码不正确"),
         ("失败", "当前密码不正确，请 5 秒后再试"), ("失败", "密码错误次数过多，请 5 秒后再试"), ("成功", None)]
