@@ -20,7 +20,6 @@ import datetime as dt
 import fcntl
 import hashlib
 import hmac
-import io
 import json
 import os
 import secrets
@@ -461,25 +460,12 @@ def to_csv(frame: pd.DataFrame) -> bytes:
 
 
 def to_xlsx(frame: pd.DataFrame) -> bytes:
-    """An Excel sheet in which every cell is text (a logged file name like =cmd() stays text)."""
-    import xlsxwriter
+    """An Excel sheet in which every cell is text (a logged file name like =cmd() stays text): the pages' table
+    writer, every column of kind text."""
+    from analytics.export import table  # the export package builds on figures this module never needs
 
     out = frame.drop(columns=["action"]).rename(columns=LABELS)
-    buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"strings_to_formulas": False, "strings_to_numbers": False,
-                                      "strings_to_urls": False, "in_memory": True}) as wb:
-        ws = wb.add_worksheet("审计日志")
-        bold = wb.add_format({"bold": True})
-        ws.write_row(0, 0, list(out.columns), bold)
-        for r, row in enumerate(out.itertuples(index=False), 1):
-            for c, value in enumerate(row):
-                ws.write_string(r, c, str(value))
-        ws.set_column(0, 0, 6)
-        ws.set_column(1, 1, 20)
-        ws.set_column(2, 5, 14)
-        ws.set_column(6, 6, 80)
-        ws.freeze_panes(1, 0)
-    return buffer.getvalue()
+    return table.to_xlsx(out, "审计日志", dict.fromkeys(map(str, out.columns), "text"))
 
 
 def config_digests(folder: Path = DATA_DIR) -> dict[str, str | None]:

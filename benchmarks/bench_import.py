@@ -258,17 +258,7 @@ def write_ledger(path: Path, rows: int, shared: bool = False) -> None:
                               "bg_color": "#D9E1F2"})
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     sheet = _sheet_head(book, HEADERS, (6, 16, 12, 14, 60, 18, 10, 12, 16, 10, 12, 10, 16), 9, title, header)
-    for i in range(1, rows + 1):
-        r = i + 2
-        for col, value in enumerate(_problem(i, rng, units, people)):
-            if value is None:
-                continue
-            if isinstance(value, dt.date):
-                sheet.write_datetime(r, col, dt.datetime.combine(value, dt.time()), date)
-            elif isinstance(value, int):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, value)
+    _write_rows(sheet, (_problem(i, rng, units, people) for i in range(1, rows + 1)), 3, date)
     _footer(sheet, rows + 3, f"共 {rows} 个问题",
             "注：整改状态按未整改、整改中、已整改、已销号、长期整改填写；已销号的问题须填写销号时间。")
     book.close()
@@ -286,6 +276,20 @@ def _sheet_head(book, headers: tuple[str, ...], widths: tuple[int, ...], date_co
     sheet.write_row(2, 0, headers, header)
     sheet.freeze_panes(3, 0)
     return sheet
+
+
+def _write_rows(sheet, rows, first: int, date) -> None:
+    """Rows of cells from row ``first`` on: dates as dates, whole numbers as numbers, text as text, None blank."""
+    for r, row in enumerate(rows, first):
+        for col, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                sheet.write_datetime(r, col, dt.datetime.combine(value, dt.time()), date)
+            elif isinstance(value, int):
+                sheet.write_number(r, col, value)
+            else:
+                sheet.write_string(r, col, value)
 
 
 def _footer(sheet, r: int, total: str, note: str) -> None:

@@ -130,16 +130,7 @@ def _write_xlsx(path: Path, count: int, pad: int, shared: bool) -> None:
     date = book.add_format({"num_format": "yyyy-mm-dd"})
     title = book.add_format({"bold": True})
     sheet = rows_of._sheet_head(book, HEADERS, (6,) * len(HEADERS), 9, title, title)
-    for r, row in enumerate(_rows(count, pad), 3):
-        for col, value in enumerate(row):
-            if value is None:
-                continue
-            if isinstance(value, dt.date):
-                sheet.write_datetime(r, col, dt.datetime.combine(value, dt.time()), date)
-            elif isinstance(value, int):
-                sheet.write_number(r, col, value)
-            else:
-                sheet.write_string(r, col, value)
+    rows_of._write_rows(sheet, _rows(count, pad), 3, date)
     rows_of._footer(sheet, count + 3, f"共 {count} 个问题", "注：整改状态按未整改、整改中、已整改、已销号填写。")
     book.close()
 
