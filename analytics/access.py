@@ -7,6 +7,7 @@ rules; hiding a button in the app is only a convenience on top.
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,12 +28,13 @@ PERMISSIONS = {
     "undo": "撤销导入",
     "audit": "查看审计日志",
     "users": "管理用户",
+    "org": "维护组织架构",
 }
 _GRANTS = {
     ADMIN: set(PERMISSIONS),
     SECRETARY: set(PERMISSIONS) - {"users"},
     OFFICE: set(PERMISSIONS) - {"users", "audit"},
-    MEMBER: {"view", "all_units", "supervision", "export"},
+    MEMBER: {"view", "all_units", "supervision", "export"},  # not org: 组织架构 is the office's to keep
     HEAD: {"view", "export"},  # and only their own unit: see scope_for
 }
 
@@ -146,13 +148,14 @@ def hidden_sources(user: User) -> tuple[str, ...]:
 
 
 def check_role(role: str, unit: str | None) -> None:
-    """A role that exists, with a unit exactly when it is a department head's."""
+    """A role that exists, with a unit when it is a department head's; any role but the administrator's may be
+    given one (组织架构: a 分公司's 纪委书记 sees that 分公司 and everything under it, nothing else)."""
     if role not in ROLES:
         raise DashboardError(f"未知的角色「{role}」，可选：{'、'.join(ROLES)}")
     if role == HEAD and not (unit and unit.strip()):
         raise DashboardError("部门负责人须指定所在单位")
-    if role != HEAD and unit:
-        raise DashboardError(f"只有部门负责人才指定单位（{role} 可查看全部单位）")
+    if role == ADMIN and unit:
+        raise DashboardError("管理员不指定单位（管理员管理全部账户）")
 
 
 def can(user: User | None, permission: str) -> bool:
@@ -166,19 +169,26 @@ def require(user: User | None, permission: str) -> None:
         raise AccessDenied(f"{user.role}无权{PERMISSIONS[permission]}")
 
 
-def allowed_units(user: User) -> tuple[str, ...] | None:
-    """The units a user may see; None means all."""
+# a node's unit keys, its subtree's included (analytics.org.units_under on the database read)
+Under = Callable[[str], tuple[str, ...]]
+
+
+def allowed_units(user: User, under: Under | None = None) -> tuple[str, ...] | None:
+    """The units a user may see; None means all. A user given a unit (a node of the 组织架构) sees its subtree:
+    ``under`` lists it; without it, the node alone."""
     require(user, "view")
-    return None if can(user, "all_units") else (user.unit or "",)
+    if user.unit:
+        return under(user.unit) if under is not None else (user.unit,)
+    return None if can(user, "all_units") else ("",)
 
 
-def scope_for(user: User, scope: Scope) -> Scope:
+def scope_for(user: User, scope: Scope, under: Under | None = None) -> Scope:
     """The scope a user asked for, cut down to what they may see.
 
-    A department head's scope is pinned to their unit (``within``), so that a view which drops the unit filter
-    on purpose (the company score beside one unit's) still sees only that unit.
+    A scoped user's scope is pinned to their units (``within``), so that a view which drops the unit filter
+    on purpose (the company score beside one unit's) still sees only those.
     """
-    units = allowed_units(user)
+    units = allowed_units(user, under)
     if hidden := hidden_sources(user):
         sources = None if scope.sources is None else tuple(s for s in scope.sources if s not in hidden)
         scope = replace(scope, sources=sources, hidden_sources=hidden)
@@ -188,8 +198,8 @@ def scope_for(user: User, scope: Scope) -> Scope:
     return replace(scope, units=chosen, within=units)
 
 
-def require_unit(user: User, unit: str) -> None:
+def require_unit(user: User, unit: str, under: Under | None = None) -> None:
     """Refuse one unit's figures (portrait, deductions) to a user who may not see that unit."""
-    units = allowed_units(user)
+    units = allowed_units(user, under)
     if units is not None and unit not in units:
         raise AccessDenied(f"{user.role}只能查看本单位（{user.unit}）")

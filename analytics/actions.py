@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from analytics import alerts, audit, config, derived, ledger, profiles, scoring, state, views
+from analytics import alerts, audit, backup, config, derived, ledger, org, org_import, profiles, scoring, state, views
+from analytics import org_register as org_register_io
 from analytics.access import (
     AccessDenied,
     User,
@@ -37,6 +40,7 @@ from analytics.export.snapshot import EVERY_PART, Snapshot
 from analytics.ingest.answers import Answers
 from analytics.ingest.parse import ParsedFile
 from analytics.metrics import ALL, Scope
+from analytics.org import OrgError
 from analytics.periods import Period
 from analytics.users import (
     BUSY,
@@ -91,6 +95,20 @@ def _record_write(con: duckdb.DuckDBPyConnection, user: User, action: str, outco
 
 # ---- reading ----
 
+def _under(con: duckdb.DuckDBPyConnection) -> Callable[[str], tuple[str, ...]]:
+    """A node's unit keys on this database (analytics.org): what a scoped user's node and a chosen node stand for."""
+    return lambda node: org.units_under(con, node)
+
+
+def scoped(con: duckdb.DuckDBPyConnection, user: User, scope: Scope) -> Scope:
+    """The scope as asked (the units chosen are nodes of the 组织架构: each stands for its subtree), cut down to
+    what the user may see."""
+    under = _under(con)
+    if scope.units is not None:
+        scope = replace(scope, units=tuple(dict.fromkeys(k for node in scope.units for k in under(node))))
+    return scope_for(user, scope, under)
+
+
 def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Period, scope: Scope = ALL,
               *extra: object, cfg: ScoringConfig) -> dict:
     """A page's figures (analytics.views.<name>, for this configuration) as this user may see them: their scope,
@@ -108,9 +126,9 @@ def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Per
     if name == "follow_up" and not warned:
         require_part(user, "reminders")
     if name == "unit_portrait":
-        require_unit(user, str(extra[0]))
+        require_unit(user, str(extra[0]), _under(con))
     configured = {} if name == "problem_trends" else {"cfg": cfg}  # its counts depend on no setting
-    data = getattr(views, name)(con, period, *extra, scope_for(user, scope), **configured)
+    data = getattr(views, name)(con, period, *extra, scoped(con, user, scope), **configured)
     tier = alerts.TIERS[0]
     if name == "overview" and not warned and sees(user, "reminders"):
         data["warnings"] = {tier: data["warnings"][tier]}  # the first tier's rows are all problems' reminders
@@ -125,8 +143,8 @@ def deductions(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit:
                scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """扣分明细 of one unit (and dimension), if the user may see scores and that unit."""
     require_part(user, "scores")
-    require_unit(user, unit)
-    return scoring.score_deductions(con, period, unit, dimension, scope_for(user, scope), cfg=cfg)
+    require_unit(user, unit, _under(con))
+    return scoring.score_deductions(con, period, unit, dimension, scoped(con, user, scope), cfg=cfg)
 
 
 def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, int]:
@@ -137,7 +155,7 @@ def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, 
 
 def filter_options(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, list[str]]:
     """Units, sources and dimensions with problems that the user may see (for the sidebar)."""
-    where, params = scope_for(user, Scope()).where()
+    where, params = scoped(con, user, Scope()).where()
     return {c: [r[0] for r in con.execute(
         f"SELECT DISTINCT {c} FROM problem_state WHERE {c} IS NOT NULL AND {where} ORDER BY 1", params).fetchall()]
         for c in ("unit", "source", "dimension")}
@@ -158,9 +176,26 @@ def _import_details(parsed: ParsedFile, result: ledger.ImportResult | None = Non
 _OUTCOMES = {"imported": "成功", "duplicate": "重复未改动", "rejected": "拒绝"}
 
 
+def import_place(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile, company: str | None = None,
+                 unit_answers: dict[str, tuple[str, str]] | None = None
+                 ) -> tuple[str | None, str, list[org_import.UnitQuestion]]:
+    """Where a parsed file goes in the 组织架构 before it is imported: its company and how that was found, and the
+    unit texts the register does not know (the questions of the import's mapping step)."""
+    require(user, "import")
+    register = org.load(con)
+    found, how = org_import.company_of_file(register, company, parsed)
+    return found, how, org_import.unknown_units(register, found, parsed, unit_answers)
+
+
 def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile, skip_invalid: bool = False, *,
-                cfg: ScoringConfig) -> ledger.ImportResult:
+                cfg: ScoringConfig, company: str | None = None, unit_answers: dict[str, tuple[str, str]] | None = None,
+                add_units: bool = False) -> ledger.ImportResult:
     """Store one parsed file (see ledger.store) and record the attempt, whatever its outcome.
+
+    The file belongs to a company (given, else inferred: org_import.company_of_file); a unit text the register
+    does not know is settled by ``unit_answers`` (an alias, or a new unit under a parent) or, with ``add_units``,
+    added directly under the company; else the file is refused. What the import settles is remembered in the
+    register, in the import's own transaction.
 
     A file that is written is recorded twice: 进行中 (with its import id) inside the import's transaction, before
     the commit, so that a process killed between the commit and the outcome still leaves the file in the trail
@@ -169,17 +204,46 @@ def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile, 
     require(user, "import")
     db = _db(con)
 
+    register = org.load(con)
+    answers = dict(unit_answers or {})
+    company, how = org_import.company_of_file(register, company, parsed)
+    placed = {"company": company, "company_from": how} if company else {}
+    if company is None and not register.empty:
+        raise OrgError(f"「{parsed.name}」{how}：组织架构中有 {len(register.companies)} 个公司"
+                       f"（{'、'.join(register.companies)}），请指定台账所属公司")
+    if company is not None and not register.empty:
+        org_import.check_answers(register, company, answers)
+    questions = org_import.unknown_units(register, company, parsed, answers)
+    if questions and not add_units:
+        texts = "；".join(org_import.question_text(q, company or "") for q in questions[:20])
+        result = ledger.ImportResult(outcome="rejected", file=parsed.name, message=(
+            f"有 {len(questions)} 个责任单位不在组织架构中，整个文件未导入：{texts}。请在导入时逐一对应到已有单位"
+            "或新增单位（命令行：--add-units 把它们新增到公司之下，或先用 org import 登记）"))
+        audit.record(db, user, "import", _OUTCOMES["rejected"], reason=result.message, **_import_details(parsed),
+                     **placed)
+        return result
+    if answers or questions:  # the import writes the register too
+        require(user, "org")
+    settled: list[str] = []
+
+    def prepare(c: duckdb.DuckDBPyConnection) -> None:
+        settled.extend(org_import.apply(c, company, answers, [q.text for q in questions], user.name))
+
     def started(import_id: int) -> None:
-        _record_write(con, user, "import", "进行中", import_id=import_id, **_import_details(parsed))
+        _record_write(con, user, "import", "进行中", import_id=import_id, **_import_details(parsed), **placed,
+                      register=settled or None)
 
     try:
         result = ledger.store(con, parsed, skip_invalid=skip_invalid, user=user.name, scoring=cfg,
-                              before_commit=started)
+                              before_commit=started, company=company, prepare=prepare)
     except DashboardError as exc:  # busy, storage error, the trail unwritable: nothing was stored
         with contextlib.suppress(DashboardError):  # the trail may be what failed: its own error is the one to show
             audit.record(db, user, "import", "失败", reason=str(exc), **_import_details(parsed))
         raise
     details = _import_details(parsed, result) | {"reason": None if result.outcome == "imported" else result.message}
+    details |= placed | ({"register": settled} if settled and result.outcome == "imported" else {})
+    if settled and result.outcome == "imported":
+        result.message += "；组织架构：" + "，".join(settled)
     if result.outcome == "imported":
         _record_write(con, user, "import", _OUTCOMES[result.outcome], **details)
     else:  # rejected or a duplicate: nothing was written, nothing to anchor
@@ -248,6 +312,45 @@ def assign_category(con: duckdb.DuckDBPyConnection, user: User, category: str, d
     _record_write(con, user, "category_assign", category=category, dimension=dimension, problems=len(touched))
 
 
+# ---- 组织架构 ----
+
+def org_register(con: duckdb.DuckDBPyConnection, user: User) -> org.Register:
+    """The register, for those who keep it."""
+    require(user, "org")
+    return org.load(con)
+
+
+def save_org(con: duckdb.DuckDBPyConnection, user: User, rows: list[org_register_io.Row], *, cfg: ScoringConfig,
+             source: str) -> dict:
+    """Replace the register (checked whole: org_register_io.check) and re-read every figure's units by it, in one
+    transaction, backed up first; recorded with what changed."""
+    require(user, "org")
+    org_register_io.check(rows)  # refused before the backup: a bad table writes nothing
+    backup.before_write(con, "org", source)
+    with transaction(con):
+        changed = org_register_io.save(con, rows, user.name)
+        derived.refresh(con, cfg, [])
+        bump_revision(con)
+    _record_write(con, user, "org_change", source=source, **changed)
+    return changed
+
+
+def unregistered_units(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
+    """The unit texts of the ledgers that the register does not know (counted under their company until it
+    does), with how many problems name each."""
+    require(user, "org")
+    if not table_exists(con, "unit_map") or org.load(con).empty:
+        return pd.DataFrame(columns=["company", "name", "unit", "problems"])
+    return con.execute("""
+        SELECT m.company, m.name, m.unit, count(DISTINCT o.problem_id) AS problems
+        FROM unit_map m
+        JOIN imports i ON coalesce(i.company, '') = m.company AND i.undone_at IS NULL
+        JOIN observations o ON o.import_id = i.import_id AND o.unit = m.name
+        WHERE NOT m.registered
+        GROUP BY ALL ORDER BY problems DESC, m.company, m.name
+    """).df()
+
+
 def imports(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
     """导入记录 (see ledger.list_imports), for those who may import and undo."""
     require(user, "import")
@@ -277,7 +380,7 @@ def export(con: duckdb.DuckDBPyConnection, user: User, period: Period | str, sco
     """Build and write a snapshot of what the user may see (not yet recorded: see record_export): their scope,
     without confidential sources unless they may see those, and only the parts their role sees."""
     require(user, "export")
-    return build_export(con, period, scope_for(user, scope), fmt, cfg=cfg, mask_names=mask_names, now=now,
+    return build_export(con, period, scoped(con, user, scope), fmt, cfg=cfg, mask_names=mask_names, now=now,
                         parts=visible_parts(user))
 
 
@@ -285,7 +388,7 @@ def record_export(con: duckdb.DuckDBPyConnection, user: User, snapshot: Snapshot
                   name: str | None = None) -> tuple[int, str]:
     """Keep an exported file in 快照记录 and the audit trail; returns (snapshot id, file name)."""
     require(user, "export")
-    if not _visible(user, snapshot.scope, snapshot.parts):
+    if not _visible(con, user, snapshot.scope, snapshot.parts):
         raise AccessDenied(f"{user.role}只能导出本角色可查看的内容" + (f"（本单位：{user.unit}）" if user.unit else ""))
     name = name or file_name(snapshot, fmt)
     snapshot_id = records.record(con, snapshot, fmt, content, name, user=user.name)
@@ -295,10 +398,10 @@ def record_export(con: duckdb.DuckDBPyConnection, user: User, snapshot: Snapshot
     return snapshot_id, name
 
 
-def _visible(user: User, scope: Scope, parts: frozenset[str] | None) -> bool:
+def _visible(con: duckdb.DuckDBPyConnection, user: User, scope: Scope, parts: frozenset[str] | None) -> bool:
     """Whether a snapshot of this scope and these parts (None: recorded before parts were, so everything) holds
     only what the user may see: their units, no source hidden from them, no part their role does not see."""
-    units = allowed_units(user)
+    units = allowed_units(user, _under(con))
     return ((units is None or (scope.units is not None and set(scope.units) <= set(units)))
             and set(hidden_sources(user)) <= set(scope.hidden_sources)
             and (EVERY_PART if parts is None else parts) <= visible_parts(user))
@@ -308,7 +411,7 @@ def snapshots(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
     """快照记录 the user may download: a department head sees only snapshots made for what they may see."""
     require(user, "export")
     frame = records.list_snapshots(con)
-    keep = [_visible(user, records.scope_from_json(s), records.parts_from_json(p))
+    keep = [_visible(con, user, records.scope_from_json(s), records.parts_from_json(p))
             for s, p in zip(frame["scope"], frame["parts"], strict=True)]
     return frame[keep].reset_index(drop=True)
 
@@ -318,7 +421,8 @@ def snapshot_file(con: duckdb.DuckDBPyConnection, user: User, snapshot_id: int) 
     require(user, "export")
     row = con.execute("SELECT scope, parts FROM snapshots WHERE snapshot_id = ?", [int(snapshot_id)]).fetchone() \
         if table_exists(con, "snapshots") else None
-    if row is not None and not _visible(user, records.scope_from_json(row[0]), records.parts_from_json(row[1])):
+    if row is not None and not _visible(con, user, records.scope_from_json(row[0]),
+                                        records.parts_from_json(row[1])):
         raise AccessDenied(f"{user.role}只能下载本角色可查看的快照" + (f"（本单位：{user.unit}）" if user.unit else ""))
     return records.snapshot_file(con, snapshot_id)
 
@@ -476,7 +580,7 @@ def problem_history(con: duckdb.DuckDBPyConnection, user: User, problem_id: int,
     a problem from a source hidden from them (the same refusal as for a problem that does not exist, so that it
     does not tell that one exists); the warning of each quarter only for a role that sees the warnings."""
     require_part(user, "problems")
-    found = views.problem_history(con, int(problem_id), scope_for(user, ALL), cfg)
+    found = views.problem_history(con, int(problem_id), scoped(con, user, ALL), cfg)
     if found.empty:
         raise AccessDenied(NO_SUCH_PROBLEM)
     return found if sees(user, "warnings") else found.drop(columns=["warning"])

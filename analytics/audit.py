@@ -43,7 +43,7 @@ ACTIONS = {
     "user_add": "新增用户", "user_password": "重置密码", "user_role": "变更角色", "user_remove": "删除用户",
     "own_password": "修改本人密码",
     "profile_save": "保存台账映射", "profile_delete": "删除台账映射", "category_assign": "指定类别维度",
-    "schema_upgrade": "升级数据库结构", "backup": "备份到其他位置",
+    "schema_upgrade": "升级数据库结构", "backup": "备份到其他位置", "org_change": "修改组织架构",
 }
 COLUMNS = ("seq", "at", "who", "role", "action", "action_label", "outcome", "details")
 LABELS = {"seq": "序号", "at": "时间", "who": "操作人", "role": "角色", "action_label": "操作", "outcome": "结果",

@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from analytics import actions, audit, backup, cli_ops, derived, export, profiles
+from analytics import actions, audit, backup, cli_ops, cli_org, derived, export, org, org_import, profiles
 from analytics.access import ROLES, operator
 from analytics.config import (
     FIELD_LABELS,
@@ -68,11 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--status", action="append", default=[], metavar="写法=状态",
                      help="一种状态写法的含义，如 --status 滞后=整改中（五种状态之一）")
     imp.add_argument("--source", help="没有写明来源的问题的来源，如 --source 巡视巡察")
+    imp.add_argument("--company", help="台账所属公司（组织架构中的公司名或别名；不指定则从文件名、标题识别，"
+                                       "只有一个公司时即为该公司）")
+    imp.add_argument("--add-units", action="store_true",
+                     help="台账中不在组织架构里的责任单位，新增到所属公司之下（不指定则列出这些单位并拒绝导入）")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE")
 
     summ = with_db(sub.add_parser("summary", help="某期间的统计数字"))
     summ.add_argument("--period", type=_period_arg, help="期间，默认最新")
     summ.add_argument("--json", action="store_true", help="输出一个 JSON 对象")
+    summ.add_argument("--company", help="只统计这个公司（组织架构中的公司名）")
+    summ.add_argument("--unit", help="只统计这个单位及其下级（组织架构中的单位路径或名称，如 甲公司/海口分公司）；"
+                                     "by_unit 为它的下级单位")
 
     imps = with_db(sub.add_parser("imports", help="导入记录"))
     imps.add_argument("--json", action="store_true", help="输出 JSON")
@@ -97,13 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     add = users_sub.add_parser("add", help="新增账户（密码从标准输入读取，或交互输入）")
     add.add_argument("name", metavar="NAME")
     add.add_argument("--role", required=True, choices=ROLES)
-    add.add_argument("--unit", help="部门负责人所在单位")
+    add.add_argument("--unit", help="所在单位（部门负责人必填；其他角色指定后只能查看该单位及其下级）")
     passwd = users_sub.add_parser("passwd", help="重置密码")
     passwd.add_argument("name", metavar="NAME")
     role = users_sub.add_parser("role", help="变更角色")
     role.add_argument("name", metavar="NAME")
     role.add_argument("role", choices=ROLES)
-    role.add_argument("--unit", help="部门负责人所在单位")
+    role.add_argument("--unit", help="所在单位（部门负责人必填；其他角色指定后只能查看该单位及其下级）")
     remove = users_sub.add_parser("remove", help="删除账户")
     remove.add_argument("name", metavar="NAME")
     users_sub.add_parser("demo", help="账户文件为空时创建演示账号 demo（纪委书记）和 demo-head（部门负责人）")
@@ -119,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--out", type=Path, metavar="FILE", help="导出到文件（.csv 或 .xlsx）")
     aud.add_argument("--verify", action="store_true", help="只做完整性检查：有改动时以状态 1 退出")
     cli_ops.add_commands(sub, with_db)
+    cli_org.add_commands(sub, with_db)
     return parser
 
 
@@ -209,7 +217,14 @@ def cmd_import(args: argparse.Namespace) -> int:
             for q in parsed.questions:
                 print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")
             with open_db(args.db) as con:
-                result = actions.import_file(con, who, parsed, args.skip_invalid, cfg=scoring)
+                company, how, unknown = actions.import_place(con, who, parsed, args.company)
+                if company is not None and how != "指定":
+                    print(f"· {path.name}：所属公司 {company}（依据：{how}）")
+                for q in unknown:
+                    print(f"{'·' if args.add_units else '?'} {path.name}：{org_import.question_text(q, company or '')}"
+                          + ("，将新增到公司之下" if args.add_units else ""))
+                result = actions.import_file(con, who, parsed, args.skip_invalid, cfg=scoring, company=args.company,
+                                             add_units=args.add_units)
                 remembered = result.outcome == "imported" and actions.remember_answers(con, who, parsed)
         except FileNotFoundError:
             print(f"✗ {path}：文件不存在")
@@ -282,10 +297,28 @@ def cmd_categories(args: argparse.Namespace) -> int:
     return 0
 
 
+def _node_scope(con, company: str | None, unit: str | None) -> Scope:
+    """--company / --unit as a scope of that node's subtree (refused, naming the choices, when there is no such)."""
+    if not (company or unit):
+        return Scope()
+    register = org.load(con)
+    keys = org.known_units(con, register)
+    if company and company not in register.companies:
+        raise DashboardError(f"组织架构中没有公司「{company}」" + (
+            f"，可选：{'、'.join(register.companies)}" if register.companies else "（还没有组织架构）"))
+    text = org.SEP.join(p for p in re.split(r"\s*[/›>]\s*", unit) if p) if unit else company
+    if unit and company and not text.startswith(company + org.SEP) and text != company:
+        text = company + org.SEP + text
+    node = org.resolve_node(register, keys, text)
+    if node is None:
+        raise DashboardError(f"找不到单位「{unit}」（用 python -m analytics org list 查看组织架构中的单位）")
+    return actions.scoped(con, operator(), Scope(units=(node,)))
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     scoring = scoring_config()
     with derived.reading(args.db, scoring) as con:  # never writes: a scheduled summary may run beside anything
-        data = summary(con, args.period, cfg=scoring)
+        data = summary(con, args.period, _node_scope(con, args.company, args.unit), cfg=scoring)
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0
@@ -458,7 +491,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
                    "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore, "users": cmd_users,
-                   "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories, **cli_ops.COMMANDS}
+                   "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories, **cli_ops.COMMANDS,
+                   **cli_org.COMMANDS}
         # a scheduled summary should not write; audit and health only read
         if args.command not in ("summary", "audit", *cli_ops.READ_ONLY):
             audit.note_config_changes(args.db, operator())

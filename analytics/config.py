@@ -264,6 +264,11 @@ class Grade:
     color: str
 
 
+# [rollup] rule: how a company's or a 分公司's score comes from those of the units under it (analytics.rollup)
+ROLLUP_RULES = {"mean": "mean：各下级单位得分的平均", "problems": "problems：按下级单位的问题数加权",
+                "head_count": "head_count：按组织架构中登记的人数加权"}
+
+
 @dataclass(frozen=True)
 class ScoringConfig:
     """The assessment model of scoring.toml: dimensions, deductions, grades, warnings, agenda, 回头看, repeats."""
@@ -291,6 +296,7 @@ class ScoringConfig:
     lookback_seed: int
     repeat_ngram: int
     repeat_threshold: float
+    rollup: str = "mean"  # how a node's score comes from its children's (analytics.rollup.RULES)
 
     @classmethod
     def from_dict(cls, raw: dict, where: str = "scoring.toml") -> ScoringConfig:
@@ -315,6 +321,7 @@ class ScoringConfig:
                 agenda_max_items=int(raw["agenda"]["max_items"]), agenda_top_overdue=int(raw["agenda"]["top_overdue"]),
                 lookback_size=int(raw["lookback"]["sample_size"]), lookback_seed=int(raw["lookback"]["seed"]),
                 repeat_ngram=int(raw["repeats"]["ngram"]), repeat_threshold=float(raw["repeats"]["threshold"]),
+                rollup=str(raw.get("rollup", {}).get("rule", "mean")),
             )
         except KeyError as exc:
             raise ConfigError(f"{where} 缺少配置项 {exc}") from exc
@@ -326,6 +333,8 @@ class ScoringConfig:
     def _validate(self, where: str) -> None:
         names = [d.name for d in self.dimensions]
         problems = []
+        if self.rollup not in ROLLUP_RULES:
+            problems.append(f"[rollup] rule 应为 {'、'.join(ROLLUP_RULES)} 之一（{'；'.join(ROLLUP_RULES.values())}）")
         if not names or len(set(names)) != len(names):
             problems.append("维度名称不能为空或重复")
         if self.unclassified in names:

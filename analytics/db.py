@@ -23,7 +23,7 @@ from analytics.errors import DatabaseBusy, DatabaseTooNew, DatabaseUnreadable
 
 # The schema's version, kept in meta: a database of an earlier version is migrated on its first write open
 # (backed up first, one transaction: MIGRATIONS); one of a later version is refused (DatabaseTooNew).
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Observations keep what each file said. Columns a file did not have are NULL
 # (inherit the earlier value); cells that were present but blank hold '' or
@@ -49,7 +49,8 @@ CREATE TABLE IF NOT EXISTS imports (
     imported_at TIMESTAMP NOT NULL,
     imported_by VARCHAR,
     undone_at TIMESTAMP,
-    problems_dropped INTEGER DEFAULT 0
+    problems_dropped INTEGER DEFAULT 0,
+    company VARCHAR
 );
 CREATE TABLE IF NOT EXISTS observations (
     import_id INTEGER NOT NULL,
@@ -162,6 +163,21 @@ CREATE TABLE IF NOT EXISTS snapshots (
     content BLOB NOT NULL,
     parts VARCHAR
 );
+CREATE TABLE IF NOT EXISTS org_nodes (
+    node_id INTEGER PRIMARY KEY,
+    parent_id INTEGER,
+    name VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL,
+    peer_group VARCHAR,
+    head_count INTEGER,
+    position INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS org_aliases (
+    node_id INTEGER NOT NULL,
+    alias VARCHAR NOT NULL,
+    added_at TIMESTAMP,
+    added_by VARCHAR
+);
 """
 
 BLANK_DATE = "0001-01-01"
@@ -233,6 +249,7 @@ MIGRATIONS = {
         ALTER TABLE imports ADD COLUMN IF NOT EXISTS problems_dropped INTEGER DEFAULT 0;
         ALTER TABLE snapshots ADD COLUMN IF NOT EXISTS parts VARCHAR;
     """,
+    3: "ALTER TABLE imports ADD COLUMN IF NOT EXISTS company VARCHAR;",  # 组织架构: the company an import belongs to
 }
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import alerts, db, scoring, state, tasks
+from analytics import alerts, db, org, scoring, state, tasks
 from analytics.config import ScoringConfig
 from analytics.db import bump_revision, open_db, table_exists, transaction
 from analytics.errors import DatabaseBusy
@@ -151,7 +151,8 @@ _CURRENT_TASKS_SQL = f"""
     WITH listed AS (
         SELECT *, last_day(make_date(CAST(period_no // 4 AS INTEGER), CAST((period_no % 4 + 1) * 3 AS INTEGER), 1))
                       AS period_end
-        FROM tasks
+        FROM (SELECT t.* REPLACE (coalesce(m.unit, t.unit) AS unit) FROM tasks t JOIN imports i USING (import_id)
+              LEFT JOIN task_unit_map m ON m.company = coalesce(i.company, '') AND m.name = t.unit)
         QUALIFY row_number() OVER (PARTITION BY period_no, task_key ORDER BY import_id DESC, excel_row DESC) = 1
     )
     SELECT *, {tasks.DUE_SQL} AS due FROM listed
@@ -159,10 +160,26 @@ _CURRENT_TASKS_SQL = f"""
 """
 
 
+# unit_assessments: the 评分表 rows with their unit as the 组织架构 names it (analytics.org; the 评分表's text read
+# within its import's company), which scores read instead of assessments
+_UNIT_ASSESSMENTS_SQL = """
+    CREATE OR REPLACE TABLE unit_assessments AS
+    SELECT a.* REPLACE (coalesce(m.unit, a.unit) AS unit)
+    FROM assessments a JOIN imports i USING (import_id)
+    LEFT JOIN assessment_unit_map m ON m.company = coalesce(i.company, '') AND m.name = a.unit
+"""
+
+
 def _statement(sql: str, params: Callable[[ScoringConfig], dict] | None = None) -> Callable:
     """A builder that runs one statement, with parameters from the configuration."""
     def build(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig) -> None:
         con.execute(sql, params(cfg) if params else None)
+    return build
+
+
+def _unit_map(table: str) -> Callable:
+    def build(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig) -> None:
+        org.build_unit_map(con, table)
     return build
 
 
@@ -189,16 +206,21 @@ class Derived:
 _CUBE_WITH_LEVELS_SQL = _PROBLEM_CUBE_SQL.format(level=alerts.LEVEL_RULE_SQL)
 # In the order they are built: every table after the ones it is built from.
 TABLES: tuple[Derived, ...] = (
-    Derived("problem_state", ("observations", "category_answers"), state.rebuild, state.code(), state.basis),
+    *(Derived(name, (ledger_table, "org"), _unit_map(name), f"{org.UNIT_TEXTS_SQL} {org.SEP} 1")
+      for name, ledger_table in org.UNIT_MAPS.items()),
+    Derived("unit_assessments", ("assessments", "assessment_unit_map"), _statement(_UNIT_ASSESSMENTS_SQL),
+            _UNIT_ASSESSMENTS_SQL),
+    Derived("problem_state", ("observations", "category_answers", "unit_map"), state.rebuild, state.code(),
+            state.basis),
     Derived("problem_cube", ("problem_state",), _statement(_CUBE_WITH_LEVELS_SQL, alerts.level_thresholds),
             _CUBE_WITH_LEVELS_SQL, alerts.level_thresholds),
     Derived("unit_cube", ("problem_cube",), _statement(_UNIT_CUBE_SQL), _UNIT_CUBE_SQL),
     Derived("period_cube", ("problem_cube",), _statement(_PERIOD_CUBE_SQL), _PERIOD_CUBE_SQL),
     Derived("close_days", ("problem_state",), _statement(_CLOSE_DAYS_SQL), _CLOSE_DAYS_SQL),
-    Derived("score_grid", ("unit_cube", "assessments"), _statement(_SCORE_GRID_SQL, _grid_points), _SCORE_GRID_SQL,
+    Derived("score_grid", ("unit_cube", "unit_assessments"), _statement(_SCORE_GRID_SQL, _grid_points), _SCORE_GRID_SQL,
             _grid_points),
     Derived("lookback_draws", ("problem_state",), _statement(_LOOKBACK_DRAWS_SQL, _seed), _LOOKBACK_DRAWS_SQL, _seed),
-    Derived("current_tasks", ("tasks",), _statement(_CURRENT_TASKS_SQL), _CURRENT_TASKS_SQL),
+    Derived("current_tasks", ("tasks", "task_unit_map"), _statement(_CURRENT_TASKS_SQL), _CURRENT_TASKS_SQL),
 )
 NAMES = tuple(t.name for t in TABLES)
 _BY_NAME = {t.name: t for t in TABLES}
@@ -219,7 +241,8 @@ def _ledger_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         SELECT {kinds}, (SELECT list((category, dimension) ORDER BY category) FROM category_answers)
         FROM imports WHERE undone_at IS NULL
     """, _LEDGERS).fetchone()
-    return {name: _digest(ids or []) for name, ids in zip((*_LEDGERS, "category_answers"), row, strict=True)}
+    stamps = {name: _digest(ids or []) for name, ids in zip((*_LEDGERS, "category_answers"), row, strict=True)}
+    return stamps | {"org": _digest(org.digest_rows(con))}
 
 
 def _stamps(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig) -> dict[str, str]:
@@ -257,12 +280,27 @@ def _rebuild(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig, names: list[str
             _stamp(con, name, now[name])
 
 
+def _unit_keys(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], str]:
+    if not table_exists(con, "unit_map"):
+        return {}
+    return {(c, n): u for c, n, u in con.execute("SELECT company, name, unit FROM unit_map").fetchall()}
+
+
 def refresh(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig, touched: list[int]) -> None:
     """After a write to the ledgers or the category answers that touched these problems, inside its transaction:
     problem_state updated for those problems alone when it was built by the same code for the same dimensions
     (rebuilt whole otherwise), then every table the write made stale rebuilt."""
     stored, now = _stored(con), _stamps(con, cfg)
     same_basis = stored.get("problem_state", "").split(".")[0] == now["problem_state"].split(".")[0]
+    # the unit keys first (problem_state reads them): an update of the touched problems is enough only when every
+    # unit text known before keeps its key (a new one only adds)
+    before = [n for n in _differing(stored, now) if NAMES.index(n) < NAMES.index("problem_state")]
+    if before:
+        keys = _unit_keys(con)
+        _rebuild(con, cfg, before, now)
+        stored |= {n: now[n] for n in before}
+        after = _unit_keys(con)
+        same_basis = same_basis and all(after.get(k) == v for k, v in keys.items())
     if stored.get("problem_state") != now["problem_state"] and same_basis and table_exists(con, "problem_state"):
         state.update(con, touched, cfg)
         _stamp(con, "problem_state", now["problem_state"])

@@ -70,11 +70,15 @@ class ImportResult:
 
 def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool = False,
           user: str | None = None, *, scoring: ScoringConfig,
-          before_commit: Callable[[int], None] | None = None) -> ImportResult:
+          before_commit: Callable[[int], None] | None = None, company: str | None = None,
+          prepare: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> ImportResult:
     """Write one parsed file in one transaction, or nothing at all.
 
-    ``before_commit(import_id)`` runs last inside the transaction (actions records the import there, so that a kill
-    after the commit still leaves it in the audit trail); if it raises, nothing is stored.
+    ``company`` is the company the file belongs to (analytics.org; None without a register): its problems are
+    matched only with that company's; ``prepare(con)`` runs first inside the transaction (the import's answers to
+    the register). ``before_commit(import_id)`` runs last inside the transaction (actions
+    records the import there, so that a kill after the commit still leaves it in the audit trail); if it raises,
+    nothing is stored.
     """
     base = {"file": parsed.name, "period": str(parsed.period) if parsed.period else None, "kind": parsed.kind,
             "rows_valid": parsed.rows_valid, "rows_invalid": parsed.rows_invalid,
@@ -95,14 +99,17 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
                             message=f"该文件已于导入记录 #{earlier[0]}（{earlier[1]}）导入过，本次未做改动", **base)
     backup.before_write(con, "import", parsed.name)  # only now: rejected and duplicate files write nothing
     with _one_thread(con), transaction(con):
+        if prepare is not None:
+            prepare(con)
         import_id = next_ids(con, "last_import_id")
         con.execute(
             "INSERT INTO imports (import_id, file_name, sha256, kind, period, period_origin, sheets, rows_valid,"
-            " rows_invalid, rows_skipped, problems_dropped, imported_at, imported_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " rows_invalid, rows_skipped, problems_dropped, imported_at, imported_by, company)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [import_id, parsed.name, parsed.sha256, parsed.kind, str(parsed.period), parsed.period_origin.how,
              "、".join(s.name for s in parsed.sheets), parsed.rows_valid, parsed.rows_invalid,
-             parsed.rows_skipped, parsed.problems_dropped, dt.datetime.now().replace(microsecond=0), user],
+             parsed.rows_skipped, parsed.problems_dropped, dt.datetime.now().replace(microsecond=0), user,
+             company],
         )
         period_no = parsed.period.index
         first_new_id = next_ids(con, "last_problem_id", 0)  # the first free id, nothing reserved
@@ -111,7 +118,7 @@ def store(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, skip_invalid: bool
                 continue
             present = set(sheet.layout.columns)
             if sheet.layout.kind == "problems":
-                _store_problems(con, import_id, period_no, sheet, present)
+                _store_problems(con, import_id, period_no, sheet, present, company or "")
             elif sheet.layout.kind == "tasks":
                 _store_rows(con, "tasks", import_id, period_no, sheet.rows)
             else:
@@ -188,14 +195,19 @@ def _registered(con: duckdb.DuckDBPyConnection, rows: pa.Table) -> Iterator[None
 # Each parsed row's known problem (by code first, then by fingerprint), identity and fingerprint, in row order
 _MATCH_SQL = """
     WITH src AS (SELECT row_no, {code}, {fingerprint} FROM parsed_rows),
+    -- the problems of the file's company only: same codes or units in another company are other problems
+    company_obs AS (
+        SELECT problem_id, problem_code, fingerprint FROM observations
+        WHERE import_id IN (SELECT import_id FROM imports WHERE coalesce(company, '') = $company)
+    ),
     known AS (
-        SELECT problem_id, max(NULLIF(problem_code, '')) AS code FROM observations GROUP BY problem_id
+        SELECT problem_id, max(NULLIF(problem_code, '')) AS code FROM company_obs GROUP BY problem_id
     ),
     by_code AS (SELECT code, min(problem_id) AS pid FROM known WHERE code IS NOT NULL GROUP BY code),
     by_fp AS (
         SELECT o.fingerprint, min(o.problem_id) AS pid_any,
                min(o.problem_id) FILTER (WHERE k.code IS NULL) AS pid_uncoded
-        FROM (SELECT DISTINCT fingerprint, problem_id FROM observations) o JOIN known k USING (problem_id)
+        FROM (SELECT DISTINCT fingerprint, problem_id FROM company_obs) o JOIN known k USING (problem_id)
         GROUP BY o.fingerprint
     )
     SELECT coalesce(c.pid, CASE WHEN NULLIF(s.problem_code, '') IS NULL THEN f.pid_any
@@ -210,7 +222,7 @@ _MATCH_SQL = """
 
 
 def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: int, sheet: ParsedSheet,
-                    present: set[str]) -> None:
+                    present: set[str], company: str) -> None:
     """Match rows to known problems (code first, then unit+source+description), number the rest, store all.
 
     A narrow query matches the rows (hashing each identity once: the INSERT takes the fingerprints from it), Arrow
@@ -222,7 +234,7 @@ def _store_problems(con: duckdb.DuckDBPyConnection, import_id: int, period_no: i
     match = _MATCH_SQL.format(code=_staged_column("problem_code", present),
                               fingerprint=_staged_column("fingerprint", present))
     with _registered(con, rows.append_column("row_no", pa.array(range(rows.num_rows), pa.int64()))):
-        matched = con.sql(match).to_arrow_table()
+        matched = con.sql(match, params={"company": company}).to_arrow_table()
     ids = _problem_ids(matched, first_id)
     numbered = (_resolved_deadlines(con, rows, ids, period_no, first_id).append_column("problem_id", ids)
                 .append_column("fingerprint", matched["fingerprint"].combine_chunks()))
@@ -313,7 +325,8 @@ def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """导入记录: every import, newest first, undone ones included (marked)."""
     return con.execute("""
         SELECT import_id, file_name, kind, period, period_origin, sheets, rows_valid, rows_invalid, rows_skipped,
-               problems_dropped, problems_new, problems_updated, imported_at, imported_by, undone_at, sha256
+               problems_dropped, problems_new, problems_updated, imported_at, imported_by, undone_at, sha256,
+               company
         FROM imports ORDER BY import_id DESC
     """).df()
 

@@ -70,7 +70,7 @@ def _period_filter(quarters: tuple[int, int] | None) -> tuple[str, dict]:
 
 # each method's latest 评分表 score per quarter × unit × dimension (also how analytics.derived fills score_grid)
 ASSESSMENTS_SQL = """
-    SELECT period_no, unit, dimension, score FROM assessments
+    SELECT period_no, unit, dimension, score FROM unit_assessments
     WHERE {period_where} AND {units_where} {only_problem_quarters}
     QUALIFY row_number() OVER (PARTITION BY period_no, unit, dimension, method
                                ORDER BY import_id DESC, excel_row DESC) = 1

@@ -29,7 +29,7 @@ from analytics.db import BLANK_DATE, sql_in, sql_text
 
 # Bump when how problem_state is made changes in code other than _state_sql (whose text analytics.derived stamps
 # too): a database built before is rebuilt on its next bringing up to date.
-VERSION = 10
+VERSION = 11
 # completed (已整改, 已销号): the figure modules' test on a problem_state row, also how its rows are ordered
 COMPLETED_SQL = f"status IN {sql_in(COMPLETED_STATUSES)}"
 _CLOSED = sql_text(CLOSED_STATUS)  # the status words are analytics.config's, made SQL literals in one place
@@ -117,7 +117,8 @@ def _state_sql(where_obs: str) -> str:
     SELECT at_no AS period_no,
            CAST(at_no // 4 AS VARCHAR) || 'Q' || CAST(at_no % 4 + 1 AS VARCHAR) AS period,
            {_quarter_end("at_no")} AS period_end,
-           problem_id, first_no, period_no AS listed_no, import_id, excel_row, source, description, unit, status,
+           problem_id, first_no, period_no AS listed_no, import_id, excel_row, source, description,
+           coalesce(map_unit, unit) AS unit, status,
            {cleaned},
            coalesce(no_deadline, false) AS no_deadline,
            coalesce(immediate, false) AS immediate,
@@ -137,6 +138,11 @@ def _state_sql(where_obs: str) -> str:
     FROM expanded
     LEFT JOIN (SELECT category AS map_category, dimension FROM category_map) m
            ON m.map_category = coalesce(NULLIF(expanded.category, ''), expanded.category_guess)
+    -- the unit as the 组织架构 names it (analytics.org): the ledger's text read within the import's company
+    LEFT JOIN (SELECT import_id AS unit_import, coalesce(company, '') AS unit_company FROM imports) ui
+           ON ui.unit_import = expanded.import_id
+    LEFT JOIN (SELECT company AS map_company, name AS map_name, unit AS map_unit FROM unit_map) um
+           ON um.map_company = ui.unit_company AND um.map_name = expanded.unit
     """
 
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import alerts, history, metrics, recurrence, scoring, state, tasks
+from analytics import alerts, history, metrics, recurrence, rollup, scoring, state, tasks
 from analytics.config import ScoringConfig
 from analytics.db import side_by_side
 from analytics.metrics import ALL, Scope
@@ -30,9 +30,12 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
         raw = scoring.raw_scores(c, period.previous(), period, scope, cfg=cfg)  # both quarters' scores in one pass
         now = scoring.one_quarter(raw, period)
         units = scoring.rank_units(now, scope, cfg=cfg)
-        return raw, now, units, alerts.warning_counts(c, period, scope, cfg=cfg, units=units)
+        company, children, _ = rollup.tree_scores(c, now, period, scope, cfg=cfg)
+        before, _, _ = rollup.tree_scores(c, scoring.one_quarter(raw, period.previous()), period.previous(), scope,
+                                          cfg=cfg)
+        return (company, before, children), alerts.warning_counts(c, period, scope, cfg=cfg, units=units)
 
-    (raw, now, units, warnings), trend, recurred = side_by_side(
+    ((company, company_previous, children), warnings), trend, recurred = side_by_side(
         con, scores_and_warnings,
         lambda c: metrics.trend(c, scope),  # every quarter's headline figures
         lambda c: recurrence.recurrence_counts(c, period, scope))
@@ -40,11 +43,11 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
         "headline": metrics.headline_of(trend, period),
         "previous": metrics.headline_of(trend, period.previous()),
         "recurrence": recurred,
-        "company": scoring.company_of(now, cfg),
-        "company_previous": scoring.company_of(scoring.one_quarter(raw, period.previous()), cfg),
+        "company": company,
+        "company_previous": company_previous,
         "trend": trend,
         "warnings": warnings,
-        "worst_units": units.sort_values(["score", "unit"]).head(5),
+        "worst_units": children.sort_values(["score", "unit"]).head(5),  # the chosen node's children
     }
 
 
@@ -88,8 +91,10 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *
     def this_quarter(c: duckdb.DuckDBPyConnection) -> dict:
         # its own query, also for a quarter without problems in scope, which only its 评分表 can score
         now = scoring.raw_scores(c, period, scope=scope, cfg=cfg)
-        return {"dimensions": scoring.dimensions_of(now, cfg), "units": scoring.rank_units(now, scope, cfg=cfg),
-                "company": scoring.company_of(now, cfg)}
+        company, children, node = rollup.tree_scores(c, now, period, scope, cfg=cfg)
+        # the ranking is of the chosen node's children (组织架构), each rolled up from the units under it
+        return {"dimensions": scoring.dimensions_of(now, cfg), "units": children, "company": company,
+                "node": node}
 
     def every_quarter(c: duckdb.DuckDBPyConnection) -> dict:
         history = scoring.raw_scores(c, scope=scope, cfg=cfg)  # every quarter with problems, in one pass
@@ -126,7 +131,7 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
         "dimensions": scoring.dimensions_of(scoring.one_quarter(raw, period), cfg),
         "unit": scored,
         "unit_previous": scoring.rank_units(scoring.one_quarter(raw, period.previous()), mine, cfg=cfg),
-        "company": scoring.company_of(company, cfg),
+        "company": rollup.tree_scores(con, company, period, everyone, cfg=cfg)[0],
         "ranking": scoring.rank_units(company, everyone, cfg=cfg),
         "trend": trend,
         "open_problems": state.with_measures(con, period.index, open_problems),

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics import derived, ledger, views
+from analytics import derived, ledger, org, views
 from analytics.cli import main as cli
 from analytics.config import ROOT, scoring_config
 from analytics.db import open_db
@@ -34,7 +34,7 @@ EDITS = {
                           [*CUBES, "score_grid"]),
     "lookback seed": (dataclasses.replace(CFG, lookback_seed=CFG.lookback_seed + 1), ["lookback_draws"]),
     "dimension keywords": (dataclasses.replace(CFG, dimensions=tuple(_DIMS)),
-                           [n for n in derived.NAMES if n != "current_tasks"]),
+                           [n for n in derived.NAMES if n not in (*org.UNIT_MAPS, "unit_assessments", "current_tasks")]),
     "grades and start score": (dataclasses.replace(CFG, start=95.0), []),
 }
 
@@ -144,11 +144,11 @@ def test_an_import_rebuilds_only_the_tables_its_ledger_feeds(con, sample):
     before = stamps()
     load(con, sample(TASKS), period="2024Q2")  # a supervision list: no problem, no score
     after = stamps()
-    assert {k for k in after if after[k] != before.get(k)} == {"derived:current_tasks"}
+    assert {k for k in after if after[k] != before.get(k)} == {"derived:current_tasks", "derived:task_unit_map"}
     load(con, sample(Q2))
     again = stamps()
     assert {k for k in again if again[k] != after[k]} == {f"derived:{n}" for n in derived.NAMES} - {
-        "derived:current_tasks"}
+        "derived:current_tasks", "derived:task_unit_map", "derived:assessment_unit_map", "derived:unit_assessments"}
 
 
 def test_the_dashboard_figures_with_an_edited_config_on_its_next_run(monkeypatch, demo_copy):

@@ -100,6 +100,7 @@ class ParsedFile:
     sheets: list[ParsedSheet]
     ignored_sheets: list[tuple[str, str]]  # (sheet, why it is not a ledger)
     issues: list[Issue]  # file-level and row-level, in order
+    titles: tuple[str, ...] = ()  # the ledger sheets' title rows (the 填报单位 line …): which company it is from
 
     @property
     def questions(self) -> list[Question]:
@@ -166,12 +167,14 @@ def parse_file(name: str, data: bytes, period: Period | None = None,
         sheets = read_sheets(name, data, cfg.limits)
         found, ignored = _find_layouts(name, sheets, cfg, scoring, answers_for)
         found_period, origin = _infer_period(name, found, period)
-        parsed = [_parse_sheet(name, sheet, layout, cfg, scoring, _Context(found_period, _titles(sheet, layout)))
-                  for sheet, layout in found]
+        titles = [_titles(sheet, layout) for sheet, layout in found]
+        parsed = [_parse_sheet(name, sheet, layout, cfg, scoring, _Context(found_period, t))
+                  for (sheet, layout), t in zip(found, titles, strict=True)]
         issues = [i for s in parsed for i in s.issues]
         if found_period is None:
             issues.insert(0, Issue(name, origin.problem()))
-        return ParsedFile(name, digest.result(), found_period, origin, parsed, ignored, issues)
+        return ParsedFile(name, digest.result(), found_period, origin, parsed, ignored, issues,
+                          tuple(dict.fromkeys(x for t in titles for x in t)))
 
 
 @dataclass(frozen=True)
