@@ -24,6 +24,7 @@ st.session_state["user"] = user
 PAGES = {
     "分析研判": [
         (st.Page("app_pages/overview.py", title="总览", icon="📊", default=True), "view", ("figures",)),
+        (st.Page("app_pages/group.py", title="集团视图", icon="🏛️"), "all_units", ("figures",)),
         (st.Page("app_pages/trends.py", title="问题趋势", icon="📈"), "view", ("figures",)),
         (st.Page("app_pages/rectification.py", title="整改销号", icon="✅"), "view", ("figures",)),
         (st.Page("app_pages/scores.py", title="八维评分", icon="🎯"), "view", ("scores",)),
@@ -36,6 +37,7 @@ PAGES = {
         (st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"), "export", ()),
         (st.Page("app_pages/import_ledgers.py", title="台账导入", icon="📥"), "import", ()),
         (st.Page("app_pages/profiles.py", title="映射方案", icon="🧭"), "import", ()),
+        (st.Page("app_pages/org.py", title="组织架构", icon="🌳"), "org", ()),
     ],
     "系统": [
         (st.Page("app_pages/audit_log.py", title="审计日志", icon="🧾"), "audit", ()),

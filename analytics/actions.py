@@ -73,6 +73,7 @@ VIEWS: dict[str, tuple[str | None, str | None, dict[str, str]]] = {
     "unit_portrait": (None, "portrait", {}),
     "follow_up": (None, None, {"agenda": "agenda"}),
     "supervision": ("supervision", None, {}),
+    "group_view": (None, "figures", {"scores": "scores", "heatmap": "scores", "warnings": "warnings"}),
 }
 
 
@@ -154,11 +155,20 @@ def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, 
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, list[str]]:
-    """Units, sources and dimensions with problems that the user may see (for the sidebar)."""
-    where, params = scoped(con, user, Scope()).where()
-    return {c: [r[0] for r in con.execute(
+    """Units, sources and dimensions with problems that the user may see (for the sidebar); the units as a tree
+    (组织架构): every node above a unit with problems too, down to the user's own node, in tree order."""
+    scope = scoped(con, user, Scope())
+    where, params = scope.where()
+    found = {c: [r[0] for r in con.execute(
         f"SELECT DISTINCT {c} FROM problem_state WHERE {c} IS NOT NULL AND {where} ORDER BY 1", params).fetchall()]
         for c in ("unit", "source", "dimension")}
+    top = scope.within[0] if scope.within else None  # the user's own node: nothing above it is theirs
+    nodes = {key.split(org.SEP)[0] if i == 0 else org.SEP.join(key.split(org.SEP)[:i + 1])
+             for key in found["unit"] for i in range(key.count(org.SEP) + 1)}
+    nodes = {n for n in nodes if top is None or org.under(n, top)}
+    order = {k: i for i, k in enumerate(org.known_units(con))}
+    found["unit"] = sorted(nodes, key=lambda k: (order.get(k, len(order)), k))
+    return found
 
 
 # ---- imports ----

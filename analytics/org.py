@@ -153,12 +153,12 @@ def load(con: duckdb.DuckDBPyConnection) -> Register:
     """The register as stored (empty on a database without one)."""
     if not has_table(con, "org_nodes"):
         return Register()
-    with con.cursor() as cur:
-        nodes = {r[0]: Node(*r) for r in cur.execute(
-            "SELECT node_id, parent_id, name, kind, peer_group, head_count, position FROM org_nodes").fetchall()}
-        aliases: dict[int, list[str]] = {}
-        for node_id, alias in cur.execute("SELECT node_id, alias FROM org_aliases ORDER BY node_id, alias").fetchall():
-            aliases.setdefault(node_id, []).append(alias)
+    # on con itself, not a cursor: a write reads the register it has just changed in its own transaction
+    nodes = {r[0]: Node(*r) for r in con.execute(
+        "SELECT node_id, parent_id, name, kind, peer_group, head_count, position FROM org_nodes").fetchall()}
+    aliases: dict[int, list[str]] = {}
+    for node_id, alias in con.execute("SELECT node_id, alias FROM org_aliases ORDER BY node_id, alias").fetchall():
+        aliases.setdefault(node_id, []).append(alias)
     return Register(nodes, aliases)
 
 

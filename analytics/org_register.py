@@ -35,15 +35,17 @@ class Row:
     head_count: int | None = None
     aliases: tuple[str, ...] = ()
     where: str = ""
+    row: int | None = None  # its row number in the table it came from
 
 
 def _text(value: object) -> str:
     return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value).strip()
 
 
-def rows_from_frame(frame: pd.DataFrame, where: str = "第 {row} 行") -> list[Row]:
+def rows_from_frame(frame: pd.DataFrame, where: str = "第 {row} 行", first: int = 2) -> list[Row]:
     """A table with COLUMNS' Chinese headers (the xlsx, the page's editor) as rows; blank rows left out. ``where``
-    names a row in messages ({row}: its number as the table shows it)."""
+    names a row in messages ({row}: its number as the table shows it, the first data row being ``first``: 2 in
+    Excel, under the header)."""
     missing = [c for c in ("上级单位", "单位名称") if c not in frame.columns]
     if missing:
         raise OrgError(f"组织架构表缺少「{'」「'.join(missing)}」列（应有：{'、'.join(COLUMNS.values())}）")
@@ -52,22 +54,23 @@ def rows_from_frame(frame: pd.DataFrame, where: str = "第 {row} 行") -> list[R
         values = {k: _text(r.get(label)) for k, label in COLUMNS.items()}
         if not any(values.values()):
             continue
-        at = where.format(row=i + 2 if "{row}" in where else i)
+        at = where.format(row=i + first)
         head = values["head_count"]
         if head and not re.fullmatch(r"\d+(\.0)?", head):
             raise OrgError(f"{at}「人数」列：「{head}」不是人数（应为不小于 0 的整数）")
         out.append(Row(values["parent"], values["name"], values["kind"] or ("公司" if not values["parent"] else "单位"),
                        values["peer_group"] or None, int(float(head)) if head else None,
-                       tuple(a.strip() for a in _ALIAS_SPLIT.split(values["aliases"]) if a.strip()), at))
+                       tuple(a.strip() for a in _ALIAS_SPLIT.split(values["aliases"]) if a.strip()), at, i + first))
     return out
 
 
 def frame_of(register: Register) -> pd.DataFrame:
-    """The register as a table with COLUMNS' Chinese headers, in tree order."""
+    """The register as a table with COLUMNS' Chinese headers, in tree order (parents' paths written with /)."""
     records = []
     for n in register.ordered():
         key = register.key[n.node_id]
-        records.append({"上级单位": key.rsplit(SEP, 1)[0] if SEP in key else "", "单位名称": n.name, "类型": n.kind,
+        parent = key.rsplit(SEP, 1)[0].replace(SEP, "/") if SEP in key else ""
+        records.append({"上级单位": parent, "单位名称": n.name, "类型": n.kind,
                         "同类单位": n.peer_group or "", "人数": n.head_count,
                         "别名": "、".join(register.aliases.get(n.node_id, []))})
     return pd.DataFrame(records, columns=list(COLUMNS.values()))
@@ -94,7 +97,9 @@ def check(rows: list[Row]) -> list[tuple[str, Row]]:
             raise OrgError(f"{r.where}：公司不填上级单位，其他单位必须填上级单位（「上级单位」「类型」列）")
         key = f"{parent}{SEP}{name}" if parent else name
         if key in keyed:
-            raise OrgError(f"{r.where}「单位名称」列：「{org.label(key)}」与{keyed[key].where}重复")
+            earlier = keyed[key]
+            raise OrgError(f"{r.where}「单位名称」列：「{org.label(key)}」与"
+                           f"{f'第 {earlier.row} 行' if earlier.row else earlier.where}重复")
         keyed[key] = r
     for key, r in keyed.items():
         if SEP in key and key.rsplit(SEP, 1)[0] not in keyed:

@@ -84,7 +84,12 @@ def _rolled(node: str, units: list[str], own: dict[str, pd.Series], rule: str, p
     children: dict[str, list[str]] = {}
     for unit in units:
         children.setdefault(node if unit == node else org.child_of(unit, node), []).append(unit)
-    weights = _weights(list(children), rule, problems, heads)
+    weights = _weights([c for c in children if c != node], rule, problems, heads)
+    if node in children:  # the node's own problems: weighed by themselves alone, not by its whole subtree's
+        weights |= _weights([node], rule, {node: problems.get(node, 0)}, {})
+        if weights[node] == 1.0 and rule != "mean" and not problems.get(node):
+            others = [w for c, w in weights.items() if c != node]
+            weights[node] = sum(others) / len(others) if others else 1.0
     parts = {c: (own[c] if c == node else _rolled(c, us, own, rule, problems, heads)) for c, us in children.items()}
     frame = pd.DataFrame(parts)  # dimension × child
     w = pd.Series(weights)[frame.columns]

@@ -13,7 +13,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import alerts, history, metrics, recurrence, rollup, scoring, state, tasks
+from analytics import alerts, group, history, metrics, recurrence, rollup, scoring, state, tasks
 from analytics.config import ScoringConfig
 from analytics.db import side_by_side
 from analytics.metrics import ALL, Scope
@@ -180,3 +180,8 @@ def problem_history(con: duckdb.DuckDBPyConnection, problem_id: int, scope: Scop
     if not history.in_scope(con, problem_id, scope):
         return pd.DataFrame(columns=list(history.HISTORY_COLUMNS))
     return history.problem_history(con, problem_id, cfg)
+
+
+def group_view(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig) -> dict:
+    """集团视图: the companies side by side (analytics.group)."""
+    return group.companies(con, period, scope, cfg=cfg)

@@ -16,13 +16,14 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from analytics import actions, audit, derived, templates
+from analytics import actions, audit, derived, org, templates
 from analytics.access import Policy, User, can, load_policy, sees
 from analytics.config import ScoringConfig, database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
 from analytics.errors import ConfigError, DatabaseBusy, DatabaseUnreadable
 from analytics.export import table as export_table
 from analytics.metrics import Scope, available_periods
+from analytics.org import SEP
 from analytics.periods import Period, parse_period
 from app_pages import chinese_ui
 
@@ -267,9 +268,15 @@ def sidebar_filters() -> bool:
     st.sidebar.selectbox("期间", opts["periods"], key="filter_period",
                          format_func=lambda p: f"{parse_period(p).label}（{p}）")
     if can(user(), "all_units"):
-        st.sidebar.multiselect("单位", opts["units"], key="filter_units", placeholder="全部单位")
+        # a node of the 组织架构 stands for everything under it (actions.scoped)
+        st.sidebar.multiselect("单位", opts["units"], key="filter_units", placeholder="全部单位",
+                               format_func=unit_label(opts["units"]),
+                               help="选择公司或分公司即包括其下级全部单位" if any(SEP in u for u in opts["units"])
+                               else None)
+        if user().unit:
+            st.sidebar.caption(f"本账户只能查看「{plain(org.label(user().unit))}」及其下级单位")
     else:
-        st.sidebar.caption(f"单位：{plain(user().unit)}（部门负责人只能查看本单位）")
+        st.sidebar.caption(f"单位：{plain(org.label(user().unit or ''))}（部门负责人只能查看本单位）")
     st.sidebar.multiselect("问题来源", opts["sources"], key="filter_sources", placeholder="全部来源")
     st.sidebar.multiselect("维度", opts["dimensions"], key="filter_dimensions", placeholder="全部维度")
     return True
@@ -325,13 +332,23 @@ def require_data(title: str) -> None:
     st.stop()
 
 
+def unit_label(keys: list[str]) -> Callable[[str], str]:
+    """How the unit filter names its nodes: indented by level, by the path below the one company if only one."""
+    companies = {k.split(SEP, 1)[0] for k in keys}
+    below = next(iter(companies)) if len(companies) == 1 and any(SEP in k for k in keys) else None
+
+    def label(key: str) -> str:
+        return org.label(key, below) if key != below else key
+    return label
+
+
 def scope_caption() -> str:
     """The filters in words, for page captions."""
     period, scope = current_filters()
     parts = [period.label]
     for label, values in (("单位", scope.units), ("来源", scope.sources), ("维度", scope.dimensions)):
         if values:
-            parts.append(f"{label}：{'、'.join(map(plain, values))}")
+            parts.append(f"{label}：{'、'.join(plain(org.label(v)) for v in values)}")
     return " ｜ ".join(parts)
 
 

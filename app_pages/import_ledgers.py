@@ -24,7 +24,7 @@ from analytics.ingest.headers import Layout
 from analytics.ingest.parse import ParsedFile
 from analytics.ingest.worker import parse_in_worker
 from analytics.periods import FILE_NAME, GIVEN, SEVERAL, TITLE, Period, PeriodOrigin, parse_period, quarter_of
-from app_pages import common, mapping
+from app_pages import common, mapping, org_step
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The browser offers these; a MIME type among them makes Streamlit leave the check to the browser (it would raise on
@@ -82,6 +82,8 @@ class Upload:
     inferred_origin: PeriodOrigin | None = None
     earlier_import: int | None = None  # an active import of the same bytes
     blocker: str | None = None  # why it cannot be imported now
+    company: str | None = None  # 组织架构: the company it belongs to (org_step)
+    unit_answers: dict | None = None  # the units it names that the register did not know, answered
 
     @property
     def importable(self) -> bool:
@@ -206,6 +208,8 @@ def check_upload(name: str, data: bytes, imported_shas: dict[str, int], skip_inv
         upload.blocker = f"有 {len(parsed.issues)} 处错误"
     elif parsed.rows_valid == 0:
         upload.blocker = "没有可导入的有效行"
+    upload.company, upload.unit_answers, unplaced = org_step.place(digest, parsed)
+    upload.blocker = upload.blocker or unplaced
     return upload
 
 
@@ -348,6 +352,7 @@ def upload_section() -> None:
     for key in [k for k in cache if k[0] not in digests]:
         del cache[key]
     mapping.forget(digests)
+    org_step.forget(digests)
     import_section(uploads, skip_invalid)
 
 
@@ -376,7 +381,8 @@ def run_import(ready: list[Upload], skip_invalid: bool) -> None:
             with open_db(common.db_path()) as con:
                 for i, u in enumerate(ready, 1):
                     status.update(label=f"正在导入 {u.name}（{i}/{len(ready)}）")
-                    result = actions.import_file(con, common.user(), u.parsed, skip_invalid, cfg=common.scoring())
+                    result = actions.import_file(con, common.user(), u.parsed, skip_invalid, cfg=common.scoring(),
+                                                 company=u.company, unit_answers=u.unit_answers)
                     if result.outcome == "imported":  # the answers given for this layout: asked no more
                         actions.remember_answers(con, common.user(), u.parsed)
                         actions.assign_answered_categories(con, common.user(), u.parsed, common.scoring())

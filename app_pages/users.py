@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import actions
-from analytics.access import HEAD, ROLES
+from analytics import actions, org
+from analytics.access import ADMIN, ROLES
 from analytics.errors import DashboardError
 from app_pages import auth, common
 
@@ -16,8 +16,17 @@ if exposed := store.exposure():
 st.caption(f"账户文件：{common.plain(store.path)}（密码只保存 argon2id 哈希值）。各项修改都记入审计日志。")
 
 
+UNIT_HELP = ("部门负责人必须指定本单位；纪委书记、纪委办、纪委委员指定单位后只能查看该单位及其下级"
+             "（如分公司纪委书记），不指定则查看全部单位；管理员不指定单位。")
+
+
 def no_unit(unit: str) -> str:
-    return unit or "（不指定单位）"
+    return org.label(unit) if unit else "（不指定单位）"
+
+
+def scoped(role: str, unit: str) -> str | None:
+    """The unit an account is limited to: a department head's always, another role's when one is chosen."""
+    return unit or None if role != ADMIN else None
 
 
 def done(message: str) -> None:
@@ -51,17 +60,17 @@ add, change, reset, remove = st.tabs(["新增用户", "变更角色", "重置密
 with add, st.form("add_user_form", clear_on_submit=True):
     name = st.text_input("用户名")
     role = st.selectbox("角色", ROLES, key="add_role")
-    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="add_unit", format_func=no_unit)
+    unit = st.selectbox("单位", ["", *units], key="add_unit", format_func=no_unit, help=UNIT_HELP)
     password = st.text_input("初始密码（至少 8 位）", type="password")
     if st.form_submit_button("新增", type="primary", key="add_submit"):
         attempt(lambda: actions.add_user(common.db_path(), store, user, name.strip(), role, password,
-                                         unit if role == HEAD else None), f"已新增用户 {name.strip()}")
+                                         scoped(role, unit)), f"已新增用户 {name.strip()}")
 with change, st.form("role_form"):
     name = st.selectbox("用户", list(accounts), key="role_user")
     role = st.selectbox("新角色", ROLES, key="role_role")
-    unit = st.selectbox("单位（仅部门负责人）", ["", *units], key="role_unit", format_func=no_unit)
+    unit = st.selectbox("单位", ["", *units], key="role_unit", format_func=no_unit, help=UNIT_HELP)
     if st.form_submit_button("变更角色", type="primary", key="role_submit"):
-        attempt(lambda: actions.change_role(common.db_path(), store, user, name, role, unit if role == HEAD else None),
+        attempt(lambda: actions.change_role(common.db_path(), store, user, name, role, scoped(role, unit)),
                 f"已将 {name} 的角色改为 {role}")
 with reset, st.form("reset_form", clear_on_submit=True):
     name = st.selectbox("用户", list(accounts), key="reset_user")
