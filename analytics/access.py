@@ -27,12 +27,13 @@ PERMISSIONS = {
     "undo": "撤销导入",
     "audit": "查看审计日志",
     "users": "管理用户",
+    "follow_record": "记录会商督办、回头看结果和典型案例",
 }
 _GRANTS = {
     ADMIN: set(PERMISSIONS),
     SECRETARY: set(PERMISSIONS) - {"users"},
     OFFICE: set(PERMISSIONS) - {"users", "audit"},
-    MEMBER: {"view", "all_units", "supervision", "export"},
+    MEMBER: {"view", "all_units", "supervision", "export"},  # reads meetings, 回头看 and cases: not follow_record
     HEAD: {"view", "export"},  # and only their own unit: see scope_for
 }
 
@@ -44,8 +45,9 @@ PARTS = {
     "warnings": "预警明细及触发规则",
     "scores": "八维评分、等级与扣分明细",
     "portrait": "单位画像（含疑似重复问题）",
-    "agenda": "会商议题建议清单",
-    "lookback": "回头看抽查名单",
+    "agenda": "会商议题建议清单、会商记录及督办清单",
+    "lookback": "回头看抽查名单及复查结果",
+    "cases": "典型问题案例库",
     "confidential": "保密来源（如信访举报）的问题",
 }
 # when access.toml says nothing about a role: a department head sees only what their unit must act on, never a
