@@ -24,7 +24,7 @@ RESULTS = (DONE, RECURRED, UNCLEAR)
 LATEST_SQL = """
     SELECT problem_id, period_no, arg_max(result, check_id) AS result, arg_max(note, check_id) AS note,
            arg_max(checked_on, check_id) AS checked_on, arg_max(recorded_by, check_id) AS recorded_by,
-           count(*) AS checks
+           count(*) AS times_checked
     FROM {checks} GROUP BY problem_id, period_no
 """
 # per problem, the first sample quarter whose latest check found it 改而复发 (state.py joins it to problem_state)
@@ -33,7 +33,7 @@ RECURRED_SQL = f"""
     FROM (SELECT problem_id, period_no, arg_max(result, check_id) AS result FROM {{checks}} GROUP BY ALL)
     WHERE result = '{RECURRED}' GROUP BY ALL
 """
-RESULT_COLUMNS = ("problem_id", "result", "note", "checked_on", "recorded_by", "checks")
+RESULT_COLUMNS = ("problem_id", "result", "note", "checked_on", "recorded_by", "times_checked")
 SUMMARY_COLUMNS = ("period", "checked", "done", "recurred", "unclear", "done_rate")
 RENOTIFY_COLUMNS = ("period", "problem_id", "problem_code", "unit", "dimension", "description", "note", "checked_on",
                     "proposal")
