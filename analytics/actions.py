@@ -684,3 +684,24 @@ def case_files(con: duckdb.DuckDBPyConnection, user: User, scope: Scope = ALL, t
     """The library as shown to the user, as Excel and as a Word 警示教育 compilation: {"xlsx": …, "docx": …}."""
     listed = case_library(con, user, scope, tags)
     return {"xlsx": followup.cases_xlsx(listed), "docx": followup.cases_docx(listed, ISSUER, now or dt.datetime.now())}
+
+
+def find_problems(con: duckdb.DuckDBPyConnection, user: User, text: str, limit: int = 20) -> pd.DataFrame:
+    """Problems the user may see whose 问题编号 or description holds the text (latest quarter), to pick a case."""
+    require_part(user, "cases")
+    columns = ["problem_id", "problem_code", "unit", "description", "status"]
+    if not (text or "").strip() or not table_exists(con, "problem_state"):
+        return pd.DataFrame(columns=columns)
+    where, params = scope_for(user, ALL).where()
+    return con.execute(f"""
+        SELECT {', '.join(columns)} FROM problem_state
+        WHERE period_no = (SELECT max(period_no) FROM problem_state) AND {where}
+          AND (problem_code = $text OR contains(description, $text))
+        ORDER BY problem_code = $text DESC, unit, problem_id LIMIT $limit
+    """, params | {"text": text.strip(), "limit": int(limit)}).df()
+
+
+def case_tags(con: duckdb.DuckDBPyConnection, user: User) -> list[str]:
+    """Every tag in the case library, for its filter."""
+    require_part(user, "cases")
+    return cases.all_tags(con)
