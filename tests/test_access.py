@@ -71,9 +71,9 @@ def repr_all(data: object) -> str:
 # ---- the roles ----
 
 @pytest.mark.parametrize(("role", "allowed"), [
-    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users"}),
-    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit"}),
-    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo"}),
+    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users", "follow_record"}),
+    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "follow_record"}),
+    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo", "follow_record"}),
     (MEMBER, {"view", "all_units", "supervision", "export"}),
     (HEAD, {"view", "export"}),
 ])
