@@ -29,12 +29,13 @@ PERMISSIONS = {
     "audit": "查看审计日志",
     "users": "管理用户",
     "org": "维护组织架构",
+    "follow_record": "记录会商督办、回头看结果和典型案例",
 }
 _GRANTS = {
     ADMIN: set(PERMISSIONS),
     SECRETARY: set(PERMISSIONS) - {"users"},
     OFFICE: set(PERMISSIONS) - {"users", "audit"},
-    MEMBER: {"view", "all_units", "supervision", "export"},  # not org: 组织架构 is the office's to keep
+    MEMBER: {"view", "all_units", "supervision", "export"},  # reads meetings, 回头看 and cases; keeps no register
     HEAD: {"view", "export"},  # and only their own unit: see scope_for
 }
 
@@ -46,8 +47,9 @@ PARTS = {
     "warnings": "预警明细及触发规则",
     "scores": "八维评分、等级与扣分明细",
     "portrait": "单位画像（含疑似重复问题）",
-    "agenda": "会商议题建议清单",
-    "lookback": "回头看抽查名单",
+    "agenda": "会商议题建议清单、会商记录及督办清单",
+    "lookback": "回头看抽查名单及复查结果",
+    "cases": "典型问题案例库",
     "confidential": "保密来源（如信访举报）的问题",
 }
 # when access.toml says nothing about a role: a department head sees only what their unit must act on, never a

@@ -44,6 +44,9 @@ ACTIONS = {
     "own_password": "修改本人密码",
     "profile_save": "保存台账映射", "profile_delete": "删除台账映射", "category_assign": "指定类别维度",
     "schema_upgrade": "升级数据库结构", "backup": "备份到其他位置", "org_change": "修改组织架构",
+    "meeting_record": "记录会商", "meeting_agenda": "确定会商议题", "decision_add": "记录议定事项",
+    "decision_progress": "记录督办进展", "lookback_record": "记录回头看结果", "case_mark": "标记典型案例",
+    "case_unmark": "移出典型案例",
 }
 COLUMNS = ("seq", "at", "who", "role", "action", "action_label", "outcome", "details")
 LABELS = {"seq": "序号", "at": "时间", "who": "操作人", "role": "角色", "action_label": "操作", "outcome": "结果",

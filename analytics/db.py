@@ -178,6 +178,66 @@ CREATE TABLE IF NOT EXISTS org_aliases (
     added_at TIMESTAMP,
     added_by VARCHAR
 );
+CREATE TABLE IF NOT EXISTS meetings (
+    meeting_id INTEGER PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    held_on DATE NOT NULL,
+    topic VARCHAR NOT NULL,
+    participants VARCHAR,
+    period VARCHAR,
+    recorded_at TIMESTAMP NOT NULL,
+    recorded_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS meeting_items (
+    meeting_id INTEGER NOT NULL,
+    item_no INTEGER NOT NULL,
+    origin VARCHAR NOT NULL,
+    kind VARCHAR,
+    topic VARCHAR NOT NULL,
+    reason VARCHAR,
+    unit VARCHAR,
+    dimension VARCHAR,
+    problem_id BIGINT,
+    decision_id INTEGER,
+    PRIMARY KEY (meeting_id, item_no)
+);
+CREATE TABLE IF NOT EXISTS meeting_decisions (
+    decision_id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL,
+    matter VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    person VARCHAR,
+    due DATE NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    recorded_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS decision_progress (
+    decision_id INTEGER NOT NULL,
+    note_no INTEGER NOT NULL,
+    noted_on DATE NOT NULL,
+    note VARCHAR NOT NULL,
+    completes BOOLEAN NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    recorded_by VARCHAR,
+    PRIMARY KEY (decision_id, note_no)
+);
+CREATE TABLE IF NOT EXISTS lookback_checks (
+    check_id INTEGER PRIMARY KEY,
+    problem_id BIGINT NOT NULL,
+    period_no INTEGER NOT NULL,
+    result VARCHAR NOT NULL,
+    note VARCHAR,
+    checked_on DATE NOT NULL,
+    recorded_at TIMESTAMP NOT NULL,
+    recorded_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS typical_cases (
+    problem_id BIGINT PRIMARY KEY,
+    tags VARCHAR[] NOT NULL,
+    summary VARCHAR,
+    marked_at TIMESTAMP NOT NULL,
+    marked_by VARCHAR
+);
 """
 
 BLANK_DATE = "0001-01-01"

@@ -9,8 +9,9 @@ are made with (which problem is overdue, the points of a problem, the warning le
 
 Each table is stamped in ``meta`` (key ``derived:<table>``) with a digest of its statement and version, the
 configuration it depends on (``basis``) and the stamps of its inputs; a ledger table's stamp is the imports in
-force that wrote it, category_answers' its rows. A table is stale when its stamp differs from the one it would get
-now, so an import, an undo, a category assignment, a new version of the code and an edit of scoring.toml each make
+force that wrote it, category_answers' its rows, lookback_checks' the 改而复发 it finds (lookback.RECURRED_SQL).
+A table is stale when its stamp differs from the one it would get now, so an import, an undo, a category
+assignment, a 回头看 result, a new version of the code and an edit of scoring.toml each make
 stale exactly the tables they change, and those built from them. ``bring_up_to_date`` rebuilds those (writers do
 it in their own transaction through ``refresh``), ``ensure`` does it in a short write only when needed, and
 ``reading`` gives a read-only connection on which they are current without writing the file. (A database never
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from analytics import alerts, db, org, scoring, state, tasks
+from analytics import alerts, db, lookback, org, scoring, state, tasks
 from analytics.config import ScoringConfig
 from analytics.db import bump_revision, open_db, table_exists, transaction
 from analytics.errors import DatabaseBusy
@@ -74,6 +75,7 @@ _PROBLEM_CUBE_SQL = f"""
            count(*) FILTER (WHERE {OPEN_SQL} AND recurred) AS open_recurred,
            count(*) FILTER (WHERE ever_marked) AS ever_marked,
            count(*) FILTER (WHERE ever_reopened) AS ever_reopened,
+           count(*) FILTER (WHERE lookback_recurred) AS lookback_recurred,
            count(*) FILTER (WHERE level = 1) AS level_1,
            count(*) FILTER (WHERE level = 2) AS level_2,
            count(*) FILTER (WHERE level = 3) AS level_3
@@ -81,7 +83,8 @@ _PROBLEM_CUBE_SQL = f"""
     GROUP BY period_no, unit, source, dimension, severity
     ORDER BY period_no
 """
-_CUBE_COUNTS = (*COUNT_FIELDS, *AGE_COLUMNS, "open_recurred", "ever_marked", "ever_reopened", *LEVEL_COLUMNS)
+_CUBE_COUNTS = (*COUNT_FIELDS, *AGE_COLUMNS, "open_recurred", "ever_marked", "ever_reopened", "lookback_recurred",
+                *LEVEL_COLUMNS)
 _SUMMED = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in _CUBE_COUNTS)
 # unit_cube: problem_cube summed over sources, five times fewer rows for the figures no source filter touches
 _UNIT_CUBE_SQL = f"""
@@ -210,8 +213,8 @@ TABLES: tuple[Derived, ...] = (
       for name, ledger_table in org.UNIT_MAPS.items()),
     Derived("unit_assessments", ("assessments", "assessment_unit_map"), _statement(_UNIT_ASSESSMENTS_SQL),
             _UNIT_ASSESSMENTS_SQL),
-    Derived("problem_state", ("observations", "category_answers", "unit_map"), state.rebuild, state.code(),
-            state.basis),
+    Derived("problem_state", ("observations", "category_answers", "unit_map", "lookback_checks"), state.rebuild,
+            state.code(), state.basis),
     Derived("problem_cube", ("problem_state",), _statement(_CUBE_WITH_LEVELS_SQL, alerts.level_thresholds),
             _CUBE_WITH_LEVELS_SQL, alerts.level_thresholds),
     Derived("unit_cube", ("problem_cube",), _statement(_UNIT_CUBE_SQL), _UNIT_CUBE_SQL),
@@ -234,7 +237,7 @@ def _digest(value: object) -> str:
 
 def _ledger_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Each ledger table's stamp: the imports in force that wrote it (ids are never reused, so the same ids are the
-    same rows), and category_answers' rows; one query over two small tables."""
+    same rows), category_answers' rows, and the 改而复发 found by 回头看 (none while the table is absent)."""
     kinds = ", ".join(f"list(import_id ORDER BY import_id) FILTER (WHERE list_contains(string_split(kind, ','), "
                       f"${name}))" for name in _LEDGERS)
     row = con.execute(f"""
@@ -242,6 +245,10 @@ def _ledger_stamps(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
         FROM imports WHERE undone_at IS NULL
     """, _LEDGERS).fetchone()
     stamps = {name: _digest(ids or []) for name, ids in zip((*_LEDGERS, "category_answers"), row, strict=True)}
+    found = con.execute(f"SELECT list((lookback_problem_id, lookback_no) ORDER BY lookback_problem_id) FROM "
+                        f"({lookback.RECURRED_SQL.format(checks='lookback_checks')})").fetchone()[0] \
+        if db.has_table(con, "lookback_checks") else None
+    stamps["lookback_checks"] = _digest(found or [])
     return stamps | {"org": _digest(org.digest_rows(con))}
 
 

@@ -1,4 +1,4 @@
-"""改而复发: recurrence marked in ledgers, problems reopened across quarters, and likely repeats.
+"""改而复发: recurrence marked in ledgers, problems reopened across quarters, found by 回头看, and likely repeats.
 
 A likely repeat is a problem new this quarter whose description closely
 matches one already closed (已销号 at the end of the previous quarter) in the
@@ -27,16 +27,19 @@ REPEAT_COLUMNS = ["unit", "similarity", "new_problem_id", "new_code", "new_descr
 
 
 def recurrence_counts(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> dict:
-    """How many problems recurred as of the period: marked in a ledger, reopened, either; and reopened now."""
+    """How many problems recurred as of the period: marked in a ledger, reopened, found by 回头看, any of them; and
+    reopened now."""
+    names = ("marked", "reopened", "lookback", "recurred", "reopened_this_period")
     if not has_table(con, "problem_cube"):
-        return {"marked": 0, "reopened": 0, "recurred": 0, "reopened_this_period": 0}
+        return dict.fromkeys(names, 0)
     where, params = scope.where()
     row = con.execute(f"""
         SELECT {", ".join(f"CAST(coalesce(sum({c}), 0) AS BIGINT)" for c in ("ever_marked", "ever_reopened",
-                                                                             "recurred", "reopened"))}
+                                                                             "lookback_recurred", "recurred",
+                                                                             "reopened"))}
         FROM {cube(scope)} WHERE period_no = $period_no AND {where}
     """, params | {"period_no": period.index}).fetchone()
-    return dict(zip(("marked", "reopened", "recurred", "reopened_this_period"), row, strict=True))
+    return dict(zip(names, row, strict=True))
 
 
 def recurred_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL) -> pd.DataFrame:
@@ -48,7 +51,8 @@ def recurred_problems(con: duckdb.DuckDBPyConnection, period: Period, scope: Sco
     return con.execute(f"""
         SELECT problem_id, problem_code, unit, source, dimension, description, status,
                concat_ws('；', CASE WHEN ever_reopened THEN '销号后又出现在台账中未完成' END,
-                               CASE WHEN ever_marked THEN '台账标注复发' END) AS how
+                               CASE WHEN ever_marked THEN '台账标注复发' END,
+                               CASE WHEN lookback_recurred THEN '回头看发现改而复发' END) AS how
         FROM problem_state WHERE period_no = $period_no AND recurred AND {where}
         ORDER BY unit, problem_id
     """, params | {"period_no": period.index}).df()

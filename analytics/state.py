@@ -8,7 +8,8 @@ the problem is not listed, up to the last quarter with any ledger.
 Flags per quarter: is_open (stored, so that a query for open problems skips the row
 groups of completed ones), is_new, listed, carried_over (open at the start), closed_now
 (已销号 this quarter), reopened (已销号 before, open now), recurred (ever
-reopened or marked 复发 in a ledger). completed_on is the ledger's completion
+reopened, marked 复发 in a ledger, or found 改而复发 by a 回头看 of this quarter or an earlier one:
+lookback_recurred, from lookback_checks). completed_on is the ledger's completion
 date, or, if a completed problem has none, the end of the quarter it was first
 reported completed.
 
@@ -25,7 +26,8 @@ import duckdb
 import pandas as pd
 
 from analytics.config import CLOSED_STATUS, COMPLETED_STATUSES, OPEN_STATUSES, ScoringConfig
-from analytics.db import BLANK_DATE, sql_in, sql_text
+from analytics.db import BLANK_DATE, has_table, sql_in, sql_text
+from analytics.lookback import RECURRED_SQL as LOOKBACK_RECURRED_SQL
 
 # Bump when how problem_state is made changes in code other than _state_sql (whose text analytics.derived stamps
 # too): a database built before is rebuilt on its next bringing up to date.
@@ -58,8 +60,18 @@ _MOVES = f"""coalesce(prev_status = {_CLOSED}, false) AND status IN {sql_in(OPEN
             {COMPLETED_SQL} AND coalesce(prev_status NOT IN {sql_in(COMPLETED_STATUSES)}, true) AS completed_here"""
 
 
-def _state_sql(where_obs: str) -> str:
-    """SELECT of problem_state rows for the observations matching where_obs, expanded up to $max_no.
+# lookback_checks as a database without it (written before it existed, opened read-only) has it: empty
+_NO_CHECKS = ("(SELECT CAST(NULL AS INTEGER) AS check_id, CAST(NULL AS BIGINT) AS problem_id, "
+              "CAST(NULL AS INTEGER) AS period_no, CAST(NULL AS VARCHAR) AS result WHERE false)")
+
+
+def _checks(con: duckdb.DuckDBPyConnection) -> str:
+    return "lookback_checks" if has_table(con, "lookback_checks") else _NO_CHECKS
+
+
+def _state_sql(where_obs: str, checks: str = "lookback_checks") -> str:
+    """SELECT of problem_state rows for the observations matching where_obs, expanded up to $max_no; ``checks``:
+    the 回头看 results (lookback_checks, or _NO_CHECKS).
 
     A problem reported once (most of a quarter's new ones) needs no window: its one report is its state, as the
     windows would find it. Only the others go through the windows' sorts.
@@ -131,7 +143,8 @@ def _state_sql(where_obs: str) -> str:
                <> {_CLOSED} AS carried_over,
            at_no = period_no AND status = {_CLOSED} AND coalesce(prev_status, '') <> {_CLOSED} AS closed_now,
            at_no = period_no AND reopened_here AS reopened,
-           ever_reopened, ever_marked, ever_reopened OR ever_marked AS recurred,
+           ever_reopened, ever_marked, coalesce(at_no >= lb.lookback_no, false) AS lookback_recurred,
+           ever_reopened OR ever_marked OR coalesce(at_no >= lb.lookback_no, false) AS recurred,
            CASE WHEN {COMPLETED_SQL}
                 THEN coalesce(NULLIF(closed_date, DATE '{BLANK_DATE}'), {_quarter_end("completed_since_no")})
            END AS completed_on
@@ -143,6 +156,7 @@ def _state_sql(where_obs: str) -> str:
            ON ui.unit_import = expanded.import_id
     LEFT JOIN (SELECT company AS map_company, name AS map_name, unit AS map_unit FROM unit_map) um
            ON um.map_company = ui.unit_company AND um.map_name = expanded.unit
+    LEFT JOIN ({LOOKBACK_RECURRED_SQL.format(checks=checks)}) lb ON lb.lookback_problem_id = expanded.problem_id
     """
 
 
@@ -181,7 +195,7 @@ def rebuild(con: duckdb.DuckDBPyConnection, scoring: ScoringConfig) -> None:
     _map_new_categories(con, scoring)
     params = _params(con, scoring)
     _create_state(con, params)
-    con.execute(f"INSERT INTO problem_state {_state_sql('TRUE')} {_ORDER}", params)
+    con.execute(f"INSERT INTO problem_state {_state_sql('TRUE', _checks(con))} {_ORDER}", params)
 
 
 def update(con: duckdb.DuckDBPyConnection, touched: list[int], scoring: ScoringConfig) -> None:
@@ -200,14 +214,14 @@ def update(con: duckdb.DuckDBPyConnection, touched: list[int], scoring: ScoringC
         con.execute("DELETE FROM problem_state WHERE period_no > ?", [max_no])
     elif old_max is not None and max_no > old_max:
         _extend(con, old_max, max_no)
-    con.execute(f"INSERT INTO problem_state {_state_sql('problem_id IN (SELECT problem_id FROM touched)')} {_ORDER}",
-                params)
+    touched_only = "problem_id IN (SELECT problem_id FROM touched)"
+    con.execute(f"INSERT INTO problem_state {_state_sql(touched_only, _checks(con))} {_ORDER}", params)
     con.execute("DROP TABLE touched")
 
 
 def _create_state(con: duckdb.DuckDBPyConnection, params: dict) -> None:
     """An empty problem_state with the columns _state_sql() gives, the long text columns stored uncompressed."""
-    columns = con.execute(f"DESCRIBE {_state_sql('FALSE')}", params).fetchall()
+    columns = con.execute(f"DESCRIBE {_state_sql('FALSE', _checks(con))}", params).fetchall()
     ddl = ", ".join(f"{name} {kind}" + (" USING COMPRESSION uncompressed" if name in _UNCOMPRESSED else "")
                     for name, kind, *_ in columns)
     con.execute(f"CREATE OR REPLACE TABLE problem_state ({ddl})")

@@ -20,7 +20,7 @@ from analytics import actions, audit, derived, org, templates
 from analytics.access import Policy, User, can, load_policy, sees
 from analytics.config import ScoringConfig, database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
-from analytics.errors import ConfigError, DatabaseBusy, DatabaseUnreadable
+from analytics.errors import ConfigError, DashboardError, DatabaseBusy, DatabaseUnreadable
 from analytics.export import table as export_table
 from analytics.metrics import Scope, available_periods
 from analytics.org import SEP
@@ -459,3 +459,40 @@ def portrait_on_click(event: object, key: str, axis: str, units: list[str]) -> N
 def clickable() -> dict:
     """plotly_chart options making units' points clickable (portrait_on_click), for a user who sees portraits."""
     return {"on_select": "rerun", "selection_mode": "points"} if sees(user(), "portrait") else {}
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def file_download(label: str, build: Callable[[], bytes], file_name: str, mime: str, what: str, key: str, *,
+                  where: object = st, **details: object) -> None:
+    """A file's download button: the bytes built and the download recorded (actions.downloaded) only when the
+    user clicks, outside the script run (nothing from st inside ``build``)."""
+    db, who = db_path(), user()
+
+    def made() -> bytes:
+        content = build()
+        actions.downloaded(db, who, what, content, **details)
+        return content
+
+    where.download_button(label, made, file_name=file_name, mime=mime, key=key, icon=":material/download:",
+                          on_click="ignore")
+
+
+def write(change: Callable) -> bool:
+    """Run one audited change on the database (change(con) calls analytics.actions); a busy database or a refusal
+    is said, not raised. Whether it was done."""
+    try:
+        with open_db(db_path()) as con:
+            change(con)
+    except (DashboardError, ValueError) as exc:
+        st.error(plain(str(exc)))
+        return False
+    return True
+
+
+def read(query: Callable):
+    """query(con) on a read-only connection (the derived tables current: data_revision)."""
+    data_revision()
+    with open_db(db_path(), read_only=True) as con:
+        return query(con)

@@ -49,7 +49,8 @@ recurrence = data["recurrence"]
 cards[4].metric("复发", head["recurred"], change("recurred"),
                 delta_arrow=arrow("recurred"), delta_color=tone("recurred", "inverse"), border=True,
                 help=f"台账标注复发 {recurrence['marked']} 个；销号后又出现在台账中未完成 {recurrence['reopened']} 个"
-                     "（两者可能重叠）")
+                     + (f"；回头看发现改而复发 {recurrence['lookback']} 个" if sees(common.user(), "lookback") else "")
+                     + "（可能重叠）")
 if scored:
     company, company_before = data["company"], data["company_previous"]
     score_text = "—" if company["score"] is None else f"{company['score']:.1f}"

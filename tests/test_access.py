@@ -71,9 +71,9 @@ def repr_all(data: object) -> str:
 # ---- the roles ----
 
 @pytest.mark.parametrize(("role", "allowed"), [
-    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users", "org"}),
-    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "org"}),
-    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo", "org"}),
+    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users", "follow_record", "org"}),
+    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "follow_record", "org"}),
+    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo", "follow_record", "org"}),
     (MEMBER, {"view", "all_units", "supervision", "export"}),
     (HEAD, {"view", "export"}),
 ])

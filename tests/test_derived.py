@@ -34,7 +34,8 @@ EDITS = {
                           [*CUBES, "score_grid"]),
     "lookback seed": (dataclasses.replace(CFG, lookback_seed=CFG.lookback_seed + 1), ["lookback_draws"]),
     "dimension keywords": (dataclasses.replace(CFG, dimensions=tuple(_DIMS)),
-                           [n for n in derived.NAMES if n not in (*org.UNIT_MAPS, "unit_assessments", "current_tasks")]),
+                           [n for n in derived.NAMES
+                            if n not in (*org.UNIT_MAPS, "unit_assessments", "current_tasks")]),
     "grades and start score": (dataclasses.replace(CFG, start=95.0), []),
 }
 

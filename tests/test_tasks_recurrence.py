@@ -40,7 +40,7 @@ def test_no_task_list_for_a_quarter_is_empty(con, tmp_path):
 def test_recurrence_counts(con, tmp_path):
     two_quarters(con, tmp_path)
     # A-4 was 已销号 in Q1, open again in Q2, and marked 是 in 是否复发
-    assert recurrence.recurrence_counts(con, Q2) == {"marked": 1, "reopened": 1, "recurred": 1,
+    assert recurrence.recurrence_counts(con, Q2) == {"marked": 1, "reopened": 1, "lookback": 0, "recurred": 1,
                                                     "reopened_this_period": 1}
     listed = recurrence.recurred_problems(con, Q2)
     assert list(listed["problem_code"]) == ["A-4"] and "台账标注复发" in listed.iloc[0]["how"]
