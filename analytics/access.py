@@ -27,13 +27,20 @@ PERMISSIONS = {
     "undo": "撤销导入",
     "audit": "查看审计日志",
     "users": "管理用户",
+    "notices": "查看督办文书",
+    "notice_draft": "起草督办文书",
+    "notice_sign": "签发督办文书",
+    "notice_handle": "送达督办文书、登记和核验回复",
 }
+# 督办文书 are the 纪委's own acts: 纪委办 drafts and handles them, the 纪委书记 signs; an administrator runs the
+# system and takes no step (analytics.notices)
+NOTICE_STEPS = {"notice_draft", "notice_sign", "notice_handle"}
 _GRANTS = {
-    ADMIN: set(PERMISSIONS),
-    SECRETARY: set(PERMISSIONS) - {"users"},
-    OFFICE: set(PERMISSIONS) - {"users", "audit"},
-    MEMBER: {"view", "all_units", "supervision", "export"},
-    HEAD: {"view", "export"},  # and only their own unit: see scope_for
+    ADMIN: set(PERMISSIONS) - NOTICE_STEPS,
+    SECRETARY: set(PERMISSIONS) - {"users", "notice_draft", "notice_handle"},
+    OFFICE: set(PERMISSIONS) - {"users", "audit", "notice_sign"},
+    MEMBER: {"view", "all_units", "supervision", "export", "notices"},
+    HEAD: {"view", "export", "notices"},  # and only their own unit: see scope_for; documents once delivered
 }
 
 # What a role sees of the analysis, page by page and in every export (data/access.toml [parts]); listed on 我的账户.

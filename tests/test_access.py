@@ -71,11 +71,13 @@ def repr_all(data: object) -> str:
 # ---- the roles ----
 
 @pytest.mark.parametrize(("role", "allowed"), [
-    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users"}),
-    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit"}),
-    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo"}),
-    (MEMBER, {"view", "all_units", "supervision", "export"}),
-    (HEAD, {"view", "export"}),
+    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users", "notices"}),
+    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "notices",
+                 "notice_sign"}),
+    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo", "notices", "notice_draft",
+              "notice_handle"}),
+    (MEMBER, {"view", "all_units", "supervision", "export", "notices"}),
+    (HEAD, {"view", "export", "notices"}),
 ])
 def test_what_each_role_may_do(role, allowed):
     user = User("x", role, HEAD_UNIT if role == HEAD else None)
