@@ -601,7 +601,7 @@ def notice_step(con: duckdb.DuckDBPyConnection, user: User, notice_id: int, step
     if step == notices.RETURN and reply_by is None:
         reply_by = now.date() + dt.timedelta(days=ncfg.reply_days)
     status = notices.advance(con, notice_id, step, user.name, user.role, now, note=note, reply_text=reply_text,
-                             reply_file=reply_file, reply_by=reply_by, max_reply_bytes=ncfg.max_reply_bytes)
+                             reply_file=reply_file, reply_by=reply_by, max_reply_mb=ncfg.max_reply_mb)
     number = notices.status_of(con, notice_id)[1]
     details: dict = {"notice_id": int(notice_id), "number": number, "status": status}
     if note:

@@ -195,7 +195,7 @@ CREATE TABLE IF NOT EXISTS notice_steps (
     step_no INTEGER NOT NULL,
     step VARCHAR NOT NULL,
     status VARCHAR NOT NULL,
-    at TIMESTAMP NOT NULL,
+    step_at TIMESTAMP NOT NULL,
     by_name VARCHAR NOT NULL,
     by_role VARCHAR,
     note VARCHAR,

@@ -72,10 +72,6 @@ class NoticeConfig:
     def number(self, kind: str, year: int, seq: int) -> str:
         return dict(self.numbers)[kind].format(year=year, seq=seq)
 
-    @property
-    def max_reply_bytes(self) -> int:
-        return int(self.max_reply_mb * 1024 * 1024)
-
     @classmethod
     def from_dict(cls, raw: dict, where: str = "notices.toml") -> NoticeConfig:
         section = raw.get("notices")
@@ -260,7 +256,7 @@ def _refusal(number: str, status: str, step: str) -> str:
 
 def advance(con: duckdb.DuckDBPyConnection, notice_id: int, step: str, who: str, role: str, now: dt.datetime, *,
             note: str | None = None, reply_text: str | None = None, reply_file: ReplyFile | None = None,
-            reply_by: dt.date | None = None, max_reply_bytes: int = 10 * 1024 * 1024) -> str:
+            reply_by: dt.date | None = None, max_reply_mb: float = 10.0) -> str:
     """Take one step of a document's lifecycle (STEPS), checked against its status inside the transaction; the new
     status. REPLY stores the reply's text and/or file; RETURN may set a new reply date."""
     if step not in STEPS:
@@ -270,9 +266,8 @@ def advance(con: duckdb.DuckDBPyConnection, notice_id: int, step: str, who: str,
     if step == REPLY:
         if not text and reply_file is None:
             raise NoticeRefused("请填写回复内容或上传回复文件")
-        if reply_file is not None and len(reply_file.content) > max_reply_bytes:
-            raise NoticeRefused(f"回复文件「{safe_file_name(reply_file.name)}」超过 "
-                                f"{max_reply_bytes / 1024 / 1024:g} MB 的上限")
+        if reply_file is not None and len(reply_file.content) > max_reply_mb * 1024 * 1024:
+            raise NoticeRefused(f"回复文件「{safe_file_name(reply_file.name)}」超过 {max_reply_mb:g} MB 的上限")
         if reply_file is not None and not reply_file.content:
             raise NoticeRefused("回复文件是空的")
     if step == RETURN and reply_by is not None and reply_by < now.date():
@@ -318,7 +313,7 @@ def register(con: duckdb.DuckDBPyConnection, today: dt.date, *, units: tuple[str
                list_contains($awaiting, status) AND reply_by < $today AS overdue,
                (SELECT count(*) FROM notice_problems p WHERE p.notice_id = n.notice_id) AS problems,
                drafted_at, drafted_by,
-               (SELECT max(at) FROM notice_steps s WHERE s.notice_id = n.notice_id) AS last_step_at
+               (SELECT max(step_at) FROM notice_steps s WHERE s.notice_id = n.notice_id) AS last_step_at
         FROM notices n
         WHERE ($units IS NULL OR list_contains($units, unit))
           AND ($statuses IS NULL OR list_contains($statuses, status)) AND ($kind IS NULL OR kind = $kind)
@@ -347,7 +342,7 @@ def detail(con: duckdb.DuckDBPyConnection, notice_id: int) -> dict:
     notice["reply_by"] = pd.Timestamp(notice["reply_by"]).date()
     problems = con.execute(f"SELECT {', '.join(LISTED_COLUMNS)} FROM notice_problems WHERE notice_id = ? "
                            "ORDER BY deadline NULLS LAST, problem_id", [int(notice_id)]).df()
-    steps = con.execute("SELECT step_no, step, status, at, by_name, by_role, note FROM notice_steps "
+    steps = con.execute("SELECT step_no, step, status, step_at, by_name, by_role, note FROM notice_steps "
                         "WHERE notice_id = ? ORDER BY step_no", [int(notice_id)]).df()
     steps["step_name"] = [STEP_NAMES.get(s, s) for s in steps["step"]]
     replies = con.execute("SELECT reply_no, text, file_name, file_size, sha256, recorded_at, recorded_by "
@@ -426,7 +421,7 @@ def paper(con: duckdb.DuckDBPyConnection, notice_id: int) -> Paper:
     found = detail(con, notice_id)
     n, steps = found["notice"], found["steps"]
     signed = steps[steps["step"] == SIGN]
-    dated = pd.Timestamp(signed["at"].iloc[-1] if not signed.empty else n["drafted_at"])
+    dated = pd.Timestamp(signed["step_at"].iloc[-1] if not signed.empty else n["drafted_at"])
     problems = tuple(("" if pd.isna(r.problem_code) else str(r.problem_code), str(r.description or ""),
                       None if pd.isna(r.deadline) else pd.Timestamp(r.deadline).date(), str(r.rule or ""))
                      for r in found["problems"].itertuples())
