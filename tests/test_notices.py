@@ -354,3 +354,65 @@ def test_the_configuration_in_data_is_valid():
 def test_a_bad_configuration_is_refused_naming_the_key(section, message):
     with pytest.raises(ConfigError, match=message.replace("{", r"\{").replace("}", r"\}")):
         notices.NoticeConfig.from_dict({"notices": section})
+
+
+# ---- the command line ----
+
+@pytest.fixture
+def db_file(tmp_path):
+    from analytics.db import connect
+
+    path = tmp_path / "cli.duckdb"
+    con = connect(path)
+    try:
+        load(con, write_xlsx(tmp_path / "2025年第二季度问题整改台账.xlsx", {"台账": [HEADER, *ROWS]}), "2025Q2")
+        derived.bring_up_to_date(con, CFG)
+    finally:
+        con.close()
+    return path
+
+
+def test_the_command_line_drafts_a_document_for_a_unit_and_lists_the_register(db_file, tmp_path, capsys):
+    from analytics.cli import main
+
+    out = tmp_path / "督办单.docx"
+    assert main(["notices", "--db", str(db_file), "draft", "--type", "督办单", "--unit", "采购部", "--period", "2025Q2",
+                 "--reply-by", "2099-07-31", "--out", str(out)]) == 0
+    year = dt.date.today().year
+    number = f"X纪督〔{year}〕1号"
+    assert f"已起草 {number}" in capsys.readouterr().out
+    doc = docx.Document(str(out))
+    assert number in [p.text for p in doc.paragraphs] and "采购部：" in [p.text for p in doc.paragraphs]
+    assert [r.cells[1].text for r in doc.tables[0].rows[1:]] == ["N-2", "N-1"]
+    assert main(["notices", "--db", str(db_file), "list", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [(r["number"], r["unit"], r["state"], r["problems"]) for r in listed] == [(number, "采购部", DRAFT, 2)]
+    entries = [json.loads(line) for line in audit_path(db_file).read_text(encoding="utf-8").splitlines()]
+    drafted = next(e for e in entries if e["action"] == "notice_draft")
+    assert drafted["role"] == "纪委办" and drafted["who"].startswith("命令行:")  # a job on the office's behalf
+    assert any(e["action"] == "download" and e["details"]["file"] == out.name for e in entries)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--type", "通知", "--unit", "采购部"], "未知的文书类型「通知」"),
+    (["--type", "建议书", "--unit", "物流部"], "物流部在2025年第二季度没有达到「纪检建议书」一级的预警"),
+    (["--type", "督办单", "--unit", "采购部", "--reply-by", "明天"], "--reply-by 应为日期"),
+])
+def test_the_command_line_refuses_in_chinese_with_exit_status_1(db_file, tmp_path, capsys, argv, message):
+    from analytics.cli import main
+
+    out = tmp_path / "x.docx"
+    assert main(["notices", "--db", str(db_file), "draft", *argv, "--period", "2025Q2", "--out", str(out)]) == 1
+    assert message in capsys.readouterr().err and not out.exists()
+
+
+def test_the_pdf_beside_the_word_document(db_file, tmp_path):
+    from analytics.cli import main
+    from analytics.export import tools
+
+    if tools.unavailable():
+        pytest.skip("no Chromium or Chinese font on this machine")
+    out = tmp_path / "提醒函.docx"
+    assert main(["notices", "--db", str(db_file), "draft", "--type", "提醒函", "--unit", "采购部", "--period",
+                 "2025Q2", "--out", str(out), "--pdf"]) == 0
+    assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
