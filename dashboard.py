@@ -31,6 +31,7 @@ PAGES = {
         (st.Page("app_pages/supervision.py", title="监督清单", icon="📋"), "supervision", ()),
         # a role that sees the reminders alone finds them here under the page's heading 工作提醒函
         (st.Page("app_pages/follow_up.py", title="预警督办", icon="🚨"), "view", ("warnings", "reminders")),
+        (st.Page("app_pages/notices.py", title="督办文书", icon="📨"), "notices", ()),
     ],
     "数据管理": [
         (st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"), "export", ()),

@@ -587,6 +587,12 @@ def draft_notice(con: duckdb.DuckDBPyConnection, user: User, ncfg: notices.Notic
     return notice_id, number
 
 
+def notice_steps_for(user: User, status: str) -> list[str]:
+    """The lifecycle steps (notices.STEPS) the user's role may take on a document of this status."""
+    return [step for step, (allowed, _, _) in notices.STEPS.items()
+            if status in allowed and can(user, _STEP_PERMISSIONS[step])]
+
+
 def notice_step(con: duckdb.DuckDBPyConnection, user: User, notice_id: int, step: str, *,
                 ncfg: notices.NoticeConfig, note: str | None = None, reply_text: str | None = None,
                 reply_file: notices.ReplyFile | None = None, reply_by: dt.date | None = None,

@@ -44,8 +44,13 @@ def _problem_table(p: Paper) -> Table:
     return Table("需整改的问题", frame, {"序号": "int", "整改时限": "date"})
 
 
+def name_of(number: str, kind: str, unit: str, fmt: str) -> str:
+    """The file name a document is downloaded under: 发文字号_类型_单位.fmt (no path separators)."""
+    return f"{number}_{kind}_{unit}.{fmt}".replace("/", "_").replace("\\", "_")
+
+
 def file_name(p: Paper, fmt: str) -> str:
-    return f"{p.number}_{p.kind}_{p.unit}.{fmt}".replace("/", "_").replace("\\", "_")
+    return name_of(p.number, p.kind, p.unit, fmt)
 
 
 def to_docx(p: Paper) -> bytes:
