@@ -34,6 +34,7 @@ PAGES = {
         (st.Page("app_pages/follow_up.py", title="预警督办", icon="🚨"), "view", ("warnings", "reminders")),
         (st.Page("app_pages/meetings.py", title="会商督办", icon="🤝"), "view", ("agenda",)),
         (st.Page("app_pages/lookback.py", title="回头看与案例库", icon="🔁"), "view", ("lookback", "cases")),
+        (st.Page("app_pages/notices.py", title="督办文书", icon="📨"), "notices", ()),
     ],
     "数据管理": [
         (st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"), "export", ()),

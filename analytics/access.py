@@ -30,13 +30,20 @@ PERMISSIONS = {
     "users": "管理用户",
     "org": "维护组织架构",
     "follow_record": "记录会商督办、回头看结果和典型案例",
+    "notices": "查看督办文书",
+    "notice_draft": "起草督办文书",
+    "notice_sign": "签发督办文书",
+    "notice_handle": "送达督办文书、登记和核验回复",
 }
+# 督办文书 are the 纪委's own acts: 纪委办 drafts and handles them, the 纪委书记 signs; an administrator runs the
+# system and takes no step (analytics.notices)
+NOTICE_STEPS = {"notice_draft", "notice_sign", "notice_handle"}
 _GRANTS = {
-    ADMIN: set(PERMISSIONS),
-    SECRETARY: set(PERMISSIONS) - {"users"},
-    OFFICE: set(PERMISSIONS) - {"users", "audit"},
-    MEMBER: {"view", "all_units", "supervision", "export"},  # reads meetings, 回头看 and cases; keeps no register
-    HEAD: {"view", "export"},  # and only their own unit: see scope_for
+    ADMIN: set(PERMISSIONS) - NOTICE_STEPS,
+    SECRETARY: set(PERMISSIONS) - {"users", "notice_draft", "notice_handle"},
+    OFFICE: set(PERMISSIONS) - {"users", "audit", "notice_sign"},
+    MEMBER: {"view", "all_units", "supervision", "export", "notices"},  # reads meetings, 回头看, cases
+    HEAD: {"view", "export", "notices"},  # and only their own unit: see scope_for; documents once delivered
 }
 
 # What a role sees of the analysis, page by page and in every export (data/access.toml [parts]); listed on 我的账户.

@@ -47,6 +47,8 @@ ACTIONS = {
     "meeting_record": "记录会商", "meeting_agenda": "确定会商议题", "decision_add": "记录议定事项",
     "decision_progress": "记录督办进展", "lookback_record": "记录回头看结果", "case_mark": "标记典型案例",
     "case_unmark": "移出典型案例",
+    "notice_draft": "起草督办文书", "notice_sign": "签发督办文书", "notice_deliver": "送达督办文书",
+    "notice_reply": "登记文书回复", "notice_verify": "核验通过文书回复", "notice_return": "退回重报文书回复",
 }
 COLUMNS = ("seq", "at", "who", "role", "action", "action_label", "outcome", "details")
 LABELS = {"seq": "序号", "at": "时间", "who": "操作人", "role": "角色", "action_label": "操作", "outcome": "结果",

@@ -1,6 +1,6 @@
 """The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore,
 users (accounts), audit (the audit trail), profiles (ledger mappings) and categories; health, backup and archive
-for running it as a service (cli_ops).
+for running it as a service (cli_ops); notices (督办文书: cli_notices).
 
 Whoever runs it holds the database file itself, so it acts with every permission (access.operator), and
 its imports, undos, exports, restores and account changes are recorded in the audit trail like the app's.
@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from analytics import actions, audit, backup, cli_ops, cli_org, derived, export, org, org_import, profiles
+from analytics import actions, audit, backup, cli_notices, cli_ops, cli_org, derived, export, org, org_import, profiles
 from analytics.access import ROLES, operator
 from analytics.config import (
     FIELD_LABELS,
@@ -127,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--verify", action="store_true", help="只做完整性检查：有改动时以状态 1 退出")
     cli_ops.add_commands(sub, with_db)
     cli_org.add_commands(sub, with_db)
+    cli_notices.add_commands(sub, with_db)
     return parser
 
 
@@ -492,7 +493,7 @@ def main(argv: list[str] | None = None) -> int:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
                    "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore, "users": cmd_users,
                    "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories, **cli_ops.COMMANDS,
-                   **cli_org.COMMANDS}
+                   **cli_org.COMMANDS, **cli_notices.COMMANDS}
         # a scheduled summary should not write; audit and health only read
         if args.command not in ("summary", "audit", *cli_ops.READ_ONLY):
             audit.note_config_changes(args.db, operator())

@@ -78,7 +78,7 @@ def audit_path(db: Path | str) -> Path:
 
 
 # Files whose changes the audit trail records (users are recorded by the actions that change them).
-CONFIG_FILES = ("ledger.toml", "scoring.toml", "access.toml")
+CONFIG_FILES = ("ledger.toml", "scoring.toml", "access.toml", "notices.toml")
 
 
 def load_toml(path: Path) -> dict:

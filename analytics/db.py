@@ -238,6 +238,57 @@ CREATE TABLE IF NOT EXISTS typical_cases (
     marked_at TIMESTAMP NOT NULL,
     marked_by VARCHAR
 );
+-- 督办文书 (analytics.notices): the register, the problems each lists, its lifecycle steps, the replies
+CREATE TABLE IF NOT EXISTS notices (
+    notice_id INTEGER PRIMARY KEY,
+    kind VARCHAR NOT NULL,
+    year INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    number VARCHAR NOT NULL,
+    issuer VARCHAR NOT NULL,
+    unit VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    title VARCHAR NOT NULL,
+    basis VARCHAR,
+    reply_by DATE NOT NULL,
+    status VARCHAR NOT NULL,
+    drafted_at TIMESTAMP NOT NULL,
+    drafted_by VARCHAR NOT NULL,
+    UNIQUE (kind, year, seq)
+);
+CREATE TABLE IF NOT EXISTS notice_problems (
+    notice_id INTEGER NOT NULL,
+    problem_id BIGINT NOT NULL,
+    problem_code VARCHAR,
+    description VARCHAR,
+    deadline DATE,
+    tier VARCHAR,
+    rule VARCHAR,
+    PRIMARY KEY (notice_id, problem_id)
+);
+CREATE TABLE IF NOT EXISTS notice_steps (
+    notice_id INTEGER NOT NULL,
+    step_no INTEGER NOT NULL,
+    step VARCHAR NOT NULL,
+    status VARCHAR NOT NULL,
+    step_at TIMESTAMP NOT NULL,
+    by_name VARCHAR NOT NULL,
+    by_role VARCHAR,
+    note VARCHAR,
+    PRIMARY KEY (notice_id, step_no)
+);
+CREATE TABLE IF NOT EXISTS notice_replies (
+    notice_id INTEGER NOT NULL,
+    reply_no INTEGER NOT NULL,
+    text VARCHAR,
+    file_name VARCHAR,
+    file_size BIGINT,
+    sha256 VARCHAR,
+    content BLOB,
+    recorded_at TIMESTAMP NOT NULL,
+    recorded_by VARCHAR NOT NULL,
+    PRIMARY KEY (notice_id, reply_no)
+);
 """
 
 BLANK_DATE = "0001-01-01"

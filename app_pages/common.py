@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from analytics import actions, audit, derived, org, templates
+from analytics import actions, audit, derived, notices, org, templates
 from analytics.access import Policy, User, can, load_policy, sees
 from analytics.config import ScoringConfig, database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
@@ -90,6 +90,31 @@ def access_policy() -> Policy:
     except ConfigError as exc:
         st.error(plain(str(exc)), icon=":material/error:")
         st.stop()
+
+
+def notices_config() -> notices.NoticeConfig:
+    """notices.toml (督办文书: issuer, numbers, reply), read on every run; a broken file stops the page with its
+    message."""
+    try:
+        return notices.notices_config()
+    except ConfigError as exc:
+        st.error(plain(str(exc)), icon=":material/error:")
+        st.stop()
+
+
+def audited_download(label: str, what: str, file_name: str, build: Callable[[], bytes], mime: str, key: str, *,
+                     where: object = st, **details: object) -> None:
+    """A download button whose bytes are built, and the download recorded (actions.downloaded), only when clicked:
+    ``build`` runs outside the script run, so it must not call Streamlit."""
+    db, who = db_path(), user()
+
+    def made() -> bytes:
+        content = build()
+        actions.downloaded(db, who, what, content, file=file_name, **details)
+        return content
+
+    where.download_button(label, made, file_name=file_name, mime=mime, key=key, icon=":material/download:",
+                          on_click="ignore")
 
 
 @st.cache_resource(show_spinner=False)

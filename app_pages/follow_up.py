@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from analytics import actions, csvsafe
+from analytics import actions, csvsafe, notices
 from analytics.access import sees
 from analytics.alerts import AGENDA_KINDS, TIERS
-from app_pages import common
+from app_pages import common, notice_parts
 
 TEXT = st.column_config.TextColumn
 ALL_TIERS = "全部"
@@ -34,9 +34,12 @@ data = common.view("follow_up")
 counts, warned = data["counts"], data["warnings"]
 rules = tier_rules()
 
-cols = st.columns(len(counts))
-for col, (tier, n) in zip(cols, counts.items(), strict=True):
+late = notice_parts.overdue() if full else None  # 逾期未回复 督办文书: a warning of their own
+cols = st.columns(len(counts) + (late is not None))
+for col, (tier, n) in zip(cols, counts.items(), strict=False):
     col.metric(tier, n, border=True, help=rules.get(tier))
+if late is not None:
+    cols[-1].metric(notices.OVERDUE_REPLY, len(late), border=True, help="已签发或送达的督办文书，超过回复时限仍未回复")
 if full:
     st.caption("每个问题只按其达到的最高一级预警计；单位层面的预警（问题集中、评为较差）单独成行。")
     st.subheader("预警明细")
@@ -55,14 +58,17 @@ if full and tier in rules:
 if shown.empty:
     st.success("本期没有触发该等级的预警。" if full else "本期没有需要提醒的问题。")
 elif full:
+    shown = notice_parts.with_marks(shown, period)
     common.table(
         shown, f"预警明细（{tier}）", "follow_up_warnings_table", problems=True,
-        column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "measures", "rule"],
+        column_order=["tier", "target", "unit", "dimension", "problem_code", "description", "measures", "rule",
+                      "notice"],
         column_config={
             "tier": TEXT("预警等级"), "target": TEXT("对象"), "unit": TEXT("责任单位"), "dimension": TEXT("维度"),
             "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
             "measures": TEXT("整改措施", width="large"),
             "rule": TEXT("触发规则", width="medium"),
+            "notice": TEXT("督办文书", help="已为该预警起草的文书及其办理状态"),
         })
 else:
     common.table(
@@ -75,6 +81,10 @@ else:
             "deadline": st.column_config.DateColumn("整改时限", format="YYYY-MM-DD"),
             "due": TEXT("逾期或剩余天数", help=f"截至期末（{period.end:%Y-%m-%d}）"),
         })
+
+if full:
+    notice_parts.overdue_section(late)
+    notice_parts.draft_form(warned, period)
 
 if "agenda" in data:  # the 纪委's deliberations: only for the roles that see them (data/access.toml)
     agenda = data["agenda"]

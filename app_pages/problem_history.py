@@ -12,7 +12,7 @@ from analytics import actions
 from analytics.access import User
 from analytics.db import open_db
 from analytics.errors import DashboardError
-from app_pages import common
+from app_pages import common, notice_parts
 
 TEXT = st.column_config.TextColumn
 
@@ -64,3 +64,4 @@ def show(problem_id: int) -> None:
             "progress": TEXT("整改进展", width="medium"), "deadline_text": TEXT("时限原文"),
             "recurred": TEXT("复发"), "file_name": TEXT("台账文件", width="medium"),
         })
+    notice_parts.problem_documents(problem_id)

@@ -71,11 +71,14 @@ def repr_all(data: object) -> str:
 # ---- the roles ----
 
 @pytest.mark.parametrize(("role", "allowed"), [
-    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users", "follow_record", "org"}),
-    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "follow_record", "org"}),
-    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo", "follow_record", "org"}),
-    (MEMBER, {"view", "all_units", "supervision", "export"}),
-    (HEAD, {"view", "export"}),
+    (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users", "follow_record", "org",
+             "notices"}),
+    (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "follow_record", "org",
+                 "notices", "notice_sign"}),
+    (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo", "follow_record", "org", "notices",
+              "notice_draft", "notice_handle"}),
+    (MEMBER, {"view", "all_units", "supervision", "export", "notices"}),
+    (HEAD, {"view", "export", "notices"}),
 ])
 def test_what_each_role_may_do(role, allowed):
     user = User("x", role, HEAD_UNIT if role == HEAD else None)

@@ -181,9 +181,10 @@ def test_a_refused_import_is_recorded_and_stores_nothing(tmp_path, monkeypatch, 
 def test_configuration_changes_are_recorded_once(tmp_path):
     folder, db, who = tmp_path / "conf", tmp_path / "d.duckdb", User("系统检测", "—")
     folder.mkdir()
-    for name in ("ledger.toml", "scoring.toml", "access.toml"):
+    for name in ("ledger.toml", "scoring.toml", "access.toml", "notices.toml"):
         (folder / name).write_text("# v1\n")
-    assert sorted(audit.note_config_changes(db, who, folder)) == ["access.toml", "ledger.toml", "scoring.toml"]
+    assert sorted(audit.note_config_changes(db, who, folder)) == ["access.toml", "ledger.toml", "notices.toml",
+                                                                   "scoring.toml"]
     assert audit.note_config_changes(db, who, folder) == []
     (folder / "scoring.toml").write_text("# v2\n")
     assert audit.note_config_changes(db, who, folder) == ["scoring.toml"]

@@ -59,7 +59,7 @@ def keys(table: dict, path: str = "") -> list[tuple[str, str]]:
     return found
 
 
-@pytest.mark.parametrize("name", ["ledger.toml", "scoring.toml", "access.toml"])
+@pytest.mark.parametrize("name", ["ledger.toml", "scoring.toml", "access.toml", "notices.toml"])
 def test_every_configuration_key_is_in_the_readme(name):
     settings = tomllib.loads((DATA_DIR / name).read_text(encoding="utf-8"))
     section = README[README.index("## Configuration reference"):README.index("## Layout")]
