@@ -342,24 +342,33 @@ def downloaded(db: Path, user: User, what: str, content: bytes, **details: objec
 # ---- update workbooks (一表同享) ----
 
 def update_workbooks(con: duckdb.DuckDBPyConnection, user: User, base: Period, units: list[str] | None = None, *,
-                     cfg: ScoringConfig) -> tuple[str, bytes]:
+                     cfg: ScoringConfig, as_zip: bool | None = None) -> tuple[str, bytes]:
     """Generate the update workbooks of ``units`` (None: every unit the user may see with problems not yet 销号 at
     the end of ``base``), record them and the export in the audit trail; (file name, bytes): one workbook's xlsx,
-    or a zip of several. An export: it needs that right, and a department head may have their own unit's only.
-    The confidential sources never go into a workbook, whoever asks: it is handed to the unit."""
+    or a zip (of several, unless ``as_zip`` says otherwise). An export: it needs that right, and a department head
+    may have their own unit's only. The confidential sources never go into a workbook, whoever asks: it is handed
+    to the unit."""
     require(user, "export")
-    scope = replace(scope_for(user, Scope()), hidden_sources=user.confidential_sources)
     if units is None:
-        units = workbook_generate.units_with_open(con, base, scope)
+        units = workbook_units(con, user, base)
     for unit in units:
         require_unit(user, unit)
     books = workbook_generate.generate(con, base, list(units), cfg=cfg, hidden_sources=user.confidential_sources,
                                        user=user.name)
-    name, content = (books[0].file_name, books[0].content) if len(books) == 1 else \
-        (workbook_generate.zip_name(base), workbook_generate.zipped(books))
+    if as_zip is None:
+        as_zip = len(books) > 1
+    name, content = (workbook_generate.zip_name(base), workbook_generate.zipped(books)) if as_zip else \
+        (books[0].file_name, books[0].content)
     _record_write(con, user, "workbook_export", period=str(base), units=[b.unit for b in books],
                   problems=sum(b.problems for b in books), file=name, sha256=records.sha256(content))
     return name, content
+
+
+def workbook_units(con: duckdb.DuckDBPyConnection, user: User, base: Period) -> list[str]:
+    """The units the user may generate a workbook for that have problems not yet 销号 at the end of ``base``."""
+    require(user, "export")
+    return workbook_generate.units_with_open(
+        con, base, replace(scope_for(user, Scope()), hidden_sources=user.confidential_sources))
 
 
 def returned_workbook(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, marker: Marker) -> bool:

@@ -1,6 +1,6 @@
 """The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore,
 users (accounts), audit (the audit trail), profiles (ledger mappings) and categories; health, backup and archive
-for running it as a service (cli_ops).
+for running it as a service (cli_ops); workbooks, the units' update workbooks (cli_workbooks).
 
 Whoever runs it holds the database file itself, so it acts with every permission (access.operator), and
 its imports, undos, exports, restores and account changes are recorded in the audit trail like the app's.
@@ -19,7 +19,7 @@ import re
 import sys
 from pathlib import Path
 
-from analytics import actions, audit, backup, cli_ops, derived, export, profiles
+from analytics import actions, audit, backup, cli_ops, cli_workbooks, derived, export, profiles
 from analytics.access import ROLES, operator
 from analytics.config import (
     FIELD_LABELS,
@@ -41,6 +41,7 @@ from analytics.metrics import Scope
 from analytics.periods import Period, find_periods, parse_period
 from analytics.summary import summary
 from analytics.users import UserStore, demo_accounts
+from analytics.workbooks import marker as workbook_marker
 
 
 def _period_arg(text: str) -> Period:
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--out", type=Path, metavar="FILE", help="导出到文件（.csv 或 .xlsx）")
     aud.add_argument("--verify", action="store_true", help="只做完整性检查：有改动时以状态 1 退出")
     cli_ops.add_commands(sub, with_db)
+    cli_workbooks.add_commands(sub, with_db)
     return parser
 
 
@@ -208,8 +210,11 @@ def cmd_import(args: argparse.Namespace) -> int:
                                      scoring=scoring)
             for q in parsed.questions:
                 print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")
+            workbook = workbook_marker.read(data)
             with open_db(args.db) as con:
-                result = actions.import_file(con, who, parsed, args.skip_invalid, cfg=scoring)
+                for line in cli_workbooks.describe_return(con, parsed, workbook):
+                    print(line)
+                result = actions.import_file(con, who, parsed, args.skip_invalid, cfg=scoring, workbook=workbook)
                 remembered = result.outcome == "imported" and actions.remember_answers(con, who, parsed)
         except FileNotFoundError:
             print(f"✗ {path}：文件不存在")
@@ -458,7 +463,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
                    "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore, "users": cmd_users,
-                   "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories, **cli_ops.COMMANDS}
+                   "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories, **cli_ops.COMMANDS,
+                   **cli_workbooks.COMMANDS}
         # a scheduled summary should not write; audit and health only read
         if args.command not in ("summary", "audit", *cli_ops.READ_ONLY):
             audit.note_config_changes(args.db, operator())

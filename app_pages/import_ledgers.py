@@ -24,7 +24,9 @@ from analytics.ingest.headers import Layout
 from analytics.ingest.parse import ParsedFile
 from analytics.ingest.worker import parse_in_worker
 from analytics.periods import FILE_NAME, GIVEN, SEVERAL, TITLE, Period, PeriodOrigin, parse_period, quarter_of
-from app_pages import common, mapping
+from analytics.workbooks import marker as workbook_marker
+from analytics.workbooks.marker import Marker
+from app_pages import common, mapping, workbook_preview
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The browser offers these; a MIME type among them makes Streamlit leave the check to the browser (it would raise on
@@ -82,6 +84,7 @@ class Upload:
     inferred_origin: PeriodOrigin | None = None
     earlier_import: int | None = None  # an active import of the same bytes
     blocker: str | None = None  # why it cannot be imported now
+    workbook: Marker | None = None  # a returned update workbook's marker (analytics.workbooks)
 
     @property
     def importable(self) -> bool:
@@ -182,6 +185,7 @@ def check_upload(name: str, data: bytes, imported_shas: dict[str, int], skip_inv
         upload.rejected, upload.blocker = first, "无法读取"
         return upload
     upload.inferred, upload.inferred_origin = first.period, first.period_origin
+    upload.workbook = workbook_marker.read(data)
     options = _period_options(first.period)
     chosen = st.selectbox(
         "所属期间", options, index=options.index(str(first.period)) if first.period else None,
@@ -245,6 +249,7 @@ def show_upload(upload: Upload) -> None:
     if skipped:
         st.caption("跳过：" + "、".join(f"{md(why)} {n} 行" for why, n in skipped.most_common()))
     preview(parsed, f"preview_{upload.digest[:12]}")
+    workbook_preview.show(parsed, upload.workbook, f"workbook_{upload.digest[:12]}")
     issues = [i for i in parsed.issues if not (parsed.period is None and i.sheet is None and i.reason ==
                                                parsed.period_origin.problem())]  # said above, in the page's words
     if issues:
@@ -376,7 +381,8 @@ def run_import(ready: list[Upload], skip_invalid: bool) -> None:
             with open_db(common.db_path()) as con:
                 for i, u in enumerate(ready, 1):
                     status.update(label=f"正在导入 {u.name}（{i}/{len(ready)}）")
-                    result = actions.import_file(con, common.user(), u.parsed, skip_invalid, cfg=common.scoring())
+                    result = actions.import_file(con, common.user(), u.parsed, skip_invalid, cfg=common.scoring(),
+                                                 workbook=u.workbook)
                     if result.outcome == "imported":  # the answers given for this layout: asked no more
                         actions.remember_answers(con, common.user(), u.parsed)
                         actions.assign_answered_categories(con, common.user(), u.parsed, common.scoring())
