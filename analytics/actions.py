@@ -379,10 +379,10 @@ def returned_workbook(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, marker
 def workbook_changes(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
                      marker: Marker) -> workbook_changes_module.Changes:
     """What a returned workbook changes against the quarter it was made from (the import preview), for those who
-    may import."""
+    may import; its carried problems are those it listed (never a confidential source's, as it was generated)."""
     require(user, "import")
     return workbook_changes_module.compare(con, parsed, marker.unit, parse_period(marker.base_period),
-                                           hidden_sources(user))
+                                           user.confidential_sources)
 
 
 def workbook_collection(con: duckdb.DuckDBPyConnection, user: User, period: Period) -> pd.DataFrame:

@@ -83,14 +83,15 @@ def compare(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, unit: str, base:
         changed += [(int(row.problem_id), _text(row.problem_code), row.description, *d) for d in diffs]
         unchanged += not diffs
     changed_frame = pd.DataFrame(changed, columns=["problem_id", "problem_code", "description", "field", "before",
-                                                   "after"])
+                                                   "after"], dtype=object)
+    changed_frame = changed_frame.where(changed_frame.notna(), None)  # an empty value is None, never NaN
     fresh = frame[~frame.index.isin(known.index)]
     new = pd.DataFrame({"sheet": fresh["sheet"], "excel_row": fresh["excel_row"],
                         "problem_code": fresh["problem_code"].map(_text), "description": fresh["description"],
                         "status": fresh["status"]}).reset_index(drop=True)
     listed = open_problems(con, base, unit, hidden_sources)
     missing = listed[~listed["problem_id"].isin(ids)]
-    carried = pd.DataFrame({"problem_id": missing["problem_id"], "problem_code": missing["problem_code"],
+    carried = pd.DataFrame({"problem_id": missing["problem_id"], "problem_code": missing["problem_code"].map(_text),
                             "description": missing["description"], "status": missing["status"]}
                            ).reset_index(drop=True)
     others = sorted({u for u in frame["unit"].dropna() if u != unit})
@@ -120,7 +121,8 @@ def _shown(value: object, fld: str, no_deadline: object = False) -> str | None:
     """A value as compared and shown: dates as 2025-06-30, a deadline without one as 长期坚持, text trimmed."""
     if fld in ("deadline", "closed_date"):
         if value is None or pd.isna(value):
-            return NO_DEADLINE_WORD if fld == "deadline" and no_deadline is True else None
+            flagged = no_deadline is not None and not pd.isna(no_deadline) and bool(no_deadline)
+            return NO_DEADLINE_WORD if fld == "deadline" and flagged else None
         day = pd.Timestamp(value).date()
         return None if day == dt.date(1, 1, 1) else day.isoformat()
     return _text(value)

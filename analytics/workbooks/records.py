@@ -47,7 +47,7 @@ def known(con: duckdb.DuckDBPyConnection, marker: Marker) -> bool:
     return con.execute(
         "SELECT count(*) FROM update_workbooks WHERE workbook_id = ? AND unit = ? AND base_period = ? AND period = ?"
         " AND token = ?", [marker.workbook_id, marker.unit, marker.base_period, marker.period, marker.token]
-    ).fetchone()[0] > 0
+    ).fetchall()[0][0] > 0  # fetched whole: the caller registers a table on this connection next
 
 
 def record_return(con: duckdb.DuckDBPyConnection, import_id: int, marker: Marker) -> None:
