@@ -53,6 +53,11 @@ LEDGER_Q2 = [
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
+    return ledger_db(tmp_path)
+
+
+def ledger_db(tmp_path: Path) -> Path:
+    """A database holding LEDGER_Q2."""
     path = tmp_path / "wb.duckdb"
     con = connect(path)
     try:
