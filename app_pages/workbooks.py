@@ -111,7 +111,8 @@ def collection_section(periods: list[str]) -> None:
 
 def main() -> None:
     common.require_data("更新表")
-    st.title("更新表（一表同享）")
+    st.title("更新表")
+    st.caption("一表同享：各单位在预填的更新表上更新整改情况，报送后直接导入，不再重复填报台账。")
     periods = common.options()["periods"]
     generate_section(periods)
     collection_section(periods)
