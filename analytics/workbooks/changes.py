@@ -63,13 +63,16 @@ def compare(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, unit: str, base:
     rows = _rows(parsed)
     frame = rows.to_pandas()
     match = _MATCH_SQL.format(code="problem_code", fingerprint="left(md5(identity), 20) AS fingerprint")
-    con.register("parsed_rows", pa.table({"row_no": pa.array(range(rows.num_rows), pa.int64()),
-                                          "problem_code": rows["problem_code"], "identity": rows["identity"]}))
-    try:
-        matched = con.sql(match).df()
-    finally:
-        with contextlib.suppress(duckdb.Error):
-            con.unregister("parsed_rows")
+    # on a cursor of its own: the caller's connection may hold a result not fetched to the end, which register
+    # refuses; the preview reads what is committed, as the import will
+    with con.cursor() as cur:
+        cur.register("parsed_rows", pa.table({"row_no": pa.array(range(rows.num_rows), pa.int64()),
+                                              "problem_code": rows["problem_code"], "identity": rows["identity"]}))
+        try:
+            matched = cur.sql(match).df()
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                cur.unregister("parsed_rows")
     frame["problem_id"] = matched["known_id"].to_numpy()
     ids = [int(i) for i in frame["problem_id"].dropna().unique()]
     before = _before(con, base, ids)
