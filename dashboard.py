@@ -39,6 +39,7 @@ PAGES = {
     "数据管理": [
         (st.Page("app_pages/export_snapshot.py", title="导出快照", icon="📤"), "export", ()),
         (st.Page("app_pages/import_ledgers.py", title="台账导入", icon="📥"), "import", ()),
+        (st.Page("app_pages/workbooks.py", title="更新表", icon="🗂️"), "export", ()),
         (st.Page("app_pages/profiles.py", title="映射方案", icon="🧭"), "import", ()),
         (st.Page("app_pages/org.py", title="组织架构", icon="🌳"), "org", ()),
     ],

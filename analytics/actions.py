@@ -60,7 +60,7 @@ from analytics.ingest.answers import Answers
 from analytics.ingest.parse import ParsedFile
 from analytics.metrics import ALL, Scope
 from analytics.org import OrgError
-from analytics.periods import Period
+from analytics.periods import Period, parse_period
 from analytics.users import (
     BUSY,
     CHECKING,
@@ -78,6 +78,10 @@ from analytics.users import (
     check_password,
     loggable_name,
 )
+from analytics.workbooks import changes as workbook_changes_module
+from analytics.workbooks import generate as workbook_generate
+from analytics.workbooks import records as workbook_records
+from analytics.workbooks.marker import Marker
 
 # view name → (the permission it needs besides "view", the part of the analysis a user must see to get it at all,
 # {key: the part that key needs}); keys not named need only the view's part. follow_up gives a user who sees the
@@ -218,7 +222,7 @@ def import_place(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
 
 def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile, skip_invalid: bool = False, *,
                 cfg: ScoringConfig, company: str | None = None, unit_answers: dict[str, tuple[str, str]] | None = None,
-                add_units: bool = False) -> ledger.ImportResult:
+                add_units: bool = False, workbook: Marker | None = None) -> ledger.ImportResult:
     """Store one parsed file (see ledger.store) and record the attempt, whatever its outcome.
 
     The file belongs to a company (given, else inferred: org_import.company_of_file); a unit text the register
@@ -228,11 +232,13 @@ def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile, 
 
     A file that is written is recorded twice: 进行中 (with its import id) inside the import's transaction, before
     the commit, so that a process killed between the commit and the outcome still leaves the file in the trail
-    (and a trail that cannot be written stores nothing); then the outcome.
+    (and a trail that cannot be written stores nothing); then the outcome. ``workbook``: the file's update-workbook
+    marker, recorded as returned (收集情况) in the same transaction when this database generated it for the
+    file's quarter.
     """
     require(user, "import")
     db = _db(con)
-
+    returned = workbook if workbook is not None and returned_workbook(con, parsed, workbook) else None
     register = org.load(con)
     answers = dict(unit_answers or {})
     company, how = org_import.company_of_file(register, company, parsed)
@@ -259,6 +265,8 @@ def import_file(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile, 
         settled.extend(org_import.apply(c, company, answers, [q.text for q in questions], user.name))
 
     def started(import_id: int) -> None:
+        if returned is not None:
+            workbook_records.record_return(con, import_id, returned)
         _record_write(con, user, "import", "进行中", import_id=import_id, **_import_details(parsed), **placed,
                       register=settled or None)
 
@@ -460,6 +468,64 @@ def downloaded(db: Path, user: User, what: str, content: bytes, **details: objec
     """Record that a file left the app (a snapshot again, the meeting agenda): called when the button is clicked."""
     require(user, "view")
     audit.record(db, user, "download", what=what, sha256=records.sha256(content), **details)
+
+
+# ---- update workbooks (一表同享) ----
+
+def update_workbooks(con: duckdb.DuckDBPyConnection, user: User, base: Period, units: list[str] | None = None, *,
+                     cfg: ScoringConfig, as_zip: bool | None = None) -> tuple[str, bytes]:
+    """Generate the update workbooks of ``units`` (None: every unit the user may see with problems not yet 销号 at
+    the end of ``base``), record them and the export in the audit trail; (file name, bytes): one workbook's xlsx,
+    or a zip (of several, unless ``as_zip`` says otherwise). An export: it needs that right, and a department head
+    may have their own unit's only. The confidential sources never go into a workbook, whoever asks: it is handed
+    to the unit."""
+    require(user, "export")
+    if units is None:
+        units = workbook_units(con, user, base)
+    for unit in units:
+        require_unit(user, unit)
+    books = workbook_generate.generate(con, base, list(units), cfg=cfg, hidden_sources=user.confidential_sources,
+                                       user=user.name)
+    if as_zip is None:
+        as_zip = len(books) > 1
+    name, content = (workbook_generate.zip_name(base), workbook_generate.zipped(books)) if as_zip else \
+        (books[0].file_name, books[0].content)
+    _record_write(con, user, "workbook_export", period=str(base), units=[b.unit for b in books],
+                  problems=sum(b.problems for b in books), file=name, sha256=records.sha256(content))
+    return name, content
+
+
+def workbook_units(con: duckdb.DuckDBPyConnection, user: User, base: Period) -> list[str]:
+    """The units the user may generate a workbook for that have problems not yet 销号 at the end of ``base``."""
+    require(user, "export")
+    return workbook_generate.units_with_open(
+        con, base, replace(scope_for(user, Scope()), hidden_sources=user.confidential_sources))
+
+
+def returned_workbook(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, marker: Marker) -> bool:
+    """Whether a parsed file is a workbook this database generated, returned as the quarter it was made for."""
+    return parsed.period is not None and str(parsed.period) == marker.period and workbook_records.known(con, marker)
+
+
+def workbook_changes(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedFile,
+                     marker: Marker) -> workbook_changes_module.Changes:
+    """What a returned workbook changes against the quarter it was made from (the import preview), for those who
+    may import; its carried problems are those it listed (never a confidential source's, as it was generated)."""
+    require(user, "import")
+    return workbook_changes_module.compare(con, parsed, marker.unit, parse_period(marker.base_period),
+                                           user.confidential_sources)
+
+
+def workbook_collection(con: duckdb.DuckDBPyConnection, user: User, period: Period) -> pd.DataFrame:
+    """收集情况 of the quarter units report (workbook_records.collection), over the units the user may see."""
+    require(user, "view")
+    return workbook_records.collection(con, period, scope_for(user, Scope()))
+
+
+def not_reported(con: duckdb.DuckDBPyConnection, user: User, period: Period, scope: Scope = ALL) -> pd.DataFrame:
+    """Units in the user's scope whose figures in ``period`` are carried over from the quarter before."""
+    require(user, "view")
+    return workbook_records.not_reported(con, period, scope_for(user, scope))
 
 
 # ---- logins ----

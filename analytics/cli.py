@@ -1,6 +1,7 @@
 """The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore,
 users (accounts), audit (the audit trail), profiles (ledger mappings) and categories; health, backup and archive
-for running it as a service (cli_ops); notices (督办文书: cli_notices).
+for running it as a service (cli_ops); org (组织架构: cli_org), notices (督办文书: cli_notices), workbooks (the units'
+update workbooks: cli_workbooks).
 
 Whoever runs it holds the database file itself, so it acts with every permission (access.operator), and
 its imports, undos, exports, restores and account changes are recorded in the audit trail like the app's.
@@ -19,7 +20,20 @@ import re
 import sys
 from pathlib import Path
 
-from analytics import actions, audit, backup, cli_notices, cli_ops, cli_org, derived, export, org, org_import, profiles
+from analytics import (
+    actions,
+    audit,
+    backup,
+    cli_notices,
+    cli_ops,
+    cli_org,
+    cli_workbooks,
+    derived,
+    export,
+    org,
+    org_import,
+    profiles,
+)
 from analytics.access import ROLES, operator
 from analytics.config import (
     FIELD_LABELS,
@@ -41,6 +55,7 @@ from analytics.metrics import Scope
 from analytics.periods import Period, find_periods, parse_period
 from analytics.summary import summary
 from analytics.users import UserStore, demo_accounts
+from analytics.workbooks import marker as workbook_marker
 
 
 def _period_arg(text: str) -> Period:
@@ -128,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_ops.add_commands(sub, with_db)
     cli_org.add_commands(sub, with_db)
     cli_notices.add_commands(sub, with_db)
+    cli_workbooks.add_commands(sub, with_db)
     return parser
 
 
@@ -217,6 +233,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                      scoring=scoring)
             for q in parsed.questions:
                 print(f"{'?' if q.blocking else '·'} {path.name}：{question_text(q, parsed)}")
+            workbook = workbook_marker.read(data)
             with open_db(args.db) as con:
                 company, how, unknown = actions.import_place(con, who, parsed, args.company)
                 if company is not None and how != "指定":
@@ -224,8 +241,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                 for q in unknown:
                     print(f"{'·' if args.add_units else '?'} {path.name}：{org_import.question_text(q, company or '')}"
                           + ("，将新增到公司之下" if args.add_units else ""))
+                for line in cli_workbooks.describe_return(con, parsed, workbook):
+                    print(line)
                 result = actions.import_file(con, who, parsed, args.skip_invalid, cfg=scoring, company=args.company,
-                                             add_units=args.add_units)
+                                             add_units=args.add_units, workbook=workbook)
                 remembered = result.outcome == "imported" and actions.remember_answers(con, who, parsed)
         except FileNotFoundError:
             print(f"✗ {path}：文件不存在")
@@ -493,7 +512,7 @@ def main(argv: list[str] | None = None) -> int:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
                    "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore, "users": cmd_users,
                    "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories, **cli_ops.COMMANDS,
-                   **cli_org.COMMANDS, **cli_notices.COMMANDS}
+                   **cli_org.COMMANDS, **cli_notices.COMMANDS, **cli_workbooks.COMMANDS}
         # a scheduled summary should not write; audit and health only read
         if args.command not in ("summary", "audit", *cli_ops.READ_ONLY):
             audit.note_config_changes(args.db, operator())

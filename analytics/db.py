@@ -31,6 +31,7 @@ SCHEMA_VERSION = 3
 # progress: nearly every value different) is stored with zstd: DuckDB's default DICT_FSST analysis of such text was
 # most of an import's commit (100,000 rows: 0.24-0.40 s against 0.16 s), for a file twice the size. Snapshots keep
 # each exported file's bytes (scope as JSON text), so that it can be downloaded again exactly as it was handed out.
+# Update workbooks (一表同享, analytics.workbooks): each one generated for a unit, and the imports that returned one.
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
 CREATE TABLE IF NOT EXISTS imports (
@@ -288,6 +289,25 @@ CREATE TABLE IF NOT EXISTS notice_replies (
     recorded_at TIMESTAMP NOT NULL,
     recorded_by VARCHAR NOT NULL,
     PRIMARY KEY (notice_id, reply_no)
+);
+CREATE TABLE IF NOT EXISTS update_workbooks (
+    workbook_id INTEGER PRIMARY KEY,
+    unit VARCHAR NOT NULL,
+    base_period VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    token VARCHAR NOT NULL,
+    problems INTEGER NOT NULL,
+    file_name VARCHAR NOT NULL,
+    sha256 VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    created_by VARCHAR
+);
+CREATE TABLE IF NOT EXISTS workbook_returns (
+    import_id INTEGER NOT NULL,
+    workbook_id INTEGER NOT NULL,
+    unit VARCHAR NOT NULL,
+    period VARCHAR NOT NULL,
+    recorded_at TIMESTAMP NOT NULL
 );
 """
 

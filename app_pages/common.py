@@ -339,6 +339,7 @@ def require_data(title: str) -> None:
             st.warning(f"{parse_period(period).label}有 {dropped} 个问题因台账中的错误未导入"
                        "（导入时选择了只导入有效行），本期统计数据不完整：修正台账后撤销该次导入并重新导入。",
                        icon=":material/warning:")
+        not_reported_notice()
         return
     st.title(title)
     st.info("还没有问题台账数据。看板的数字都来自各季度导入的台账，导入第一份问题整改台账后，本页即显示分析结果。",
@@ -365,6 +366,27 @@ def unit_label(keys: list[str]) -> Callable[[str], str]:
     def label(key: str) -> str:
         return org.label(key, below) if key != below else key
     return label
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _not_reported(db: str, rev: int, who: User, period: str, scope: tuple) -> pd.DataFrame:
+    with open_db(db, read_only=True) as con:
+        return actions.not_reported(con, who, parse_period(period), Scope(*scope))
+
+
+def not_reported_notice() -> None:
+    """A notice when the chosen quarter's figures rest on units that reported nothing that quarter: their problems
+    are carried over from the quarter before (analytics.workbooks.records.not_reported)."""
+    rev = data_revision()
+    if rev is None or not st.session_state.get("filter_period"):
+        return
+    period, scope = current_filters()
+    missing = _not_reported(str(db_path()), rev, user(), str(period), scope_key(scope))
+    if missing.empty:
+        return
+    names = "、".join(map(plain, missing["unit"].head(5))) + ("等" if len(missing) > 5 else "")
+    st.warning(f"{period.label}有 {len(missing)} 个单位未报送台账（{names}）：其 {int(missing['carried'].sum())} "
+               "个未完成整改的问题沿用上期状态，本期数字据此计算。收集情况见「更新表」页。", icon=":material/warning:")
 
 
 def scope_caption() -> str:

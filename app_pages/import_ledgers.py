@@ -24,7 +24,9 @@ from analytics.ingest.headers import Layout
 from analytics.ingest.parse import ParsedFile
 from analytics.ingest.worker import parse_in_worker
 from analytics.periods import FILE_NAME, GIVEN, SEVERAL, TITLE, Period, PeriodOrigin, parse_period, quarter_of
-from app_pages import common, mapping, org_step
+from analytics.workbooks import marker as workbook_marker
+from analytics.workbooks.marker import Marker
+from app_pages import common, mapping, org_step, workbook_preview
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # The browser offers these; a MIME type among them makes Streamlit leave the check to the browser (it would raise on
@@ -84,6 +86,7 @@ class Upload:
     blocker: str | None = None  # why it cannot be imported now
     company: str | None = None  # 组织架构: the company it belongs to (org_step)
     unit_answers: dict | None = None  # the units it names that the register did not know, answered
+    workbook: Marker | None = None  # a returned update workbook's marker (analytics.workbooks)
 
     @property
     def importable(self) -> bool:
@@ -184,6 +187,7 @@ def check_upload(name: str, data: bytes, imported_shas: dict[str, int], skip_inv
         upload.rejected, upload.blocker = first, "无法读取"
         return upload
     upload.inferred, upload.inferred_origin = first.period, first.period_origin
+    upload.workbook = workbook_marker.read(data)
     options = _period_options(first.period)
     chosen = st.selectbox(
         "所属期间", options, index=options.index(str(first.period)) if first.period else None,
@@ -249,6 +253,7 @@ def show_upload(upload: Upload) -> None:
     if skipped:
         st.caption("跳过：" + "、".join(f"{md(why)} {n} 行" for why, n in skipped.most_common()))
     preview(parsed, f"preview_{upload.digest[:12]}")
+    workbook_preview.show(parsed, upload.workbook, f"workbook_{upload.digest[:12]}")
     issues = [i for i in parsed.issues if not (parsed.period is None and i.sheet is None and i.reason ==
                                                parsed.period_origin.problem())]  # said above, in the page's words
     if issues:
@@ -382,7 +387,7 @@ def run_import(ready: list[Upload], skip_invalid: bool) -> None:
                 for i, u in enumerate(ready, 1):
                     status.update(label=f"正在导入 {u.name}（{i}/{len(ready)}）")
                     result = actions.import_file(con, common.user(), u.parsed, skip_invalid, cfg=common.scoring(),
-                                                 company=u.company, unit_answers=u.unit_answers)
+                                                 company=u.company, unit_answers=u.unit_answers, workbook=u.workbook)
                     if result.outcome == "imported":  # the answers given for this layout: asked no more
                         actions.remember_answers(con, common.user(), u.parsed)
                         actions.assign_answered_categories(con, common.user(), u.parsed, common.scoring())
