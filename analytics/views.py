@@ -89,7 +89,7 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *
         # its own query, also for a quarter without problems in scope, which only its 评分表 can score
         now = scoring.raw_scores(c, period, scope=scope, cfg=cfg)
         return {"dimensions": scoring.dimensions_of(now, cfg), "units": scoring.rank_units(now, scope, cfg=cfg),
-                "company": scoring.company_of(now, cfg)}
+                "company": scoring.company_of(now, cfg), "raw": now}
 
     def every_quarter(c: duckdb.DuckDBPyConnection) -> dict:
         history = scoring.raw_scores(c, scope=scope, cfg=cfg)  # every quarter with problems, in one pass
