@@ -357,42 +357,42 @@ def _indicator(raw: object, k: int, where: str) -> Indicator:
         raise ConfigError(f"{at} 缺少 name（指标名称）")
     at = f"{where}：指标「{name}」"
     if rule not in INDICATOR_RULES:
-        raise ConfigError(f"{at} 的 rule「{rule}」应为 {'、'.join(INDICATOR_RULES)} 之一")
+        raise ConfigError(f"{at}的 rule「{rule}」应为 {'、'.join(INDICATOR_RULES)} 之一")
     fields: dict = {"name": name, "rule": rule}
     points = raw.get("points")
     if rule == "severity":
         if not isinstance(points, dict) or not points:
-            raise ConfigError(f"{at} 的 points 应为每种问题性质的扣分，如 {{ 一般 = 2, 较重 = 4, 严重 = 8 }}")
-        fields["severity_points"] = tuple((str(s), _number(v, f"{at} 的 points.{s}")) for s, v in points.items())
+            raise ConfigError(f"{at}的 points 应为每种问题性质的扣分，如 {{ 一般 = 2, 较重 = 4, 严重 = 8 }}")
+        fields["severity_points"] = tuple((str(s), _number(v, f"{at}的 points.{s}")) for s, v in points.items())
     elif points is not None:
-        fields["points"] = _number(points, f"{at} 的 points")
+        fields["points"] = _number(points, f"{at}的 points")
     elif rule in (*PROBLEM_RULES, BONUS_RULE) or raw.get("per_point") is None:
         raise ConfigError(f"{at} 缺少 points（每个问题的分值）" if rule != "severity" and rule not in RATE_RULES
                           else f"{at} 缺少 points（固定扣分）或 per_point（每低 1 个百分点扣分）")
     if "cap" in raw:
-        fields["cap"] = _number(raw["cap"], f"{at} 的 cap")
+        fields["cap"] = _number(raw["cap"], f"{at}的 cap")
     if "dimensions" in raw:
-        fields["dimensions"] = _texts(raw["dimensions"], f"{at} 的 dimensions")
+        fields["dimensions"] = _texts(raw["dimensions"], f"{at}的 dimensions")
     if rule in RATE_RULES:
         if "below" not in raw:
             raise ConfigError(f"{at} 缺少 below（比率低于多少开始扣分，0 到 1 之间）")
-        fields["below"] = _number(raw["below"], f"{at} 的 below")
+        fields["below"] = _number(raw["below"], f"{at}的 below")
         if "per_point" in raw:
-            fields["per_point"] = _number(raw["per_point"], f"{at} 的 per_point")
+            fields["per_point"] = _number(raw["per_point"], f"{at}的 per_point")
         over = raw.get("over", "dimension")
         if over not in ("dimension", "unit"):
-            raise ConfigError(f"{at} 的 over 应为 dimension（本维度的问题）或 unit（单位全部问题）")
+            raise ConfigError(f"{at}的 over 应为 dimension（本维度的问题）或 unit（单位全部问题）")
         fields["over"] = over
     elif {"below", "per_point", "over"} & set(raw):
         raise ConfigError(f"{at}：below、per_point、over 只用于比率指标（{'、'.join(RATE_RULES)}）")
     if rule == BONUS_RULE:
         count = raw.get("count", "new")
         if count not in BONUS_COUNTS:
-            raise ConfigError(f"{at} 的 count 应为 {'、'.join(BONUS_COUNTS)} 之一")
+            raise ConfigError(f"{at}的 count 应为 {'、'.join(BONUS_COUNTS)} 之一")
         fields["count"] = count
         for name_ in ("sources", "severities"):
             if name_ in raw:
-                fields[name_] = _texts(raw[name_], f"{at} 的 {name_}")
+                fields[name_] = _texts(raw[name_], f"{at}的 {name_}")
     elif {"count", "sources", "severities"} & set(raw):
         raise ConfigError(f"{at}：count、sources、severities 只用于加分指标（rule = \"bonus\"）")
     return Indicator(**fields)
