@@ -190,9 +190,10 @@ def test_colour_history_reads_the_ledgers(con, tmp_path):
          name="2024Q4台账.xlsx")
     shown = scoring.colour_history(con, "冶炼厂", Period(2024, 4), cfg=CFG)
     assert shown["period"].tolist() == ["2024Q3", "2024Q4"]
-    # Q3: 作风 loses 40, 两个责任 nothing due yet, 销号率 0% → 70: .12×40 + .2×70 = 18.8 → 81.2 较好 (绿)
+    # Q3: 作风 loses 40; 两个责任: nothing due yet, 销号率 0% → 70 short, capped at 30: .12×40 + .2×30 = 10.8
+    # → 89.2 较好 (绿)
     # Q4: nothing open; both on time; 销号率 1/2 = 50% → 20: 100 − .2 × 20 = 96, 绿, never flagged
-    assert shown["score"].tolist() == [81.2, 96.0]
+    assert shown["score"].tolist() == [89.2, 96.0]
     assert shown["code"].tolist() == ["绿", "绿"] and not shown["held"].any()
 
 
