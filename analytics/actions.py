@@ -171,6 +171,14 @@ def deductions(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit:
     return scoring.score_deductions(con, period, unit, dimension, scoped(con, user, scope), cfg=cfg)
 
 
+def colour_history(con: duckdb.DuckDBPyConnection, user: User, period: Period, unit: str, scope: Scope = ALL, *,
+                   cfg: ScoringConfig) -> pd.DataFrame:
+    """A unit's colour code per quarter with the 复绿 rule, if the user may see scores and that unit."""
+    require_part(user, "scores")
+    require_unit(user, unit)
+    return scoring.colour_history(con, unit, period, scope_for(user, scope), cfg=cfg)
+
+
 def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, int]:
     """Quarters whose figures are incomplete: problems left out of an import for their errors (ledger)."""
     require(user, "view")

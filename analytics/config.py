@@ -255,6 +255,7 @@ class LedgerConfig:
 class Dimension:
     name: str
     keywords: tuple[str, ...]
+    weight: float = 1.0  # its share of a unit's total, relative to the other dimensions' weights
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,164 @@ class Grade:
     name: str
     min: float
     color: str
+    code: str = ""  # its colour code (绿/黄/红); blank: derived from its place (see _codes_of)
+
+
+@dataclass(frozen=True)
+class ColorCode:
+    """A colour code (绿/黄/红): the first one is the all-clear; a unit at any other is flagged (see 复绿)."""
+
+    name: str
+    color: str
+
+
+# The rules an indicator can be (DOMAIN.md "Scores and grades", the published 政治生态 evaluation schemes).
+PROBLEM_RULES = ("severity", "overdue", "recurred")  # points per open problem
+RATE_RULES = ("on_time_rate", "closure_rate")  # points when a rate is below a threshold
+BONUS_RULE = "bonus"  # points gained per problem counted
+INDICATOR_RULES = (*PROBLEM_RULES, *RATE_RULES, BONUS_RULE)
+BONUS_COUNTS = ("new", "closed_this_period", "total")  # what a bonus counts among its problems
+LIMIT_RULES = ("proposal_problems", "concentrations")  # the facts a grade limit looks at
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """An indicator (指标) of a dimension: a rule over the data, giving points lost (or, for a bonus, gained) per
+    unit × dimension × quarter, never more than ``cap``."""
+
+    name: str
+    rule: str
+    points: float = 0.0  # per problem (overdue, recurred, bonus), or fixed points for a rate below the threshold
+    severity_points: tuple[tuple[str, float], ...] = ()  # rule severity: points per 问题性质
+    cap: float | None = None  # most points per unit × dimension × quarter; None: no cap
+    dimensions: tuple[str, ...] | None = None  # the dimensions it applies to; None: every one
+    below: float | None = None  # rate rules: the threshold (0–1)
+    per_point: float | None = None  # rate rules: points per percentage point below (else ``points`` fixed)
+    over: str = "dimension"  # rate rules: the dimension's problems, or the whole unit's ("unit")
+    count: str = "new"  # bonus: which of its problems it counts (BONUS_COUNTS)
+    sources: tuple[str, ...] = ()  # bonus: only problems of these sources (none: any)
+    severities: tuple[str, ...] = ()  # bonus: only problems of these 问题性质 (none: any)
+
+    @property
+    def is_bonus(self) -> bool:
+        return self.rule == BONUS_RULE
+
+    def applies_to(self, dimension: str) -> bool:
+        return self.dimensions is None or dimension in self.dimensions
+
+
+@dataclass(frozen=True)
+class Rater:
+    """A 评价方式 of the 评分表 (自评, 纪委评价, 群众满意度测评, 领导评价) and its weight among them."""
+
+    method: str
+    weight: float
+
+
+@dataclass(frozen=True)
+class GradeLimit:
+    """等次封顶: a unit with at least ``at_least`` of these (纪检建议书-tier problems, or dimensions where its open
+    problems are concentrated) is graded no better than ``max_grade``, whatever its score."""
+
+    name: str
+    when: str
+    at_least: int
+    max_grade: str
+
+
+_INDICATOR_KEYS = {"name", "rule", "points", "cap", "dimensions", "below", "per_point", "over", "count", "sources",
+                   "severities"}
+
+
+def _number(value: object, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ConfigError(f"{where} 应为数字")
+    return float(value)
+
+
+def _texts(value: object, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ConfigError(f"{where} 应为文字的列表")
+    return tuple(value)
+
+
+def _indicator(raw: object, k: int, where: str) -> Indicator:
+    """One [[indicators]] entry, checked key by key (the message names the entry and the key)."""
+    at = f"{where}：[[indicators]] 第 {k} 项"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{at} 应为一个配置节")
+    unknown = set(raw) - _INDICATOR_KEYS
+    if unknown:
+        raise ConfigError(f"{at} 中有未知的配置项 {sorted(unknown)}")
+    name, rule = raw.get("name"), raw.get("rule")
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigError(f"{at} 缺少 name（指标名称）")
+    at = f"{where}：指标「{name}」"
+    if rule not in INDICATOR_RULES:
+        raise ConfigError(f"{at}的 rule「{rule}」应为 {'、'.join(INDICATOR_RULES)} 之一")
+    fields: dict = {"name": name, "rule": rule}
+    points = raw.get("points")
+    if rule == "severity":
+        if not isinstance(points, dict) or not points:
+            raise ConfigError(f"{at}的 points 应为每种问题性质的扣分，如 {{ 一般 = 2, 较重 = 4, 严重 = 8 }}")
+        fields["severity_points"] = tuple((str(s), _number(v, f"{at}的 points.{s}")) for s, v in points.items())
+    elif points is not None:
+        fields["points"] = _number(points, f"{at}的 points")
+    elif rule in (*PROBLEM_RULES, BONUS_RULE) or raw.get("per_point") is None:
+        raise ConfigError(f"{at} 缺少 points（每个问题的分值）" if rule != "severity" and rule not in RATE_RULES
+                          else f"{at} 缺少 points（固定扣分）或 per_point（每低 1 个百分点扣分）")
+    if "cap" in raw:
+        fields["cap"] = _number(raw["cap"], f"{at}的 cap")
+    if "dimensions" in raw:
+        fields["dimensions"] = _texts(raw["dimensions"], f"{at}的 dimensions")
+    if rule in RATE_RULES:
+        if "below" not in raw:
+            raise ConfigError(f"{at} 缺少 below（比率低于多少开始扣分，0 到 1 之间）")
+        fields["below"] = _number(raw["below"], f"{at}的 below")
+        if "per_point" in raw:
+            fields["per_point"] = _number(raw["per_point"], f"{at}的 per_point")
+        over = raw.get("over", "dimension")
+        if over not in ("dimension", "unit"):
+            raise ConfigError(f"{at}的 over 应为 dimension（本维度的问题）或 unit（单位全部问题）")
+        fields["over"] = over
+    elif {"below", "per_point", "over"} & set(raw):
+        raise ConfigError(f"{at}：below、per_point、over 只用于比率指标（{'、'.join(RATE_RULES)}）")
+    if rule == BONUS_RULE:
+        count = raw.get("count", "new")
+        if count not in BONUS_COUNTS:
+            raise ConfigError(f"{at}的 count 应为 {'、'.join(BONUS_COUNTS)} 之一")
+        fields["count"] = count
+        for name_ in ("sources", "severities"):
+            if name_ in raw:
+                fields[name_] = _texts(raw[name_], f"{at}的 {name_}")
+    elif {"count", "sources", "severities"} & set(raw):
+        raise ConfigError(f"{at}：count、sources、severities 只用于加分指标（rule = \"bonus\"）")
+    return Indicator(**fields)
+
+
+def _legacy_indicators(sc: dict) -> tuple[Indicator, ...]:
+    """The three uncapped deductions of a scoring.toml written before [[indicators]] (severity_points,
+    overdue_points, recurred_points under [scoring]): an old file scores as it did."""
+    return (
+        Indicator("问题扣分", "severity",
+                  severity_points=tuple((str(k), float(v)) for k, v in sc["severity_points"].items())),
+        Indicator("逾期扣分", "overdue", points=float(sc["overdue_points"])),
+        Indicator("复发扣分", "recurred", points=float(sc["recurred_points"])),
+    )
+
+
+_DEFAULT_CODES = (ColorCode("绿", "#2E7D32"), ColorCode("黄", "#F9A825"), ColorCode("红", "#C62828"))
+
+
+def _codes_of(grades: tuple[Grade, ...], codes: tuple[ColorCode, ...]) -> tuple[Grade, ...]:
+    """Grades without a code get one by their place: the lowest 红, the one above it 黄, the others 绿 (the
+    colour codes of a scoring.toml written before [[codes]])."""
+    if all(g.code for g in grades):
+        return grades
+    last = len(grades) - 1
+    by_place = [codes[0].name if k < last - 1 else codes[min(len(codes) - 1, k - last + 2)].name
+                for k in range(len(grades))]
+    return tuple(g if g.code else dataclasses.replace(g, code=c) for g, c in zip(grades, by_place, strict=True))
 
 
 # [rollup] rule: how a company's or a 分公司's score comes from those of the units under it (analytics.rollup)
@@ -271,16 +430,15 @@ ROLLUP_RULES = {"mean": "mean：各下级单位得分的平均", "problems": "pr
 
 @dataclass(frozen=True)
 class ScoringConfig:
-    """The assessment model of scoring.toml: dimensions, deductions, grades, warnings, agenda, 回头看, repeats."""
+    """The assessment model of scoring.toml: dimensions, indicators, raters, grades and colour codes, warnings,
+    agenda, 回头看, repeats."""
 
     dimensions: tuple[Dimension, ...]
     unclassified: str
     start: float
     floor: float
     default_severity: str
-    severity_points: dict[str, float]
-    overdue_points: float
-    recurred_points: float
+    indicators: tuple[Indicator, ...]
     assessment_weight: float
     grades: tuple[Grade, ...]  # highest first
     notice_days: int
@@ -297,20 +455,37 @@ class ScoringConfig:
     repeat_ngram: int
     repeat_threshold: float
     rollup: str = "mean"  # how a node's score comes from its children's (analytics.rollup.RULES)
+    raters: tuple[Rater, ...] = ()  # none: every 评价方式 weighs the same
+    other_rater_weight: float = 0.0  # a 评价方式 not among raters (or blank), when raters are given
+    codes: tuple[ColorCode, ...] = _DEFAULT_CODES
+    grade_limits: tuple[GradeLimit, ...] = ()
 
     @classmethod
     def from_dict(cls, raw: dict, where: str = "scoring.toml") -> ScoringConfig:
         try:
-            dims = tuple(Dimension(str(d["name"]), tuple(map(str, d.get("keywords", ())))) for d in raw["dimensions"])
+            dims = tuple(Dimension(str(d["name"]), tuple(map(str, d.get("keywords", ()))),
+                                   _number(d.get("weight", 1.0), f"{where}：维度「{d['name']}」的 weight"))
+                         for d in raw["dimensions"])
             sc, warn = raw["scoring"], raw["warnings"]
-            grades = tuple(Grade(str(g["name"]), float(g["min"]), str(g["color"])) for g in raw["grades"])
+            if "indicators" in raw:
+                if not isinstance(raw["indicators"], list) or not raw["indicators"]:
+                    raise ConfigError(f"{where}：[[indicators]] 应至少有一项")
+                indicators = tuple(_indicator(r, k, where) for k, r in enumerate(raw["indicators"], 1))
+            else:
+                indicators = _legacy_indicators(sc)
+            codes = tuple(ColorCode(str(c["name"]), str(c["color"])) for c in raw.get("codes", ())) or _DEFAULT_CODES
+            grades = _codes_of(tuple(Grade(str(g["name"]), float(g["min"]), str(g["color"]), str(g.get("code", "")))
+                                     for g in raw["grades"]), codes)
+            raters = tuple(Rater(str(r["method"]), _number(r["weight"], f"{where}：评价方式「{r['method']}」的 weight"))
+                           for r in raw.get("raters", ()))
+            limits = tuple(GradeLimit(str(g["name"]), str(g["when"]), int(g.get("at_least", 1)), str(g["max_grade"]))
+                           for g in raw.get("grade_limits", ()))
             cfg = cls(
                 dimensions=dims,
                 unclassified=str(raw["classification"]["unclassified"]),
                 start=float(sc["start"]), floor=float(sc["floor"]),
                 default_severity=str(sc["default_severity"]),
-                severity_points={str(k): float(v) for k, v in sc["severity_points"].items()},
-                overdue_points=float(sc["overdue_points"]), recurred_points=float(sc["recurred_points"]),
+                indicators=indicators,
                 assessment_weight=float(sc["assessment_weight"]),
                 grades=grades,
                 notice_days=int(warn["notice_days"]), urgent_days=int(warn["urgent_days"]),
@@ -322,6 +497,8 @@ class ScoringConfig:
                 lookback_size=int(raw["lookback"]["sample_size"]), lookback_seed=int(raw["lookback"]["seed"]),
                 repeat_ngram=int(raw["repeats"]["ngram"]), repeat_threshold=float(raw["repeats"]["threshold"]),
                 rollup=str(raw.get("rollup", {}).get("rule", "mean")),
+                raters=raters, other_rater_weight=float(sc.get("other_rater_weight", 0.0)),
+                codes=codes, grade_limits=limits,
             )
         except KeyError as exc:
             raise ConfigError(f"{where} 缺少配置项 {exc}") from exc
@@ -339,23 +516,45 @@ class ScoringConfig:
             problems.append("维度名称不能为空或重复")
         if self.unclassified in names:
             problems.append(f"「{self.unclassified}」不能同时是维度名称")
+        if any(d.weight < 0 for d in self.dimensions) or not sum(d.weight for d in self.dimensions) > 0:
+            problems.append("维度的 weight 不能为负数，且不能全为 0")
         if not self.floor <= self.start:
             problems.append("floor 不能大于 start")
-        if self.default_severity not in self.severity_points:
-            problems.append(f"default_severity「{self.default_severity}」不在 severity_points 中")
-        if any(v < 0 for v in (*self.severity_points.values(), self.overdue_points, self.recurred_points)):
-            problems.append("扣分值不能为负数")
+        severity = [i for i in self.indicators if i.rule == "severity"]
+        if severity and self.default_severity not in dict(severity[0].severity_points):
+            problems.append(f"default_severity「{self.default_severity}」不在指标「{severity[0].name}」的 points 中")
+        problems += self._indicator_problems(names)
         if not 0 <= self.assessment_weight <= 1:
             problems.append("assessment_weight 应在 0 到 1 之间")
+        if any(r.weight < 0 for r in self.raters) or self.other_rater_weight < 0:
+            problems.append("[[raters]] 的 weight 和 other_rater_weight 不能为负数")
+        if len({r.method for r in self.raters}) != len(self.raters):
+            problems.append("[[raters]] 的评价方式 method 不能重复")
         mins = [g.min for g in self.grades]
         if not self.grades or mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins):
             problems.append("grades 应按 min 从高到低排列且不重复")
         elif mins[-1] > self.floor:
             problems.append(f"最低一档的 min 应不高于 floor（{self.floor:g}），否则有分数没有等级")
-        if any(not re.fullmatch(r"#[0-9A-Fa-f]{6}", g.color) for g in self.grades):
-            problems.append("grades 的 color 应写成 #RRGGBB")
-        if self.proposal_grade not in [g.name for g in self.grades]:
+        if any(not re.fullmatch(r"#[0-9A-Fa-f]{6}", c) for c in [g.color for g in self.grades] +
+               [c.color for c in self.codes]):
+            problems.append("grades 和 codes 的 color 应写成 #RRGGBB")
+        code_names = [c.name for c in self.codes]
+        if len(set(code_names)) != len(code_names):
+            problems.append("[[codes]] 的 name 不能重复")
+        for g in self.grades:
+            if g.code not in code_names:
+                problems.append(f"等级「{g.name}」的 code「{g.code}」不是 [[codes]] 中的颜色"
+                                f"（{'、'.join(code_names)}）")
+        grade_names = [g.name for g in self.grades]
+        if self.proposal_grade not in grade_names:
             problems.append(f"proposal_grade「{self.proposal_grade}」不是已配置的等级")
+        for lim in self.grade_limits:
+            if lim.when not in LIMIT_RULES:
+                problems.append(f"grade_limits「{lim.name}」的 when「{lim.when}」应为 {'、'.join(LIMIT_RULES)} 之一")
+            if lim.max_grade not in grade_names:
+                problems.append(f"grade_limits「{lim.name}」的 max_grade「{lim.max_grade}」不是已配置的等级")
+            if lim.at_least < 1:
+                problems.append(f"grade_limits「{lim.name}」的 at_least 应为正整数")
         if not 0 <= self.urgent_days <= self.notice_days:
             problems.append("urgent_days 应不大于 notice_days")
         if min(self.reminder_max_overdue, self.supervision_overdue, self.proposal_overdue,
@@ -365,6 +564,55 @@ class ScoringConfig:
             problems.append("repeats 的 ngram 应 ≥ 1，threshold 应在 (0, 1] 之间")
         if problems:
             raise ConfigError(f"{where} 配置有误：" + "；".join(problems))
+
+    def _indicator_problems(self, names: list[str]) -> list[str]:
+        """What is wrong with the indicators, each naming the indicator and its key."""
+        problems = []
+        seen = [i.name for i in self.indicators]
+        if len(set(seen)) != len(seen):
+            problems.append("指标名称 name 不能重复")
+        for rule in PROBLEM_RULES:
+            if sum(i.rule == rule for i in self.indicators) > 1:
+                problems.append(f"rule = \"{rule}\" 的指标只能有一个")
+        for i in self.indicators:
+            values = [v for _, v in i.severity_points] + [i.points] + [x for x in (i.cap, i.per_point) if x is not None]
+            if any(v < 0 for v in values):
+                problems.append(f"指标「{i.name}」的 points、cap、per_point 不能为负数")
+            if i.below is not None and not 0 < i.below <= 1:
+                problems.append(f"指标「{i.name}」的 below 应在 0 到 1 之间（如 0.9 表示 90%）")
+            unknown = [d for d in i.dimensions or () if d not in names]
+            if unknown:
+                problems.append(f"指标「{i.name}」的 dimensions 中「{'、'.join(unknown)}」不是已配置的维度")
+        return problems
+
+    def indicator(self, rule: str) -> Indicator | None:
+        """The indicator of a per-problem rule (severity, overdue, recurred), if configured."""
+        return next((i for i in self.indicators if i.rule == rule), None)
+
+    @property
+    def severity_points(self) -> dict[str, float]:
+        """Points per 问题性质 of the severity indicator (a problem's 扣分明细)."""
+        found = self.indicator("severity")
+        return dict(found.severity_points) if found else {self.default_severity: 0.0}
+
+    @property
+    def overdue_points(self) -> float:
+        found = self.indicator("overdue")
+        return found.points if found else 0.0
+
+    @property
+    def recurred_points(self) -> float:
+        found = self.indicator("recurred")
+        return found.points if found else 0.0
+
+    def rater_weight(self, method: str | None) -> float:
+        """A 评价方式's weight: its rater's, else other_rater_weight; every method 1 when no raters are given."""
+        if not self.raters:
+            return 1.0
+        return next((r.weight for r in self.raters if r.method == method), self.other_rater_weight)
+
+    def code_color(self, code: str) -> str:
+        return next(c.color for c in self.codes if c.name == code)
 
     @property
     def dimension_names(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import json
 import re
 import time
@@ -112,33 +113,19 @@ _CLOSE_DAYS_SQL = f"""
     GROUP BY ALL
     ORDER BY period_no
 """
-# score_grid: every quarter × unit × configured dimension with its deduction (the configured points), open
-# problems and assessed score: without a source filter a page's scores are a filtered read of it instead of a
-# join over the cube and 评分表
-_SCORE_GRID_SQL = f"""
-    CREATE OR REPLACE TABLE score_grid AS
-    WITH problem_units AS (SELECT DISTINCT period_no, unit FROM unit_cube),
-    latest AS ({scoring.ASSESSMENTS_SQL.format(period_where="TRUE", units_where="TRUE", only_problem_quarters="")}),
-    assessed AS (SELECT period_no, unit, dimension, avg(score) AS assessed FROM latest GROUP BY ALL),
-    units AS (
-        SELECT period_no, unit, bool_or(has_problems) AS has_problems FROM (
-            SELECT period_no, unit, true AS has_problems FROM problem_units
-            UNION ALL SELECT period_no, unit, false FROM latest)
-        GROUP BY period_no, unit
-    ),
-    deductions AS (
-        SELECT period_no, unit, dimension, sum({scoring.CUBE_POINTS_SQL}) AS deduction,
-               CAST(sum(open) AS BIGINT) AS open_problems  -- not HUGEINT: pandas converts that slowly
-        FROM unit_cube WHERE open > 0 AND list_contains($dims, dimension)
-        GROUP BY period_no, unit, dimension
-    )
-    SELECT period_no, unit, dimension, has_problems, coalesce(deduction, 0) AS deduction,
-           coalesce(open_problems, 0) AS open_problems, assessed
-    FROM units CROSS JOIN (SELECT unnest($dims) AS dimension)
-    LEFT JOIN deductions USING (period_no, unit, dimension)
-    LEFT JOIN assessed USING (period_no, unit, dimension)
-    ORDER BY period_no, unit
-"""
+# score_grid: every quarter × unit × configured dimension with each indicator's capped points, their sums
+# (deduction, bonus), open and 纪检建议书-tier problems and the raters' score: without a source filter a page's scores
+# are a filtered read of it instead of a join over the cube and 评分表 (its query: scoring.grid_sql, made for the
+# configured indicators)
+_SCORE_GRID_SQL = "CREATE OR REPLACE TABLE score_grid AS {grid}"
+
+
+def _build_score_grid(con: duckdb.DuckDBPyConnection, cfg: ScoringConfig) -> None:
+    grid = scoring.grid_sql(cfg, "problem_cube", "TRUE", "TRUE", "TRUE", every_quarter=False)
+    sql = _SCORE_GRID_SQL.format(grid=grid)
+    con.execute(sql, scoring.used_params(sql, _grid_params(cfg)))
+
+
 # lookback_draws: every problem ranked in 回头看's order (alerts.LOOKBACK_ORDER_SQL), so that a draw reads the
 # first ranks instead of hashing every closed problem; the last quarter holds every problem
 _LOOKBACK_DRAWS_SQL = f"""
@@ -186,8 +173,8 @@ def _unit_map(table: str) -> Callable:
     return build
 
 
-def _grid_points(cfg: ScoringConfig) -> dict:
-    return scoring.point_params(cfg, cfg.dimension_names)
+def _grid_params(cfg: ScoringConfig) -> dict:
+    return scoring.indicator_params(cfg) | {"dims": list(cfg.dimension_names)}
 
 
 def _seed(cfg: ScoringConfig) -> dict:
@@ -220,8 +207,11 @@ TABLES: tuple[Derived, ...] = (
     Derived("unit_cube", ("problem_cube",), _statement(_UNIT_CUBE_SQL), _UNIT_CUBE_SQL),
     Derived("period_cube", ("problem_cube",), _statement(_PERIOD_CUBE_SQL), _PERIOD_CUBE_SQL),
     Derived("close_days", ("problem_state",), _statement(_CLOSE_DAYS_SQL), _CLOSE_DAYS_SQL),
-    Derived("score_grid", ("unit_cube", "unit_assessments"), _statement(_SCORE_GRID_SQL, _grid_points), _SCORE_GRID_SQL,
-            _grid_points),
+    # its statement's code: the template and the query's code, its basis the configuration the query is made from
+    Derived("score_grid", ("problem_cube", "unit_assessments"), _build_score_grid,
+            "".join([_SCORE_GRID_SQL, scoring.ASSESSMENTS_SQL, scoring.ASSESSED_SQL,
+                     *map(inspect.getsource, scoring.GRID_CODE)]),
+            scoring.grid_basis),
     Derived("lookback_draws", ("problem_state",), _statement(_LOOKBACK_DRAWS_SQL, _seed), _LOOKBACK_DRAWS_SQL, _seed),
     Derived("current_tasks", ("tasks", "task_unit_map"), _statement(_CURRENT_TASKS_SQL), _CURRENT_TASKS_SQL),
 )

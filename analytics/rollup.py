@@ -21,6 +21,8 @@ from analytics.org import SEP
 from analytics.periods import Period
 
 RULES = ("mean", "problems", "head_count")
+# raw_scores' counts a node sums over its subtree (the grade limits read them)
+COUNTS = ("open_problems", "proposal_problems")
 
 
 def node_of(keys: Iterable[str] | None) -> str | None:
@@ -62,6 +64,7 @@ def node_scores(raw: pd.DataFrame, node: str | None, rule: str, problems: Mappin
     the units under it; the node's own rows as its own child. ``raw``: one quarter of scoring.raw_scores()."""
     problems, heads = problems or {}, heads or {}
     rows = raw[["unit", "dimension", "score"]]
+    counted = [c for c in COUNTS if c in raw.columns]
     by_child: dict[str, list[str]] = {}
     for unit in dict.fromkeys(rows["unit"]):
         child = org.child_of(unit, node)
@@ -72,8 +75,15 @@ def node_scores(raw: pd.DataFrame, node: str | None, rule: str, problems: Mappin
     records = []
     for child, units in sorted(by_child.items()):
         scores = _rolled(child, units, own, rule, problems, heads)
-        records.extend({"unit": child, "dimension": d, "score": scores[d]} for d in dims if d in scores)
-    return pd.DataFrame(records, columns=["unit", "dimension", "score"])
+        # what the grade rules count (open problems per dimension, 建议书-level problems): summed over the subtree
+        sums = raw[raw["unit"].isin(units)].groupby("dimension")[counted].sum() if counted else None
+        records.extend({"unit": child, "dimension": d, "score": scores[d],
+                        **({c: int(sums.at[d, c]) for c in counted} if sums is not None and d in sums.index else {})}
+                       for d in dims if d in scores)
+    frame = pd.DataFrame(records, columns=["unit", "dimension", "score", *counted])
+    if "period_no" in raw.columns and not raw.empty:
+        frame.insert(0, "period_no", int(raw["period_no"].iloc[0]))
+    return frame
 
 
 def _rolled(node: str, units: list[str], own: dict[str, pd.Series], rule: str, problems: Mapping[str, float],
@@ -137,5 +147,6 @@ def tree_scores(con: duckdb.DuckDBPyConnection, raw: pd.DataFrame, period: Perio
     dims = scoring.scored_dimensions(scope, cfg)
     ordered = children.assign(order=children["dimension"].map({d: i for i, d in enumerate(dims)})).sort_values(
         ["unit", "order"]).drop(columns="order").reset_index(drop=True)
-    company = scoring.company_of(_company_rows(children, node, cfg.rollup, problems, heads), cfg)
+    company = scoring.company_of(_company_rows(children[["unit", "dimension", "score"]], node, cfg.rollup, problems,
+                                               heads), cfg)
     return company, scoring.rank_units(ordered, scope, cfg=cfg), node

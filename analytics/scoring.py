@@ -1,47 +1,62 @@
 """Eight-dimension scores and grades (政治生态评分) per unit and quarter, in SQL: scores from ``score_grid`` (each
-quarter × unit × dimension's deduction and 评分表 score, analytics.derived), or with a source filter from
-``problem_cube`` (open problems counted per quarter × unit × source × dimension × severity), the 扣分明细
-behind a score from ``problem_state`` (one row per problem).
+quarter × unit × dimension's points per indicator and 评分表 score, analytics.derived), or with a source filter
+from ``problem_cube`` (problems counted per quarter × unit × source × dimension × severity), the 扣分明细 behind
+a score from ``problem_state`` (one row per problem).
 
-The model (DOMAIN.md "Scores and grades"; every number comes from ScoringConfig): each unit × dimension
-starts at ``start`` and loses, for every problem open at the period end, its severity points, plus the
-overdue points if it is overdue, plus the recurred points if it recurred; never below ``floor``. 未归类
-problems deduct nothing. Where the 评分表 has scores for the quarter, score = (1 − w) × computed + w ×
-assessed, assessed being the mean over 评价方式 of each method's latest import. A unit's score is the mean
-of its dimension scores; the company's dimension score is the mean over units, its total the mean of those.
+The model (README "Scores, warnings and the meeting agenda"; every number comes from ScoringConfig): each unit ×
+dimension starts at ``start``; each indicator of the dimension takes points off (per open problem by severity,
+per overdue and per recurred problem, for a 按期整改率 or 销号率 below its threshold) or adds them (加分: problems
+a unit found itself, typical cases closed), each never more than its cap; the result stays within floor..start.
+未归类 problems count for nothing. Where the 评分表 has scores for the quarter, score = (1 − w) × computed + w ×
+assessed, assessed being the raters' weighted mean of each 评价方式's latest import. A unit's score is the
+weighted mean of its dimension scores (the dimensions' weights); the company's dimension score is the mean over
+units, its total their weighted mean. A unit's grade is that of its rounded score, unless a grade limit (等次封顶:
+纪检建议书-tier problems, concentrated problems) holds it lower; its colour code (绿/黄/红) is its grade's.
 
 Units scored in a quarter: every unit with a problem in it (within the scope's units) and every unit in
 its 评分表. With ``scope.dimensions`` only those dimensions are scored and averaged. Figures are rounded
-to one decimal on output only; the grade is that of the rounded score, so a shown 90.0 is always 好.
+to one decimal on output only.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from analytics.config import ScoringConfig
+from analytics.config import CLOSED_STATUS, Indicator, ScoringConfig
 from analytics.db import has_table
-from analytics.metrics import ALL, DAYS_OVERDUE_SQL, OPEN_SQL, OVERDUE_SQL, RECURRED_SQL, Scope, cube, query_frame
+from analytics.metrics import ALL, DAYS_OVERDUE_SQL, OPEN_SQL, OVERDUE_SQL, RECURRED_SQL, Scope, query_frame
 from analytics.periods import Period
 
-# points of one problem_state row (one problem), for 扣分明细
-_SEVERITY_POINTS_SQL = "coalesce($severity_points[list_position($severity_names, severity)], $default_points)"
-_OVERDUE_POINTS_SQL = f"CASE WHEN {OVERDUE_SQL} THEN $overdue_points ELSE 0 END"
-_RECURRED_POINTS_SQL = "CASE WHEN recurred THEN $recurred_points ELSE 0 END"
+# points of one problem_state row (one problem), for 扣分明细: an indicator not applying to the problem's dimension
+# gives none
+_SEVERITY_POINTS_SQL = ("CASE WHEN list_contains($severity_dims, dimension) THEN "
+                        "coalesce($severity_points[list_position($severity_names, severity)], $default_points) "
+                        "ELSE 0 END")
+_OVERDUE_POINTS_SQL = (f"CASE WHEN {OVERDUE_SQL} AND list_contains($overdue_dims, dimension) THEN $overdue_points "
+                       "ELSE 0 END")
+_RECURRED_POINTS_SQL = ("CASE WHEN recurred AND list_contains($recurred_dims, dimension) THEN $recurred_points "
+                        "ELSE 0 END")
 # open at the period end and in a scored dimension ($dims never holds 未归类)
 _DEDUCTS_SQL = f"{OPEN_SQL} AND list_contains($dims, dimension)"
-# the same points summed over a cube's row: its open, overdue and open recurred problems of one severity (also how
-# analytics.derived writes score_grid's deductions)
-CUBE_POINTS_SQL = f"open * {_SEVERITY_POINTS_SQL} + overdue * $overdue_points + open_recurred * $recurred_points"
+_NO_CAP = 1e18
 
 DIMENSION_COLUMNS = ("unit", "dimension", "computed", "assessed", "score", "deduction", "open_problems", "grade",
-                     "color")
+                     "color", "bonus", "code")
 DEDUCTION_COLUMNS = ("problem_id", "problem_code", "description", "dimension", "status", "severity", "deadline",
                      "days_overdue", "recurred", "severity_points", "overdue_points", "recurred_points", "points",
                      "rule")
 HISTORY_COLUMNS = ("period", "unit", "dimension", "score")
+RAW_COLUMNS = ("period_no", "unit", "dimension", "deduction", "bonus", "points", "open_problems", "proposal_problems",
+               "computed", "assessed", "score")
+UNIT_EXTRA_COLUMNS = ("code", "limited_by")  # after rank_units' dimension columns
+LOSS_COLUMNS = ("indicator", "rule", "bonus", "points", "share")
 
 
 def scored_dimensions(scope: Scope, cfg: ScoringConfig) -> tuple[str, ...]:
@@ -54,12 +69,21 @@ def severity_used(severity: object, cfg: ScoringConfig) -> str:
     return severity if isinstance(severity, str) and severity in cfg.severity_points else cfg.default_severity
 
 
+def _dims_of(indicator: Indicator | None, cfg: ScoringConfig) -> list[str]:
+    if indicator is None:
+        return []
+    return list(indicator.dimensions if indicator.dimensions is not None else cfg.dimension_names)
+
+
 def point_params(cfg: ScoringConfig, dims: tuple[str, ...]) -> dict:
-    """The parameters of the points SQL above: the points per severity, overdue and recurred, and the dimensions
-    scored."""
+    """The parameters of the per-problem points SQL above: the points per severity, overdue and recurred, the
+    dimensions each applies to, and the dimensions scored."""
     return {"severity_names": list(cfg.severity_points), "severity_points": list(cfg.severity_points.values()),
-            "default_points": cfg.severity_points[cfg.default_severity], "overdue_points": cfg.overdue_points,
-            "recurred_points": cfg.recurred_points, "dims": list(dims)}
+            "default_points": cfg.severity_points.get(cfg.default_severity, 0.0),
+            "overdue_points": cfg.overdue_points, "recurred_points": cfg.recurred_points,
+            "severity_dims": _dims_of(cfg.indicator("severity"), cfg),
+            "overdue_dims": _dims_of(cfg.indicator("overdue"), cfg),
+            "recurred_dims": _dims_of(cfg.indicator("recurred"), cfg), "dims": list(dims)}
 
 
 def _period_filter(quarters: tuple[int, int] | None) -> tuple[str, dict]:
@@ -70,28 +94,163 @@ def _period_filter(quarters: tuple[int, int] | None) -> tuple[str, dict]:
 
 # each method's latest 评分表 score per quarter × unit × dimension (also how analytics.derived fills score_grid)
 ASSESSMENTS_SQL = """
-    SELECT period_no, unit, dimension, score FROM unit_assessments
+    SELECT period_no, unit, dimension, method, score FROM unit_assessments
     WHERE {period_where} AND {units_where} {only_problem_quarters}
     QUALIFY row_number() OVER (PARTITION BY period_no, unit, dimension, method
                                ORDER BY import_id DESC, excel_row DESC) = 1
 """
+# the raters' weighted mean of those (NULL when every method present weighs 0)
+ASSESSED_SQL = """
+    SELECT period_no, unit, dimension, sum(w * score) / nullif(sum(w), 0) AS assessed
+    FROM (SELECT *, coalesce($rater_weights[list_position($rater_methods, method)], $other_weight) AS w FROM latest)
+    GROUP BY ALL
+"""
 
 _SCORE_SQL = "CASE WHEN assessed IS NULL THEN computed ELSE (1 - $weight) * computed + $weight * assessed END"
+
+_COUNTED = {"new": "new", "closed_this_period": "closed_this_period", "total": "total"}
+
+
+def _raw_points_sql(k: int, ind: Indicator) -> str | None:
+    """An indicator's uncapped points summed over a unit × dimension's cube rows (None: a rate, taken later)."""
+    if ind.rule == "severity":
+        return (f"sum(open * coalesce($i{k}_points[list_position($i{k}_names, coalesce(severity, $default_severity))],"
+                f" $i{k}_default))")
+    if ind.rule == "overdue":
+        return f"sum(overdue) * $i{k}_point"
+    if ind.rule == "recurred":
+        return f"sum(open_recurred) * $i{k}_point"
+    if ind.is_bonus:
+        sources = f"list_contains($i{k}_sources, source)" if ind.sources else "TRUE"
+        severities = (f"list_contains($i{k}_severities, coalesce(severity, $default_severity))"
+                      if ind.severities else "TRUE")
+        return f"coalesce(sum({_COUNTED[ind.count]}) FILTER (WHERE {sources} AND {severities}), 0) * $i{k}_point"
+    return None
+
+
+def _capped_sql(k: int, ind: Indicator) -> str:
+    """An indicator's points for one grid row: nothing outside its dimensions, never above its cap."""
+    if ind.rule in ("on_time_rate", "closure_rate"):
+        num, den = ("on_time", "due") if ind.rule == "on_time_rate" else ("closed", "total")
+        prefix = "u_" if ind.over == "unit" else "d_"
+        rate = f"({prefix}{num} / {prefix}{den})"
+        lost = f"$i{k}_per_point * ($i{k}_below - {rate}) * 100" if ind.per_point is not None else f"$i{k}_point"
+        raw = f"CASE WHEN {prefix}{den} > 0 AND {rate} < $i{k}_below THEN {lost} ELSE 0 END"
+    else:
+        raw = f"coalesce(i{k}, 0)"
+    return f"CASE WHEN list_contains($i{k}_dims, dimension) THEN least({raw}, $i{k}_cap) ELSE 0 END"
+
+
+def indicator_params(cfg: ScoringConfig) -> dict:
+    """The parameters of grid_sql(): each indicator's points, cap, threshold and dimensions, the raters'
+    weights."""
+    params: dict = {"default_severity": cfg.default_severity,
+                    # a sentinel method keeps the list typed as text when there are no raters
+                    "rater_methods": ["\x00", *(r.method for r in cfg.raters)],
+                    "rater_weights": [1.0, *(r.weight for r in cfg.raters)],
+                    "other_weight": cfg.other_rater_weight if cfg.raters else 1.0}
+    for k, ind in enumerate(cfg.indicators):
+        params[f"i{k}_dims"] = _dims_of(ind, cfg)
+        params[f"i{k}_cap"] = _NO_CAP if ind.cap is None else ind.cap
+        if ind.rule == "severity":
+            points = dict(ind.severity_points)
+            params |= {f"i{k}_names": list(points), f"i{k}_points": list(points.values()),
+                       f"i{k}_default": points.get(cfg.default_severity, 0.0)}
+        else:
+            params[f"i{k}_point"] = ind.points
+        if ind.below is not None:
+            params[f"i{k}_below"] = ind.below
+            if ind.per_point is not None:
+                params[f"i{k}_per_point"] = ind.per_point
+        if ind.sources:
+            params[f"i{k}_sources"] = list(ind.sources)
+        if ind.severities:
+            params[f"i{k}_severities"] = list(ind.severities)
+    return params
+
+
+def grid_sql(cfg: ScoringConfig, cube_table: str, where: str, period_where: str, units_where: str,
+             every_quarter: bool) -> str:
+    """The score grid's query: one row per quarter × unit × scored dimension ($dims) with each indicator's capped
+    points (``points``, in cfg.indicators' order), their sums as deduction and bonus, the open and
+    纪检建议书-tier problems, and the raters' score. ``cube_table`` is problem_cube (or a scoped view of it),
+    ``where`` its filter; units are those with problems there and those in the 评分表 (every quarter's when
+    ``every_quarter`` is False, else only quarters with problems). analytics.derived stores it as score_grid."""
+    raws = [(k, sql) for k, ind in enumerate(cfg.indicators) if (sql := _raw_points_sql(k, ind)) is not None]
+    raw_columns = "".join(f", {sql} AS i{k}" for k, sql in raws)
+    capped = [_capped_sql(k, ind) for k, ind in enumerate(cfg.indicators)]
+    lost = " + ".join(c for c, ind in zip(capped, cfg.indicators, strict=True) if not ind.is_bonus) or "0"
+    gained = " + ".join(c for c, ind in zip(capped, cfg.indicators, strict=True) if ind.is_bonus) or "0"
+    assessments = ASSESSMENTS_SQL.format(
+        period_where=period_where, units_where=units_where,
+        only_problem_quarters="AND period_no IN (SELECT period_no FROM problem_units)" if every_quarter else "")
+    return f"""
+        WITH cube_rows AS (SELECT * FROM {cube_table} WHERE {period_where} AND {units_where} AND {where}),
+        -- the unit set ignores source/dimension filters
+        problem_units AS (SELECT DISTINCT period_no, unit FROM {cube_table} WHERE {period_where} AND {units_where}),
+        latest AS ({assessments}),
+        assessed AS ({ASSESSED_SQL}),
+        units AS (
+            SELECT period_no, unit, bool_or(has_problems) AS has_problems FROM (
+                SELECT period_no, unit, true AS has_problems FROM problem_units
+                UNION ALL SELECT period_no, unit, false FROM latest)
+            GROUP BY period_no, unit
+        ),
+        by_dim AS (
+            SELECT period_no, unit, dimension, CAST(sum(open) AS BIGINT) AS open_problems,
+                   CAST(sum(level_3) AS BIGINT) AS proposal_problems,
+                   sum(due) AS d_due, sum(on_time) AS d_on_time, sum(total) AS d_total, sum(closed) AS d_closed
+                   {raw_columns}
+            FROM cube_rows WHERE list_contains($dims, dimension)
+            GROUP BY period_no, unit, dimension
+        ),
+        by_unit AS (
+            SELECT period_no, unit, sum(due) AS u_due, sum(on_time) AS u_on_time, sum(total) AS u_total,
+                   sum(closed) AS u_closed
+            FROM cube_rows GROUP BY period_no, unit
+        ),
+        grid AS (
+            SELECT period_no, unit, dimension, has_problems,
+                   coalesce(open_problems, 0) AS open_problems, coalesce(proposal_problems, 0) AS proposal_problems,
+                   list_value({", ".join(f"CAST({c} AS DOUBLE)" for c in capped)}) AS points,
+                   CAST({lost} AS DOUBLE) AS deduction, CAST({gained} AS DOUBLE) AS bonus, assessed
+            FROM units CROSS JOIN (SELECT unnest($dims) AS dimension)
+            LEFT JOIN by_dim USING (period_no, unit, dimension)
+            LEFT JOIN by_unit USING (period_no, unit)
+            LEFT JOIN assessed USING (period_no, unit, dimension)
+        )
+        SELECT * FROM grid ORDER BY period_no, unit, list_position($dims, dimension)
+    """
+
+
+# the code that makes grid_sql's statement (analytics.derived stamps score_grid with it)
+GRID_CODE = (_raw_points_sql, _capped_sql, indicator_params, grid_sql)
+
+
+def grid_basis(cfg: ScoringConfig) -> object:
+    """What of cfg score_grid is built with (analytics.derived's stamp): dimensions, indicators, raters."""
+    return [list(cfg.dimension_names), cfg.default_severity, [dataclasses.asdict(i) for i in cfg.indicators],
+            [dataclasses.asdict(r) for r in cfg.raters], cfg.other_rater_weight]
+
+
+def used_params(sql: str, params: dict) -> dict:
+    """The parameters a statement names: DuckDB refuses others, and which ones an indicator list needs varies."""
+    named = set(re.findall(r"\$(\w+)", sql))
+    return {k: v for k, v in params.items() if k in named}
 
 
 def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last: Period | None = None,
                scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """Unrounded scores per period_no × unit × scored dimension for quarters first..last (None: every quarter
-    with problem data), sorted; the building block of the rounded figures below.
+    with problem data), sorted; the building block of the rounded figures below. Columns RAW_COLUMNS: ``points``
+    holds each indicator's capped points (cfg.indicators' order), ``deduction`` and ``bonus`` their sums.
 
-    One query over score_grid (analytics.derived: written for cfg's points), or, with a source filter, over
-    problem_cube, since score_grid keeps no source (a few thousand rows a quarter, not a million problems); the
-    cube's open, overdue and open_recurred counts give the same points as _SEVERITY_POINTS_SQL etc. do per problem.
+    One query over score_grid (analytics.derived: written for cfg's indicators), or, with a source filter, the
+    same grid computed from problem_cube for the scope, since score_grid keeps no source.
     """
     dims = scored_dimensions(scope, cfg)
-    columns = ["period_no", "unit", "dimension", "deduction", "open_problems", "computed", "assessed", "score"]
     if not dims or not has_table(con, "problem_cube"):
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=list(RAW_COLUMNS))
     # the unit set ignores source/dimension filters
     units_where, units_params = Scope(units=scope.units, within=scope.within).where()
     period_where, period_params = _period_filter(None if first is None else (first.index, (last or first).index))
@@ -100,82 +259,61 @@ def raw_scores(con: duckdb.DuckDBPyConnection, first: Period | None = None, last
     if not scope.by_source:
         quarters = (f"AND period_no IN (SELECT period_no FROM score_grid WHERE has_problems AND {units_where})"
                     if first is None else "")
-        sql = f"""
-            SELECT period_no, unit, dimension, deduction, open_problems, computed, assessed, {_SCORE_SQL} AS score
-            FROM (SELECT *, greatest($start - deduction, $floor) AS computed FROM score_grid
-                  WHERE {period_where} AND {units_where} AND list_contains($dims, dimension) {quarters})
-            ORDER BY period_no, unit, list_position($dims, dimension)
-        """
+        grid = f"""SELECT * FROM score_grid WHERE {period_where} AND {units_where}
+                   AND list_contains($dims, dimension) {quarters}"""
     else:
-        sql = _cube_scores_sql(scope, first is None, units_where, period_where)
-        params |= scope.where()[1] | point_params(cfg, dims)
-    frame = query_frame(con, sql, params)
-    return frame.astype({"deduction": float, "open_problems": int, "computed": float, "assessed": float,
-                         "score": float})
-
-
-def _cube_scores_sql(scope: Scope, every_quarter: bool, units_where: str, period_where: str) -> str:
-    """raw_scores() computed from problem_cube and the 评分表, for a source filter (score_grid keeps no source)."""
-    where, _ = scope.where()
-    assessments = ASSESSMENTS_SQL.format(
-        period_where=period_where, units_where=units_where,
-        only_problem_quarters="AND period_no IN (SELECT period_no FROM problem_units)" if every_quarter else "",
-    )
-    return f"""
-        WITH problem_units AS (
-            SELECT DISTINCT period_no, unit FROM {cube(ALL, "unit")} WHERE {period_where} AND {units_where}
-        ),
-        latest AS ({assessments}),
-        assessed AS (SELECT period_no, unit, dimension, avg(score) AS assessed FROM latest GROUP BY ALL),
-        units AS (SELECT period_no, unit FROM problem_units UNION SELECT period_no, unit FROM latest),
-        deductions AS (
-            SELECT period_no, unit, dimension, sum({CUBE_POINTS_SQL}) AS deduction,
-                   CAST(sum(open) AS BIGINT) AS open_problems
-            FROM {cube(scope, "unit")}
-            WHERE {period_where} AND {where} AND open > 0 AND list_contains($dims, dimension)
-            GROUP BY period_no, unit, dimension
-        ),
-        grid AS (
-            SELECT period_no, unit, dimension, coalesce(deduction, 0) AS deduction,
-                   coalesce(open_problems, 0) AS open_problems,
-                   greatest($start - coalesce(deduction, 0), $floor) AS computed, assessed
-            FROM units CROSS JOIN (SELECT unnest($dims) AS dimension)
-            LEFT JOIN deductions USING (period_no, unit, dimension)
-            LEFT JOIN assessed USING (period_no, unit, dimension)
-        )
-        SELECT period_no, unit, dimension, deduction, open_problems, computed, assessed, {_SCORE_SQL} AS score
-        FROM grid
+        where, where_params = scope.where()
+        grid = grid_sql(cfg, "problem_cube", where, period_where, units_where, first is None)
+        params |= where_params | indicator_params(cfg)
+    sql = f"""
+        SELECT period_no, unit, dimension, deduction, bonus, points, open_problems, proposal_problems, computed,
+               assessed, {_SCORE_SQL} AS score
+        FROM (SELECT *, greatest(least($start - deduction + bonus, $start), $floor) AS computed FROM ({grid}))
         ORDER BY period_no, unit, list_position($dims, dimension)
     """
+    frame = query_frame(con, sql, used_params(sql, params))
+    return frame.astype({"deduction": float, "bonus": float, "open_problems": int, "proposal_problems": int,
+                         "computed": float, "assessed": float, "score": float})
+
+
+def _grade_index(scores: pd.Series | np.ndarray, cfg: ScoringConfig) -> np.ndarray:
+    """The grade of many scores at once, as cfg.grade_of gives them one by one (the first grade whose minimum the
+    score reaches, else the last), as an index into cfg.grades: thousands of unit × quarter totals on a page."""
+    reached = np.asarray(scores, dtype=float)[:, None] >= np.array([g.min for g in cfg.grades])
+    return np.where(reached.any(axis=1), reached.argmax(axis=1), len(cfg.grades) - 1)
+
+
+def _named(index: np.ndarray, cfg: ScoringConfig) -> dict[str, list]:
+    """Grade names, their colours and colour codes for grade indexes."""
+    return {"grade": [cfg.grades[k].name for k in index], "color": [cfg.grades[k].color for k in index],
+            "code": [cfg.grades[k].code for k in index]}
 
 
 def _grades(scores: pd.Series | np.ndarray, cfg: ScoringConfig) -> tuple[np.ndarray, np.ndarray]:
-    """Grade names and colors of many scores at once, as cfg.grade_of gives them one by one (the first grade whose
-    minimum the score reaches, else the last): thousands of unit × quarter totals on a page."""
-    reached = np.asarray(scores, dtype=float)[:, None] >= np.array([g.min for g in cfg.grades])
-    first = np.where(reached.any(axis=1), reached.argmax(axis=1), len(cfg.grades) - 1)
-    return (np.array([g.name for g in cfg.grades], dtype=object)[first],
-            np.array([g.color for g in cfg.grades], dtype=object)[first])
+    """Grade names and colors of many scores at once (no grade limit)."""
+    named = _named(_grade_index(scores, cfg), cfg)
+    return np.array(named["grade"], dtype=object), np.array(named["color"], dtype=object)
 
 
 def _graded(frame: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
-    """Add grade and color for the (already rounded) score column."""
-    names, colors = _grades(frame["score"], cfg)
-    return frame.assign(grade=names.tolist(), color=colors.tolist())
+    """Add grade, color and code for the (already rounded) score column."""
+    named = _named(_grade_index(frame["score"], cfg), cfg)
+    return frame.assign(grade=named["grade"], color=named["color"], code=named["code"])
 
 
 def dimension_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
                      cfg: ScoringConfig) -> pd.DataFrame:
-    """维度得分: one row per unit × scored dimension, with computed, assessed and combined score and grade."""
+    """维度得分: one row per unit × scored dimension, with computed, assessed and combined score, points lost
+    (deduction) and gained (bonus), grade and colour code."""
     return dimensions_of(raw_scores(con, period, scope=scope, cfg=cfg), cfg)
 
 
 def dimensions_of(raw: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
     """dimension_scores() from one quarter's raw_scores()."""
-    out = raw[["unit", "dimension", "computed", "assessed", "score", "deduction", "open_problems"]].reset_index(
-        drop=True)
-    for column in ("computed", "assessed", "score", "deduction"):
-        out[column] = out[column].round(1)
+    out = raw[["unit", "dimension", "computed", "assessed", "score", "deduction", "open_problems", "bonus"]
+              ].reset_index(drop=True)
+    for column in ("computed", "assessed", "score", "deduction", "bonus"):
+        out[column] = out[column].astype(float).round(1)
     return _graded(out, cfg)[list(DIMENSION_COLUMNS)]
 
 
@@ -184,46 +322,127 @@ def one_quarter(raw: pd.DataFrame, period: Period) -> pd.DataFrame:
     return raw[raw["period_no"] == period.index]
 
 
+def dimension_weights(dims: Sequence[str], cfg: ScoringConfig) -> np.ndarray:
+    """The dimensions' weights, as shares summing to 1 over these dimensions (equal if they all weigh 0)."""
+    by_name = {d.name: d.weight for d in cfg.dimensions}
+    weights = np.array([by_name[d] for d in dims], dtype=float)
+    return weights / weights.sum() if weights.sum() > 0 else np.full(len(dims), 1 / max(len(dims), 1))
+
+
+def _unit_totals(raw: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
+    """Per period_no × unit (sorted): the weighted total (rounded), its grade after the grade limits, colour,
+    code and the limits that held it lower (limited_by, '' when none)."""
+    dims = list(dict.fromkeys(raw["dimension"]))
+    share = dict(zip(dims, dimension_weights(dims, cfg), strict=True))
+    weighted = raw.assign(_w=raw["score"].to_numpy(dtype=float) * raw["dimension"].map(share).to_numpy(dtype=float),
+                          _wt=raw["dimension"].map(share).to_numpy(dtype=float),
+                          _conc=(raw["open_problems"] >= cfg.concentration_open) & (raw["open_problems"] > 0))
+    sums = weighted.groupby(["period_no", "unit"]).agg(w=("_w", "sum"), wt=("_wt", "sum"),
+                                                       proposal=("proposal_problems", "sum"), conc=("_conc", "sum"))
+    score = (sums["w"] / sums["wt"]).round(1)
+    index = _grade_index(score, cfg)
+    by_grade = {g.name: k for k, g in enumerate(cfg.grades)}
+    limited_by = [[] for _ in range(len(score))]
+    facts = {"proposal_problems": sums["proposal"].to_numpy(), "concentrations": sums["conc"].to_numpy()}
+    for limit in cfg.grade_limits:
+        hit = facts[limit.when] >= limit.at_least
+        cap = by_grade[limit.max_grade]
+        for k in np.flatnonzero(hit & (index <= cap)):
+            limited_by[k].append(limit.name)
+        index = np.where(hit, np.maximum(index, cap), index)
+    # a limit no worse than the score's own grade holds nothing: named only when it lowered the grade
+    own = _grade_index(score, cfg)
+    reasons = ["、".join(r) if index[k] > own[k] else "" for k, r in enumerate(limited_by)]
+    return pd.DataFrame({"period_no": score.index.get_level_values(0), "unit": score.index.get_level_values(1),
+                         "score": score.to_numpy(), **_named(index, cfg), "limited_by": reasons})
+
+
 def rank_units(raw: pd.DataFrame, scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
-    """unit_scores() from one quarter's raw_scores(): totals graded and ranked, one column per dimension."""
+    """unit_scores() from one quarter's raw_scores(): weighted totals graded (grade limits applied) and ranked,
+    one column per dimension, then the colour code and the grade limits that held a unit lower."""
     dims = scored_dimensions(scope, cfg)
     if raw.empty:
-        return pd.DataFrame(columns=["unit", "score", "grade", "color", "rank", *dims])
-    totals = raw.groupby("unit")["score"].mean().round(1)  # sorted by unit, as raw_scores' rows are
+        return pd.DataFrame(columns=["unit", "score", "grade", "color", "rank", *dims, *UNIT_EXTRA_COLUMNS])
+    totals = _unit_totals(raw, cfg)  # sorted by unit, as raw_scores' rows are
     # raw_scores lists each unit with every scored dimension in order: a run of len(dims) rows per unit
     if len(raw) != len(totals) * len(dims) or raw["dimension"].iloc[:len(dims)].tolist() != list(dims):
         raise ValueError("rank_units needs one quarter of raw_scores(), in its order")
     by_dim = raw["score"].to_numpy(dtype=float).reshape(len(totals), len(dims)).round(1)
-    rank = totals.rank(method="min", ascending=False).astype(int).to_numpy()
+    rank = totals["score"].rank(method="min", ascending=False).astype(int).to_numpy()
     order = np.argsort(rank, kind="stable")  # by rank, then unit
-    names, colors = _grades(totals, cfg)
     # built in one go: adding columns one by one to a frame costs more than the figures themselves
-    return pd.DataFrame({"unit": totals.index.to_numpy()[order], "score": totals.to_numpy()[order],
-                         "grade": names[order].tolist(), "color": colors[order].tolist(),
-                         "rank": rank[order], **{d: by_dim[order, k] for k, d in enumerate(dims)}})
+    return pd.DataFrame({"unit": totals["unit"].to_numpy()[order], "score": totals["score"].to_numpy()[order],
+                         "grade": totals["grade"].to_numpy()[order].tolist(),
+                         "color": totals["color"].to_numpy()[order].tolist(),
+                         "rank": rank[order], **{d: by_dim[order, k] for k, d in enumerate(dims)},
+                         "code": totals["code"].to_numpy()[order].tolist(),
+                         "limited_by": totals["limited_by"].to_numpy()[order].tolist()})
 
 
 def unit_scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
                 cfg: ScoringConfig) -> pd.DataFrame:
-    """单位综合得分: mean of the unit's dimension scores, graded, ranked (1 = best, ties share a rank)."""
+    """单位综合得分: weighted mean of the unit's dimension scores, graded (grade limits applied), ranked (1 = best,
+    ties share a rank), with its colour code."""
     return rank_units(raw_scores(con, period, scope=scope, cfg=cfg), scope, cfg=cfg)
 
 
 def company_score(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
                   cfg: ScoringConfig) -> dict:
-    """公司得分: per dimension the mean over units, and the mean of those; score None when no unit is scored."""
+    """公司得分: per dimension the mean over units, and their weighted mean; score None when no unit is scored."""
     return company_of(raw_scores(con, period, scope=scope, cfg=cfg), cfg)
 
 
 def company_of(raw: pd.DataFrame, cfg: ScoringConfig) -> dict:
     """company_score() from one quarter's raw_scores()."""
     if raw.empty:
-        return {"score": None, "grade": None, "color": None, "dimensions": {}}
+        return {"score": None, "grade": None, "color": None, "code": None, "dimensions": {}}
     by_dim = raw.groupby("dimension", sort=False)["score"].mean()
-    score = round(float(by_dim.mean()), 1)
+    score = round(float(np.dot(by_dim.to_numpy(), dimension_weights(list(by_dim.index), cfg))), 1)
     grade = cfg.grade_of(score)
-    return {"score": score, "grade": grade.name, "color": grade.color,
+    return {"score": score, "grade": grade.name, "color": grade.color, "code": grade.code,
             "dimensions": {str(d): round(float(s), 1) for d, s in by_dim.items()}}
+
+
+def loss_breakdown(raw: pd.DataFrame, unit: str, cfg: ScoringConfig, dimension: str | None = None) -> pd.DataFrame:
+    """失分构成 of a unit in one quarter's raw_scores(): per indicator the points lost (or, for a bonus, gained)
+    and its share of the points lost (LOSS_COLUMNS; shares of the lost points sum to 1, a bonus has none). For one
+    dimension, its points; for all, the points off the unit's total (each dimension's points × its weight share),
+    so the shares say what took the total down. Only indicators with points are listed, most points first."""
+    rows = raw[raw["unit"] == unit]
+    if dimension is not None:
+        rows = rows[rows["dimension"] == dimension]
+        weights = np.ones(len(rows))
+    else:
+        weights = dimension_weights(list(rows["dimension"]), cfg)
+    if rows.empty:
+        return pd.DataFrame(columns=list(LOSS_COLUMNS))
+    points = np.vstack([np.asarray(p, dtype=float) for p in rows["points"]]).T @ weights  # per indicator
+    bonus = np.array([i.is_bonus for i in cfg.indicators])
+    lost = points[~bonus].sum()
+    out = pd.DataFrame({"indicator": [i.name for i in cfg.indicators], "rule": [i.rule for i in cfg.indicators],
+                        "bonus": bonus, "points": points.round(2),
+                        "share": np.where(bonus | (lost == 0), np.nan, points / (lost or 1))})
+    out = out[out["points"] > 0].sort_values(["bonus", "points"], ascending=[True, False], kind="stable")
+    return out.reset_index(drop=True)[list(LOSS_COLUMNS)]
+
+
+def peer_comparison(units: pd.DataFrame, groups: Mapping[str, str] | None = None, *,
+                    ungrouped: str = "全部单位") -> pd.DataFrame:
+    """同类比较: each unit of rank_units() beside the mean of its peer group (groups: unit → group; a unit not in
+    it, or every unit without it, is in ``ungrouped``): group, size, the unit's score and dimension scores, the
+    group's means (``<column>_mean``), the difference of the score (``diff``) and its rank within the group."""
+    if units.empty:
+        return pd.DataFrame(columns=["unit", "group", "group_size", "score", "score_mean", "diff", "group_rank"])
+    figures = [c for c in units.columns if c not in ("unit", "grade", "color", "rank", *UNIT_EXTRA_COLUMNS)]
+    out = units[["unit", *figures]].copy()
+    out.insert(1, "group", [(groups or {}).get(u, ungrouped) for u in out["unit"]])
+    by_group = out.groupby("group")
+    out.insert(2, "group_size", by_group["unit"].transform("size").astype(int))
+    for column in figures:
+        out[f"{column}_mean"] = by_group[column].transform("mean").round(1)
+    out["diff"] = (out["score"] - out["score_mean"]).round(1)
+    out["group_rank"] = by_group["score"].rank(method="min", ascending=False).astype(int)
+    return out.sort_values(["group", "group_rank", "unit"], ignore_index=True)
 
 
 def _fmt(points: float) -> str:
@@ -294,13 +513,88 @@ def unit_score_history(con: duckdb.DuckDBPyConnection, scope: Scope = ALL, *,
 
 
 def unit_history_of(raw: pd.DataFrame, cfg: ScoringConfig) -> pd.DataFrame:
-    """unit_score_history() from raw_scores() over every quarter."""
+    """unit_score_history() from raw_scores() over every quarter: weighted totals, graded as rank_units does."""
     if raw.empty:
-        return pd.DataFrame(columns=["period", "unit", "score", "grade", "color"])
-    totals = raw.groupby(["period_no", "unit"])["score"].mean().round(1)
+        return pd.DataFrame(columns=["period", "unit", "score", "grade", "color", *UNIT_EXTRA_COLUMNS])
+    totals = _unit_totals(raw, cfg)
     labels = {n: str(Period.from_index(int(n))) for n in raw["period_no"].unique()}
-    names, colors = _grades(totals, cfg)
-    # built in one go, as in rank_units
-    return pd.DataFrame({"period": [labels[n] for n in totals.index.get_level_values(0)],
-                         "unit": totals.index.get_level_values(1).to_numpy(), "score": totals.to_numpy(),
-                         "grade": names.tolist(), "color": colors.tolist()})
+    return totals.assign(period=[labels[n] for n in totals["period_no"]])[
+        ["period", "unit", "score", "grade", "color", *UNIT_EXTRA_COLUMNS]]
+
+
+@dataclass(frozen=True)
+class QuarterColour:
+    """One quarter of a unit, as 复绿 needs it: its colour code, the problems behind its lost points (open, in a
+    scored dimension), and its problems verified closed (已销号) by then."""
+
+    period_no: int
+    code: str
+    deducting: frozenset[int]
+    closed: frozenset[int]
+
+
+@dataclass(frozen=True)
+class ColourState:
+    """A unit's colour in one quarter after the 复绿 rule: ``score_code`` is its grade's, ``code`` the one shown
+    (held at the flag while the problems that flagged it are not all 已销号), ``pending`` those problems,
+    ``restored`` whether it came back to the all-clear this quarter."""
+
+    period_no: int
+    score_code: str
+    code: str
+    held: bool
+    pending: tuple[int, ...]
+    restored: bool
+
+
+def green_again(quarters: Sequence[QuarterColour], codes: Sequence[str]) -> list[ColourState]:
+    """复绿: a unit flagged (any code but the first, the all-clear) keeps its flag, whatever its score, until every
+    problem that flagged it (those behind its lost points when flagged, and when the flag grew worse) is verified
+    closed (已销号); then it shows its score's code again. Quarters in order; codes best first."""
+    rank = {c: k for k, c in enumerate(codes)}
+    flag: str | None = None
+    flagging: set[int] = set()
+    shown_before = codes[0]
+    out = []
+    for q in sorted(quarters, key=lambda q: q.period_no):
+        if flag is not None and not flagging - q.closed:  # every problem that flagged it verified closed
+            flag, flagging = None, set()
+        if rank[q.code] > 0 and (flag is None or rank[q.code] > rank[flag]):
+            flag, flagging = q.code, flagging | set(q.deducting)
+        shown = q.code if flag is None or rank[q.code] >= rank[flag] else flag
+        out.append(ColourState(q.period_no, q.code, shown, shown != q.code,
+                               tuple(sorted(flagging - q.closed)) if flag is not None else (),
+                               rank[shown] == 0 and rank[shown_before] > 0))
+        shown_before = shown
+    return out
+
+
+COLOUR_COLUMNS = ("period", "score", "grade", "score_code", "code", "held", "pending", "restored")
+
+
+def colour_history(con: duckdb.DuckDBPyConnection, unit: str, period: Period, scope: Scope = ALL, *,
+                   cfg: ScoringConfig) -> pd.DataFrame:
+    """A unit's colour code per quarter up to ``period`` with the 复绿 rule applied (green_again): COLOUR_COLUMNS,
+    ``pending`` the ids of the problems that keep it flagged."""
+    mine = dataclasses.replace(scope, units=(unit,))
+    raw = raw_scores(con, scope=mine, cfg=cfg)
+    history = _unit_totals(raw, cfg) if not raw.empty else pd.DataFrame(columns=["period_no"])
+    history = history[history["period_no"] <= period.index]
+    if history.empty or not has_table(con, "problem_state"):
+        return pd.DataFrame(columns=list(COLOUR_COLUMNS))
+    where, params = mine.where()
+    rows = con.execute(f"""
+        SELECT period_no, list(problem_id) FILTER (WHERE {_DEDUCTS_SQL}) AS deducting,
+               list(problem_id) FILTER (WHERE status = $closed) AS closed
+        FROM problem_state WHERE period_no <= $period_no AND {where}
+        GROUP BY period_no
+    """, params | {"dims": list(scored_dimensions(scope, cfg)), "closed": CLOSED_STATUS,
+                   "period_no": period.index}).fetchall()
+    problems = {n: (frozenset(d or ()), frozenset(c or ())) for n, d, c in rows}
+    numbers = [int(n) for n in history["period_no"]]
+    states = green_again([QuarterColour(n, code, *problems.get(n, (frozenset(), frozenset())))
+                          for n, code in zip(numbers, history["code"], strict=True)], [c.name for c in cfg.codes])
+    return pd.DataFrame({"period": [str(Period.from_index(n)) for n in numbers], "score": history["score"].to_numpy(),
+                         "grade": history["grade"].to_numpy(), "score_code": [s.score_code for s in states],
+                         "code": [s.code for s in states], "held": [s.held for s in states],
+                         "pending": [list(s.pending) for s in states], "restored": [s.restored for s in states]})

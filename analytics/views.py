@@ -94,7 +94,7 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *
         company, children, node = rollup.tree_scores(c, now, period, scope, cfg=cfg)
         # the ranking is of the chosen node's children (组织架构), each rolled up from the units under it
         return {"dimensions": scoring.dimensions_of(now, cfg), "units": children, "company": company,
-                "node": node}
+                "node": node, "raw": now}
 
     def every_quarter(c: duckdb.DuckDBPyConnection) -> dict:
         history = scoring.raw_scores(c, scope=scope, cfg=cfg)  # every quarter with problems, in one pass

@@ -7,7 +7,7 @@ below, which work on their own too. With one unit in scope nothing is compared: 
 import pandas as pd
 import streamlit as st
 
-from analytics import actions, charts
+from analytics import actions, charts, scoring, scoring_model
 from analytics.access import User
 from analytics.config import ScoringConfig
 from analytics.db import open_db
@@ -59,13 +59,42 @@ cols[0].metric(f"{common.plain(whole)}综合得分", f"{company['score']:.1f}", 
 cols[1].metric("等级", company["grade"], border=True)
 if single is None:
     cols[2].metric("参评单位", len(units), border=True)
-grades = "；".join(f"{g.name} ≥ {g.min:g}" for g in cfg.grades)
-points = "、".join(f"{k} {v:g} 分" for k, v in cfg.severity_points.items())
-st.caption(f"计分：每个单位每个维度从 {cfg.start:g} 分起，期末未整改完成的问题按性质扣 {points}，逾期再扣 "
-           f"{cfg.overdue_points:g} 分，复发再扣 {cfg.recurred_points:g} 分，最低 {cfg.floor:g} 分；有评分表时"
-           f"维度得分 = 计算得分 × {1 - cfg.assessment_weight:g} + 评分表得分 × {cfg.assessment_weight:g}。"
-           f"单位综合得分为各维度平均。等级：{grades}。")
+with st.expander("评分模型：维度权重、指标、评价方式、等级与复绿"):
+    st.caption(scoring_model.model_summary(cfg))
+    model = scoring_model.model_tables(cfg)
+    left, right = st.columns([1, 2])
+    left.dataframe(model["dimensions"], hide_index=True)
+    left.dataframe(model["raters"], hide_index=True)
+    left.dataframe(model["grades"], hide_index=True)
+    right.dataframe(model["indicators"], hide_index=True)
+    if not model["limits"].empty:
+        right.dataframe(model["limits"], hide_index=True)
 
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def colours(db: str, rev: int | None, who: User, cfg: ScoringConfig, period: str, unit: str,
+            scope: tuple) -> pd.DataFrame:
+    """A unit's colour code per quarter with the 复绿 rule, cached until the data or configuration changes."""
+    with open_db(db, read_only=True) as con:
+        return actions.colour_history(con, who, parse_period(period), unit, Scope(*scope), cfg=cfg)
+
+
+def colour_line(unit: str) -> None:
+    """The unit's colour code now, and whether it waits for 复绿 (figures from the data, words here)."""
+    shown = colours(str(common.db_path()), common.data_revision(), common.user(), common.scoring(), str(period),
+                    unit, common.scope_key(scope))
+    if shown.empty:
+        return
+    now = shown.iloc[-1]
+    text = f"{common.plain(unit)}本期亮{now['code']}灯"
+    if now["held"]:
+        text += (f"：综合得分对应{now['score_code']}灯，但使其亮灯的问题尚有 {len(now['pending'])} 个未销号，"
+                 "销号核验后方可复绿")
+    elif now["restored"]:
+        text += "：使其亮灯的问题已全部销号，本期复绿"
+    elif len(now["pending"]):
+        text += f"：使其亮灯的问题尚有 {len(now['pending'])} 个未销号"
+    (st.success if now["code"] == cfg.codes[0].name else st.warning)(text + "。")
 
 
 def radar_table(mine: pd.DataFrame, unit: str, compared: bool, where: object) -> None:
@@ -181,6 +210,25 @@ else:
     cols[1].metric("等级", row["grade"], border=True)
     cols[2].metric("扣分", f"{row['deduction']:g}", border=True)
     cols[3].metric("扣分问题数", row["open_problems"], border=True)
+if dimension is None and row["limited_by"]:
+    st.caption(f"等次封顶：{row['limited_by']}，等级不高于{row['grade']}。")
+colour_line(unit)
+losses = scoring.loss_breakdown(data["raw"], unit, cfg, dimension)
+lost = losses[~losses["bonus"].astype(bool)]
+st.markdown("**失分构成**" + ("（各维度失分按权重折算到综合得分）" if dimension is None else ""))
+if lost.empty:
+    st.caption("本期没有失分。")
+else:
+    chart, table = st.tabs(["图表", "数据表"])
+    common.chart(charts.bars(lost, "indicator", "share", f"{unit}失分构成", "指标", "占失分比例", percent=True,
+                             horizontal=True),
+                 "loss_breakdown", where=chart)
+    common.table(losses.assign(share=losses["share"] * 100), f"{unit}失分构成", "loss_breakdown_table", where=table,
+                 column_order=["indicator", "bonus", "points", "share"],
+                 column_config={"indicator": st.column_config.TextColumn("指标"),
+                                "bonus": st.column_config.CheckboxColumn("加分"),
+                                "points": st.column_config.NumberColumn("分值", format="%.2f"),
+                                "share": st.column_config.NumberColumn("占失分比例", format="%.1f%%")})
 detail = deductions(str(common.db_path()), common.data_revision(), common.user(), common.scoring(), str(period), unit,
                     dimension, common.scope_key(scope))
 if detail.empty:

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from analytics.config import scoring_config
 from tests.conftest import ROOT
 from tests.sample_ledgers import CSV, Q1, Q2
 
@@ -89,12 +90,20 @@ def test_summary_json_has_unit_scores_company_and_warnings(tmp_path, sample):
     # 财务部: its only problem (RC-2024-003) is 已销号 → 100 in every dimension
     assert s["units"]["财务部"] == {"total": 1, "closed": 1, "overdue": 0, "score": 100.0, "grade": "好",
                                   "dimensions": dict.fromkeys(s["units"]["财务部"]["dimensions"], 100.0)}
-    # 物流部: ZX-2024-004 open, 严重 (8), not yet due → 惩治腐败与廉洁建设 92; total (7 × 100 + 92) / 8 = 99.0
-    assert s["units"]["物流部"]["dimensions"]["惩治腐败与廉洁建设"] == 92.0 and s["units"]["物流部"]["score"] == 99.0
-    # 综合管理部: ZX-2024-002 open, 较重 (4), overdue (+3) → 加强干部作风建设 93; total 99.125 → 99.1
-    assert s["units"]["综合管理部"]["dimensions"]["加强干部作风建设"] == 93.0
-    assert s["units"]["综合管理部"]["score"] == 99.1
-    assert s["company"]["grade"] == "好" and set(s["company"]["dimensions"]) == set(s["by_dimension"])
+    # (shipped model, see test_scoring_model) 物流部: ZX-2024-004 open, 严重 (20), not yet due → 廉洁建设 80;
+    # its one problem due (SJ-2024-002, closed 05-10 after 04-30) was late: 按期整改率 0% → 90 short, capped at 60;
+    # 销号率 1/2 = 50% → 20 short: 两个责任 20; total 100 − .15 × 20 − .20 × 80 = 81.0
+    logistics = s["units"]["物流部"]
+    assert logistics["dimensions"]["惩治腐败与廉洁建设"] == 80.0
+    assert logistics["dimensions"]["落实管党治党两个责任"] == 20.0
+    assert (logistics["score"], logistics["grade"]) == (81.0, "较好")
+    # 综合管理部: ZX-2024-002 open, 较重 (10), overdue (+8) → 加强干部作风建设 82; of 3 due only XC-2024-001 on time
+    # (ZX-2024-001 closed 04-08, after 03-31): 33.3% → 56.7 short; 销号率 2/3 → 3.3 short: 两个责任 40;
+    # total 100 − .12 × 18 − .20 × 60 = 85.84
+    assert s["units"]["综合管理部"]["dimensions"]["加强干部作风建设"] == 82.0
+    assert s["units"]["综合管理部"]["score"] == 85.8
+    assert s["company"]["grade"] == scoring_config().grade_of(s["company"]["score"]).name
+    assert set(s["company"]["dimensions"]) == set(s["by_dimension"])
     assert set(s["warnings"]) == {"工作提醒函", "工作督办单", "纪检建议书"}
 
 

@@ -28,8 +28,9 @@ _DIMS = list(CFG.dimensions)
 _DIMS[0] = dataclasses.replace(_DIMS[0], keywords=(*_DIMS[0].keywords, "生产经营"))  # a demo category now counted
 # scoring.toml edits → the tables each makes stale (the rest of the configuration is applied when figures are read)
 EDITS = {
-    "deduction points": (dataclasses.replace(CFG, severity_points={**CFG.severity_points, "一般": 3.0}),
-                         ["score_grid"]),
+    "deduction points": (dataclasses.replace(CFG, indicators=tuple(
+        dataclasses.replace(i, severity_points=(("一般", 3.0), *i.severity_points[1:])) if i.rule == "severity" else i
+        for i in CFG.indicators)), ["score_grid"]),
     "warning threshold": (dataclasses.replace(CFG, supervision_overdue=CFG.supervision_overdue - 10),
                           [*CUBES, "score_grid"]),
     "lookback seed": (dataclasses.replace(CFG, lookback_seed=CFG.lookback_seed + 1), ["lookback_draws"]),
@@ -179,8 +180,8 @@ def test_scoring_config_is_read_again_when_the_file_changes(tmp_path):
     path.write_text(text, encoding="utf-8")
     first = scoring_config(path)
     assert scoring_config(path) is first  # the same content is parsed once
-    path.write_text(re.sub(r"(?m)^recurred_points = \d+", "recurred_points = 7", text), encoding="utf-8")
-    assert (first.recurred_points, scoring_config(path).recurred_points) == (5.0, 7.0)
+    path.write_text(text.replace('rule = "recurred"\npoints = 6', 'rule = "recurred"\npoints = 7'), encoding="utf-8")
+    assert (first.recurred_points, scoring_config(path).recurred_points) == (6.0, 7.0)
 
 
 # reads of the configuration files that remain below the edge, with who should pass them down instead

@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 # tables whose keys are data (header texts, status words, roles, severities), documented as a table
 MAPS = {"problem.fields", "task.fields", "score.fields", "status.values", "status.yes_no", "scoring.severity_points",
+        "indicators.points",
         "parts"}
 # the field names of [*.fields] are documented too, being the product's own words
 FIELD_TABLES = {"problem.fields", "task.fields", "score.fields"}

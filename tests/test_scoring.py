@@ -1,7 +1,10 @@
 """Eight-dimension scores: small ledgers whose every score is worked out by hand in the test.
 
-Default model (data/scoring.toml): start 100, floor 0; 一般 2, 较重 4, 严重 8 (blank → 一般); +3 overdue;
-+5 recurred; 50% assessed where a 评分表 exists. Quarter 2024Q3 ends 2024-09-30.
+These tests pin the scoring machinery with a scoring.toml written before [[indicators]] (tests/data/
+scoring-legacy.toml, the shipped file until the published-style model): it must still load and score as it did —
+start 100, floor 0; 一般 2, 较重 4, 严重 8 (blank → 一般); +3 overdue; +5 recurred, no caps; equal dimension
+weights; 50% assessed (every 评价方式 alike) where a 评分表 exists. The new model's rules and the shipped defaults
+are tested in test_scoring_model.py. Quarter 2024Q3 ends 2024-09-30.
 """
 
 from __future__ import annotations
@@ -14,13 +17,13 @@ import pandas as pd
 import pytest
 
 from analytics import derived, scoring
-from analytics.config import scoring_config
+from analytics.config import Indicator, scoring_config
 from analytics.metrics import Scope
 from analytics.periods import Period
-from tests.conftest import HEADER, problem_row, write_xlsx
+from tests.conftest import HEADER, ROOT, problem_row, write_xlsx
 from tests.conftest import load as load_file
 
-CFG = scoring_config()
+CFG = scoring_config(ROOT / "tests" / "data" / "scoring-legacy.toml")
 DIMS = CFG.dimension_names
 D_POLITICAL, D_STYLE, D_CLEAN = DIMS[0], DIMS[3], DIMS[5]  # 政治建设, 作风建设, 廉洁建设
 Q2, Q3 = Period(2024, 2), Period(2024, 3)
@@ -89,7 +92,7 @@ def test_unit_without_open_problems_scores_100_everywhere(ledger):
 
 def test_unit_scores_mean_grade_and_rank(ledger):
     units = scoring.unit_scores(ledger, Q3, cfg=CFG)
-    assert list(units.columns) == ["unit", "score", "grade", "color", "rank", *DIMS]
+    assert list(units.columns) == ["unit", "score", "grade", "color", "rank", *DIMS, "code", "limited_by"]
     assert units["unit"].tolist() == ["销售部", "冶炼厂"]
     assert units["rank"].tolist() == [1, 2]
     smelter = units.iloc[1]
@@ -206,8 +209,8 @@ def test_empty_period_gives_empty_frames_and_no_company_score(ledger):
     assert scoring.dimension_scores(ledger, empty, cfg=CFG).empty
     assert list(scoring.dimension_scores(ledger, empty, cfg=CFG).columns) == list(scoring.DIMENSION_COLUMNS)
     assert list(scoring.unit_scores(ledger, empty, cfg=CFG).columns) == ["unit", "score", "grade", "color", "rank",
-                                                                         *DIMS]
-    no_score = {"score": None, "grade": None, "color": None, "dimensions": {}}
+                                                                         *DIMS, "code", "limited_by"]
+    no_score = {"score": None, "grade": None, "color": None, "code": None, "dimensions": {}}
     assert scoring.company_score(ledger, empty, cfg=CFG) == no_score
     assert list(scoring.score_deductions(ledger, empty, "冶炼厂", cfg=CFG).columns) == list(scoring.DEDUCTION_COLUMNS)
 
@@ -240,13 +243,15 @@ def test_scope_filters_units_sources_and_dimensions(ledger):
     audit = scoring.dimension_scores(ledger, Q3, Scope(sources=("审计",)), cfg=CFG)  # every problem came from 巡察
     assert set(audit["unit"]) == {"冶炼厂", "销售部"} and audit["score"].eq(100).all()
     two = scoring.unit_scores(ledger, Q3, Scope(dimensions=(D_STYLE, D_CLEAN)), cfg=CFG)
-    assert list(two.columns) == ["unit", "score", "grade", "color", "rank", D_STYLE, D_CLEAN]
+    assert list(two.columns) == ["unit", "score", "grade", "color", "rank", D_STYLE, D_CLEAN, "code", "limited_by"]
     assert two.set_index("unit").loc["冶炼厂", "score"] == 87.5  # (86 + 89) / 2
 
 
 def test_a_different_config_changes_the_result(ledger):
-    cfg = dataclasses.replace(CFG, severity_points={"一般": 1.0, "较重": 6.0, "严重": 10.0}, overdue_points=0.0,
-                              recurred_points=20.0, start=50.0, floor=30.0)
+    cfg = dataclasses.replace(CFG, indicators=(
+        Indicator("问题扣分", "severity", severity_points=(("一般", 1.0), ("较重", 6.0), ("严重", 10.0))),
+        Indicator("逾期扣分", "overdue", points=0.0), Indicator("复发扣分", "recurred", points=20.0),
+    ), start=50.0, floor=30.0)
     derived.bring_up_to_date(ledger, cfg)  # as the page or the CLI does with the configuration it read
     scores = by_key(scoring.dimension_scores(ledger, Q3, cfg=cfg))
     assert scores["冶炼厂", D_STYLE] == 30.0  # 50 − (1 + 6 + 20) = 23, floored at 30

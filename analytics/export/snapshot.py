@@ -365,7 +365,8 @@ def _headline_table(s: Snapshot) -> Table:
 
 
 def _score_tables(s: Snapshot) -> list[Table]:
-    dims = [c for c in s.unit_scores.columns if c not in ("unit", "score", "grade", "color", "rank")]
+    dims = [c for c in s.unit_scores.columns
+            if c not in ("unit", "score", "grade", "color", "rank", *scoring.UNIT_EXTRA_COLUMNS)]
     ranking = _table("单位综合得分排名", s.unit_scores,
                      {"rank": ("排名", "int"), "unit": ("单位", "text"), "score": ("综合得分", "score"),
                       "grade": ("等级", "text")} | {d: (d, "score") for d in dims},
