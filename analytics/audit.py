@@ -44,6 +44,7 @@ ACTIONS = {
     "own_password": "修改本人密码",
     "profile_save": "保存台账映射", "profile_delete": "删除台账映射", "category_assign": "指定类别维度",
     "schema_upgrade": "升级数据库结构", "backup": "备份到其他位置",
+    "report": "生成研判报告",
 }
 COLUMNS = ("seq", "at", "who", "role", "action", "action_label", "outcome", "details")
 LABELS = {"seq": "序号", "at": "时间", "who": "操作人", "role": "角色", "action_label": "操作", "outcome": "结果",

@@ -145,7 +145,7 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
     _check(con, period, scope)
     head = metrics.headline(con, period, scope)
     by_source = metrics.breakdown(con, period, "source", scope)
-    dims = list(cfg.dimension_names) + [cfg.unclassified]
+    dims = [*cfg.dimension_names, cfg.unclassified]
     scored = "scores" in parts
     return ReportData(
         kind=UNIT if unit else QUARTER, period=period, scope=scope, parts=frozenset(parts),

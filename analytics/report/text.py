@@ -82,7 +82,8 @@ def basic_situation(who: str, as_of: str, head: dict, previous: dict | None, yea
     if by_source:
         listed = "、".join(f"{name}{n}个" for name, n in by_source.items())
         top, n = next(iter(by_source.items()))
-        text.append(f"从问题来源看，{listed}，{top}发现的问题最多，占{rate(n / head['total'] if head['total'] else None)}。")
+        share = rate(n / head["total"] if head["total"] else None)
+        text.append(f"从问题来源看，{listed}，{top}发现的问题最多，占{share}。")
     done = (f"整改方面，已完成整改{count(head['completed'])}个，整改完成率{rate(head['completion_rate'])}；"
             f"累计已销号{count(head['closed'])}个，销号率{rate(head['closure_rate'])}，"
             f"其中本期销号{count(head['closed_this_period'])}个")
@@ -146,7 +147,8 @@ def dimension(name: str, problems: int, open_problems: int, overdue: int, score_
     """One aspect's lead paragraph: its score and rank (when scored), problems, and lost points by indicator."""
     parts = []
     if score_now is not None:
-        parts.append(f"该方面得分{score(score_now)}分" + (f"，在{rank_among}中居第{rank}位（共{of}个）" if rank else ""))
+        ranked = f"，在{rank_among}中居第{rank}位（共{of}个）" if rank else ""
+        parts.append(f"该方面得分{score(score_now)}分{ranked}")
     parts.append(f"本期涉及问题{problems}个，期末未完成{open_problems}个，其中逾期{overdue}个")
     if lowest:
         parts.append("得分较低的单位为" + "、".join(f"{u}（{score(s)}分）" for u, s in lowest))

@@ -149,10 +149,11 @@ def write(r: ReportData) -> bytes:
         for n, item in enumerate(r.agenda.itertuples()):
             _para(doc, text.agenda_item(n, item.topic, item.reason, item.figures))
     _appendix(doc, r)
-    return _save(doc, r)
+    return save(doc, r)
 
 
-def _save(doc: DocumentObject, r) -> bytes:
+def save(doc: DocumentObject, r) -> bytes:
+    """The document's bytes with its properties set, the same for the same data (zip entries stamped alike)."""
     props = doc.core_properties
     props.title, props.subject = r.title, r.scope_label
     props.author = props.last_modified_by = "政治生态分析研判看板"
