@@ -67,7 +67,8 @@ td.short { white-space: nowrap; }
 p.note { color: #777; font-size: 8pt; margin: 2px 0 10px; }
 p.empty { color: #777; }
 .chart { break-inside: avoid; margin: 6px 0 10px; }
-.conclusion { margin: 2px 0 0; font-size: 13px; color: #333; }
+.charted { break-inside: avoid; }
+.conclusion { margin: -6px 0 10px; font-size: 13px; color: #333; }
 .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6px; margin: 6px 0 12px; }
 .card { border: 1px solid #d0d7e2; border-radius: 4px; padding: 6px 10px; break-inside: avoid; }
 .card .label { color: #555; font-size: 9pt; }
@@ -110,8 +111,10 @@ def _figure(fig: go.Figure, div_id: str, height: int | None = None) -> str:
     fig.update_layout(width=CHART_WIDTH, autosize=False, **({"height": height} if height else {}))
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
     said = charts.conclusion(fig)  # 核心结论 under the chart
-    note = f"<p class=\"conclusion\">核心结论：{html.escape(said)}</p>" if said else ""
-    return f"<div class=\"chart\">{body}{note}</div>"
+    if not said:
+        return f"<div class=\"chart\">{body}</div>"
+    return (f"<div class=\"charted\"><div class=\"chart\">{body}</div>"
+            f"<p class=\"conclusion\">核心结论：{html.escape(said)}</p></div>")
 
 
 def _cards(s: Snapshot) -> str:
