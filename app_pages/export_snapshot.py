@@ -152,8 +152,8 @@ if result := st.session_state.get(RESULT_KEY):
                        icon=":material/download:", on_click="ignore", key="export_download")
 
 st.subheader("研判报告")
-st.caption("按公文格式自动撰写的 Word 报告（基本情况、总体研判、八个方面、主要问题及原因分析、整改落实和回头看情况、"
-           "下一步工作建议及提请党委研究事项、附表），可直接修改；范围与上方所选期间和单位相同，只含本角色可查看的内容。")
+st.caption("按公文格式自动撰写的 Word 报告（基本情况、总体研判、八个方面、主要问题及原因分析、整改落实情况、"
+           "下一步工作建议、附表），可直接修改；范围与上方所选期间和单位相同，只含本角色可查看的内容。")
 left, right = st.columns(2)
 with left:
     if st.button("生成研判报告", disabled=breadth == UNITS and not units, key="report_button",

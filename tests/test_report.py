@@ -195,7 +195,8 @@ def test_a_role_without_scores_gets_no_score_section(db):
         assert word not in body
     assert all("综合得分" not in h and "等级" not in h for row in table_headers(content) for h in row)
     assert built.scope.units == ("冶炼厂",) and "财务部" not in body  # their unit only
-    assert "提请党委研究事项" not in [t.split("）")[-1] for s, t in paragraphs(content) if s == "Heading 2"]
+    assert [t for s, t in paragraphs(content) if s == "Heading 1"][4:6] == ["五、整改落实情况", "六、下一步工作建议"]
+    assert "提请党委研究事项" not in body  # the agenda is not theirs
 
 
 def test_a_role_without_problems_gets_no_problem_text(db):

@@ -20,6 +20,14 @@ from analytics.report.scores import INDICATORS
 SECTIONS = ("一、基本情况", "二、总体研判", "三、八个方面情况", "四、主要问题及原因分析", "五、整改落实和回头看情况",
             "六、下一步工作建议及提请党委研究事项")
 APPENDIX = "附表"
+# the titles of 五 and 六 for a reader who sees neither the 回头看 list nor the agenda
+PLAIN_TITLES = {4: "五、整改落实情况", 5: "六、下一步工作建议"}
+
+
+def headings(parts: frozenset[str]) -> tuple[str, ...]:
+    """The six parts' titles as this reader gets them (a part the role may not see is not named)."""
+    plain = {4: "lookback", 5: "agenda"}
+    return tuple(PLAIN_TITLES[i] if i in plain and plain[i] not in parts else t for i, t in enumerate(SECTIONS))
 RANKING_TITLE, OVERDUE_TITLE = "各单位问题整改及评分情况", "逾期未整改问题清单"
 
 
@@ -119,26 +127,27 @@ def write(r: ReportData) -> bytes:
     doc.add_paragraph(style="Normal")
     _para(doc, f"根据截至{_date(r.period.end)}的问题整改台账和相关监督数据，对{r.who}政治生态情况分析研判如下。")
 
-    word._heading(doc, SECTIONS[0], 1)
+    titles = headings(r.parts)
+    word._heading(doc, titles[0], 1)
     for sentence in basic(r):
         _para(doc, sentence)
-    word._heading(doc, SECTIONS[1], 1)
+    word._heading(doc, titles[1], 1)
     for sentence in overall(r):
         _para(doc, sentence)
-    word._heading(doc, SECTIONS[2], 1)
+    word._heading(doc, titles[2], 1)
     for n, a in enumerate(r.aspects):
         _sub(doc, n, a.name)
         for sentence in aspect(r, a):
             _para(doc, sentence)
-    word._heading(doc, SECTIONS[3], 1)
+    word._heading(doc, titles[3], 1)
     for sentence in causes(r):
         _para(doc, sentence)
-    word._heading(doc, SECTIONS[4], 1)
+    word._heading(doc, titles[4], 1)
     for sentence in text.rectification(r.head, *r.lookback):
         _para(doc, sentence)
     if documents := text.follow_up_documents(r.documents):
         _para(doc, documents)
-    word._heading(doc, SECTIONS[5], 1)
+    word._heading(doc, titles[5], 1)
     _sub(doc, 0, "工作建议")
     for sentence in text.suggestions(r.head, poor_units(r)):
         _para(doc, sentence)
@@ -170,4 +179,4 @@ def paragraphs(content: bytes) -> list[tuple[str, str]]:
     return [(p.style.name, p.text) for p in Document(io.BytesIO(content)).paragraphs]
 
 
-__all__ = ["APPENDIX", "SECTIONS", "paragraphs", "write"]
+__all__ = ["APPENDIX", "SECTIONS", "headings", "paragraphs", "write"]
