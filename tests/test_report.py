@@ -285,3 +285,12 @@ def test_monthly_before_any_ledger_is_refused(db):
     with open_db(db, read_only=True) as con, pytest.raises(DashboardError, match="还没有已报送的问题台账"):
         monthly.figures_as_of(con, dt.date(2024, 2, 29), ALL)
     assert monthly.month_end("2024-02") == dt.date(2024, 2, 29)
+
+
+def test_a_confidential_source_is_neither_named_nor_counted(db):
+    """The attack: a report counting or naming 信访举报 problems for a role that may not see that source (A-4)."""
+    member = User("m", MEMBER, parts=frozenset({"figures", "problems", "scores"}))
+    _, content = make(db, user=member)
+    one = sections(content)[writer.SECTIONS[0]]
+    assert "信访" not in "\n".join(t for _, t in paragraphs(content))
+    assert "共有纳入台账管理的问题6个" in one  # 7 in 2024Q2, less A-4
