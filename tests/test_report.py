@@ -79,7 +79,7 @@ def test_report_has_the_six_parts_and_the_appendix_in_order(db):
     # the eight aspects one by one in configured order, then 未归类 when problems fall there (安全生产 here)
     assert [a.split("）", 1)[1] for a in aspects] == [*DIMENSIONS, CFG.unclassified]
     assert [a[:3] for a in aspects] == [f"（{n}）" for n in "一二三四五六七八九十"[:len(aspects)]]
-    assert table_headers(content)[0][:2] == ["单位", "问题总数"] and "逾期天数" in table_headers(content)[1]
+    assert table_headers(content)[0][:3] == ["排名", "单位", "问题总数"] and "逾期天数" in table_headers(content)[1]
 
 
 def test_report_is_editable_word_in_the_snapshot_fonts(db):

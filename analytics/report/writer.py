@@ -90,7 +90,7 @@ def ranking_table(r: ReportData):
                                             "on_time_rate")}
     if r.scores is not None:
         frame = frame.merge(r.scores.units, on="unit", how="outer").sort_values(["rank", "unit"], na_position="last")
-        columns |= {"score": ("综合得分", "score"), "grade": ("等级", "text"), "rank": ("排名", "int")}
+        columns = {"rank": ("排名", "int")} | columns | {"score": ("综合得分", "score"), "grade": ("等级", "text")}
     return _table(RANKING_TITLE, frame.reset_index(drop=True), columns)
 
 
