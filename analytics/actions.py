@@ -175,8 +175,8 @@ def colour_history(con: duckdb.DuckDBPyConnection, user: User, period: Period, u
                    cfg: ScoringConfig) -> pd.DataFrame:
     """A unit's colour code per quarter with the 复绿 rule, if the user may see scores and that unit."""
     require_part(user, "scores")
-    require_unit(user, unit)
-    return scoring.colour_history(con, unit, period, scope_for(user, scope), cfg=cfg)
+    require_unit(user, unit, _under(con))
+    return scoring.colour_history(con, unit, period, scoped(con, user, scope), cfg=cfg)
 
 
 def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, int]:
@@ -491,7 +491,7 @@ def update_workbooks(con: duckdb.DuckDBPyConnection, user: User, base: Period, u
     if units is None:
         units = workbook_units(con, user, base)
     for unit in units:
-        require_unit(user, unit)
+        require_unit(user, unit, _under(con))
     books = workbook_generate.generate(con, base, list(units), cfg=cfg, hidden_sources=user.confidential_sources,
                                        user=user.name)
     if as_zip is None:
@@ -507,7 +507,7 @@ def workbook_units(con: duckdb.DuckDBPyConnection, user: User, base: Period) -> 
     """The units the user may generate a workbook for that have problems not yet 销号 at the end of ``base``."""
     require(user, "export")
     return workbook_generate.units_with_open(
-        con, base, replace(scope_for(user, Scope()), hidden_sources=user.confidential_sources))
+        con, base, replace(scoped(con, user, Scope()), hidden_sources=user.confidential_sources))
 
 
 def returned_workbook(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, marker: Marker) -> bool:
@@ -527,13 +527,13 @@ def workbook_changes(con: duckdb.DuckDBPyConnection, user: User, parsed: ParsedF
 def workbook_collection(con: duckdb.DuckDBPyConnection, user: User, period: Period) -> pd.DataFrame:
     """收集情况 of the quarter units report (workbook_records.collection), over the units the user may see."""
     require(user, "view")
-    return workbook_records.collection(con, period, scope_for(user, Scope()))
+    return workbook_records.collection(con, period, scoped(con, user, Scope()))
 
 
 def not_reported(con: duckdb.DuckDBPyConnection, user: User, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """Units in the user's scope whose figures in ``period`` are carried over from the quarter before."""
     require(user, "view")
-    return workbook_records.not_reported(con, period, scope_for(user, scope))
+    return workbook_records.not_reported(con, period, scoped(con, user, scope))
 
 
 # ---- logins ----
@@ -703,7 +703,7 @@ def _may_record(user: User, part: str) -> None:
 def _problem_of(con: duckdb.DuckDBPyConnection, user: User, problem_id: int, period: Period | None = None) -> dict:
     """A problem's state (in the quarter, else its latest) if the user may see it; the same refusal otherwise as
     for a problem that does not exist."""
-    where, params = scope_for(user, ALL).where()
+    where, params = scoped(con, user, ALL).where()
     quarter = "$period_no" if period is not None else "(SELECT max(period_no) FROM problem_state)"
     found = con.execute(f"SELECT problem_id, status, unit FROM problem_state WHERE problem_id = $problem_id "
                         f"AND period_no = {quarter} AND {where}",
@@ -780,7 +780,7 @@ def proposed_agenda(con: duckdb.DuckDBPyConnection, user: User, period: Period, 
                     scope: Scope = ALL, *, cfg: ScoringConfig) -> pd.DataFrame:
     """A new meeting's agenda to pick from: open decisions of earlier meetings, then the 会商议题建议清单."""
     require_part(user, "agenda")
-    suggested = alerts.meeting_agenda(con, period, scope_for(user, scope), cfg=cfg) \
+    suggested = alerts.meeting_agenda(con, period, scoped(con, user, scope), cfg=cfg) \
         if table_exists(con, "problem_state") else pd.DataFrame(columns=list(alerts.AGENDA_COLUMNS))
     return meetings.opening_agenda(con, held_on, suggested)
 
@@ -789,12 +789,12 @@ def supervision_list(con: duckdb.DuckDBPyConnection, user: User, as_of: dt.date,
                      meeting_id: int | None = None) -> pd.DataFrame:
     """督办清单 as of a date: a user limited to units sees only the decisions their unit is responsible for."""
     require_part(user, "agenda")
-    return meetings.decisions(con, as_of, meeting_id, allowed_units(user))
+    return meetings.decisions(con, as_of, meeting_id, allowed_units(user, _under(con)))
 
 
 def decision_progress(con: duckdb.DuckDBPyConnection, user: User, decision_id: int) -> pd.DataFrame:
     require_part(user, "agenda")
-    units = allowed_units(user)
+    units = allowed_units(user, _under(con))
     if units is not None and meetings.decisions(con, dt.date.max, None, units).query(
             "decision_id == @decision_id").empty:
         raise AccessDenied(f"{user.role}只能查看本单位（{user.unit}）的议定事项")
@@ -824,7 +824,7 @@ def lookback_sheet(con: duckdb.DuckDBPyConnection, user: User, period: Period, s
                    cfg: ScoringConfig) -> pd.DataFrame:
     """The quarter's 回头看 sample, each problem with its latest re-check (blank: not yet checked)."""
     require_part(user, "lookback")
-    sample = alerts.lookback_sample(con, period, scope_for(user, scope), cfg=cfg)
+    sample = alerts.lookback_sample(con, period, scoped(con, user, scope), cfg=cfg)
     checked = lookback.results(con, period)
     return sample.merge(checked, on="problem_id", how="left")
 
@@ -847,13 +847,13 @@ def record_lookback(con: duckdb.DuckDBPyConnection, user: User, problem_id: int,
 
 def lookback_summary(con: duckdb.DuckDBPyConnection, user: User, scope: Scope = ALL) -> pd.DataFrame:
     require_part(user, "lookback")
-    return lookback.summary(con, scope_for(user, scope))
+    return lookback.summary(con, scoped(con, user, scope))
 
 
 def lookback_renotify(con: duckdb.DuckDBPyConnection, user: User, period: Period, scope: Scope = ALL) -> pd.DataFrame:
     """再通报 proposed for problems a 回头看 found 改而复发."""
     require_part(user, "lookback")
-    return lookback.renotify(con, period, scope_for(user, scope))
+    return lookback.renotify(con, period, scoped(con, user, scope))
 
 
 def mark_case(con: duckdb.DuckDBPyConnection, user: User, problem_id: int, tags: list[str] | str,
@@ -883,7 +883,7 @@ def case_library(con: duckdb.DuckDBPyConnection, user: User, scope: Scope = ALL,
                  tags: tuple[str, ...] | None = None) -> pd.DataFrame:
     """典型问题案例库 within what the user may see (their units, no hidden source)."""
     require_part(user, "cases")
-    return cases.library(con, scope_for(user, scope), tags)
+    return cases.library(con, scoped(con, user, scope), tags)
 
 
 def case_files(con: duckdb.DuckDBPyConnection, user: User, scope: Scope = ALL, tags: tuple[str, ...] | None = None,
@@ -899,7 +899,7 @@ def find_problems(con: duckdb.DuckDBPyConnection, user: User, text: str, limit: 
     columns = ["problem_id", "problem_code", "unit", "description", "status"]
     if not (text or "").strip() or not table_exists(con, "problem_state"):
         return pd.DataFrame(columns=columns)
-    where, params = scope_for(user, ALL).where()
+    where, params = scoped(con, user, ALL).where()
     return con.execute(f"""
         SELECT {', '.join(columns)} FROM problem_state
         WHERE period_no = (SELECT max(period_no) FROM problem_state) AND {where}
@@ -923,11 +923,11 @@ _STEP_ACTIONS = {notices.SIGN: "notice_sign", notices.DELIVER: "notice_deliver",
 NO_SUCH_NOTICE = "找不到该督办文书，或该文书不在本角色可查看的范围内"
 
 
-def _notice_units(user: User) -> tuple[str, ...] | None:
+def _notice_units(con: duckdb.DuckDBPyConnection, user: User) -> tuple[str, ...] | None:
     """The recipients whose documents the user sees (None: all); a department head sees only documents delivered to
     their unit (never a draft), without the rule that warranted them unless their role sees the warnings."""
     require(user, "notices")
-    return allowed_units(user)
+    return allowed_units(user, _under(con))
 
 
 def _notice_statuses(user: User) -> tuple[str, ...] | None:
@@ -935,7 +935,7 @@ def _notice_statuses(user: User) -> tuple[str, ...] | None:
 
 
 def _check_notice(con: duckdb.DuckDBPyConnection, user: User, notice_id: int) -> None:
-    units, statuses = _notice_units(user), _notice_statuses(user)
+    units, statuses = _notice_units(con, user), _notice_statuses(user)
     row = con.execute("SELECT unit, status FROM notices WHERE notice_id = ?", [int(notice_id)]).fetchone() \
         if table_exists(con, "notices") else None
     if row is None or (units is not None and row[0] not in units) or (statuses is not None and row[1] not in statuses):
@@ -945,7 +945,7 @@ def _check_notice(con: duckdb.DuckDBPyConnection, user: User, notice_id: int) ->
 def notice_register(con: duckdb.DuckDBPyConnection, user: User, today: dt.date, *, kind: str | None = None,
                     statuses: tuple[str, ...] | None = None, units: tuple[str, ...] | None = None) -> pd.DataFrame:
     """督办文书登记簿 as the user may see it (notices.register), filtered by kind, status and unit."""
-    allowed, visible = _notice_units(user), _notice_statuses(user)
+    allowed, visible = _notice_units(con, user), _notice_statuses(user)
     if allowed is not None:
         units = tuple(u for u in (units or allowed) if u in allowed)
     if visible is not None:
@@ -965,7 +965,7 @@ def notice_detail(con: duckdb.DuckDBPyConnection, user: User, notice_id: int) ->
 
 def overdue_replies(con: duckdb.DuckDBPyConnection, user: User, today: dt.date) -> pd.DataFrame:
     """逾期未回复 documents the user may see: a warning of its own on 预警督办."""
-    return notices.overdue_replies(con, today, _notice_units(user))
+    return notices.overdue_replies(con, today, _notice_units(con, user))
 
 
 def notice_marks(con: duckdb.DuckDBPyConnection, user: User, period: Period, warned: pd.DataFrame,
@@ -986,7 +986,7 @@ def problem_notices(con: duckdb.DuckDBPyConnection, user: User, problem_id: int,
     """The documents that list one problem, for a user who may see the problem (as problem_history) and the
     documents (a department head: delivered ones only)."""
     require_part(user, "problems")
-    if not can(user, "notices") or not history.in_scope(con, int(problem_id), scope_for(user, ALL)):
+    if not can(user, "notices") or not history.in_scope(con, int(problem_id), scoped(con, user, ALL)):
         return notices.for_problems(con, [], today)
     found = notices.for_problems(con, [int(problem_id)], today)
     visible = _notice_statuses(user)
@@ -1002,11 +1002,11 @@ def draft_notice(con: duckdb.DuckDBPyConnection, user: User, ncfg: notices.Notic
     require(user, "notice_draft")
     require_part(user, "warnings")
     now = now or dt.datetime.now()
-    scope = scope_for(user, ALL)
+    scope = scoped(con, user, ALL)
     if problem_ids:
         draft = notices.draft_for_problems(con, period, scope, problem_ids, kind and notices.kind_of(kind), cfg=cfg)
     elif unit:
-        require_unit(user, unit)
+        require_unit(user, unit, _under(con))
         draft = notices.draft_for_unit(con, period, scope, unit, notices.kind_of(kind or ""), cfg=cfg)
     else:
         raise notices.NoticeRefused("请选择问题或责任单位")
@@ -1073,3 +1073,47 @@ def reply_file(con: duckdb.DuckDBPyConnection, user: User, notice_id: int, reply
     """A reply's attached file, for a user who may see the document."""
     _check_notice(con, user, notice_id)
     return notices.reply_content(con, notice_id, reply_no)
+
+
+# ---- 研判报告, 画像报告, 月通报 ----
+
+REPORT_KINDS = ("quarter", "unit", "month")
+
+
+def report(con: duckdb.DuckDBPyConnection, user: User, kind: str, period: Period | str | None, scope: Scope = ALL,
+           *, cfg: ScoringConfig, unit: str | None = None, month: str | dt.date | None = None,
+           now: dt.datetime | None = None) -> tuple[object, bytes]:
+    """A report of what the user may see (their scope, sources and parts), written as .docx (not yet recorded: see
+    record_report): the quarter's 研判报告, a unit's 画像报告 or the 月通报 as of a month end."""
+    from analytics.report import data, monthly, writer  # the report modules load python-docx: only when asked
+
+    require(user, "export")
+    scope, parts = scoped(con, user, scope), visible_parts(user)
+    if kind == "month":
+        built = monthly.build(con, monthly.month_end(month), scope, parts=parts, now=now)
+        return built, monthly.write(built)
+    if kind not in REPORT_KINDS or (kind == "unit") != (unit is not None):
+        raise DashboardError(f"未知的报告类型「{kind}」")
+    if unit is not None:
+        require_part(user, "portrait")
+        require_unit(user, unit, _under(con))
+    from analytics.metrics import resolve_period
+
+    built = data.build(con, resolve_period(con, period), scope, cfg=cfg, parts=parts, unit=unit, now=now)
+    return built, writer.write(built)
+
+
+def record_report(con: duckdb.DuckDBPyConnection, user: User, built: object, content: bytes,
+                  name: str | None = None) -> tuple[int, str]:
+    """Keep a report in 快照记录 (as a Word file) and the audit trail; returns (record id, file name)."""
+    from analytics.report.names import file_name as report_file_name
+
+    require(user, "export")
+    if not _visible(user, built.scope, built.parts):
+        raise AccessDenied(f"{user.role}只能导出本角色可查看的内容" + (f"（本单位：{user.unit}）" if user.unit else ""))
+    name = name or report_file_name(built)
+    snapshot_id = records.record(con, built, "docx", content, name, user=user.name)
+    _record_write(con, user, "report", snapshot_id=snapshot_id, title=built.title, period=str(built.period),
+                  scope=built.scope_label, file=name, sha256=records.sha256(content),
+                  data_version=built.data_version, parts=sorted(built.parts))
+    return snapshot_id, name

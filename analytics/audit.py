@@ -50,6 +50,7 @@ ACTIONS = {
     "notice_draft": "起草督办文书", "notice_sign": "签发督办文书", "notice_deliver": "送达督办文书",
     "notice_reply": "登记文书回复", "notice_verify": "核验通过文书回复", "notice_return": "退回重报文书回复",
     "workbook_export": "生成更新表",
+    "report": "生成研判报告",
 }
 COLUMNS = ("seq", "at", "who", "role", "action", "action_label", "outcome", "details")
 LABELS = {"seq": "序号", "at": "时间", "who": "操作人", "role": "角色", "action_label": "操作", "outcome": "结果",

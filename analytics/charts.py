@@ -72,6 +72,105 @@ def _layout(fig: go.Figure, title: str, x: str | None = None, y: str | None = No
     return fig
 
 
+# ---- 核心结论: one sentence per chart saying what it shows, from the same data (pure; the builders attach it) ----
+
+def conclusion(fig: go.Figure) -> str | None:
+    """The chart's 核心结论, as its builder attached it (None for a figure made elsewhere)."""
+    meta = fig.layout.meta
+    return meta.get("conclusion") if isinstance(meta, dict) else None
+
+
+def _with_conclusion(fig: go.Figure, sentence: str) -> go.Figure:
+    fig.update_layout(meta={"conclusion": sentence})
+    return fig
+
+
+def _value(v: object, percent: bool) -> str:
+    if v is None or pd.isna(v):
+        return "—"
+    return f"{float(v):.1%}" if percent else f"{float(v):g}"
+
+
+def _move(now: float, before: float, percent: bool) -> str:
+    if percent:
+        diff = round(now * 100, 1) - round(before * 100, 1)
+        return "持平" if abs(diff) < 0.05 else f"{'上升' if diff > 0 else '下降'}{abs(diff):.1f}个百分点"
+    diff = now - before
+    return "持平" if diff == 0 else f"{'增加' if diff > 0 else '减少'}{abs(diff):g}"
+
+
+def lines_conclusion(frame: pd.DataFrame, x: str, series: dict[str, str], percent: bool = False) -> str:
+    """The last point of each series and its move on the point before: 2025Q2问题总数233，较2025Q1增加39。"""
+    if frame.empty:
+        return "暂无数据。"
+    last = frame.iloc[-1]
+    parts = []
+    for column, name in series.items():
+        now = last[column]
+        text = f"{name}{_value(now, percent)}"
+        if len(frame) > 1 and not pd.isna(now) and not pd.isna(frame.iloc[-2][column]):
+            text += f"，较{frame.iloc[-2][x]}{_move(float(now), float(frame.iloc[-2][column]), percent)}"
+        parts.append(text)
+    return f"{last[x]}：" + "；".join(parts) + "。"
+
+
+def bars_conclusion(frame: pd.DataFrame, x: str, y: str, percent: bool = False) -> str:
+    """The highest and the lowest bar: 最高为采购部（53），最低为党群工作部（11）。"""
+    known = frame[frame[y].notna()] if not frame.empty else frame
+    if known.empty:
+        return "暂无数据。"
+    order = known.sort_values(y, kind="stable")
+    top, low = order.iloc[-1], order.iloc[0]
+    if len(known) == 1 or top[y] == low[y]:
+        return f"{'、'.join(map(str, known[x]))}均为{_value(top[y], percent)}。"
+    return f"最高为{top[x]}（{_value(top[y], percent)}），最低为{low[x]}（{_value(low[y], percent)}）。"
+
+
+def grouped_bars_conclusion(frame: pd.DataFrame, x: str, series: dict[str, str]) -> str:
+    """Per series, where it is highest."""
+    if frame.empty:
+        return "暂无数据。"
+    parts = []
+    for column, name in series.items():
+        known = frame[frame[column].notna()]
+        if not known.empty:
+            top = known.loc[known[column].idxmax()]
+            parts.append(f"{name}最高为{top[x]}（{_value(top[column], float(known[column].max()) <= 1)}）")
+    return "；".join(parts) + "。" if parts else "暂无数据。"
+
+
+def stacked_bars_conclusion(frame: pd.DataFrame, x: str, y: str, stack: str) -> str:
+    """The largest stack, and its largest part."""
+    if frame.empty:
+        return "暂无数据。"
+    totals = frame.groupby(x, sort=False)[y].sum()
+    top = totals.idxmax()
+    part = frame[frame[x] == top].sort_values(y, ascending=False, kind="stable").iloc[0]
+    return f"{top}合计最多（{totals[top]:g}），其中{part[stack]}{part[y]:g}。"
+
+
+def heatmap_conclusion(frame: pd.DataFrame, x: str, y: str, z: str, text_format: str = "{:g}",
+                       low_is_worse: bool = False) -> str:
+    """The cell that stands out: the largest (or, for scores, the lowest)."""
+    known = frame[frame[z].notna()] if not frame.empty else frame
+    if known.empty:
+        return "暂无数据。"
+    cell = known.loc[known[z].idxmin() if low_is_worse else known[z].idxmax()]
+    return f"{'最低' if low_is_worse else '最突出'}的是{cell[y]}的「{cell[x]}」（{text_format.format(cell[z])}）。"
+
+
+def radar_conclusion(scores: dict[str, dict[str, float]]) -> str:
+    """The first series' weakest and strongest dimensions."""
+    if not scores:
+        return "暂无数据。"
+    name, dims = next(iter(scores.items()))
+    if not dims:
+        return "暂无数据。"
+    low = min(dims, key=lambda d: dims[d])
+    high = max(dims, key=lambda d: dims[d])
+    return f"{name}得分最低的方面为「{low}」（{dims[low]:.1f}），最高的为「{high}」（{dims[high]:.1f}）。"
+
+
 def empty(title: str, message: str = "暂无数据") -> go.Figure:
     """A titled chart that says there is nothing to show, instead of an empty frame."""
     fig = go.Figure()
@@ -79,7 +178,7 @@ def empty(title: str, message: str = "暂无数据") -> go.Figure:
                        xref="paper", yref="paper")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, title)
+    return _with_conclusion(_layout(fig, title), f"{message}。")
 
 
 def lines(frame: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: str, y_title: str,
@@ -95,7 +194,7 @@ def lines(frame: pd.DataFrame, x: str, series: dict[str, str], title: str, x_tit
         fig.update_yaxes(tickformat=".0%", rangemode="tozero")
     else:
         _count_axis(fig.update_yaxes, frame[list(series)].stack())
-    return _layout(fig, title, x_title, y_title)
+    return _with_conclusion(_layout(fig, title, x_title, y_title), lines_conclusion(frame, x, series, percent))
 
 
 def stacked_bars(frame: pd.DataFrame, x: str, y: str, stack: str, title: str, x_title: str, y_title: str,
@@ -113,7 +212,7 @@ def stacked_bars(frame: pd.DataFrame, x: str, y: str, stack: str, title: str, x_
     # the categories in the frame's order (quarters oldest first), not in the order the traces happen to meet them
     fig.update_xaxes(categoryorder="array", categoryarray=list(dict.fromkeys(frame[x])))
     _count_axis(fig.update_yaxes, frame.groupby(x)[y].sum())  # the stacks' heights
-    return _layout(fig, title, x_title, y_title)
+    return _with_conclusion(_layout(fig, title, x_title, y_title), stacked_bars_conclusion(frame, x, y, stack))
 
 
 def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], title: str, x_title: str,
@@ -127,12 +226,13 @@ def grouped_bars(frame: pd.DataFrame, x: str, series: dict[str, str], title: str
         fig.update_layout(barmode="group")
         fig.update_yaxes(autorange="reversed")
         _count_axis(fig.update_xaxes, frame[list(series)].stack())
-        return _layout(fig, title, y_title, x_title, height=max(360, 34 * len(frame) + 140), left=_labels_px(frame[x]))
+        return _with_conclusion(_layout(fig, title, y_title, x_title, height=max(360, 34 * len(frame) + 140),
+                                        left=_labels_px(frame[x])), grouped_bars_conclusion(frame, x, series))
     fig = go.Figure([go.Bar(x=frame[x], y=frame[c], name=n, marker_color=color_for(n, i))
                      for i, (c, n) in enumerate(series.items())])
     fig.update_layout(barmode="group")
     _count_axis(fig.update_yaxes, frame[list(series)].stack())
-    return _layout(fig, title, x_title, y_title)
+    return _with_conclusion(_layout(fig, title, x_title, y_title), grouped_bars_conclusion(frame, x, series))
 
 
 def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title: str,
@@ -153,10 +253,12 @@ def bars(frame: pd.DataFrame, x: str, y: str, title: str, x_title: str, y_title:
     else:
         value_axis(range=[0, top * 1.12 if top > 0 else 1])
         _count_axis(value_axis, frame[y])
+    sentence = bars_conclusion(frame, x, y, percent)
     if horizontal:
         fig.update_yaxes(autorange="reversed")
-        return _layout(fig, title, y_title, x_title, height=max(320, 28 * len(frame) + 120), left=_labels_px(frame[x]))
-    return _layout(fig, title, x_title, y_title)
+        return _with_conclusion(_layout(fig, title, y_title, x_title, height=max(320, 28 * len(frame) + 120),
+                                        left=_labels_px(frame[x])), sentence)
+    return _with_conclusion(_layout(fig, title, x_title, y_title), sentence)
 
 
 def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: str, y_title: str,
@@ -177,8 +279,11 @@ def heatmap(frame: pd.DataFrame, x: str, y: str, z: str, title: str, x_title: st
     slanted = longest > 4 * 13
     if slanted:
         fig.update_xaxes(tickangle=-30)
-    return _layout(fig, title, x_title, y_title, height=max(360, 30 * len(grid.index) + 160) + (longest // 2),
-                   left=_labels_px(grid.index), bottom=longest // 2 + 10 if slanted else None)
+    fig = _layout(fig, title, x_title, y_title, height=max(360, 30 * len(grid.index) + 160) + (longest // 2),
+                  left=_labels_px(grid.index), bottom=longest // 2 + 10 if slanted else None)
+    # a green-to-red scale of scores reads low as worse; counts read high as more
+    return _with_conclusion(fig, heatmap_conclusion(frame, x, y, z, text_format,
+                                                    low_is_worse=colorscale not in ("Reds", "Blues", "Oranges")))
 
 
 # The radar's series: the unit looked at in the app's own red (.streamlit/config.toml primaryColor), what it is
@@ -235,4 +340,4 @@ def radar(scores: dict[str, dict[str, float]], title: str, low: float = 0, high:
     side = 30 + 13 * longest
     fig.update_layout(margin={"l": side, "r": side, "t": 90, "b": 70},
                       legend={"orientation": "h", "x": 0.5, "xanchor": "center", "y": -0.06, "yanchor": "top"})
-    return fig
+    return _with_conclusion(fig, radar_conclusion(scores))

@@ -1,7 +1,7 @@
-"""The command line, for people and for scheduled jobs: import, summary, imports, undo, export, backups, restore,
-users (accounts), audit (the audit trail), profiles (ledger mappings) and categories; health, backup and archive
-for running it as a service (cli_ops); org (组织架构: cli_org), notices (督办文书: cli_notices), workbooks (the units'
-update workbooks: cli_workbooks).
+"""The command line, for people and for scheduled jobs: import, summary, imports, undo, export, report (研判报告),
+backups, restore, users (accounts), audit (the audit trail), profiles (ledger mappings) and categories; health,
+backup and archive for running it as a service (cli_ops); org (组织架构: cli_org), notices (督办文书: cli_notices),
+workbooks (the units' update workbooks: cli_workbooks).
 
 Whoever runs it holds the database file itself, so it acts with every permission (access.operator), and
 its imports, undos, exports, restores and account changes are recorded in the audit trail like the app's.
@@ -95,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--company", help="只统计这个公司（组织架构中的公司名）")
     summ.add_argument("--unit", help="只统计这个单位及其下级（组织架构中的单位路径或名称，如 甲公司/海口分公司）；"
                                      "by_unit 为它的下级单位")
+    summ.add_argument("--units", help="只含这些单位，用逗号分隔（默认全公司）")
 
     imps = with_db(sub.add_parser("imports", help="导入记录"))
     imps.add_argument("--json", action="store_true", help="输出 JSON")
@@ -108,6 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", required=True, choices=list(export.FORMATS), dest="fmt", help="导出格式")
     exp.add_argument("--out", required=True, type=Path, metavar="FILE", help="输出文件")
     exp.add_argument("--mask-names", action="store_true", help="责任人姓名脱敏（张三 → 张*），用于更大范围传阅")
+
+    rep = with_db(sub.add_parser("report", help="生成政治生态分析研判报告（Word，公文格式），或单位画像报告、月通报，"
+                                                 "并记入快照记录"))
+    rep.add_argument("--period", help="季度，如 2025Q2（研判报告、画像报告；默认最新）")
+    rep.add_argument("--units", help="只含这些单位，用逗号分隔（默认全公司）")
+    rep.add_argument("--unit", help="生成这个单位的画像报告")
+    rep.add_argument("--month", help="生成截至该月末的月通报，如 2025-05")
+    rep.add_argument("--out", required=True, type=Path, metavar="FILE", help="输出文件（.docx）")
 
     with_db(sub.add_parser("backups", help="列出数据库备份（每次导入、撤销、恢复之前自动备份）"))
     res = with_db(sub.add_parser("restore", help="用一个备份替换数据库（先备份当前数据库；数据库正被使用时拒绝）"))
@@ -335,10 +344,17 @@ def _node_scope(con, company: str | None, unit: str | None) -> Scope:
     return actions.scoped(con, operator(), Scope(units=(node,)))
 
 
+def _summary_scope(con, args: argparse.Namespace) -> Scope:
+    """--company / --unit (a node of the 组织架构), or --units (several, each with what is under it)."""
+    if args.company or args.unit:
+        return _node_scope(con, args.company, args.unit)
+    return actions.scoped(con, operator(), Scope(units=_units_arg(args.units))) if args.units else Scope()
+
+
 def cmd_summary(args: argparse.Namespace) -> int:
     scoring = scoring_config()
     with derived.reading(args.db, scoring) as con:  # never writes: a scheduled summary may run beside anything
-        data = summary(con, args.period, _node_scope(con, args.company, args.unit), cfg=scoring)
+        data = summary(con, args.period, _summary_scope(con, args), cfg=scoring)
     if args.json:
         print(json.dumps(data, ensure_ascii=False))
         return 0
@@ -404,6 +420,27 @@ def cmd_export(args: argparse.Namespace) -> int:
         snapshot_id, _ = actions.record_export(con, operator(), snapshot, args.fmt, content, args.out.name)
     print(f"✓ 已导出 {args.out}（{snapshot.title}，{snapshot.scope_label}，{len(content) / 1024:.1f} KB）")
     print(f"  快照记录 #{snapshot_id}，数据版本 {snapshot.data_version[:16]}…")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    if args.unit and args.month:
+        raise DashboardError("--unit 与 --month 只能选一个")
+    kind = "month" if args.month else "unit" if args.unit else "quarter"
+    period = parse_period(args.period) if args.period else None
+    scope, scoring = Scope(units=_units_arg(args.units)), scoring_config()
+    derived.ensure(args.db, scoring)
+    with open_db(args.db, read_only=True) as con:
+        built, content = actions.report(con, operator(), kind, period, scope, cfg=scoring, unit=args.unit,
+                                        month=args.month)
+    try:
+        args.out.write_bytes(content)
+    except OSError as exc:
+        raise DashboardError(f"无法写入 {args.out}：{exc.strerror or exc}") from exc
+    with open_db(args.db) as con:
+        record_id, _ = actions.record_report(con, operator(), built, content, args.out.name)
+    print(f"✓ 已生成 {args.out}（{built.title}，{built.scope_label}，{len(content) / 1024:.1f} KB）")
+    print(f"  快照记录 #{record_id}，数据版本 {built.data_version[:16]}…")
     return 0
 
 
@@ -510,9 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     args.db = args.db or database_path()
     try:
         command = {"import": cmd_import, "summary": cmd_summary, "imports": cmd_imports, "undo": cmd_undo,
-                   "export": cmd_export, "backups": cmd_backups, "restore": cmd_restore, "users": cmd_users,
-                   "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories, **cli_ops.COMMANDS,
-                   **cli_org.COMMANDS, **cli_notices.COMMANDS, **cli_workbooks.COMMANDS}
+                   "export": cmd_export, "report": cmd_report, "backups": cmd_backups, "restore": cmd_restore,
+                   "users": cmd_users, "audit": cmd_audit, "profiles": cmd_profiles, "categories": cmd_categories,
+                   **cli_ops.COMMANDS, **cli_org.COMMANDS, **cli_notices.COMMANDS, **cli_workbooks.COMMANDS}
         # a scheduled summary should not write; audit and health only read
         if args.command not in ("summary", "audit", *cli_ops.READ_ONLY):
             audit.note_config_changes(args.db, operator())

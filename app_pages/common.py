@@ -16,7 +16,7 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from analytics import actions, audit, derived, notices, org, templates
+from analytics import actions, audit, charts, derived, notices, org, templates
 from analytics.access import Policy, User, can, load_policy, sees
 from analytics.config import ScoringConfig, database_path, scoring_config
 from analytics.db import open_db, revision, table_exists
@@ -455,7 +455,10 @@ def due_text(days_left: float | None) -> str:
 def chart(figure: object, key: str | None = None, *, where: object = st, **options: object) -> object:
     """A Plotly chart the page's width, its mode bar in Chinese (chinese_ui.PLOTLY_CONFIG); the selection event
     when ``options`` ask for one."""
-    return where.plotly_chart(figure, width="stretch", key=key, config=chinese_ui.PLOTLY_CONFIG, **options)
+    event = where.plotly_chart(figure, width="stretch", key=key, config=chinese_ui.PLOTLY_CONFIG, **options)
+    if said := charts.conclusion(figure):  # 核心结论: one sentence saying what the chart shows
+        where.caption(f"核心结论：{plain(said)}")
+    return event
 
 
 def chinese_texts() -> None:

@@ -15,7 +15,7 @@ from analytics.export import FORMAT_LABELS, FORMATS, tools
 from analytics.export.snapshot import data_version, sections_for
 from analytics.metrics import Scope
 from analytics.periods import parse_period
-from app_pages import common
+from app_pages import common, reports
 
 COMPANY, UNITS = "全公司", "所选单位"
 RESULT_KEY = "export_result"  # the last generated file, kept so that its download survives reruns
@@ -150,5 +150,23 @@ if result := st.session_state.get(RESULT_KEY):
     st.success(f"已生成快照 #{result['id']}：{common.plain(result['name'])}（{size_text(len(result['content']))}）")
     st.download_button("下载快照", result["content"], file_name=result["name"], mime=result["mime"], type="primary",
                        icon=":material/download:", on_click="ignore", key="export_download")
+
+st.subheader("研判报告")
+st.caption("按公文格式自动撰写的 Word 报告（基本情况、总体研判、八个方面、主要问题及原因分析、整改落实情况、"
+           "下一步工作建议、附表），可直接修改；范围与上方所选期间和单位相同，只含本角色可查看的内容。")
+left, right = st.columns(2)
+with left:
+    if st.button("生成研判报告", disabled=breadth == UNITS and not units, key="report_button",
+                 icon=":material/description:"):
+        reports.generate("report_result", "quarter", period, Scope(units=tuple(units) if breadth == UNITS else None))
+    reports.download("report_result", "下载研判报告")
+with right:
+    month = st.text_input("月通报月份", value=f"{parse_period(period).end:%Y-%m}", key="bulletin_month",
+                          help="写成 2025-05：按截至该月末已报送的最新台账统计，逾期问题计算到该月末。")
+    if st.button("生成月通报", disabled=breadth == UNITS and not units, key="bulletin_button",
+                 icon=":material/calendar_month:"):
+        reports.generate("bulletin_result", "month", None, Scope(units=tuple(units) if breadth == UNITS else None),
+                         month=month)
+    reports.download("bulletin_result", "下载月通报")
 
 history()

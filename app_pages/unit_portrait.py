@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts
 from analytics.access import can
-from app_pages import common
+from app_pages import common, reports
 
 UNIT_KEY = common.PORTRAIT_UNIT_KEY  # others open a unit's portrait by setting it (common.open_portrait)
 DATE = st.column_config.DateColumn
@@ -23,6 +23,11 @@ if st.session_state.get(UNIT_KEY) not in units:
     st.session_state[UNIT_KEY] = (scope.units[0] if scope.units else
                                   worst["unit"].iloc[0] if len(worst) else units[0])
 unit = st.selectbox("选择单位", units, key=UNIT_KEY, persist_state="session")
+if can(common.user(), "export"):
+    if st.button("生成画像报告", key="portrait_report_button", icon=":material/description:",
+                 help="把本单位本期的情况按公文格式写成 Word 报告，并记入快照记录"):
+        reports.generate("portrait_report", "unit", str(period), scope, unit=unit)
+    reports.download("portrait_report", "下载画像报告")
 st.caption("本页只看所选单位：侧栏的单位筛选不作用于本页，期间、来源、维度筛选照常生效。")
 
 data = common.view("unit_portrait", unit)

@@ -516,6 +516,8 @@ def write(snapshot: Snapshot) -> bytes:
             if sub < len(pictures) and pictures[sub]:  # a chart goes above the table it draws
                 figure_no += 1
                 _picture(doc, next(images), pictures[sub][0], figure_no)
+                if said := charts.conclusion(pictures[sub][1]):  # 核心结论 under the caption
+                    doc.add_paragraph(f"核心结论：{plain(said)}", style="表注")
             if cells.table.frame.empty:
                 doc.add_paragraph("本期无。")
             else:

@@ -67,6 +67,8 @@ td.short { white-space: nowrap; }
 p.note { color: #777; font-size: 8pt; margin: 2px 0 10px; }
 p.empty { color: #777; }
 .chart { break-inside: avoid; margin: 6px 0 10px; }
+.charted { break-inside: avoid; }
+.conclusion { margin: -6px 0 10px; font-size: 13px; color: #333; }
 .cards { display: grid; grid-template-columns: repeat(3, 1fr); gap: 6px; margin: 6px 0 12px; }
 .card { border: 1px solid #d0d7e2; border-radius: 4px; padding: 6px 10px; break-inside: avoid; }
 .card .label { color: #555; font-size: 9pt; }
@@ -108,7 +110,11 @@ def _figure(fig: go.Figure, div_id: str, height: int | None = None) -> str:
     """A figure without Plotly's JavaScript (inlined once in the head), at a fixed size and id."""
     fig.update_layout(width=CHART_WIDTH, autosize=False, **({"height": height} if height else {}))
     body = fig.to_html(full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
-    return f"<div class=\"chart\">{body}</div>"
+    said = charts.conclusion(fig)  # 核心结论 under the chart
+    if not said:
+        return f"<div class=\"chart\">{body}</div>"
+    return (f"<div class=\"charted\"><div class=\"chart\">{body}</div>"
+            f"<p class=\"conclusion\">核心结论：{html.escape(said)}</p></div>")
 
 
 def _cards(s: Snapshot) -> str:

@@ -1,0 +1,164 @@
+"""A 研判报告's figures, computed once from the analytics (metrics, alerts, and report.scores for the scores) and
+handed to the text templates and the Word writer.
+
+Only the parts the reader may see (analytics.access.PARTS) are computed: without "scores" no score, grade, rank
+or lost points; without "problems" no problem text (typical cases, the overdue list); without "agenda" no
+会商议题.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from analytics import alerts, metrics
+from analytics.config import ScoringConfig
+from analytics.db import has_table
+from analytics.errors import DashboardError
+from analytics.export.snapshot import _check, data_version, scope_label
+from analytics.metrics import ALL, OPEN_SQL, OVERDUE_SQL, Scope
+from analytics.periods import Period
+from analytics.report.scores import Scores, scores
+
+QUARTER, UNIT, MONTH = "quarter", "unit", "month"
+TITLES = {QUARTER: "政治生态分析研判报告", UNIT: "政治生态画像报告", MONTH: "问题整改情况月通报"}
+NEEDED = "figures"  # a report is written from the figures: a role without them gets none
+TYPICAL_WIDTH = 40  # characters of a typical case's description
+
+
+@dataclass(frozen=True)
+class Aspect:
+    """三、八个方面: one dimension's problems (the score side is in Scores)."""
+
+    name: str
+    problems: int
+    open: int
+    overdue: int
+    groups: list[tuple[str, int, str | None]]  # (category, problems, a typical case): the three largest
+
+
+@dataclass(frozen=True, eq=False)
+class ReportData:
+    """Everything a report shows; attributes named as analytics.export.records expects of what it records."""
+
+    kind: str
+    period: Period
+    scope: Scope
+    parts: frozenset[str]
+    generated_at: dt.datetime
+    data_version: str
+    head: dict  # metrics.headline
+    previous: dict | None  # the same a quarter before (None: no ledger then)
+    year_ago: dict | None
+    by_source: dict[str, int]
+    aspects: list[Aspect]
+    scores: Scores | None  # None: the reader may not see scores
+    rates_by_unit: pd.DataFrame  # metrics.breakdown by unit
+    overdue: pd.DataFrame  # metrics.problems(only_overdue) (empty without "problems")
+    agenda: pd.DataFrame | None  # alerts.meeting_agenda (None without "agenda")
+    lookback: tuple[int, int]  # (closed problems, the 回头看 sample size)
+    documents: dict[str, int] = field(default_factory=dict)  # 督办文书 by kind, where the follow-up loop exists
+    unit: str | None = None  # a 画像报告's unit
+    masked: bool = False
+
+    @property
+    def scope_label(self) -> str:
+        return self.unit or scope_label(self.scope)
+
+    @property
+    def who(self) -> str:
+        """The subject of a sentence: 公司, 所选单位, or the unit."""
+        if self.unit:
+            return self.unit
+        return "公司" if self.scope.units is None else "、".join(self.scope.units)
+
+    @property
+    def title(self) -> str:
+        prefix = f"{self.unit}" if self.unit else ""
+        return f"{prefix}{TITLES[self.kind]}（{self.period.label}）"
+
+    def shows(self, part: str) -> bool:
+        return part in self.parts
+
+
+def _known(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> dict | None:
+    head = metrics.headline(con, period, scope)
+    return head if head["total"] else None
+
+
+def aspects(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, dims: list[str],
+            with_cases: bool) -> list[Aspect]:
+    """Each dimension's problem counts and its three largest categories, each with its most overdue open problem
+    (else its first) as a typical case when ``with_cases``."""
+    if not has_table(con, "problem_state"):
+        return [Aspect(d, 0, 0, 0, []) for d in dims]
+    where, params = scope.where()
+    params |= {"period_no": period.index}
+    counts = con.execute(f"""
+        SELECT dimension, count(*), count(*) FILTER (WHERE {OPEN_SQL}), count(*) FILTER (WHERE {OVERDUE_SQL})
+        FROM problem_state WHERE period_no = $period_no AND {where} GROUP BY dimension
+    """, params).fetchall()
+    by_dim = {d: (int(t), int(o), int(v)) for d, t, o, v in counts}
+    groups = con.execute(f"""
+        SELECT dimension, coalesce(NULLIF(category, ''), '其他') AS cat, count(*) AS n,
+               arg_min(unit, (NOT {OPEN_SQL}, deadline, problem_id)) AS unit,
+               arg_min(description, (NOT {OPEN_SQL}, deadline, problem_id)) AS description
+        FROM problem_state WHERE period_no = $period_no AND {where}
+        GROUP BY dimension, cat
+        QUALIFY row_number() OVER (PARTITION BY dimension ORDER BY n DESC, cat) <= 3
+        ORDER BY dimension, n DESC, cat
+    """, params).fetchall()
+    listed: dict[str, list] = {}
+    for d, cat, n, unit, description in groups:
+        case = None
+        if with_cases and description:
+            text = str(description).strip().replace("“", "‘").replace("”", "’")  # quoted inside “”
+            text = text if len(text) <= TYPICAL_WIDTH else text[:TYPICAL_WIDTH] + "…"
+            case = f"{unit}“{text}”"
+        listed.setdefault(d, []).append((str(cat), int(n), case))
+    return [Aspect(d, *by_dim.get(d, (0, 0, 0)), listed.get(d, [])) for d in dims]
+
+
+def _documents(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """督办文书 by kind, if the follow-up loop's table exists (another part of the app adds it; skipped without)."""
+    if not has_table(con, "documents"):
+        return {}
+    try:
+        rows = con.execute("SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind").fetchall()
+    except duckdb.Error:  # a table of that name but another shape: the report says nothing of it
+        return {}
+    return {str(k): int(n) for k, n in rows}
+
+
+def build(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
+          parts: frozenset[str], unit: str | None = None, now: dt.datetime | None = None) -> ReportData:
+    """A quarter's 研判报告 (or, with ``unit``, that unit's 画像报告) of what a reader seeing ``parts`` may see;
+    raises DashboardError for a period without ledgers, an unknown unit, or a reader without the figures."""
+    if NEEDED not in parts:
+        raise DashboardError("当前角色不能查看问题数量和整改率，无法生成研判报告")
+    if unit is not None:
+        scope = Scope(units=(unit,), sources=scope.sources, dimensions=scope.dimensions, within=scope.within,
+                      hidden_sources=scope.hidden_sources)
+    _check(con, period, scope)
+    head = metrics.headline(con, period, scope)
+    by_source = metrics.breakdown(con, period, "source", scope)
+    dims = [*cfg.dimension_names, cfg.unclassified]
+    scored = "scores" in parts
+    return ReportData(
+        kind=UNIT if unit else QUARTER, period=period, scope=scope, parts=frozenset(parts),
+        generated_at=(now or dt.datetime.now()).replace(microsecond=0), data_version=data_version(con),
+        head=head, previous=_known(con, period.previous(), scope), year_ago=_known(con, period.year_ago(), scope),
+        by_source={str(s): int(n) for s, n in zip(by_source["source"], by_source["total"], strict=True) if n},
+        aspects=[a for a in aspects(con, period, scope, dims, "problems" in parts)
+                 if a.name != cfg.unclassified or a.problems],
+        scores=scores(con, period, scope, cfg=cfg, one_unit=unit) if scored else None,
+        rates_by_unit=metrics.breakdown(con, period, "unit", scope),
+        overdue=metrics.problems(con, period, scope, only_overdue=True) if "problems" in parts else pd.DataFrame(),
+        agenda=alerts.meeting_agenda(con, period, scope, cfg=cfg) if "agenda" in parts else None,
+        lookback=(int(head["closed"]), min(int(head["closed"]), cfg.lookback_size)) if "lookback" in parts
+        else (0, 0),
+        documents=_documents(con), unit=unit,
+    )
