@@ -50,7 +50,7 @@ from analytics.access import (
     sees,
     visible_parts,
 )
-from analytics.config import ScoringConfig
+from analytics.config import LedgerConfig, ScoringConfig
 from analytics.db import bump_revision, database_file, table_exists, transaction
 from analytics.errors import DashboardError
 from analytics.export import export as build_export
@@ -481,7 +481,7 @@ def downloaded(db: Path, user: User, what: str, content: bytes, **details: objec
 # ---- update workbooks (一表同享) ----
 
 def update_workbooks(con: duckdb.DuckDBPyConnection, user: User, base: Period, units: list[str] | None = None, *,
-                     cfg: ScoringConfig, as_zip: bool | None = None) -> tuple[str, bytes]:
+                     cfg: ScoringConfig, ledger_cfg: LedgerConfig, as_zip: bool | None = None) -> tuple[str, bytes]:
     """Generate the update workbooks of ``units`` (None: every unit the user may see with problems not yet 销号 at
     the end of ``base``), record them and the export in the audit trail; (file name, bytes): one workbook's xlsx,
     or a zip (of several, unless ``as_zip`` says otherwise). An export: it needs that right, and a department head
@@ -492,8 +492,8 @@ def update_workbooks(con: duckdb.DuckDBPyConnection, user: User, base: Period, u
         units = workbook_units(con, user, base)
     for unit in units:
         require_unit(user, unit, _under(con))
-    books = workbook_generate.generate(con, base, list(units), cfg=cfg, hidden_sources=user.confidential_sources,
-                                       user=user.name)
+    books = workbook_generate.generate(con, base, list(units), cfg=cfg, ledger=ledger_cfg,
+                                       hidden_sources=user.confidential_sources, user=user.name)
     if as_zip is None:
         as_zip = len(books) > 1
     name, content = (workbook_generate.zip_name(base), workbook_generate.zipped(books)) if as_zip else \

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from analytics import actions, derived
 from analytics.access import operator
-from analytics.config import scoring_config
+from analytics.config import ledger_config, scoring_config
 from analytics.db import open_db
 from analytics.errors import DashboardError
 from analytics.ingest.parse import ParsedFile
@@ -38,7 +38,8 @@ def cmd_workbooks(args: argparse.Namespace) -> int:
     if out.suffix.lower() == ".xlsx" and len(args.unit or []) != 1:
         raise DashboardError("输出为 .xlsx 文件时须用 --unit 指定一个单位；多个单位请输出到文件夹或 .zip 文件")
     with open_db(args.db) as con:
-        name, content = actions.update_workbooks(con, operator(), base, args.unit, cfg=scoring)
+        name, content = actions.update_workbooks(con, operator(), base, args.unit, cfg=scoring,
+                                                   ledger_cfg=ledger_config())
     files = _files(name, content)
     try:
         if out.suffix.lower() == ".zip":

@@ -217,6 +217,11 @@ def known_units(con: duckdb.DuckDBPyConnection, register: Register | None = None
     return keys
 
 
+def peer_groups(register: Register, keys: list[str]) -> dict[str, str]:
+    """同类单位: each of these unit keys that the register puts in a peer group, with its group."""
+    return {k: node.peer_group for k in keys if (node := register.by_key.get(k)) is not None and node.peer_group}
+
+
 def under(key: str, node: str) -> bool:
     """Whether a unit key is the node itself or in its subtree."""
     return key == node or key.startswith(node + SEP)

@@ -13,7 +13,7 @@ from dataclasses import replace
 import duckdb
 import pandas as pd
 
-from analytics import alerts, group, history, metrics, recurrence, rollup, scoring, state, tasks
+from analytics import alerts, group, history, metrics, org, recurrence, rollup, scoring, state, tasks
 from analytics.config import ScoringConfig
 from analytics.db import side_by_side
 from analytics.metrics import ALL, Scope
@@ -92,9 +92,12 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *
         # its own query, also for a quarter without problems in scope, which only its 评分表 can score
         now = scoring.raw_scores(c, period, scope=scope, cfg=cfg)
         company, children, node = rollup.tree_scores(c, now, period, scope, cfg=cfg)
-        # the ranking is of the chosen node's children (组织架构), each rolled up from the units under it
+        # the ranking is of the chosen node's children (组织架构), each rolled up from the units under it; peers:
+        # each child beside its peer group (同类单位), where the register sets groups
+        groups = org.peer_groups(org.load(c), list(children["unit"]))
         return {"dimensions": scoring.dimensions_of(now, cfg), "units": children, "company": company,
-                "node": node, "raw": now}
+                "node": node, "raw": now,
+                "peers": scoring.peer_comparison(children, groups) if groups else children.iloc[0:0]}
 
     def every_quarter(c: duckdb.DuckDBPyConnection) -> dict:
         history = scoring.raw_scores(c, scope=scope, cfg=cfg)  # every quarter with problems, in one pass

@@ -45,11 +45,12 @@ if units.empty:
     st.stop()
 
 cfg = common.scoring()
-unit_names = list(units["unit"])
+unit_names = list(units["unit"])  # the ranking: the chosen node's children (组织架构), each rolled up
+scored_units = list(dict.fromkeys(dims["unit"]))  # the units scored themselves: what a score's details are of
 dimension_names = list(dict.fromkeys(dims["dimension"]))
-worst = unit_names[-1]  # ranking is best first
-keep_choice("score_unit", unit_names, worst)
-keep_choice("deduct_unit", unit_names, worst)
+worst = next((u for u in reversed(unit_names) if u in scored_units), scored_units[-1])  # ranking is best first
+keep_choice("score_unit", scored_units, worst)
+keep_choice("deduct_unit", scored_units, worst)
 keep_choice("deduct_dimension", [ALL_DIMENSIONS, *dimension_names], ALL_DIMENSIONS)
 
 single = common.one_unit(unit_names)  # one unit in scope: nothing to rank it against
@@ -152,7 +153,7 @@ else:
             })
     with right:
         st.subheader(f"单位与{common.plain(whole)}对比")
-        unit = st.selectbox("单位", unit_names, key="score_unit")
+        unit = st.selectbox("单位", scored_units, key="score_unit", format_func=common.unit_label(scored_units))
         mine = dims[dims["unit"] == unit]
         chart, table = st.tabs(["图表", "数据表"])
         common.chart(charts.radar({unit: dict(zip(mine["dimension"], mine["score"], strict=True)),
@@ -160,6 +161,23 @@ else:
                                   f"{unit}与{whole}各维度得分", low=cfg.floor, high=cfg.start, wrap=charts.RADAR_WRAP),
                      "score_radar", where=chart)
         radar_table(mine, unit, compared=True, where=table)
+
+peers = data.get("peers")
+if peers is not None and not peers.empty:
+    st.subheader("同类单位比较")
+    st.caption("按组织架构中登记的「同类单位」分组，各单位与同组平均比较；组内排名只在同类单位之间。")
+    common.table(
+        peers, "同类单位比较", "score_peers",
+        column_order=["group", "group_rank", "unit", "score", "score_mean", "diff", "group_size"],
+        column_config={
+            "group": st.column_config.TextColumn("同类单位", pinned=True),
+            "group_rank": st.column_config.NumberColumn("组内排名", format="%d"),
+            "unit": st.column_config.TextColumn("单位"),
+            "score": st.column_config.NumberColumn("综合得分", format="%.1f"),
+            "score_mean": st.column_config.NumberColumn("同组平均", format="%.1f"),
+            "diff": st.column_config.NumberColumn("与平均之差", format="%+.1f"),
+            "group_size": st.column_config.NumberColumn("组内单位数", format="%d"),
+        })
 
 st.subheader("单位 × 维度得分")
 chart, table = st.tabs(["图表", "数据表"])
@@ -172,7 +190,7 @@ event = common.chart(
     "score_matrix", where=chart, on_select="rerun", selection_mode="points")
 chart.caption("点击格子，可在下方查看该单位该维度的扣分明细。")
 point = common.clicked(event, "score_matrix")
-if point and point.get("y") in unit_names and point.get("x") in dimension_names:
+if point and point.get("y") in scored_units and point.get("x") in dimension_names:
     st.session_state["deduct_unit"], st.session_state["deduct_dimension"] = point["y"], point["x"]
 common.table(
     dims, "单位维度得分", "score_matrix_table", where=table,
@@ -191,7 +209,7 @@ common.table(
 st.subheader("扣分明细")
 st.caption("在上方点击单位 × 维度格子，或在这里选择：")
 pick_unit, pick_dimension = st.columns(2)
-unit = pick_unit.selectbox("单位", unit_names, key="deduct_unit")
+unit = pick_unit.selectbox("单位", scored_units, key="deduct_unit", format_func=common.unit_label(scored_units))
 dimension = pick_dimension.selectbox("维度", [ALL_DIMENSIONS, *dimension_names], key="deduct_dimension")
 dimension = None if dimension == ALL_DIMENSIONS else dimension
 # figures only: metric labels and values render Markdown, so no ledger text goes into them

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics import actions
 from analytics.access import User, can
+from analytics.config import ledger_config
 from analytics.db import open_db
 from analytics.periods import Period, parse_period
 from analytics.workbooks import records
@@ -53,9 +54,11 @@ def generate_section(periods: list[str]) -> None:
     name = zip_name(parse_period(base)) if chosen is None else file_name(choice, target)
     cfg = common.scoring()
 
+    ledger = ledger_config()
+
     def made() -> bytes:  # run when the download is asked for, outside the script run: nothing from st here
         with open_db(db) as con:
-            _, content = actions.update_workbooks(con, user, parse_period(base), chosen, cfg=cfg,
+            _, content = actions.update_workbooks(con, user, parse_period(base), chosen, cfg=cfg, ledger_cfg=ledger,
                                                   as_zip=chosen is None)
         return content
 

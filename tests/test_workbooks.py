@@ -15,7 +15,7 @@ import pytest
 from analytics import actions, audit
 from analytics.access import AccessDenied, User
 from analytics.cli import main
-from analytics.config import STATUSES
+from analytics.config import STATUSES, ledger_config
 from analytics.db import connect
 from analytics.ingest.parse import parse_file
 from analytics.periods import parse_period
@@ -72,7 +72,7 @@ def ledger_db(tmp_path: Path) -> Path:
 def generate(db: Path, user: User, units: list[str] | None = ["采购部"], **kw) -> tuple[str, bytes]:  # noqa: B006
     con = connect(db)
     try:
-        return actions.update_workbooks(con, user, Q2, units, cfg=CFG, **kw)
+        return actions.update_workbooks(con, user, Q2, units, cfg=CFG, ledger_cfg=ledger_config(), **kw)
     finally:
         con.close()
 
@@ -170,7 +170,7 @@ def test_ledger_text_stays_text_never_a_formula(tmp_path):
     csv = ("问题编号,问题来源,问题描述,责任单位,整改状态\nF-1,审计,\"=HYPERLINK(\"\"http://x\"\",\"\"点我\"\")\",采购部,整改中\n")
     try:
         assert load(con, _write(tmp_path / "2025年第二季度台账.csv", csv.encode())).outcome == "imported"
-        _, content = actions.update_workbooks(con, OFFICE, Q2, ["采购部"], cfg=CFG)
+        _, content = actions.update_workbooks(con, OFFICE, Q2, ["采购部"], cfg=CFG, ledger_cfg=ledger_config())
     finally:
         con.close()
     ws = openpyxl.load_workbook(io.BytesIO(content))[UPDATE_SHEET]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analytics import alerts, metrics
+from analytics import alerts, metrics, notices
 from analytics.config import ScoringConfig
 from analytics.db import has_table
 from analytics.errors import DashboardError
@@ -122,15 +122,25 @@ def aspects(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, dims: 
     return [Aspect(d, *by_dim.get(d, (0, 0, 0)), listed.get(d, [])) for d in dims]
 
 
-def _documents(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """督办文书 by kind, if the follow-up loop's table exists (another part of the app adds it; skipped without)."""
-    if not has_table(con, "documents"):
+def _documents(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> dict[str, int]:
+    """督办文书 of the quarter to the scope's units (analytics.notices): issued by kind, then their replies by state
+    as of the quarter's end (回复 received, 办结, 逾期未回复); empty where none was issued."""
+    if not has_table(con, "notices"):
         return {}
-    try:
-        rows = con.execute("SELECT kind, count(*) FROM documents GROUP BY kind ORDER BY kind").fetchall()
-    except duckdb.Error:  # a table of that name but another shape: the report says nothing of it
+    units = scope.units if scope.units is not None else scope.within
+    rows = con.execute("""
+        SELECT kind, status, reply_by FROM notices
+        WHERE period = $period AND status <> $draft AND ($units IS NULL OR list_contains($units, unit))
+    """, {"period": str(period), "draft": notices.DRAFT,
+          "units": list(units) if units is not None else None}).fetchall()
+    if not rows:
         return {}
-    return {str(k): int(n) for k, n in rows}
+    out = {f"发出{kind}": sum(1 for k, _, _ in rows if k == kind) for kind in notices.KINDS
+           if any(k == kind for k, _, _ in rows)}
+    replied = sum(1 for _, s, _ in rows if s in (notices.REPLIED, notices.CLOSED))
+    closed = sum(1 for _, s, _ in rows if s == notices.CLOSED)
+    late = sum(1 for _, s, due in rows if s in notices.AWAITING and due < period.end)
+    return out | {k: n for k, n in (("已回复", replied), ("其中核验办结", closed), ("逾期未回复", late)) if n}
 
 
 def build(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
@@ -160,5 +170,5 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
         agenda=alerts.meeting_agenda(con, period, scope, cfg=cfg) if "agenda" in parts else None,
         lookback=(int(head["closed"]), min(int(head["closed"]), cfg.lookback_size)) if "lookback" in parts
         else (0, 0),
-        documents=_documents(con), unit=unit,
+        documents=_documents(con, period, scope), unit=unit,
     )

@@ -8,7 +8,7 @@ import zipfile
 
 import duckdb
 
-from analytics.config import CLOSED_STATUS, ScoringConfig, ledger_config
+from analytics.config import CLOSED_STATUS, LedgerConfig, ScoringConfig
 from analytics.db import has_table, transaction
 from analytics.errors import DashboardError
 from analytics.metrics import Scope
@@ -26,7 +26,8 @@ def units_with_open(con: duckdb.DuckDBPyConnection, base: Period, scope: Scope) 
 
 
 def generate(con: duckdb.DuckDBPyConnection, base: Period, units: list[str], *, cfg: ScoringConfig,
-             hidden_sources: tuple[str, ...], user: str | None, now: dt.datetime | None = None) -> list[Workbook]:
+             ledger: LedgerConfig, hidden_sources: tuple[str, ...], user: str | None,
+             now: dt.datetime | None = None) -> list[Workbook]:
     """Build and record each unit's workbook in one transaction. ``hidden_sources`` never go into a workbook: it
     is handed to the unit, and a complaint must not reach the unit it is about."""
     if not units:
@@ -36,7 +37,6 @@ def generate(con: duckdb.DuckDBPyConnection, base: Period, units: list[str], *, 
     if known is None or base.index > known:
         raise DashboardError(f"还没有{base.label}的问题台账，无法生成更新表")
     now = now or dt.datetime.now().replace(microsecond=0)
-    ledger = ledger_config()
     made = []
     with transaction(con):
         for unit in units:
