@@ -1109,7 +1109,7 @@ def record_report(con: duckdb.DuckDBPyConnection, user: User, built: object, con
     from analytics.report.names import file_name as report_file_name
 
     require(user, "export")
-    if not _visible(user, built.scope, built.parts):
+    if not _visible(con, user, built.scope, built.parts):
         raise AccessDenied(f"{user.role}只能导出本角色可查看的内容" + (f"（本单位：{user.unit}）" if user.unit else ""))
     name = name or report_file_name(built)
     snapshot_id = records.record(con, built, "docx", content, name, user=user.name)

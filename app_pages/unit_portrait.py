@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics import charts
 from analytics.access import can
-from app_pages import common, reports
+from app_pages import common, notice_parts, reports
 
 UNIT_KEY = common.PORTRAIT_UNIT_KEY  # others open a unit's portrait by setting it (common.open_portrait)
 DATE = st.column_config.DateColumn
@@ -139,6 +139,7 @@ else:
             "problem_code": TEXT("问题编号"), "description": TEXT("问题描述", width="large"),
             "measures": TEXT("整改措施", width="large"), "dimension": TEXT("维度"),
         })
+    notice_parts.draft_form(warned, period)  # a 提醒函/督办单/建议书 to this unit, from its warnings
 
 repeats = data["repeats"]
 st.subheader(f"疑似重复，请研判（{len(repeats)}）")

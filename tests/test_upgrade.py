@@ -82,3 +82,28 @@ def test_the_command_line_reads_an_old_database_after_upgrading_it(old_db):
                            "--period", "2025Q2"], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["total"] == 4
+
+
+BEFORE_ORGANISATIONS = ROOT / "tests" / "data" / "release-1ff06ad.duckdb.gz"  # schema 2: no 组织架构, no company
+
+
+def test_a_database_made_before_organisations_opens_with_the_same_figures(tmp_path, capsys):
+    """The release before the 组织架构 (made by its own code): migrated to version 3 on its first open, no register,
+    units still the ledgers' names, the company the mean over them, and the hand-counted figures unchanged."""
+    from analytics import org
+    from analytics.cli import main as cli
+
+    db = tmp_path / "v2.duckdb"
+    db.write_bytes(gzip.decompress(BEFORE_ORGANISATIONS.read_bytes()))
+    assert raw(db, "SELECT value FROM meta WHERE key = 'schema_version'") == [("2",)]
+    assert "company" not in [r[0] for r in raw(db, "DESCRIBE imports")]
+    assert cli(["summary", "--json", "--db", str(db)]) == 0
+    figures = json.loads(capsys.readouterr().out)
+    # A-1 completed, A-2 closed in Q1, A-3 open and overdue, A-4 new and open
+    assert (figures["total"], figures["closed"], figures["open"], figures["overdue"]) == (4, 1, 2, 1)
+    assert figures["by_unit"] == {"财务部": 2, "冶炼厂": 1, "采购部": 1}
+    assert set(figures["units"]) == {"财务部", "冶炼厂", "采购部"}
+    with open_db(db, read_only=True) as con:
+        assert stored_version(con) == SCHEMA_VERSION == 3
+        assert org.load(con).empty
+        assert con.execute("SELECT count(*) FROM imports WHERE company IS NULL").fetchone()[0] == 2

@@ -15,6 +15,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from analytics import org
 from analytics.config import FIELD_LABELS
 from analytics.ingest.parse import ParsedFile
 from analytics.ledger import _MATCH_SQL  # the import's own matching rule, so that the preview cannot disagree
@@ -69,7 +70,9 @@ def compare(con: duckdb.DuckDBPyConnection, parsed: ParsedFile, unit: str, base:
         cur.register("parsed_rows", pa.table({"row_no": pa.array(range(rows.num_rows), pa.int64()),
                                               "problem_code": rows["problem_code"], "identity": rows["identity"]}))
         try:
-            matched = cur.sql(match).df()
+            # the unit's company (组织架构 key's first part; '' without a register), as the import matches
+            company = "" if org.load(con).empty else unit.split(org.SEP, 1)[0]
+            matched = cur.sql(match, params={"company": company}).df()
         finally:
             with contextlib.suppress(duckdb.Error):
                 cur.unregister("parsed_rows")
