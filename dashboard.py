@@ -24,7 +24,7 @@ st.session_state["user"] = user
 PAGES = {
     "分析研判": [
         (st.Page("app_pages/overview.py", title="总览", icon="📊", default=True), "view", ("figures",)),
-        (st.Page("app_pages/group.py", title="集团视图", icon="🏛️"), "all_units", ("figures",)),
+        (st.Page("app_pages/group.py", title="集团视图", icon="🏛️"), "group", ("figures",)),
         (st.Page("app_pages/trends.py", title="问题趋势", icon="📈"), "view", ("figures",)),
         (st.Page("app_pages/rectification.py", title="整改销号", icon="✅"), "view", ("figures",)),
         (st.Page("app_pages/scores.py", title="八维评分", icon="🎯"), "view", ("scores",)),

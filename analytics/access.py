@@ -29,6 +29,7 @@ PERMISSIONS = {
     "audit": "查看审计日志",
     "users": "管理用户",
     "org": "维护组织架构",
+    "group": "查看集团视图（各公司并列比较）",
     "follow_record": "记录会商督办、回头看结果和典型案例",
     "notices": "查看督办文书",
     "notice_draft": "起草督办文书",
@@ -42,7 +43,7 @@ _GRANTS = {
     ADMIN: set(PERMISSIONS) - NOTICE_STEPS,
     SECRETARY: set(PERMISSIONS) - {"users", "notice_draft", "notice_handle"},
     OFFICE: set(PERMISSIONS) - {"users", "audit", "notice_sign"},
-    MEMBER: {"view", "all_units", "supervision", "export", "notices"},  # reads meetings, 回头看, cases
+    MEMBER: {"view", "all_units", "group", "supervision", "export", "notices"},  # reads meetings, 回头看, cases
     HEAD: {"view", "export", "notices"},  # and only their own unit: see scope_for; documents once delivered
 }
 
@@ -167,8 +168,14 @@ def check_role(role: str, unit: str | None) -> None:
         raise DashboardError("管理员不指定单位（管理员管理全部账户）")
 
 
+# over every unit at once: never for an account limited to a unit (组织架构: a 分公司's 纪委书记 keeps no register,
+# compares no companies, imports or undoes nothing for the whole database and reads no one else's audit trail)
+WHOLE_ONLY = frozenset({"org", "group", "import", "undo", "audit"})
+
+
 def can(user: User | None, permission: str) -> bool:
-    return user is not None and permission in _GRANTS.get(user.role, set())
+    return (user is not None and permission in _GRANTS.get(user.role, set())
+            and not (permission in WHOLE_ONLY and user.unit))
 
 
 def require(user: User | None, permission: str) -> None:

@@ -96,7 +96,7 @@ VIEWS: dict[str, tuple[str | None, str | None, dict[str, str]]] = {
     "unit_portrait": (None, "portrait", {}),
     "follow_up": (None, None, {"agenda": "agenda"}),
     "supervision": ("supervision", None, {}),
-    "group_view": (None, "figures", {"scores": "scores", "heatmap": "scores", "warnings": "warnings"}),
+    "group_view": ("group", "figures", {"scores": "scores", "heatmap": "scores", "warnings": "warnings"}),
 }
 
 

@@ -428,14 +428,15 @@ def scope_word(units: list[str] | tuple[str, ...] | None = None) -> str:
     """What the figures over the whole scope are called: 公司 for every unit, a unit's name when the scope holds
     one unit (a department head's, or the one in ``units``: those the page found in its data), 所选单位 for a
     chosen few."""
+    own = user().unit.rsplit(SEP, 1)[-1] if user().unit else None  # a scoped account's own node, by its name
     if not can(user(), "all_units"):
-        return user().unit or "本单位"
+        return own or "本单位"
     chosen = current_filters()[1].units
     if units is not None and len(units) == 1:
         return units[0]
     if chosen:
         return chosen[0] if len(chosen) == 1 else "所选单位"
-    return "公司"
+    return own or "公司"
 
 
 def one_unit(units: list[str] | tuple[str, ...] | pd.Series) -> str | None:

@@ -38,7 +38,7 @@ def editor(register: org.Register) -> None:
     text = {c: st.column_config.TextColumn(c) for c in ("上级单位", "单位名称", "同类单位", "别名")}
     edited = st.data_editor(
         frame.astype({c: "string" for c in ("上级单位", "单位名称", "同类单位", "别名")}), num_rows="dynamic",
-        hide_index=True, key="org_editor", use_container_width=True,
+        hide_index=True, key="org_editor", use_container_width=True, placeholder="",
         column_config=text | {"类型": st.column_config.SelectboxColumn("类型", options=list(org.KINDS), required=True),
                               "人数": st.column_config.NumberColumn("人数", min_value=0, step=1, format="%d")})
     if st.button("保存组织架构", type="primary", key="org_save", icon=":material/save:"):

@@ -64,12 +64,12 @@ with st.expander("评分模型：维度权重、指标、评价方式、等级�
     st.caption(scoring_model.model_summary(cfg))
     model = scoring_model.model_tables(cfg)
     left, right = st.columns([1, 2])
-    left.dataframe(model["dimensions"], hide_index=True)
-    left.dataframe(model["raters"], hide_index=True)
-    left.dataframe(model["grades"], hide_index=True)
-    right.dataframe(model["indicators"], hide_index=True)
+    left.dataframe(model["dimensions"], hide_index=True, placeholder=common.BLANK)
+    left.dataframe(model["raters"], hide_index=True, placeholder=common.BLANK)
+    left.dataframe(model["grades"], hide_index=True, placeholder=common.BLANK)
+    right.dataframe(model["indicators"], hide_index=True, placeholder=common.BLANK)
     if not model["limits"].empty:
-        right.dataframe(model["limits"], hide_index=True)
+        right.dataframe(model["limits"], hide_index=True, placeholder=common.BLANK)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

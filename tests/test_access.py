@@ -72,12 +72,12 @@ def repr_all(data: object) -> str:
 
 @pytest.mark.parametrize(("role", "allowed"), [
     (ADMIN, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "users", "follow_record", "org",
-             "notices"}),
+             "notices", "group"}),
     (SECRETARY, {"view", "all_units", "supervision", "export", "import", "undo", "audit", "follow_record", "org",
-                 "notices", "notice_sign"}),
+                 "notices", "notice_sign", "group"}),
     (OFFICE, {"view", "all_units", "supervision", "export", "import", "undo", "follow_record", "org", "notices",
-              "notice_draft", "notice_handle"}),
-    (MEMBER, {"view", "all_units", "supervision", "export", "notices"}),
+              "notice_draft", "notice_handle", "group"}),
+    (MEMBER, {"view", "all_units", "group", "supervision", "export", "notices"}),
     (HEAD, {"view", "export", "notices"}),
 ])
 def test_what_each_role_may_do(role, allowed):

@@ -358,11 +358,11 @@ def test_a_bad_configuration_is_refused_naming_the_key(section, message):
 
 # ---- the command line ----
 
-@pytest.fixture
-def db_file(tmp_path):
+def quarter_db(tmp_path, name: str):
+    """A database file holding the 2025Q2 ledger of ROWS, its derived tables up to date."""
     from analytics.db import connect
 
-    path = tmp_path / "cli.duckdb"
+    path = tmp_path / name
     con = connect(path)
     try:
         load(con, write_xlsx(tmp_path / "2025年第二季度问题整改台账.xlsx", {"台账": [HEADER, *ROWS]}), "2025Q2")
@@ -370,6 +370,11 @@ def db_file(tmp_path):
     finally:
         con.close()
     return path
+
+
+@pytest.fixture
+def db_file(tmp_path):
+    return quarter_db(tmp_path, "cli.duckdb")
 
 
 def test_the_command_line_drafts_a_document_for_a_unit_and_lists_the_register(db_file, tmp_path, capsys):

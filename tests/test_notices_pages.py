@@ -8,13 +8,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from analytics import actions, derived
+from analytics import actions
 from analytics.access import User
-from analytics.db import connect, open_db
+from analytics.db import open_db
 from analytics.notices import DELIVER, SIGN, notices_config
 from analytics.periods import parse_period
-from tests.conftest import CFG, HEADER, load, logged_in, write_xlsx
-from tests.test_notices import ROWS
+from tests.conftest import CFG, logged_in
+from tests.test_notices import quarter_db
 
 FOLLOW_UP, NOTICES = "app_pages/follow_up.py", "app_pages/notices.py"
 YEAR = dt.date.today().year
@@ -22,13 +22,7 @@ YEAR = dt.date.today().year
 
 @pytest.fixture
 def db(tmp_path, monkeypatch):
-    path = tmp_path / "pages.duckdb"
-    con = connect(path)
-    try:
-        load(con, write_xlsx(tmp_path / "2025年第二季度问题整改台账.xlsx", {"台账": [HEADER, *ROWS]}), "2025Q2")
-        derived.bring_up_to_date(con, CFG)
-    finally:
-        con.close()
+    path = quarter_db(tmp_path, "pages.duckdb")
     monkeypatch.setenv("DASHBOARD_DB", str(path))
     return path
 

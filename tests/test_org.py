@@ -199,13 +199,19 @@ def test_a_company_with_imports_cannot_be_removed(group_db, tmp_path):
         actions.save_org(con, operator(), rows, cfg=CFG, source="test")
 
 
-def test_an_alias_added_later_moves_the_problems_at_once(group_db, tmp_path, capsys):
-    """Editing the register re-reads every figure's units: 营业部 renamed away, then given back as an alias."""
-    db = Path(shutil.copy(group_db, tmp_path / "g.duckdb"))
+def renamed_sales(db: Path) -> list[reg.Row]:
+    """The register with 海口分公司's 营业部 renamed 市场营销部 saved into db: the ledgers' 营业部 no longer known."""
     rows = [r if r.name != "营业部" else reg.Row(r.parent, "市场营销部", r.kind, r.peer_group, r.head_count, (),
                                                 r.where) for r in register_of(group.REGISTER_ROWS)]
     with open_db(db) as con:
         actions.save_org(con, operator(), rows, cfg=CFG, source="test")
+    return rows
+
+
+def test_an_alias_added_later_moves_the_problems_at_once(group_db, tmp_path, capsys):
+    """Editing the register re-reads every figure's units: 营业部 renamed away, then given back as an alias."""
+    db = Path(shutil.copy(group_db, tmp_path / "g.duckdb"))
+    rows = renamed_sales(db)
     haikou = summary_of(db, capsys, "--unit", "甲公司/海口分公司")
     assert f"{HAIKOU}›营业部" not in haikou["by_unit"] and summary_of(db, capsys, "--company", "甲公司")["by_unit"][
         "甲公司›营业部"] == 1  # not registered: counted directly under its company
@@ -400,3 +406,12 @@ def test_a_database_without_a_register_keeps_its_figures(demo_db, tmp_path, caps
     assert {k: company[k] for k in ("total", "closed", "overdue", "company")} == {
         k: before[k] for k in ("total", "closed", "overdue", "company")}
     assert {k.split(SEP, 1)[1]: v for k, v in company["by_unit"].items()} == before["by_unit"]
+
+
+def test_a_scoped_account_keeps_nothing_that_spans_every_unit():
+    """A 分公司's 纪委书记 holds the secretary's role, but not its rights over the whole database."""
+    from analytics.access import WHOLE_ONLY, can
+    whole = User("s", SECRETARY)
+    assert all(can(whole, p) for p in WHOLE_ONLY)
+    assert not any(can(HAIKOU_SECRETARY, p) for p in WHOLE_ONLY)
+    assert can(HAIKOU_SECRETARY, "all_units") and can(HAIKOU_SECRETARY, "export")

@@ -10,19 +10,19 @@ from pathlib import Path
 import pytest
 
 from analytics import actions, org
-from analytics import org_register as reg
 from analytics.access import SECRETARY, operator
 from analytics.cli import main as cli
 from analytics.db import open_db
 from analytics.users import UserStore
 from tests import group_ledgers as group
-from tests.conftest import CFG, PASSWORD, logged_in
+from tests.conftest import PASSWORD, logged_in
 from tests.test_access import page_bytes
-from tests.test_org import HAIKOU, register_of
+from tests.test_org import HAIKOU, renamed_sales
 
 OTHERS = ("三亚", "乙公司", "文昌", "备用金", "资金支付")
 PAGES = ["app_pages/overview.py", "app_pages/trends.py", "app_pages/rectification.py", "app_pages/scores.py",
-         "app_pages/follow_up.py", "app_pages/group.py", "app_pages/export_snapshot.py"]
+         "app_pages/follow_up.py", "app_pages/export_snapshot.py", "app_pages/meetings.py", "app_pages/notices.py",
+         "app_pages/workbooks.py"]
 
 
 @pytest.fixture(scope="module")
@@ -79,10 +79,7 @@ def test_the_unit_filter_lists_the_tree(monkeypatch, group_db):
 
 def test_the_register_page_maps_a_ledgers_unknown_unit(monkeypatch, group_db, tmp_path):
     db = Path(shutil.copy(group_db, tmp_path / "g.duckdb"))
-    rows = [r if r.name != "营业部" else reg.Row(r.parent, "市场营销部", r.kind, r.peer_group, r.head_count, (),
-                                                r.where) for r in register_of(group.REGISTER_ROWS)]
-    with open_db(db) as con:
-        actions.save_org(con, operator(), rows, cfg=CFG, source="test")
+    renamed_sales(db)
     at = open_page(monkeypatch, db, "app_pages/org.py", "office")
     assert at.title[0].value == "组织架构"
     assert any("营业部" in m.value for m in at.markdown)
@@ -97,9 +94,12 @@ def test_the_register_page_maps_a_ledgers_unknown_unit(monkeypatch, group_db, tm
         assert actions.unregistered_units(con, operator()).empty
 
 
-def test_a_department_head_has_no_register_or_group_page(monkeypatch, group_db):
+@pytest.mark.parametrize("account", ["head", "haikou"])
+def test_a_scoped_account_has_no_register_or_group_page(monkeypatch, group_db, haikou_account, account):
+    """The register and the companies side by side span every unit: not for a 部门负责人, nor a 分公司's
+    纪委书记 (whose role keeps the register when it is the whole company's)."""
     monkeypatch.setenv("DASHBOARD_DB", str(group_db))
-    at = logged_in("head").run()
+    at = logged_in(account).run()
     for page in ("app_pages/org.py", "app_pages/group.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in their navigation
             at.switch_page(page)
