@@ -103,3 +103,30 @@ def test_a_scoped_account_has_no_register_or_group_page(monkeypatch, group_db, h
     for page in ("app_pages/org.py", "app_pages/group.py"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):  # not in their navigation
             at.switch_page(page)
+
+
+def test_the_import_page_asks_for_the_company_and_each_unknown_unit_and_remembers(monkeypatch, group_db, tmp_path):
+    """台账导入's 单位确认: a ledger naming no company is given one; its unit 海口营销中心 is answered as 海口分公司's
+    营业部 and imported under it, the answer kept as an alias."""
+    from tests.conftest import HEADER, problem_row, write_xlsx
+    from tests.test_import_page import click_import, period_box, text, upload
+
+    db = Path(shutil.copy(group_db, tmp_path / "g.duckdb"))
+    ledger = write_xlsx(tmp_path / "2025年第二季度补充台账.xlsx", {"台账": [
+        HEADER, problem_row(1, "N-1", unit="海口营销中心", found="2025-04-01", deadline="2025-09-30")]})
+    at = open_page(monkeypatch, db, "app_pages/import_ledgers.py", "office")
+    upload(at, ledger)
+    assert period_box(at).value == "2025Q2"
+    assert "请选择所属公司" in text(at)
+    at.selectbox(key=next(s.key for s in at.selectbox if s.label == "所属公司")).set_value("甲公司").run()
+    question = next(s for s in at.selectbox if "海口营销中心" in s.label)
+    assert "不在甲公司的组织架构中" in question.label
+    question.set_value("就是：海口分公司 › 营业部").run()
+    assert not at.exception
+    click_import(at)
+    assert "组织架构：「海口营销中心」记为「甲公司 › 海口分公司 › 营业部」的别名" in text(at)
+    with open_db(db, read_only=True) as con:
+        assert con.execute("SELECT DISTINCT unit FROM problem_state WHERE problem_code = 'N-1'").fetchall() == [
+            (f"{HAIKOU}›营业部",)]
+        register = org.load(con)
+        assert "海口营销中心" in register.aliases[register.by_key[f"{HAIKOU}›营业部"].node_id]
