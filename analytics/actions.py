@@ -145,7 +145,7 @@ def page_data(con: duckdb.DuckDBPyConnection, user: User, name: str, period: Per
     if part:
         require_part(user, part)
     if name == "supervision":
-        return views.supervision(con, period, *extra)
+        return views.supervision(con, period, allowed_units(user, _under(con)))
     warned = sees(user, "warnings")
     if name == "follow_up" and not warned:
         require_part(user, "reminders")
@@ -180,9 +180,11 @@ def colour_history(con: duckdb.DuckDBPyConnection, user: User, period: Period, u
 
 
 def incomplete_periods(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, int]:
-    """Quarters whose figures are incomplete: problems left out of an import for their errors (ledger)."""
+    """Quarters whose figures are incomplete: problems left out of an import for their errors (ledger). A user
+    limited to units is told only of imports that listed a problem of theirs (what was left out has no unit)."""
     require(user, "view")
-    return ledger.incomplete_periods(con)
+    units = allowed_units(user, _under(con))
+    return ledger.incomplete_periods(con, units)
 
 
 def filter_options(con: duckdb.DuckDBPyConnection, user: User) -> dict[str, list[str]]:
@@ -425,7 +427,10 @@ def export(con: duckdb.DuckDBPyConnection, user: User, period: Period | str, sco
     """Build and write a snapshot of what the user may see (not yet recorded: see record_export): their scope,
     without confidential sources unless they may see those, and only the parts their role sees."""
     require(user, "export")
-    return build_export(con, period, scoped(con, user, scope), fmt, cfg=cfg, mask_names=mask_names, now=now,
+    cut = scoped(con, user, scope)
+    if cut.units is not None and not cut.units:
+        raise AccessDenied(f"所选单位不在本账户可查看的范围内（本单位：{user.unit}）")
+    return build_export(con, period, cut, fmt, cfg=cfg, mask_names=mask_names, now=now,
                         parts=visible_parts(user))
 
 
@@ -447,7 +452,10 @@ def _visible(con: duckdb.DuckDBPyConnection, user: User, scope: Scope, parts: fr
     """Whether a snapshot of this scope and these parts (None: recorded before parts were, so everything) holds
     only what the user may see: their units, no source hidden from them, no part their role does not see."""
     units = allowed_units(user, _under(con))
-    return ((units is None or (scope.units is not None and set(scope.units) <= set(units)))
+    # a scope cut to no unit at all (an export asking only for units its maker could not see) is nobody else's
+    inside = units is None or (bool(scope.units) and set(scope.units) <= set(units)
+                               and (scope.within is None or set(scope.within) <= set(units)))
+    return (inside
             and set(hidden_sources(user)) <= set(scope.hidden_sources)
             and (EVERY_PART if parts is None else parts) <= visible_parts(user))
 
@@ -715,11 +723,25 @@ def _problem_of(con: duckdb.DuckDBPyConnection, user: User, problem_id: int, per
     return dict(zip(("problem_id", "status", "unit"), found, strict=True))
 
 
+def _whole_company(con: duckdb.DuckDBPyConnection, user: User, what: str) -> None:
+    """会商 is the company's 党委纪委 mechanism: its records and minutes span every unit, so an account limited to a
+    unit (组织架构) neither writes them nor takes the minutes away."""
+    if allowed_units(user, _under(con)) is not None:
+        raise AccessDenied(f"{what}由全公司范围的纪委书记、纪委办办理（本账户只能查看本单位及其下级）")
+
+
+def _units_only(con: duckdb.DuckDBPyConnection, user: User, frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of a frame with a unit column that a user limited to units may see (all for the others)."""
+    units = allowed_units(user, _under(con))
+    return frame if units is None else frame[frame["unit"].isin(units)].reset_index(drop=True)
+
+
 def record_meeting(con: duckdb.DuckDBPyConnection, user: User, kind: str, held_on: dt.date, topic: str,
                    participants: str, period: Period | None, items: pd.DataFrame,
                    now: dt.datetime | None = None) -> int:
     """A meeting with its agenda (meetings.ITEM_COLUMNS, as picked, edited and added on the page); its id."""
     _may_record(user, "agenda")
+    _whole_company(con, user, "会商记录")
     with transaction(con):
         meeting_id = meetings.record_meeting(con, kind, held_on, topic, participants,
                                              str(period) if period else None, user.name, now)
@@ -733,6 +755,7 @@ def record_meeting(con: duckdb.DuckDBPyConnection, user: User, kind: str, held_o
 def set_meeting_agenda(con: duckdb.DuckDBPyConnection, user: User, meeting_id: int, items: pd.DataFrame) -> int:
     """A meeting's agenda replaced (edited after the meeting was recorded); how many items."""
     _may_record(user, "agenda")
+    _whole_company(con, user, "会商议题")
     with transaction(con):
         count = meetings.set_agenda(con, meeting_id, items)
         bump_revision(con)
@@ -744,6 +767,7 @@ def add_decision(con: duckdb.DuckDBPyConnection, user: User, meeting_id: int, de
                  now: dt.datetime | None = None) -> int:
     """议定事项 of a meeting, into the 督办清单; its id."""
     _may_record(user, "agenda")
+    _whole_company(con, user, "议定事项")
     with transaction(con):
         decision_id = meetings.add_decision(con, meeting_id, decision, user.name, now)
         bump_revision(con)
@@ -757,6 +781,7 @@ def add_progress(con: duckdb.DuckDBPyConnection, user: User, decision_id: int, n
                  completes: bool = False, now: dt.datetime | None = None) -> int:
     """A progress note on a decision (completes: it is done); its number."""
     _may_record(user, "agenda")
+    _whole_company(con, user, "督办进展")
     with transaction(con):
         note_no = meetings.add_progress(con, decision_id, noted_on, note, completes, user.name, now)
         bump_revision(con)
@@ -768,12 +793,18 @@ def add_progress(con: duckdb.DuckDBPyConnection, user: User, decision_id: int, n
 def meeting_list(con: duckdb.DuckDBPyConnection, user: User) -> pd.DataFrame:
     """Every meeting, for the roles that see the agenda (a department head sees none unless access.toml says)."""
     require_part(user, "agenda")
-    return meetings.meetings(con)
+    units = allowed_units(user, _under(con))
+    listed = meetings.meetings(con)
+    if units is None:
+        return listed
+    # a meeting's topic and participants are the company's: a unit's account sees that it was held, and when
+    mine = listed[listed["meeting_id"].isin(meetings.meetings_of_units(con, units))].reset_index(drop=True)
+    return mine.assign(topic=[f"{k}（涉及本单位事项）" for k in mine["kind"]], participants=None)
 
 
 def meeting_agenda(con: duckdb.DuckDBPyConnection, user: User, meeting_id: int) -> pd.DataFrame:
     require_part(user, "agenda")
-    return meetings.agenda(con, meeting_id)
+    return _units_only(con, user, meetings.agenda(con, meeting_id))
 
 
 def proposed_agenda(con: duckdb.DuckDBPyConnection, user: User, period: Period, held_on: dt.date,
@@ -782,7 +813,7 @@ def proposed_agenda(con: duckdb.DuckDBPyConnection, user: User, period: Period, 
     require_part(user, "agenda")
     suggested = alerts.meeting_agenda(con, period, scoped(con, user, scope), cfg=cfg) \
         if table_exists(con, "problem_state") else pd.DataFrame(columns=list(alerts.AGENDA_COLUMNS))
-    return meetings.opening_agenda(con, held_on, suggested)
+    return _units_only(con, user, meetings.opening_agenda(con, held_on, suggested))
 
 
 def supervision_list(con: duckdb.DuckDBPyConnection, user: User, as_of: dt.date,
@@ -806,6 +837,7 @@ def meeting_minutes(con: duckdb.DuckDBPyConnection, user: User, meeting_id: int,
     """会商纪要 (Word) of a meeting: (file name, bytes); the download itself is recorded by the page (downloaded)."""
     require_part(user, "agenda")
     require(user, "all_units")  # the minutes name every unit's decisions
+    _whole_company(con, user, "会商纪要")
     record = meetings.meeting(con, meeting_id)
     held_on = record["held_on"].date() if hasattr(record["held_on"], "date") else record["held_on"]
     decided = meetings.decisions(con, held_on, meeting_id)
@@ -911,7 +943,9 @@ def find_problems(con: duckdb.DuckDBPyConnection, user: User, text: str, limit: 
 def case_tags(con: duckdb.DuckDBPyConnection, user: User) -> list[str]:
     """Every tag in the case library, for its filter."""
     require_part(user, "cases")
-    return cases.all_tags(con)
+    if allowed_units(user, _under(con)) is None:
+        return cases.all_tags(con)
+    return sorted({str(tag) for tags in case_library(con, user)["tags"] for tag in tags})
 
 
 # ---- 督办文书 (analytics.notices) ----
@@ -931,7 +965,8 @@ def _notice_units(con: duckdb.DuckDBPyConnection, user: User) -> tuple[str, ...]
 
 
 def _notice_statuses(user: User) -> tuple[str, ...] | None:
-    return None if allowed_units(user) is None else notices.STATUSES[notices.STATUSES.index(notices.DELIVERED):]
+    # a department head sees documents once delivered; the 纪委's own roles, scoped to a 分公司 or not, every step
+    return None if can(user, "all_units") else notices.STATUSES[notices.STATUSES.index(notices.DELIVERED):]
 
 
 def _check_notice(con: duckdb.DuckDBPyConnection, user: User, notice_id: int) -> None:

@@ -331,12 +331,17 @@ def list_imports(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """).df()
 
 
-def incomplete_periods(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """Quarters whose figures leave out problems (imported with --skip-invalid): quarter → problems left out."""
-    return dict(con.execute("""
+def incomplete_periods(con: duckdb.DuckDBPyConnection, units: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Quarters whose figures leave out problems (imported with --skip-invalid): quarter → problems left out; with
+    ``units``, of the imports that listed a problem of theirs only."""
+    touching = "" if units is None else """AND import_id IN (
+        SELECT DISTINCT import_id FROM observations o JOIN imports i USING (import_id)
+        JOIN unit_map m ON m.company = coalesce(i.company, '') AND m.name = o.unit
+        WHERE list_contains($units, m.unit))"""
+    return dict(con.execute(f"""
         SELECT period, sum(problems_dropped)::INTEGER FROM imports
-        WHERE undone_at IS NULL AND problems_dropped > 0 GROUP BY period ORDER BY period
-    """).fetchall())
+        WHERE undone_at IS NULL AND problems_dropped > 0 {touching} GROUP BY period ORDER BY period
+    """, {} if units is None else {"units": list(units)}).fetchall())
 
 
 def undo(con: duckdb.DuckDBPyConnection, import_id: int, *, scoring: ScoringConfig) -> str:

@@ -160,6 +160,16 @@ def meeting(con: duckdb.DuckDBPyConnection, meeting_id: int) -> dict:
     return found.iloc[0].to_dict()
 
 
+def meetings_of_units(con: duckdb.DuckDBPyConnection, units: tuple[str, ...]) -> set[int]:
+    """The meetings with an agenda item or a decision for one of these units."""
+    if not has_table(con, "meeting_items"):
+        return set()
+    return {r[0] for r in con.execute("""
+        SELECT meeting_id FROM meeting_items WHERE list_contains($units, unit)
+        UNION SELECT meeting_id FROM meeting_decisions WHERE list_contains($units, unit)
+    """, {"units": list(units)}).fetchall()}
+
+
 def agenda(con: duckdb.DuckDBPyConnection, meeting_id: int) -> pd.DataFrame:
     """The saved agenda of a meeting, in order."""
     if not has_table(con, "meeting_items"):

@@ -39,8 +39,14 @@ def _with_rate(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None = None) -> pd.DataFrame:
-    """Measures, due, done and 完成率 for one quarter, in total or per aspect or unit."""
+def _units_sql(units: tuple[str, ...] | None) -> tuple[str, dict]:
+    """The measures of these units only (None: all): a unit's account sees its own part of the list."""
+    return ("TRUE", {}) if units is None else ("list_contains($units, unit)", {"units": list(units)})
+
+
+def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None = None,
+                  units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Measures, due, done and 完成率 for one quarter, in total or per aspect or unit (of ``units`` only)."""
     if by not in (None, "aspect", "unit"):
         raise ValueError(f"cannot break down by {by!r}")
     group = [by] if by else []
@@ -48,31 +54,36 @@ def task_progress(con: duckdb.DuckDBPyConnection, period: Period, by: str | None
     if not has_table(con, "current_tasks"):
         return pd.DataFrame(columns=columns)
     keys = ", ".join(group)
+    where, params = _units_sql(units)
     frame = con.execute(
-        f"SELECT {keys + ',' if keys else ''} {_COUNTS} FROM current_tasks WHERE period_no = ?"
-        f"{' GROUP BY ' + keys + ' ORDER BY ' + keys if keys else ''}", [period.index],
+        f"SELECT {keys + ',' if keys else ''} {_COUNTS} FROM current_tasks WHERE period_no = $no AND {where}"
+        f"{' GROUP BY ' + keys + ' ORDER BY ' + keys if keys else ''}", params | {"no": period.index},
     ).df()
     if not group and frame["measures"].iloc[0] == 0:
         frame = frame.iloc[0:0]
     return _with_rate(frame)[columns]
 
 
-def task_trend(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every quarter with a supervision list: measures, due, done, not done, 完成率."""
+def task_trend(con: duckdb.DuckDBPyConnection, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every quarter with a supervision list: measures, due, done, not done, 完成率 (of ``units`` only)."""
     if not has_table(con, "current_tasks"):
         return pd.DataFrame(columns=["period", "measures", "due", "done", "not_done", "done_rate"])
-    frame = con.execute(f"SELECT period_no, {_COUNTS} FROM current_tasks GROUP BY period_no ORDER BY period_no").df()
+    where, params = _units_sql(units)
+    frame = con.execute(f"SELECT period_no, {_COUNTS} FROM current_tasks WHERE {where} GROUP BY period_no "
+                        "ORDER BY period_no", params).df()
     frame.insert(0, "period", [str(Period.from_index(int(n))) for n in frame.pop("period_no")])
     return _with_rate(frame)
 
 
-def task_list(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
-    """The quarter's measures as listed, with whether each is due and done (undone due ones first)."""
+def task_list(con: duckdb.DuckDBPyConnection, period: Period, units: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The quarter's measures as listed, with whether each is due and done (undone due ones first; of ``units``
+    only)."""
     if not has_table(con, "current_tasks"):
         return pd.DataFrame(columns=["seq", "aspect", "measure", "requirement", "unit", "frequency", "deadline",
                                      "status", "due", "done"])
-    return con.execute("""
+    where, params = _units_sql(units)
+    return con.execute(f"""
         SELECT seq, aspect, measure, requirement, unit, frequency, deadline, status, due, done
-        FROM current_tasks WHERE period_no = ?
+        FROM current_tasks WHERE period_no = $no AND {where}
         ORDER BY (due AND NOT done) DESC, excel_row
-    """, [period.index]).df()
+    """, params | {"no": period.index}).df()

@@ -146,13 +146,14 @@ def unit_portrait(con: duckdb.DuckDBPyConnection, period: Period, unit: str, sco
     }
 
 
-def supervision(con: duckdb.DuckDBPyConnection, period: Period) -> dict:
-    """监督清单: measures done / due in total, by aspect and unit, over quarters, and the list itself."""
+def supervision(con: duckdb.DuckDBPyConnection, period: Period, units: tuple[str, ...] | None = None) -> dict:
+    """监督清单: measures done / due in total, by aspect and unit, over quarters, and the list itself (of ``units``
+    only: a unit's account sees its own measures)."""
     (total, by_aspect), (by_unit, trend), listed = side_by_side(
         con,
-        lambda c: (tasks.task_progress(c, period), tasks.task_progress(c, period, "aspect")),
-        lambda c: (tasks.task_progress(c, period, "unit"), tasks.task_trend(c)),
-        lambda c: tasks.task_list(c, period))
+        lambda c: (tasks.task_progress(c, period, units=units), tasks.task_progress(c, period, "aspect", units)),
+        lambda c: (tasks.task_progress(c, period, "unit", units), tasks.task_trend(c, units)),
+        lambda c: tasks.task_list(c, period, units))
     return {"total": total, "by_aspect": by_aspect, "by_unit": by_unit, "trend": trend, "list": listed}
 
 

@@ -7,8 +7,8 @@ for 三亚's 财务部, a typical case of 三亚's problem, a 督办单 delivere
 a 乙公司 ledger of 2025Q1 imported leaving an invalid row out, and snapshots / reports of 海口分公司 exported by the
 group's secretary.
 
-Each test whose docstring starts with LEAK reproduces a leak found in this review (it fails until the product is
-fixed); the others are regression tests of guarantees that hold.
+Each test whose docstring starts with "The attack" reproduces a leak a review found (and the product now closes);
+the others are regression tests of guarantees that held from the start.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import re
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
@@ -29,6 +30,7 @@ from analytics.access import HEAD, OFFICE, SECRETARY, AccessDenied, User
 from analytics.cli import main as cli
 from analytics.db import open_db
 from analytics.errors import DashboardError
+from analytics.export import records
 from analytics.meetings import Decision
 from analytics.metrics import Scope
 from analytics.periods import parse_period
@@ -161,7 +163,7 @@ def test_the_world_holds_what_the_attacks_need(world):
 # ---- leaks ----
 
 def test_supervision_page_shows_only_the_own_subtree(world):
-    """LEAK: page_data('supervision') calls views.supervision(con, period) with no scope: a 分公司's 纪委书记 (who
+    """The attack: page_data('supervision') calls views.supervision(con, period) with no scope: a 分公司's 纪委书记 (who
     holds the "supervision" right) sees every unit's 监督清单 measures, 三亚分公司's and 乙公司's included."""
     with reading(world) as con:
         data = actions.page_data(con, HK_SECRETARY, "supervision", Q2, cfg=CFG)
@@ -169,7 +171,7 @@ def test_supervision_page_shows_only_the_own_subtree(world):
 
 
 def test_meeting_list_shows_no_meeting_of_another_subtree(world):
-    """LEAK: meeting_list returns every meeting (meetings.meetings, no unit filter): 海口分公司's 纪委书记 reads the
+    """The attack: meeting_list returns every meeting (meetings.meetings, no unit filter): 海口分公司's 纪委书记 reads the
     group's 三亚分公司 meeting, its topic and participants."""
     with reading(world) as con:
         listed = actions.meeting_list(con, HK_SECRETARY)
@@ -177,7 +179,7 @@ def test_meeting_list_shows_no_meeting_of_another_subtree(world):
 
 
 def test_meeting_agenda_of_another_subtree_is_not_readable(world):
-    """LEAK: meeting_agenda(meeting_id) checks only the 'agenda' part: any meeting's agenda, naming other
+    """The attack: meeting_agenda(meeting_id) checks only the 'agenda' part: any meeting's agenda, naming other
     subtrees' units and problems, is read by id."""
     with reading(world) as con:
         try:
@@ -199,7 +201,7 @@ def test_meeting_minutes_are_not_given_to_a_scoped_secretary(world):
 
 
 def test_proposed_agenda_carries_no_decision_of_another_subtree(world):
-    """LEAK: proposed_agenda scopes the 会商议题建议清单 but meetings.opening_agenda adds every open decision of
+    """The attack: proposed_agenda scopes the 会商议题建议清单 but meetings.opening_agenda adds every open decision of
     earlier meetings (open_decisions has no unit filter): 三亚's decision, person and latest progress leak."""
     with reading(world) as con:
         proposed = actions.proposed_agenda(con, HK_SECRETARY, Q2, dt.date(2025, 7, 20), cfg=CFG)
@@ -207,7 +209,7 @@ def test_proposed_agenda_carries_no_decision_of_another_subtree(world):
 
 
 def test_a_scoped_recorder_cannot_add_a_decision_for_another_unit(writable, world):
-    """LEAK (write): add_decision checks neither the meeting nor the decision's 责任单位 against the scope: 海口's
+    """The attack (a write): add_decision checks neither the meeting nor the decision's 责任单位 against the scope: 海口's
     纪委办 adds a decision for 三亚分公司财务部 to the group's meeting (and it then shows in 三亚's 督办清单)."""
     with open_db(writable) as con, pytest.raises(AccessDenied):
         actions.add_decision(con, HK_OFFICE, world["meeting"],
@@ -215,7 +217,7 @@ def test_a_scoped_recorder_cannot_add_a_decision_for_another_unit(writable, worl
 
 
 def test_a_scoped_recorder_cannot_complete_another_units_decision(writable, world):
-    """LEAK (write): add_progress takes any decision id: 海口's 纪委办 marks 三亚's decision 已完成."""
+    """The attack (a write): add_progress takes any decision id: 海口's 纪委办 marks 三亚's decision 已完成."""
     with open_db(writable) as con:
         with pytest.raises(AccessDenied):
             actions.add_progress(con, HK_OFFICE, world["sy_decision"], dt.date(2025, 7, 8), "已办结", completes=True)
@@ -224,7 +226,7 @@ def test_a_scoped_recorder_cannot_complete_another_units_decision(writable, worl
 
 
 def test_a_scoped_recorder_cannot_rewrite_the_groups_meeting_agenda(writable, world):
-    """LEAK (write): set_meeting_agenda replaces any meeting's agenda by id: 海口's 纪委办 empties the group's
+    """The attack (a write): set_meeting_agenda replaces any meeting's agenda by id: 海口's 纪委办 empties the group's
     meeting on 三亚分公司."""
     with open_db(writable) as con:
         before = len(meetings.agenda(con, world["meeting"]))
@@ -235,7 +237,7 @@ def test_a_scoped_recorder_cannot_rewrite_the_groups_meeting_agenda(writable, wo
 
 
 def test_a_scoped_recorder_cannot_record_a_meeting_on_another_subtree(writable, world):
-    """LEAK (write): record_meeting stores any agenda items: 海口's 纪委办 files items naming 三亚's units and
+    """The attack (a write): record_meeting stores any agenda items: 海口's 纪委办 files items naming 三亚's units and
     problems, seen by everyone reading meetings."""
     items = pd.DataFrame([{"origin": meetings.ADDED, "topic": "研究三亚分公司问题", "unit": SY_FINANCE,
                            "problem_id": world["J-5"]}], columns=list(meetings.ITEM_COLUMNS))
@@ -244,7 +246,7 @@ def test_a_scoped_recorder_cannot_record_a_meeting_on_another_subtree(writable, 
 
 
 def test_case_tags_are_only_of_visible_cases(world):
-    """LEAK (low): case_tags returns every tag of the library (cases.all_tags): 三亚's case tag 三亚备用金长期挂账
+    """The attack: case_tags returns every tag of the library (cases.all_tags): 三亚's case tag 三亚备用金长期挂账
     shows in 海口's tag filter while the library itself is scoped."""
     with reading(world) as con:
         assert actions.case_library(con, HK_SECRETARY).empty
@@ -253,7 +255,7 @@ def test_case_tags_are_only_of_visible_cases(world):
 
 
 def test_incomplete_quarters_count_only_the_own_subtree(world):
-    """LEAK (low): incomplete_periods sums problems_dropped over every import: 海口分公司's accounts learn that
+    """The attack: incomplete_periods sums problems_dropped over every import: 海口分公司's accounts learn that
     乙公司's 2025Q1 ledger left a problem out (the sidebar's 数据不完整 note), though 海口 had no 2025Q1 ledger."""
     with reading(world) as con:
         for user in (HK_SECRETARY, HK_HEAD):
@@ -272,7 +274,7 @@ def test_a_snapshot_of_the_subtree_made_by_the_group_holds_nothing_beyond_it(wor
 
 
 def test_a_unit_report_made_by_the_group_ranks_the_unit_only_among_what_the_reader_sees(world):
-    """LEAK (low): a 画像报告 the group's secretary made of 海口分公司财务部 (scope units = that unit, no
+    """The attack: a 画像报告 the group's secretary made of 海口分公司财务部 (scope units = that unit, no
     ``within``) ranks it among every unit of the group (report.scores: peers = replace(scope, units=None)); the
     snapshot is listed for 海口's 纪委书记 (_visible compares units only) and tells them how many units the group
     has and where this one stands among them. The same report made by 海口's secretary ranks among 海口's 3."""
@@ -290,16 +292,21 @@ def test_a_unit_report_made_by_the_group_ranks_the_unit_only_among_what_the_read
 
 
 def test_another_subtrees_empty_snapshot_is_not_listed(writable):
-    """LEAK (low): 三亚分公司's 纪委书记 exports asking for 乙公司; the scope is cut to no unit (units=(), within =
+    """The attack: 三亚分公司's 纪委书记 exports asking for 乙公司; the scope is cut to no unit (units=(), within =
     三亚's subtree) and recorded. _visible checks only ``set(scope.units) <= allowed`` (the empty set always is) and
     ignores ``within``: 海口's 纪委书记 lists and downloads it, learning who in 三亚 exported what and when; it is
     labelled 全公司 besides."""
     sanya = User("sy", SECRETARY, SANYA)
     with open_db(writable) as con:
-        snapshot, content = actions.export(con, sanya, Q2, Scope(units=(YI,)), "xlsx", cfg=CFG)
-        snapshot_id, _ = actions.record_export(con, sanya, snapshot, "xlsx", content)
-        listed = actions.snapshots(con, HK_SECRETARY)
-    assert snapshot_id not in set(listed["snapshot_id"])
+        before = set(actions.snapshots(con, HK_SECRETARY)["snapshot_id"])
+        with pytest.raises(AccessDenied, match="所选单位不在本账户可查看的范围内"):  # no export of nothing at all
+            actions.export(con, sanya, Q2, Scope(units=(YI,)), "xlsx", cfg=CFG)
+        # one recorded so anyway (by an older release) is listed for nobody else
+        snapshot, content = actions.export(con, sanya, Q2, Scope(), "xlsx", cfg=CFG)
+        empty = replace(snapshot, scope=replace(snapshot.scope, units=()))
+        snapshot_id = records.record(con, empty, "xlsx", content, "empty.xlsx", user="sy")
+        listed = set(actions.snapshots(con, HK_SECRETARY)["snapshot_id"])
+    assert snapshot_id not in listed and listed == before
 
 
 # ---- what holds (regression tests) ----
@@ -439,3 +446,17 @@ def test_a_scoped_export_of_another_node_holds_nothing_of_it(world):
     assert set(snapshot.scope.units) <= {HAIKOU, HK_FINANCE, f"{HAIKOU}›营业部"}
     assert leaked(xlsx_text(content)) == []
     assert none is None or leaked(xlsx_text(none)) == []
+
+
+def test_a_scoped_secretary_sees_and_signs_their_own_subtrees_drafts(writable):
+    """Scoped to 海口分公司, the 纪委书记 still sees the drafts addressed to 海口's units (to sign them), and none of
+    三亚's."""
+    group_office = User("bgs", OFFICE)
+    ncfg = notices.notices_config()
+    with open_db(writable) as con:
+        hk_id, _ = actions.draft_notice(con, group_office, ncfg, Q2, cfg=CFG, kind=notices.KINDS[0], unit=HK_FINANCE,
+                                        reply_by=dt.date.today() + dt.timedelta(days=20))
+        register = actions.notice_register(con, HK_SECRETARY, dt.date.today())
+        assert hk_id in set(register["notice_id"]) and leaked(register) == []
+        actions.notice_step(con, HK_SECRETARY, hk_id, notices.SIGN, ncfg=ncfg)
+        assert notices.status_of(con, hk_id)[0] == notices.SIGNED

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from analytics import alerts, metrics, scoring
+from analytics import alerts, metrics, org, scoring
 from analytics.config import ScoringConfig
 from analytics.db import table_exists
 from analytics.errors import DashboardError
@@ -193,7 +193,9 @@ def _check(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> None
                              f"{'、'.join(map(str, periods))}")
     if scope.units is not None:
         known = _known_units(con, period, scope.within)
-        unknown = [u for u in scope.units if u not in known]
+        # a node of the 组织架构 without problems of its own (a 分公司 in a subtree asked for) is known too
+        registered = set(org.known_units(con))
+        unknown = [u for u in scope.units if u not in known and u not in registered]
         if unknown:
             raise DashboardError(f"截至 {period} 的台账中没有单位「{'、'.join(unknown)}」，可选单位："
                                  f"{'、'.join(sorted(known))}")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 import duckdb
 import pandas as pd
 
-from analytics import scoring
+from analytics import org, scoring
 from analytics.config import ScoringConfig
 from analytics.metrics import Scope
 from analytics.periods import Period
@@ -65,7 +65,11 @@ def scores(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope, *, cfg:
                 lowest[d] = [(str(u), float(s)) for u, s in zip(rows["unit"], rows["score"], strict=True)]
         out = replace(out, ranks=ranks, lowest=lowest)
     else:
-        peers = scoring.dimension_scores(con, period, replace(scope, units=None), cfg=cfg)
+        # ranked among the units under its own parent (组织架构; without a register, every unit), as far as the
+        # reader sees: a report kept and handed on says nothing of units beyond them
+        parent = one_unit.rsplit(org.SEP, 1)[0] if org.SEP in one_unit else None
+        peers = scoring.dimension_scores(
+            con, period, replace(scope, units=org.units_under(con, parent) if parent else None), cfg=cfg)
         ranks = {}
         for d in out.dimensions:
             rows = peers[peers["dimension"] == d]
