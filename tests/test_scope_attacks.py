@@ -171,8 +171,8 @@ def test_supervision_page_shows_only_the_own_subtree(world):
 
 
 def test_meeting_list_shows_no_meeting_of_another_subtree(world):
-    """The attack: meeting_list returns every meeting (meetings.meetings, no unit filter): 海口分公司's 纪委书记 reads the
-    group's 三亚分公司 meeting, its topic and participants."""
+    """The attack: meeting_list returned every meeting (meetings.meetings, no unit filter): 海口分公司's 纪委书记
+    read the group's 三亚分公司 meeting, its topic and participants."""
     with reading(world) as con:
         listed = actions.meeting_list(con, HK_SECRETARY)
     assert leaked(listed) == []
@@ -209,8 +209,8 @@ def test_proposed_agenda_carries_no_decision_of_another_subtree(world):
 
 
 def test_a_scoped_recorder_cannot_add_a_decision_for_another_unit(writable, world):
-    """The attack (a write): add_decision checks neither the meeting nor the decision's 责任单位 against the scope: 海口's
-    纪委办 adds a decision for 三亚分公司财务部 to the group's meeting (and it then shows in 三亚's 督办清单)."""
+    """The attack (a write): add_decision checked neither the meeting nor the decision's 责任单位 against the scope:
+    海口's 纪委办 added a decision for 三亚分公司财务部 to the group's meeting (then shown in 三亚's 督办清单)."""
     with open_db(writable) as con, pytest.raises(AccessDenied):
         actions.add_decision(con, HK_OFFICE, world["meeting"],
                              Decision("三亚财务部限期清理", SY_FINANCE, None, dt.date(2025, 9, 30)), now=NOW)
