@@ -12,7 +12,7 @@ from pathlib import Path
 from analytics import actions, org
 from analytics import org_register as io
 from analytics.access import operator
-from analytics.config import scoring_config
+from analytics.config import ledger_config, scoring_config
 from analytics.db import open_db
 
 READ_ONLY = ()
@@ -38,7 +38,7 @@ def cmd_org(args: argparse.Namespace) -> int:
         except (FileNotFoundError, IsADirectoryError):
             print(f"✗ {args.file}：文件不存在")
             return 1
-        rows = io.read_xlsx(args.file.name, data)
+        rows = io.read_xlsx(args.file.name, data, ledger_config().limits)
         with open_db(args.db) as con:
             changed = actions.save_org(con, who, rows, cfg=scoring_config(), source=args.file.name)
         print(f"✓ 组织架构已更新：{changed['nodes']} 个单位（新增 {changed['added']}，删除 {changed['removed']}）")

@@ -7,6 +7,7 @@ Node ids are kept for nodes whose path is unchanged, so that what refers to them
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import re
@@ -16,6 +17,9 @@ import duckdb
 import pandas as pd
 
 from analytics import org
+from analytics.config import Limits
+from analytics.errors import FileRejected
+from analytics.ingest.reader import read_sheets
 from analytics.org import COMPANY, KINDS, SEP, OrgError, Register, clean
 
 COLUMNS = {"parent": "上级单位", "name": "单位名称", "kind": "类型", "peer_group": "同类单位", "head_count": "人数",
@@ -227,15 +231,27 @@ def to_xlsx(register: Register) -> bytes:
     return out.getvalue()
 
 
-MAX_BYTES = 5 * 1024 * 1024  # a register of thousands of units is a few hundred KB
+# a register of thousands of units is a few hundred KB: beyond these it is not one (checked before it is read)
+REGISTER_LIMITS = {"max_file_mb": 5.0, "max_rows": 20_000, "max_columns": 40, "max_unzipped_mb": 50.0}
 
 
-def read_xlsx(name: str, data: bytes) -> list[Row]:
-    """The rows of a register xlsx (its first sheet), messages naming the file and Excel row."""
-    if len(data) > MAX_BYTES:
-        raise OrgError(f"「{name}」有 {len(data) / 1024 / 1024:.1f} MB，不像组织架构表（上限 5 MB）")
+def _cell_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def read_xlsx(name: str, data: bytes, limits: Limits) -> list[Row]:
+    """The rows of a register file (its first visible sheet), read by the ledgers' hardened reader within tighter
+    limits (a hostile file is refused before it is read in full); messages name the file and Excel row."""
     try:
-        frame = pd.read_excel(io.BytesIO(data), sheet_name=0, dtype=str, engine="calamine")
-    except Exception as exc:  # any unreadable file is the user's to fix: say so in Chinese
-        raise OrgError(f"「{name}」无法读取为 Excel 组织架构表（{str(exc).splitlines()[0][:120]}）") from None
-    return rows_from_frame(frame, where=f"「{name}」工作表第 {{row}} 行")
+        sheets = read_sheets(name, data, dataclasses.replace(limits, **REGISTER_LIMITS))
+    except FileRejected as exc:
+        raise OrgError(f"「{name}」无法作为组织架构表读取：" + "；".join(i.reason for i in exc.issues)) from None
+    rows = sheets[0].rows if sheets and sheets[0].columns is None else []
+    if not rows:
+        raise OrgError(f"「{name}」的第一个工作表是空的，不是组织架构表")
+    header = [_cell_text(c).strip() for c in rows[0]]
+    frame = pd.DataFrame([[_cell_text(c) for c in r] + [""] * (len(header) - len(r)) for r in rows[1:]],
+                         columns=header) if len(rows) > 1 else pd.DataFrame(columns=header)
+    return rows_from_frame(frame.loc[:, ~frame.columns.duplicated()], where=f"「{name}」工作表第 {{row}} 行")

@@ -9,6 +9,7 @@ import streamlit as st
 
 from analytics import actions, org
 from analytics import org_register as io
+from analytics.config import ledger_config
 from analytics.db import open_db
 from analytics.errors import DashboardError
 from app_pages import common
@@ -65,7 +66,7 @@ def exchange(register: org.Register) -> None:
     uploaded = right.file_uploader("上传组织架构表（替换现有组织架构）", type=["xlsx"], key="org_upload")
     if uploaded is not None and right.button("导入组织架构表", key="org_import", icon=":material/upload:"):
         try:
-            rows = io.read_xlsx(uploaded.name, uploaded.getvalue())
+            rows = io.read_xlsx(uploaded.name, uploaded.getvalue(), ledger_config().limits)
         except DashboardError as exc:
             st.error(common.plain(str(exc)), icon=":material/error:")
             return

@@ -35,6 +35,7 @@ from analytics import actions, derived, org, rollup
 from analytics import org_register as reg
 from analytics.access import HEAD, SECRETARY, AccessDenied, User, operator
 from analytics.cli import main as cli
+from analytics.config import ledger_config
 from analytics.db import ensure_schema, open_db
 from analytics.errors import DashboardError
 from analytics.export.snapshot import EVERY_PART
@@ -46,6 +47,7 @@ from tests import group_ledgers as group
 from tests.conftest import CFG, HEADER, problem_row, write_xlsx
 
 Q2 = parse_period("2025Q2")
+LIMITS = ledger_config().limits
 HAIKOU, SANYA, JIA, YI = "甲公司›海口分公司", "甲公司›三亚分公司", "甲公司", "乙公司"
 
 
@@ -170,7 +172,7 @@ def test_a_bad_register_is_refused_whole_naming_row_and_column(group_db, tmp_pat
     with open_db(db, read_only=True) as con:
         before = con.execute("SELECT * FROM org_nodes ORDER BY node_id").fetchall()
     with pytest.raises(DashboardError, match=message.replace("(", r"\(")):
-        rows = reg.read_xlsx(path.name, path.read_bytes())
+        rows = reg.read_xlsx(path.name, path.read_bytes(), LIMITS)
         with open_db(db) as con:
             actions.save_org(con, operator(), rows, cfg=CFG, source=path.name)
     with open_db(db, read_only=True) as con:
@@ -186,7 +188,7 @@ def test_the_register_exports_with_drop_downs_and_imports_back_the_same(group_db
     validations = {str(v.sqref).split(":")[0]: v.formula1 for v in sheet.data_validations.dataValidation}
     assert validations["C2"] == '"公司,分公司,部门,区域,单位"' and "可选上级" in validations["A2"]
     assert book["可选上级"].sheet_state == "hidden"
-    again = reg.read_xlsx("组织架构.xlsx", content)
+    again = reg.read_xlsx("组织架构.xlsx", content, LIMITS)
     assert [(r.parent, r.name, r.kind, r.peer_group, r.head_count, set(r.aliases)) for r in again] == [
         (r.parent, r.name, r.kind, r.peer_group, r.head_count, set(r.aliases))
         for r in register_of(group.REGISTER_ROWS)]
@@ -415,3 +417,34 @@ def test_a_scoped_account_keeps_nothing_that_spans_every_unit():
     assert all(can(whole, p) for p in WHOLE_ONLY)
     assert not any(can(HAIKOU_SECRETARY, p) for p in WHOLE_ONLY)
     assert can(HAIKOU_SECRETARY, "all_units") and can(HAIKOU_SECRETARY, "export")
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"PK\x03\x04 not really a zip", "无法作为组织架构表读取"),
+    ("上级单位,单位名称\n,甲公司\n".encode(), "无法作为组织架构表读取"),  # a CSV named .xlsx
+    (b"", "文件为空"),
+])
+def test_a_file_that_is_no_register_is_refused_in_chinese(content, message):
+    with pytest.raises(DashboardError, match=message):
+        reg.read_xlsx("组织架构.xlsx", content, LIMITS)
+
+
+def test_a_register_beyond_its_limits_is_refused_before_it_is_read(tmp_path):
+    """The attack: a 'register' of 30,000 rows, read in the server process: refused by the hardened reader's row
+    limit for registers (20,000), not parsed."""
+    rows = [["上级单位", "单位名称", "类型"], [None, "甲公司", "公司"],
+            *[["甲公司", f"单位{i}", "部门"] for i in range(30_000)]]
+    path = write_xlsx(tmp_path / "大表.xlsx", {"组织架构": rows})
+    with pytest.raises(DashboardError, match="无法作为组织架构表读取"):
+        reg.read_xlsx(path.name, path.read_bytes(), LIMITS)
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    """An alias written as =HYPERLINK(…) is a name like any other: stored as given and exported as text."""
+    con = duckdb.connect()
+    ensure_schema(con)
+    reg.save(con, [reg.Row("", "甲公司", "公司"), reg.Row("甲公司", "财务部", "部门", aliases=('=HYPERLINK("x")',))],
+             "test")
+    book = openpyxl.load_workbook(io.BytesIO(reg.to_xlsx(org.load(con))))
+    cell = book["组织架构"]["F3"]
+    assert cell.value == '=HYPERLINK("x")' and cell.data_type == "s"
