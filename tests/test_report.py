@@ -17,6 +17,7 @@ from analytics.access import HEAD, MEMBER, SECRETARY, AccessDenied, User
 from analytics.db import connect, open_db
 from analytics.errors import DashboardError
 from analytics.metrics import ALL, Scope
+from analytics.periods import parse_period
 from analytics.report import monthly, writer
 from tests.conftest import CFG
 from tests.fixtures import two_quarters
@@ -294,3 +295,23 @@ def test_a_confidential_source_is_neither_named_nor_counted(db):
     one = sections(content)[writer.SECTIONS[0]]
     assert "信访" not in "\n".join(t for _, t in paragraphs(content))
     assert "共有纳入台账管理的问题6个" in one  # 7 in 2024Q2, less A-4
+
+
+def test_recorded_lookback_results_are_reported(db):
+    """五、整改落实和回头看情况 says what the 回头看 found once results are recorded (analytics.lookback)."""
+    import datetime as dt
+
+    from analytics import lookback
+    from analytics.access import OFFICE
+
+    office = User("office", OFFICE)
+    with open_db(db) as con:
+        closed = con.execute("SELECT problem_id FROM problem_state WHERE period_no = ? AND status = '已销号' "
+                             "ORDER BY problem_id", [parse_period("2024Q2").index]).fetchall()
+        first, second = (int(r[0]) for r in closed[:2])
+        for pid, result in ((first, lookback.DONE), (second, lookback.RECURRED)):
+            actions.record_lookback(con, office, pid, parse_period("2024Q2"), result, "复查", dt.date(2024, 7, 15),
+                                    cfg=CFG)
+    _, content = make(db)
+    assert "本期“回头看”复查问题2个，其中整改到位1个，改而复发1个（已列入再通报）。" in sections(content)[
+        "五、整改落实和回头看情况"]

@@ -112,3 +112,12 @@ def test_every_chart_builder_attaches_its_conclusion():
     ]
     assert all(charts.conclusion(fig) for fig in made)
     assert charts.conclusion(made[-1]) == "暂无数据。"
+
+
+@pytest.mark.parametrize(("found", "sentence"), [
+    (None, None),
+    ((4, 4, 0, 0), "本期“回头看”复查问题4个，其中整改到位4个。"),
+    ((5, 2, 2, 1), "本期“回头看”复查问题5个，其中整改到位2个，改而复发2个（已列入再通报），需再了解1个。"),
+])
+def test_the_recorded_rechecks_in_one_sentence(found, sentence):
+    assert text.rechecks(found) == sentence

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
-from analytics import alerts, metrics, notices
+from analytics import alerts, lookback, metrics, notices
 from analytics.config import ScoringConfig
 from analytics.db import has_table
 from analytics.errors import DashboardError
@@ -61,6 +61,8 @@ class ReportData:
     agenda: pd.DataFrame | None  # alerts.meeting_agenda (None without "agenda")
     lookback: tuple[int, int]  # (closed problems, the 回头看 sample size)
     documents: dict[str, int] = field(default_factory=dict)  # 督办文书 by kind, where the follow-up loop exists
+    # the 回头看 re-checks recorded for the quarter (checked, 整改到位, 改而复发, 需再了解), where any were
+    rechecked: tuple[int, int, int, int] | None = None
     unit: str | None = None  # a 画像报告's unit
     masked: bool = False
 
@@ -143,6 +145,16 @@ def _documents(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> 
     return out | {k: n for k, n in (("已回复", replied), ("其中核验办结", closed), ("逾期未回复", late)) if n}
 
 
+def _rechecked(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope) -> tuple[int, int, int, int] | None:
+    """The quarter's recorded 回头看 results (analytics.lookback.summary), None when none was recorded."""
+    found = lookback.summary(con, scope)
+    row = found[found["period"] == str(period)]
+    if row.empty:
+        return None
+    r = row.iloc[0]
+    return int(r["checked"]), int(r["done"]), int(r["recurred"]), int(r["unclear"])
+
+
 def build(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *, cfg: ScoringConfig,
           parts: frozenset[str], unit: str | None = None, now: dt.datetime | None = None) -> ReportData:
     """A quarter's 研判报告 (or, with ``unit``, that unit's 画像报告) of what a reader seeing ``parts`` may see;
@@ -171,4 +183,5 @@ def build(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL, *,
         lookback=(int(head["closed"]), min(int(head["closed"]), cfg.lookback_size)) if "lookback" in parts
         else (0, 0),
         documents=_documents(con, period, scope), unit=unit,
+        rechecked=_rechecked(con, period, scope) if "lookback" in parts else None,
     )

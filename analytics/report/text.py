@@ -216,6 +216,19 @@ def rectification(head: dict, closed_for_lookback: int, lookback_size: int) -> l
     return text
 
 
+def rechecks(found: tuple[int, int, int, int] | None) -> str | None:
+    """回头看 results recorded for the quarter: re-checked, 整改到位, 改而复发 (再通报), 需再了解."""
+    if not found:
+        return None
+    checked, done, recurred, unclear = found
+    text = f"本期“回头看”复查问题{checked}个，其中整改到位{done}个"
+    if recurred:
+        text += f"，改而复发{recurred}个（已列入再通报）"
+    if unclear:
+        text += f"，需再了解{unclear}个"
+    return text + "。"
+
+
 def follow_up_documents(counts: dict[str, int]) -> str | None:
     """督办文书 and their replies, where the follow-up loop is recorded: kind or state → how many."""
     if not counts:

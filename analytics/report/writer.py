@@ -145,6 +145,8 @@ def write(r: ReportData) -> bytes:
     word._heading(doc, titles[4], 1)
     for sentence in text.rectification(r.head, *r.lookback):
         _para(doc, sentence)
+    if rechecked := text.rechecks(r.rechecked):
+        _para(doc, rechecked)
     if documents := text.follow_up_documents(r.documents):
         _para(doc, documents)
     word._heading(doc, titles[5], 1)
