@@ -412,19 +412,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_db(args.db, read_only=True) as con:
         snapshot, content = actions.export(con, operator(), period, scope, args.fmt, cfg=scoring,
                                            mask_names=args.mask_names)
-    _write_out(args.out, content)
+    cli_ops.write_out(args.out, content)
     with open_db(args.db) as con:
         snapshot_id, _ = actions.record_export(con, operator(), snapshot, args.fmt, content, args.out.name)
     print(f"✓ 已导出 {args.out}（{snapshot.title}，{snapshot.scope_label}，{len(content) / 1024:.1f} KB）")
     print(f"  快照记录 #{snapshot_id}，数据版本 {snapshot.data_version[:16]}…")
     return 0
-
-
-def _write_out(path: Path, content: bytes) -> None:
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise DashboardError(f"无法写入 {path}：{exc.strerror or exc}") from exc
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -437,7 +430,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     with open_db(args.db, read_only=True) as con:
         built, content = actions.report(con, operator(), kind, period, scope, cfg=scoring, unit=args.unit,
                                         month=args.month)
-    _write_out(args.out, content)
+    cli_ops.write_out(args.out, content)
     with open_db(args.db) as con:
         record_id, _ = actions.record_report(con, operator(), built, content, args.out.name)
     print(f"✓ 已生成 {args.out}（{built.title}，{built.scope_label}，{len(content) / 1024:.1f} KB）")

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from analytics import actions, derived, notices
+from analytics import actions, cli_ops, derived, notices
 from analytics.access import OFFICE, operator
 from analytics.config import scoring_config
 from analytics.db import open_db
@@ -46,13 +46,6 @@ def _date(text: str | None) -> dt.date | None:
         raise DashboardError(f"--reply-by 应为日期，如 2025-07-31（收到「{text}」）") from None
 
 
-def _write(path: Path, content: bytes) -> None:
-    try:
-        path.write_bytes(content)
-    except OSError as exc:
-        raise DashboardError(f"无法写入 {path}：{exc.strerror or exc}") from exc
-
-
 def cmd_notices(args: argparse.Namespace) -> int:
     ncfg = notices.notices_config()  # read once here, at the edge, and passed down
     if args.notices_command == "list":
@@ -78,7 +71,7 @@ def cmd_notices(args: argparse.Namespace) -> int:
         if args.pdf:
             files.append((args.out.with_suffix(".pdf"), *actions.notice_file(con, office, notice_id, "pdf")))
     for path, _, content in files:
-        _write(path, content)
+        cli_ops.write_out(path, content)
         actions.downloaded(args.db, office, "督办文书", content, number=number, file=path.name)
     print(f"✓ 已起草 {number}（{kind}，主送 {args.unit}，拟稿待签发）：{'、'.join(str(p) for p, _, _ in files)}")
     return 0

@@ -20,6 +20,14 @@ from analytics.metrics import ALL
 READ_ONLY = ("health",)  # commands that write nothing, not even the audit trail's configuration entries
 
 
+def write_out(path: Path, content: bytes) -> None:
+    """A file a command made, written where it was asked for; a refusal said in Chinese."""
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise DashboardError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+
+
 def add_commands(sub: argparse._SubParsersAction,
                  with_db: Callable[[argparse.ArgumentParser], argparse.ArgumentParser]) -> None:
     heal = with_db(sub.add_parser("health", help="健康检查：数据库能否打开、审计日志是否完整（异常时以状态 1 退出）"))

@@ -37,6 +37,7 @@ from analytics.periods import parse_period
 from tests import group_ledgers as group
 from tests.conftest import CFG, HEADER, problem_row, write_xlsx
 from tests.fixtures import TASK_HEADER
+from tests.test_org import text_of
 
 Q1, Q2 = parse_period("2025Q1"), parse_period("2025Q2")
 JIA, YI = "甲公司", "乙公司"
@@ -59,14 +60,6 @@ NOW = dt.datetime(2025, 7, 5, 10, 0)
 TODAY = dt.date(2025, 7, 10)
 
 
-def text_of(data: object) -> str:
-    if isinstance(data, dict):
-        return " ".join(f"{k} {text_of(v)}" for k, v in data.items())
-    if isinstance(data, list | tuple):
-        return " ".join(map(text_of, data))
-    if isinstance(data, pd.DataFrame):
-        return data.to_csv()
-    return str(data)
 
 
 def leaked(data: object) -> list[str]:
