@@ -30,9 +30,9 @@ def overview(con: duckdb.DuckDBPyConnection, period: Period, scope: Scope = ALL,
         raw = scoring.raw_scores(c, period.previous(), period, scope, cfg=cfg)  # both quarters' scores in one pass
         now = scoring.one_quarter(raw, period)
         units = scoring.rank_units(now, scope, cfg=cfg)
-        company, children, _ = rollup.tree_scores(c, now, period, scope, cfg=cfg)
+        company, children, _ = rollup.tree_scores(c, now, period, scope, cfg=cfg, ranked=units)
         before, _, _ = rollup.tree_scores(c, scoring.one_quarter(raw, period.previous()), period.previous(), scope,
-                                          cfg=cfg)
+                                          cfg=cfg, ranked=units.iloc[0:0])  # its company score alone
         return (company, before, children), alerts.warning_counts(c, period, scope, cfg=cfg, units=units)
 
     ((company, company_previous, children), warnings), trend, recurred = side_by_side(
