@@ -18,6 +18,7 @@ from tests import group_ledgers as group
 from tests.conftest import PASSWORD, logged_in
 from tests.test_access import page_bytes
 from tests.test_org import HAIKOU, renamed_sales
+from tests.test_pages_meetings import open_page
 
 OTHERS = ("三亚", "乙公司", "文昌", "备用金", "资金支付")
 PAGES = ["app_pages/overview.py", "app_pages/trends.py", "app_pages/rectification.py", "app_pages/scores.py",
@@ -43,14 +44,6 @@ def haikou_account(monkeypatch, tmp_path, accounts_file) -> str:
     return "haikou"
 
 
-def open_page(monkeypatch, db: Path, page: str, account: str = "secretary"):
-    monkeypatch.setenv("DASHBOARD_DB", str(db))
-    at = logged_in(account).run()
-    at.switch_page(page).run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
 @pytest.mark.parametrize("page", PAGES)
 def test_a_branch_secretary_sees_no_other_subtree_on_any_page(monkeypatch, group_db, haikou_account, page):
     at = open_page(monkeypatch, group_db, page, haikou_account)
@@ -60,7 +53,7 @@ def test_a_branch_secretary_sees_no_other_subtree_on_any_page(monkeypatch, group
 
 
 def test_the_group_secretary_sees_both_companies_side_by_side(monkeypatch, group_db):
-    at = open_page(monkeypatch, group_db, "app_pages/group.py")
+    at = open_page(monkeypatch, group_db, "app_pages/group.py", "secretary")
     assert at.title[0].value == "集团视图"
     table = at.dataframe[0].value
     assert table["company"].tolist() == ["甲公司", "乙公司"] and table["total"].tolist() == [6, 3]
@@ -68,7 +61,7 @@ def test_the_group_secretary_sees_both_companies_side_by_side(monkeypatch, group
 
 
 def test_the_unit_filter_lists_the_tree(monkeypatch, group_db):
-    at = open_page(monkeypatch, group_db, "app_pages/overview.py")
+    at = open_page(monkeypatch, group_db, "app_pages/overview.py", "secretary")
     options = at.sidebar.multiselect(key="filter_units").options
     assert options[:3] == ["甲公司", "甲公司 › 海口分公司", "甲公司 › 海口分公司 › 财务部"]
     at.sidebar.multiselect(key="filter_units").set_value([HAIKOU]).run()
