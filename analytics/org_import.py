@@ -11,7 +11,7 @@ import pyarrow.compute as pc
 
 from analytics import org, org_register
 from analytics.ingest.parse import ParsedFile
-from analytics.org import AMBIGUOUS, SEP, OrgError, Register, clean
+from analytics.org import AMBIGUOUS, OrgError, Register, clean
 
 ALIAS, ADD = "alias", "add"  # an answer: (ALIAS, the unit's key) or (ADD, the parent's key)
 
@@ -125,7 +125,3 @@ def question_text(q: UnitQuestion, company: str) -> str:
         options = "、".join(org.label(c) for c in q.candidates)
         return f"{where}的责任单位「{q.text}」在{company}内可指多个单位（{options}），请指明是哪一个"
     return f"{where}的责任单位「{q.text}」不在{company}的组织架构中"
-
-
-def path_of(key: str) -> str:
-    return key.replace(SEP, "/")

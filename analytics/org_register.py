@@ -84,6 +84,19 @@ def _parent_key(parent: str) -> str:
     return SEP.join(clean(p) for p in re.split(r"\s*[›>/／\\]\s*", parent) if clean(p))
 
 
+def key_of(row: Row) -> str:
+    """The unit key a row registers: its parent's path (written with / or ›) and its name."""
+    parent = _parent_key(row.parent)
+    return f"{parent}{SEP}{clean(row.name)}" if parent else clean(row.name)
+
+
+def rows_of(register: Register) -> list[Row]:
+    """The register as rows again (to change one thing and save the whole), each named by its unit in messages."""
+    return [Row(k.rsplit(SEP, 1)[0] if SEP in k else "", n.name, n.kind, n.peer_group, n.head_count,
+                tuple(register.aliases.get(n.node_id, [])), f"「{org.label(k)}」")
+            for n in register.ordered() for k in [register.key[n.node_id]]]
+
+
 def check(rows: list[Row]) -> list[tuple[str, Row]]:
     """Every row with its key, in an order where a parent comes before its children; refuses a register that would
     make a name mean two things (OrgError, naming the row and column)."""
@@ -96,10 +109,9 @@ def check(rows: list[Row]) -> list[tuple[str, Row]]:
             raise OrgError(f"{r.where}「单位名称」列：「{r.name}」含有 › / \\ > 等分隔符，单位名称中不能使用")
         if r.kind not in KINDS:
             raise OrgError(f"{r.where}「类型」列：「{r.kind}」不是可选的类型（{'、'.join(KINDS)}）")
-        parent = _parent_key(r.parent)
-        if (r.kind == COMPANY) != (not parent):
+        if (r.kind == COMPANY) != (not _parent_key(r.parent)):
             raise OrgError(f"{r.where}：公司不填上级单位，其他单位必须填上级单位（「上级单位」「类型」列）")
-        key = f"{parent}{SEP}{name}" if parent else name
+        key = key_of(r)
         if key in keyed:
             earlier = keyed[key]
             raise OrgError(f"{r.where}「单位名称」列：「{org.label(key)}」与"
@@ -176,9 +188,7 @@ def add_alias(con: duckdb.DuckDBPyConnection, key: str, alias: str, who: str | N
 def add_unit(con: duckdb.DuckDBPyConnection, parent: str, name: str, who: str | None, kind: str = "单位") -> str:
     """A new unit under a node (or a new company when parent is empty), inside the caller's transaction; its key."""
     register = org.load(con)
-    rows = [Row(k.rsplit(SEP, 1)[0] if SEP in k else "", n.name, n.kind, n.peer_group, n.head_count,
-                tuple(register.aliases.get(n.node_id, [])), f"「{org.label(k)}」")
-            for n in register.ordered() for k in [register.key[n.node_id]]]
+    rows = rows_of(register)
     if parent and parent not in register.by_key:
         raise OrgError(f"组织架构中没有上级单位「{org.label(parent)}」")
     rows.append(Row(parent, name, COMPANY if not parent else kind, where=f"新单位「{name}」"))

@@ -4,6 +4,8 @@ and export as xlsx; and the ledgers' unit names it does not know yet, to map. Ev
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
@@ -90,20 +92,13 @@ def unregistered(register: org.Register) -> None:
         target = mid.selectbox("单位", inside, format_func=org.label, key=f"org_target_{r.company}_{r.name}",
                                label_visibility="collapsed")
         if right.button("确定", key=f"org_ok_{r.company}_{r.name}") and target:
-            rows = _rows(register)
+            rows = io.rows_of(register)
             if how.startswith("记为"):
-                rows = [row if row.where != org.label(target) else
-                        io.Row(row.parent, row.name, row.kind, row.peer_group, row.head_count,
-                               (*row.aliases, r.name), row.where) for row in rows]
+                rows = [row if io.key_of(row) != target else replace(row, aliases=(*row.aliases, r.name))
+                        for row in rows]
             else:
-                rows.append(io.Row(target.replace(org.SEP, "/"), r.name, "单位", where=f"新单位「{r.name}」"))
+                rows.append(io.Row(target, r.name, "单位", where=f"新单位「{r.name}」"))
             _save(rows, "组织架构页面：台账中的单位")
-
-
-def _rows(register: org.Register) -> list[io.Row]:
-    return [io.Row(k.rsplit(org.SEP, 1)[0].replace(org.SEP, "/") if org.SEP in k else "", n.name, n.kind,
-                   n.peer_group, n.head_count, tuple(register.aliases.get(n.node_id, [])), org.label(k))
-            for n in register.ordered() for k in [register.key[n.node_id]]]
 
 
 def main() -> None:

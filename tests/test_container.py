@@ -9,13 +9,11 @@ import secrets
 import shutil
 import socket
 import subprocess
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 
 from tests.conftest import HEADER, ROOT, problem_row, write_xlsx
+from tests.polling import get_json
 
 
 def test_every_file_the_dockerfile_copies_exists_and_is_let_through_dockerignore():
@@ -49,17 +47,10 @@ def free_port() -> int:
 
 
 def wait_health(url: str, name: str, timeout: float = 120) -> tuple[int, dict]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.5)  # polling a port: there is no event to wait on
-    logs = docker("logs", name, check=False)
-    pytest.fail(f"the container did not answer {url} within {timeout:.0f} s:\n{logs.stdout}{logs.stderr}")
+    def logs() -> str:
+        found = docker("logs", name, check=False)
+        return found.stdout + found.stderr
+    return get_json(url, timeout, logs)
 
 
 @pytest.mark.slow

@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from analytics.db import open_db
 from analytics.export import records
 from analytics.ingest.parse import parse_file
 from tests.conftest import HEADER, ROOT, problem_row, write_xlsx
+from tests.polling import get_json
 from tests.test_cli import cli
 from tests.test_damaged_database import damaged_database
 
@@ -255,17 +255,12 @@ def serve(db, log) -> tuple[subprocess.Popen, str]:
 
 def get(url: str, process: subprocess.Popen, log, timeout: float = 60) -> tuple[int, dict]:
     """(status, JSON) of a GET, once the server answers."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, log.read_text(errors="replace")[-3000:]
-        try:
-            with urllib.request.urlopen(url, timeout=10) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.2)  # polling a port: there is no event to wait on
-    pytest.fail(f"no answer from {url}:\n{log.read_text(errors='replace')[-3000:]}")
+    def tail() -> str:
+        return log.read_text(errors="replace")[-3000:]
+
+    def alive() -> None:
+        assert process.poll() is None, tail()
+    return get_json(url, timeout, tail, alive, every=0.2)
 
 
 def test_the_served_dashboard_answers_its_health_url_200_when_good_and_503_when_broken(tmp_path, imported):
